@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: MIT
+#
+# XPU: make run | make check | make shell | make bench | make lint | make clean
+#
+# The outer level runs tools/setup-host.sh (apt packages, QEMU source, kernel,
+# linux-source files: all cached in $(XPU_CACHE)) and re-invokes make with
+# the resolved versions in build/host.mk.
+
+export XPU_CACHE ?= /var/cache/xpu
+BUILD := build
+GOALS := all run check shell bench lint qemu module runtime tests initramfs \
+	 host-tests qtest vm-tests
+
+ifeq ($(XPU_SETUP_DONE),)
+
+.PHONY: $(GOALS) clean distclean
+$(GOALS):
+	@mkdir -p $(BUILD)
+	@tools/setup-host.sh >$(BUILD)/host.mk.tmp && mv $(BUILD)/host.mk.tmp $(BUILD)/host.mk
+	@$(MAKE) --no-print-directory XPU_SETUP_DONE=1 $@
+
+clean:
+	rm -rf $(BUILD)
+	rm -f *.ko *.o *.mod *.mod.c .*.cmd modules.order Module.symvers .module-common.o
+	rm -f driver/*.o driver/.*.cmd
+
+distclean: clean
+	rm -rf $(XPU_CACHE)
+
+else # ---------------------------------------------------------------------
+
+include $(BUILD)/host.mk
+
+KHDR := /usr/src/linux-headers-$(KVER)
+HARNESS := $(LSRC)/tools/testing/selftests
+QBUILD := $(XPU_CACHE)/qemu-build-$(notdir $(QSRC:$(XPU_CACHE)/qemu-%=%))
+QEMU := $(QBUILD)/qemu-system-x86_64
+KERNEL := $(KDIR)/vmlinuz
+INITRD := $(BUILD)/initramfs.cpio.gz
+
+CC := gcc
+CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -D_GNU_SOURCE
+DRM_CFLAGS := $(shell pkg-config --cflags libdrm)
+DRM_LIBS := $(shell pkg-config --libs libdrm)
+
+XPU_VERSION := 0.1.0
+LIBXPU_SONAME := libxpu.so.0
+LIBXPU := $(BUILD)/lib/libxpu.so.$(XPU_VERSION)
+RUNTIME_SRCS := $(wildcard runtime/lib/*.c)
+RUNTIME_HDRS := $(wildcard runtime/include/xpu/*.h runtime/lib/*.h uapi/*.h uapi/drm/*.h)
+RUNTIME_CFLAGS := $(CFLAGS) -fPIC -fvisibility=hidden -Iruntime/include -Iuapi $(DRM_CFLAGS)
+
+KSELFTESTS := $(patsubst tests/kselftest/%.c,$(BUILD)/kselftest/%,$(wildcard tests/kselftest/*_test.c))
+ENGINE_SRCS := $(wildcard qemu-device/engine/*.c)
+ENGINE_TESTS := $(patsubst tests/engine/%.c,$(BUILD)/host-tests/%,$(wildcard tests/engine/*_test.c))
+ENGINE_REF := $(wildcard tests/engine/ref/*.c)
+
+# The device properties make check boots with, and what the tests expect.
+CHECK_XPU_OPTS := rows=64,cols=32,hbm_size=128M,queues=3,clock_mhz=1250
+CHECK_ENV := --env XPU_EXPECT_ROWS=64 --env XPU_EXPECT_COLS=32 \
+	--env XPU_EXPECT_HBM_SIZE=134217728 --env XPU_EXPECT_QUEUES=3 \
+	--env XPU_EXPECT_CLOCK_MHZ=1250 --env XPU_EXPECT_DEVICES=2
+
+.PHONY: $(GOALS) FORCE
+
+all: qemu module runtime tests initramfs
+
+# ---- QEMU with our device (incremental: only changed files are copied) ----
+qemu: $(BUILD)/vm.env
+$(BUILD)/vm.env: FORCE
+	@mkdir -p $(BUILD)
+	@flock $(XPU_CACHE)/qemu.lock sh -ec '\
+		qemu-device/install-into-qemu.sh $(QSRC); \
+		if [ ! -f $(QBUILD)/build.ninja ]; then \
+			echo "  CONFIGURE qemu (first build: about 4 minutes)"; \
+			mkdir -p $(QBUILD); cd $(QBUILD); \
+			$(QSRC)/configure --target-list=x86_64-softmmu \
+				--without-default-features --without-default-devices \
+				--disable-docs --disable-install-blobs >configure.log; \
+		fi; \
+		ninja -C $(QBUILD) qemu-system-x86_64 | grep -v "^ninja: no work" | tail -3'
+	@printf 'QEMU=%s\nKERNEL=%s\nINITRD=%s\n' $(QEMU) $(KERNEL) $(abspath $(INITRD)) >$@
+
+# ---- kernel module ----
+module: xpu.ko
+xpu.ko: FORCE
+	@$(MAKE) --no-print-directory -C $(KHDR) M=$(CURDIR) W=1 modules >$(BUILD)/module.log 2>&1 || \
+		{ cat $(BUILD)/module.log; exit 1; }
+	@grep -i "warning" $(BUILD)/module.log || true
+
+# ---- runtime and tools ----
+runtime: $(LIBXPU) $(BUILD)/bin/xpu-smi $(BUILD)/lib/pkgconfig/libxpu.pc
+
+$(LIBXPU): $(RUNTIME_SRCS) $(RUNTIME_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(RUNTIME_CFLAGS) -shared -Wl,-soname,$(LIBXPU_SONAME) -o $@ $(RUNTIME_SRCS) $(DRM_LIBS) -lpthread
+	ln -sf $(notdir $@) $(BUILD)/lib/$(LIBXPU_SONAME)
+	ln -sf $(LIBXPU_SONAME) $(BUILD)/lib/libxpu.so
+
+$(BUILD)/lib/pkgconfig/libxpu.pc: runtime/libxpu.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|/usr/local|' -e 's|@VERSION@|$(XPU_VERSION)|' $< >$@
+
+$(BUILD)/bin/xpu-smi: tools/xpu-smi/xpu-smi.c $(LIBXPU)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iruntime/include -Iuapi -o $@ $< -L$(BUILD)/lib -lxpu -lpci
+
+# ---- tests ----
+tests: $(KSELFTESTS)
+$(BUILD)/kselftest/%: tests/kselftest/%.c tests/kselftest/xpu_test_util.h uapi/xpu_hw.h uapi/drm/xpu_accel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Wno-clobbered \
+		-I$(HARNESS) -Iuapi $(DRM_CFLAGS) -o $@ $<
+
+$(BUILD)/host-tests/%: tests/engine/%.c $(ENGINE_SRCS) $(ENGINE_REF) $(wildcard qemu-device/engine/*.h tests/engine/*.h tests/engine/ref/*.h uapi/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I uapi -I qemu-device/engine -I tests/engine/ref -I $(HARNESS) \
+		-o $@ $< $(ENGINE_SRCS) $(ENGINE_REF) -lm -lpthread
+
+# ---- initramfs ----
+initramfs: $(INITRD)
+$(INITRD): xpu.ko runtime tests tools/mkinitramfs.sh tools/guest-init.sh $(wildcard tools/guest/*)
+	tools/mkinitramfs.sh $(KDIR) $(KVER) xpu.ko $(BUILD) $@
+
+# ---- user-facing ----
+run: all
+	tools/xpu-vm --timeout 300 --log $(BUILD)/run/console.log -- demo.sh
+
+shell: all
+	tools/xpu-vm
+
+host-tests: $(ENGINE_TESTS)
+	@mkdir -p $(BUILD)/check
+	@rc=0; for t in $(ENGINE_TESTS); do \
+		echo "== host: $$t"; \
+		$$t >$(BUILD)/check/host-$$(basename $$t).tap 2>&1 || rc=1; \
+		tail -2 $(BUILD)/check/host-$$(basename $$t).tap; \
+	done; exit 0
+
+vm-tests: all
+	@mkdir -p $(BUILD)/check
+	@echo "== vm: kselftests in the guest (2 XPUs: $(CHECK_XPU_OPTS))"
+	@tools/xpu-vm --timeout 600 --xpus 2 --xpu-opts $(CHECK_XPU_OPTS) $(CHECK_ENV) \
+		--log $(BUILD)/check/vm-console.log -- run-tests.sh >$(BUILD)/check/vm.tap 2>&1; \
+		echo "vm exit status $$?" >>$(BUILD)/check/vm.tap; \
+		grep -E "^(ok|not ok|# Totals|xpu-vm)" $(BUILD)/check/vm.tap | grep -v "^ok" || true
+
+check: all host-tests vm-tests
+	@tools/check-summary.sh $(BUILD)/check
+
+FORCE:
+
+endif

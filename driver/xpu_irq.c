@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * XPU accel driver: MSI-X. Vector q signals completions on hardware queue q;
+ * the last vector signals errors (XPU_REG_ERR_STATUS).
+ */
+
+#include <linux/interrupt.h>
+
+#include "xpu_drv.h"
+
+static irqreturn_t xpu_queue_irq(int irq, void *arg)
+{
+	/* Completions are consumed by the job code; nothing to acknowledge. */
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t xpu_err_irq(int irq, void *arg)
+{
+	struct xpu_device *xdev = arg;
+	u32 cause = xpu_read(xdev, XPU_REG_ERR_STATUS);
+
+	if (!cause)
+		return IRQ_NONE;
+	dev_err_ratelimited(&xdev->pdev->dev,
+			    "error 0x%x on queue %u ctx %u va 0x%08x%08x\n",
+			    cause, xpu_read(xdev, XPU_REG_ERR_QUEUE),
+			    xpu_read(xdev, XPU_REG_ERR_CTX),
+			    xpu_read(xdev, XPU_REG_ERR_VA_HI),
+			    xpu_read(xdev, XPU_REG_ERR_VA_LO));
+	xpu_write(xdev, XPU_REG_ERR_STATUS, cause);
+	return IRQ_HANDLED;
+}
+
+/**
+ * xpu_irq_init() - allocate one MSI-X vector per queue plus one for errors
+ * @xdev: device
+ *
+ * The vectors and handlers are device-managed.
+ *
+ * Return: 0 or a negative errno.
+ */
+int xpu_irq_init(struct xpu_device *xdev)
+{
+	struct pci_dev *pdev = xdev->pdev;
+	unsigned int nvec = xdev->num_queues + 1;
+	unsigned int i;
+	int ret;
+
+	ret = pci_alloc_irq_vectors(pdev, nvec, nvec, PCI_IRQ_MSIX);
+	if (ret < 0) {
+		dev_err(&pdev->dev, "cannot allocate %u MSI-X vectors: %d\n",
+			nvec, ret);
+		return ret;
+	}
+	for (i = 0; i < xdev->num_queues; i++) {
+		ret = devm_request_irq(&pdev->dev, pci_irq_vector(pdev, i),
+				       xpu_queue_irq, 0, "xpu-queue", xdev);
+		if (ret)
+			return ret;
+	}
+	return devm_request_irq(&pdev->dev,
+				pci_irq_vector(pdev, XPU_MSIX_ERR_VEC(xdev->num_queues)),
+				xpu_err_irq, 0, "xpu-error", xdev);
+}

@@ -1,0 +1,525 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * XPU hardware queues. Each queue is a ring of struct xpu_job_desc in device
+ * physical memory with a head register (device) and a tail doorbell (driver).
+ * Every queue has its own worker thread and compute tile: MMIO handlers only
+ * record state and wake the worker, so a long job never holds the BQL or
+ * blocks other queues. Completions raise the queue's MSI-X vector from a
+ * bottom half, which runs with the BQL held.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "hw/pci/msix.h"
+#include "sysemu/dma.h"
+#include "xpu.h"
+#include "xpu-exec.h"
+
+struct XpuQueue {
+    XpuState *s;
+    uint32_t idx;
+    QemuThread thread;
+    QemuMutex lock;
+    QemuCond cond;
+    QEMUBH *irq_bh;
+    QEMUBH *err_bh;
+
+    /* registers and state, under lock */
+    uint64_t ring_base;
+    uint32_t ring_size;
+    uint32_t head, tail;
+    bool enabled, busy, error, exit;
+    uint64_t fence_addr;
+    uint64_t done_fence;
+    /* bumped by stop and reset: a running job that sees a new generation
+     * when it ends must not post its completion */
+    uint32_t gen;
+    bool inject_hang;
+
+    /* error to report from the worker, under lock */
+    uint32_t pend_err_cause, pend_err_ctx, pend_err_access;
+    uint64_t pend_err_va;
+
+    XpuExec *exec;
+    XpuRunCtl ctl; /* abort flag and progress, qatomic */
+};
+
+/* ---- device physical memory access (any thread) --------------------------- */
+
+bool xpu_phys_read(XpuState *s, uint64_t dpa, void *buf, uint64_t len)
+{
+    if (dpa & XPU_DPA_HOST) {
+        dma_addr_t a = dpa & ~XPU_DPA_HOST;
+
+        return pci_dma_read(PCI_DEVICE(s), a, buf, len) == MEMTX_OK;
+    }
+    if (dpa > s->hbm_size || len > s->hbm_size - dpa) {
+        return false;
+    }
+    memcpy(buf, s->hbm_ptr + dpa, len);
+    return true;
+}
+
+bool xpu_phys_write(XpuState *s, uint64_t dpa, const void *buf, uint64_t len)
+{
+    if (dpa & XPU_DPA_HOST) {
+        dma_addr_t a = dpa & ~XPU_DPA_HOST;
+
+        return pci_dma_write(PCI_DEVICE(s), a, buf, len) == MEMTX_OK;
+    }
+    if (dpa > s->hbm_size || len > s->hbm_size - dpa) {
+        return false;
+    }
+    memcpy(s->hbm_ptr + dpa, buf, len);
+    return true;
+}
+
+/* ---- interrupts (BQL held) ------------------------------------------------- */
+
+static void xpu_queue_irq_bh(void *opaque)
+{
+    XpuQueue *q = opaque;
+
+    if (msix_enabled(PCI_DEVICE(q->s))) {
+        msix_notify(PCI_DEVICE(q->s), q->idx);
+    }
+}
+
+static void xpu_queue_err_bh(void *opaque)
+{
+    XpuQueue *q = opaque;
+    uint32_t cause, ctx, access;
+    uint64_t va;
+
+    qemu_mutex_lock(&q->lock);
+    cause = q->pend_err_cause;
+    ctx = q->pend_err_ctx;
+    access = q->pend_err_access;
+    va = q->pend_err_va;
+    q->pend_err_cause = 0;
+    qemu_mutex_unlock(&q->lock);
+    if (cause) {
+        xpu_raise_error(q->s, cause, q->idx, ctx, access, va);
+    }
+}
+
+/* Called with q->lock held. */
+static void xpu_queue_post_error(XpuQueue *q, uint32_t cause, uint32_t ctx,
+                                 uint32_t access, uint64_t va)
+{
+    q->pend_err_cause |= cause;
+    q->pend_err_ctx = ctx;
+    q->pend_err_access = access;
+    q->pend_err_va = va;
+    qemu_bh_schedule(q->err_bh);
+}
+
+/* ---- the worker ------------------------------------------------------------ */
+
+static bool xpu_queue_runnable(XpuQueue *q)
+{
+    return q->enabled && !q->error && q->head != q->tail;
+}
+
+/* Run one job outside the lock; fills rec. */
+static void xpu_queue_run_job(XpuQueue *q, const struct xpu_job_desc *d,
+                              struct xpu_job_record *rec, bool hang)
+{
+    XpuState *s = q->s;
+
+    memset(rec, 0, sizeof(*rec));
+    rec->cookie = d->cookie;
+    if (hang) {
+        /* Injected hang: never ends, never progresses, until aborted. */
+        qemu_mutex_lock(&q->lock);
+        while (!qatomic_read(&q->ctl.abort) && !q->exit) {
+            qemu_cond_wait(&q->cond, &q->lock);
+        }
+        qemu_mutex_unlock(&q->lock);
+        rec->status = XPU_JOB_STATUS_ABORTED;
+        return;
+    }
+    if (qatomic_read(&s->fatal)) {
+        rec->status = XPU_JOB_STATUS_ECC;
+        return;
+    }
+    if (d->flags || d->rsvd0) {
+        rec->status = XPU_JOB_STATUS_BAD_DESC;
+        return;
+    }
+    switch (d->op) {
+    case XPU_JOB_NOP:
+        rec->status = XPU_JOB_STATUS_OK;
+        break;
+    case XPU_JOB_EXEC:
+        if (d->ctx >= s->num_ctx) {
+            rec->status = XPU_JOB_STATUS_BAD_DESC;
+            break;
+        }
+        xpu_exec_run(q->exec, qatomic_read(&s->ctx_root[d->ctx]), d,
+                     &q->ctl, rec);
+        break;
+    default:
+        rec->status = XPU_JOB_STATUS_BAD_DESC;
+        break;
+    }
+}
+
+static void *xpu_queue_thread(void *opaque)
+{
+    XpuQueue *q = opaque;
+    XpuState *s = q->s;
+
+    qemu_mutex_lock(&q->lock);
+    while (!q->exit) {
+        struct xpu_job_desc d;
+        struct xpu_job_record rec;
+        uint64_t slot;
+        uint32_t gen;
+        bool hang;
+
+        if (!xpu_queue_runnable(q)) {
+            qemu_cond_wait(&q->cond, &q->lock);
+            continue;
+        }
+        slot = q->ring_base + (uint64_t)q->head * sizeof(d);
+        if (!xpu_phys_read(s, slot, &d, sizeof(d))) {
+            q->error = true;
+            xpu_queue_post_error(q, XPU_ERR_QUEUE, 0, XPU_ACCESS_READ, slot);
+            continue;
+        }
+        d.op = le32_to_cpu(d.op);
+        d.ctx = le32_to_cpu(d.ctx);
+        d.fence = le64_to_cpu(d.fence);
+        d.prog_va = le64_to_cpu(d.prog_va);
+        d.prog_len = le32_to_cpu(d.prog_len);
+        d.flags = le32_to_cpu(d.flags);
+        d.args_va = le64_to_cpu(d.args_va);
+        d.args_len = le32_to_cpu(d.args_len);
+        d.rsvd0 = le32_to_cpu(d.rsvd0);
+        d.record = le64_to_cpu(d.record);
+        d.cookie = le64_to_cpu(d.cookie);
+
+        gen = q->gen;
+        hang = q->inject_hang;
+        q->inject_hang = false;
+        q->busy = true;
+        qatomic_set(&q->ctl.abort, 0);
+        qatomic_set(&q->ctl.retired, 0);
+        qemu_mutex_unlock(&q->lock);
+
+        xpu_queue_run_job(q, &d, &rec, hang);
+
+        qemu_mutex_lock(&q->lock);
+        q->busy = false;
+        if (gen != q->gen) {
+            /* reset while running: the job is gone without a trace */
+            continue;
+        }
+        qatomic_add(&s->perf[XPU_PERF_JOBS], 1);
+        qatomic_add(&s->perf[XPU_PERF_CYCLES], rec.cycles);
+        if (rec.status == XPU_JOB_STATUS_MMU_FAULT) {
+            xpu_queue_post_error(q, XPU_ERR_MMU_FAULT, d.ctx,
+                                 rec.fault_access, rec.fault_va);
+        } else if (rec.status == XPU_JOB_STATUS_DMA_ERROR) {
+            xpu_queue_post_error(q, XPU_ERR_DMA, d.ctx, 0, 0);
+        }
+        if (d.record) {
+            struct xpu_job_record le = {
+                .status = cpu_to_le32(rec.status),
+                .fault_access = cpu_to_le32(rec.fault_access),
+                .cycles = cpu_to_le64(rec.cycles),
+                .fault_va = cpu_to_le64(rec.fault_va),
+                .retired = cpu_to_le64(rec.retired),
+                .dma_bytes = cpu_to_le64(rec.dma_bytes),
+                .macs = cpu_to_le64(rec.macs),
+                .cookie = cpu_to_le64(rec.cookie),
+            };
+            if (!xpu_phys_write(s, d.record, &le, sizeof(le))) {
+                xpu_queue_post_error(q, XPU_ERR_QUEUE, d.ctx, XPU_ACCESS_WRITE,
+                                     d.record);
+            }
+        }
+        if (q->fence_addr) {
+            uint64_t f = cpu_to_le64(d.fence);
+
+            if (!xpu_phys_write(s, q->fence_addr, &f, sizeof(f))) {
+                xpu_queue_post_error(q, XPU_ERR_QUEUE, d.ctx, XPU_ACCESS_WRITE,
+                                     q->fence_addr);
+            }
+        }
+        q->done_fence = d.fence;
+        q->head = (q->head + 1) & (q->ring_size - 1);
+        if (rec.status == XPU_JOB_STATUS_ABORTED) {
+            /* a stopped queue stays stopped until the driver enables it */
+            q->enabled = false;
+        }
+        qemu_bh_schedule(q->irq_bh);
+    }
+    qemu_mutex_unlock(&q->lock);
+    return NULL;
+}
+
+/* ---- registers (BQL held) -------------------------------------------------- */
+
+/* Abort the running job. Called with q->lock held. */
+static void xpu_queue_abort(XpuQueue *q)
+{
+    qatomic_set(&q->ctl.abort, 1);
+    qemu_cond_broadcast(&q->cond);
+}
+
+static void xpu_queue_reset_locked(XpuQueue *q)
+{
+    xpu_queue_abort(q);
+    q->gen++;
+    q->enabled = false;
+    q->error = false;
+    q->head = q->tail = 0;
+    q->ring_base = 0;
+    q->ring_size = 0;
+    q->fence_addr = 0;
+    q->done_fence = 0;
+    q->inject_hang = false;
+    q->pend_err_cause = 0;
+}
+
+static bool xpu_ring_valid(XpuQueue *q)
+{
+    uint64_t bytes = (uint64_t)q->ring_size * sizeof(struct xpu_job_desc);
+
+    if (q->ring_size < 2 || q->ring_size > 4096 ||
+        !is_power_of_2(q->ring_size) || (q->ring_base & 63)) {
+        return false;
+    }
+    if (!(q->ring_base & XPU_DPA_HOST)) {
+        return q->ring_base < q->s->hbm_size &&
+               bytes <= q->s->hbm_size - q->ring_base;
+    }
+    return true;
+}
+
+uint32_t xpu_queue_reg_read(XpuState *s, uint32_t qi, uint32_t reg)
+{
+    XpuQueue *q = &s->queues[qi];
+    uint32_t v = 0;
+
+    qemu_mutex_lock(&q->lock);
+    switch (reg) {
+    case XPU_Q_RING_LO:
+        v = q->ring_base;
+        break;
+    case XPU_Q_RING_HI:
+        v = q->ring_base >> 32;
+        break;
+    case XPU_Q_RING_SIZE:
+        v = q->ring_size;
+        break;
+    case XPU_Q_HEAD:
+        v = q->head;
+        break;
+    case XPU_Q_TAIL:
+        v = q->tail;
+        break;
+    case XPU_Q_CONTROL:
+        v = q->enabled ? XPU_QCTL_ENABLE : 0;
+        break;
+    case XPU_Q_STATUS:
+        v = (q->enabled ? XPU_QSTS_ENABLED : 0) |
+            (q->busy ? XPU_QSTS_BUSY : 0) |
+            (q->error ? XPU_QSTS_ERROR : 0);
+        break;
+    case XPU_Q_FENCE_LO:
+        v = q->fence_addr;
+        break;
+    case XPU_Q_FENCE_HI:
+        v = q->fence_addr >> 32;
+        break;
+    case XPU_Q_PROGRESS_LO:
+        v = qatomic_read(&q->ctl.retired);
+        break;
+    case XPU_Q_PROGRESS_HI:
+        v = qatomic_read(&q->ctl.retired) >> 32;
+        break;
+    case XPU_Q_DONE_FENCE_LO:
+        v = q->done_fence;
+        break;
+    case XPU_Q_DONE_FENCE_HI:
+        v = q->done_fence >> 32;
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR, "xpu: queue %u: read of unknown "
+                      "register 0x%x\n", qi, reg);
+    }
+    qemu_mutex_unlock(&q->lock);
+    return v;
+}
+
+void xpu_queue_reg_write(XpuState *s, uint32_t qi, uint32_t reg, uint32_t val)
+{
+    XpuQueue *q = &s->queues[qi];
+
+    qemu_mutex_lock(&q->lock);
+    switch (reg) {
+    case XPU_Q_RING_LO:
+    case XPU_Q_RING_HI:
+    case XPU_Q_RING_SIZE:
+    case XPU_Q_FENCE_LO:
+    case XPU_Q_FENCE_HI:
+        if (q->enabled) {
+            qemu_log_mask(LOG_GUEST_ERROR, "xpu: queue %u: ring or fence "
+                          "changed while enabled\n", qi);
+            break;
+        }
+        if (reg == XPU_Q_RING_LO) {
+            q->ring_base = deposit64(q->ring_base, 0, 32, val);
+        } else if (reg == XPU_Q_RING_HI) {
+            q->ring_base = deposit64(q->ring_base, 32, 32, val);
+        } else if (reg == XPU_Q_RING_SIZE) {
+            q->ring_size = val;
+        } else if (reg == XPU_Q_FENCE_LO) {
+            q->fence_addr = deposit64(q->fence_addr, 0, 32, val & ~7u);
+        } else {
+            q->fence_addr = deposit64(q->fence_addr, 32, 32, val);
+        }
+        break;
+    case XPU_Q_TAIL:
+        if (!q->ring_size || val >= q->ring_size) {
+            qemu_log_mask(LOG_GUEST_ERROR, "xpu: queue %u: tail %u out of "
+                          "range\n", qi, val);
+            q->error = true;
+            xpu_queue_post_error(q, XPU_ERR_QUEUE, 0, 0, 0);
+            break;
+        }
+        q->tail = val;
+        qemu_cond_broadcast(&q->cond);
+        break;
+    case XPU_Q_CONTROL:
+        if (val & XPU_QCTL_RESET) {
+            xpu_queue_reset_locked(q);
+            break;
+        }
+        if (val & XPU_QCTL_STOP) {
+            xpu_queue_abort(q);
+            q->enabled = false;
+            break;
+        }
+        if ((val & XPU_QCTL_ENABLE) && !q->enabled) {
+            if (!xpu_ring_valid(q)) {
+                qemu_log_mask(LOG_GUEST_ERROR, "xpu: queue %u: bad ring "
+                              "base or size\n", qi);
+                q->error = true;
+                xpu_queue_post_error(q, XPU_ERR_QUEUE, 0, 0, q->ring_base);
+                break;
+            }
+            q->error = false;
+            q->enabled = true;
+            qemu_cond_broadcast(&q->cond);
+        } else if (!(val & XPU_QCTL_ENABLE)) {
+            q->enabled = false;
+        }
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR, "xpu: queue %u: write of unknown "
+                      "register 0x%x\n", qi, reg);
+    }
+    qemu_mutex_unlock(&q->lock);
+}
+
+/* ---- global operations ----------------------------------------------------- */
+
+void xpu_mmu_invalidate(XpuState *s, uint32_t ctx)
+{
+    /* The TLBs are small: any invalidation drops every context's entries. */
+    qatomic_inc(&s->tlb_gen);
+}
+
+void xpu_inject(XpuState *s, uint32_t what, uint32_t qi)
+{
+    XpuQueue *q;
+
+    if (qi >= s->num_queues) {
+        qemu_log_mask(LOG_GUEST_ERROR, "xpu: inject on bad queue %u\n", qi);
+        return;
+    }
+    q = &s->queues[qi];
+    switch (what) {
+    case XPU_INJECT_HANG:
+        qemu_mutex_lock(&q->lock);
+        q->inject_hang = true;
+        qemu_mutex_unlock(&q->lock);
+        break;
+    case XPU_INJECT_ECC:
+        qatomic_set(&s->fatal, true);
+        xpu_raise_error(s, XPU_ERR_ECC, qi, 0, 0, 0);
+        break;
+    case XPU_INJECT_DMA:
+        xpu_exec_inject_dma_error(q->exec);
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR, "xpu: unknown injection %u\n", what);
+    }
+}
+
+uint64_t xpu_perf_read(XpuState *s, uint32_t idx)
+{
+    return qatomic_read(&s->perf[idx]);
+}
+
+void xpu_queues_reset(XpuState *s)
+{
+    for (uint32_t i = 0; i < s->num_queues; i++) {
+        XpuQueue *q = &s->queues[i];
+
+        qemu_mutex_lock(&q->lock);
+        xpu_queue_reset_locked(q);
+        xpu_exec_reset(q->exec);
+        qemu_mutex_unlock(&q->lock);
+    }
+    for (uint32_t i = 0; i < XPU_PERF_COUNT; i++) {
+        qatomic_set(&s->perf[i], 0);
+    }
+}
+
+void xpu_queues_realize(XpuState *s)
+{
+    s->queues = g_new0(XpuQueue, s->num_queues);
+    for (uint32_t i = 0; i < s->num_queues; i++) {
+        XpuQueue *q = &s->queues[i];
+        g_autofree char *name = g_strdup_printf("xpu-q%u", i);
+
+        q->s = s;
+        q->idx = i;
+        qemu_mutex_init(&q->lock);
+        qemu_cond_init(&q->cond);
+        q->irq_bh = qemu_bh_new_guarded(xpu_queue_irq_bh, q,
+                                        &DEVICE(s)->mem_reentrancy_guard);
+        q->err_bh = qemu_bh_new_guarded(xpu_queue_err_bh, q,
+                                        &DEVICE(s)->mem_reentrancy_guard);
+        q->exec = xpu_exec_new(s, i);
+        qemu_thread_create(&q->thread, name, xpu_queue_thread, q,
+                           QEMU_THREAD_JOINABLE);
+    }
+}
+
+void xpu_queues_unrealize(XpuState *s)
+{
+    for (uint32_t i = 0; i < s->num_queues; i++) {
+        XpuQueue *q = &s->queues[i];
+
+        qemu_mutex_lock(&q->lock);
+        q->exit = true;
+        xpu_queue_abort(q);
+        qemu_mutex_unlock(&q->lock);
+        qemu_thread_join(&q->thread);
+        qemu_bh_delete(q->irq_bh);
+        qemu_bh_delete(q->err_bh);
+        xpu_exec_free(q->exec);
+        qemu_cond_destroy(&q->cond);
+        qemu_mutex_destroy(&q->lock);
+    }
+    g_free(s->queues);
+    s->queues = NULL;
+}

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libxpu: device discovery and properties. libdrm does not enumerate accel
+ * nodes, so the runtime scans /sys/class/accel itself and keeps the nodes
+ * whose driver (DRM_IOCTL_VERSION) is "xpu".
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xf86drm.h>
+
+#include "internal.h"
+#include "drm/xpu_accel.h"
+
+#define MAX_NODES 64
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+static int is_xpu_fd(int fd)
+{
+	drmVersionPtr v = drmGetVersion(fd);
+	int ok = v && v->name && strcmp(v->name, "xpu") == 0;
+
+	drmFreeVersion(v);
+	return ok;
+}
+
+/* Minors of accel nodes driven by xpu, sorted. */
+static int list_xpu_minors(int *minors)
+{
+	DIR *d = opendir("/sys/class/accel");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < MAX_NODES) {
+		char path[PATH_MAX];
+		int minor, fd;
+
+		if (sscanf(e->d_name, "accel%d", &minor) != 1)
+			continue;
+		snprintf(path, sizeof(path), "/dev/accel/accel%d", minor);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (is_xpu_fd(fd))
+			minors[n++] = minor;
+		close(fd);
+	}
+	closedir(d);
+	qsort(minors, n, sizeof(*minors), cmp_int);
+	return n;
+}
+
+XPU_EXPORT xpu_status xpu_device_count(int *count)
+{
+	int minors[MAX_NODES];
+
+	if (!count)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "count is NULL");
+	*count = list_xpu_minors(minors);
+	xpu_clear_error();
+	return XPU_SUCCESS;
+}
+
+static xpu_status get_param(int fd, uint32_t param, uint64_t *value)
+{
+	struct drm_xpu_get_param p = { .param = param };
+
+	if (drmIoctl(fd, DRM_IOCTL_XPU_GET_PARAM, &p)) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "DRM_IOCTL_XPU_GET_PARAM(%u)", param);
+		return xpu_errno_error(errno, what);
+	}
+	*value = p.value;
+	return XPU_SUCCESS;
+}
+
+static xpu_status read_props(xpu_device *dev, int minor)
+{
+	struct xpu_device_props *p = &dev->props;
+	struct { uint32_t param; void *dst; int wide; } q[] = {
+		{ DRM_XPU_PARAM_UAPI_VERSION, &p->uapi_version, 0 },
+		{ DRM_XPU_PARAM_HW_VERSION, &p->hw_version, 0 },
+		{ DRM_XPU_PARAM_CAPS, &p->caps, 0 },
+		{ DRM_XPU_PARAM_ARRAY_ROWS, &p->array_rows, 0 },
+		{ DRM_XPU_PARAM_ARRAY_COLS, &p->array_cols, 0 },
+		{ DRM_XPU_PARAM_HBM_SIZE, &p->hbm_size, 1 },
+		{ DRM_XPU_PARAM_NUM_QUEUES, &p->num_queues, 0 },
+		{ DRM_XPU_PARAM_NUM_CONTEXTS, &p->num_contexts, 0 },
+		{ DRM_XPU_PARAM_CLOCK_MHZ, &p->clock_mhz, 0 },
+		{ DRM_XPU_PARAM_HBM_BANDWIDTH, &p->hbm_gbps, 0 },
+		{ DRM_XPU_PARAM_SPAD_SIZE, &p->spad_size, 0 },
+		{ DRM_XPU_PARAM_ACC_SIZE, &p->acc_size, 0 },
+	};
+	char link[PATH_MAX], target[PATH_MAX];
+	uint64_t v;
+	ssize_t len;
+	xpu_status st;
+
+	/* The version first: a driver older than this runtime says so. */
+	st = get_param(dev->fd, DRM_XPU_PARAM_UAPI_VERSION, &v);
+	if (st)
+		return st;
+	if (v >> 16 != DRM_XPU_UAPI_VERSION_MAJOR ||
+	    (int)(v & 0xffff) < DRM_XPU_UAPI_VERSION_MINOR)
+		return xpu_set_error(XPU_ERROR_VERSION_MISMATCH,
+				     "driver uAPI %u.%u, libxpu needs %u.%u or a newer minor",
+				     (unsigned int)(v >> 16), (unsigned int)(v & 0xffff),
+				     DRM_XPU_UAPI_VERSION_MAJOR, DRM_XPU_UAPI_VERSION_MINOR);
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		st = get_param(dev->fd, q[i].param, &v);
+		if (st)
+			return st;
+		if (q[i].wide)
+			*(uint64_t *)q[i].dst = v;
+		else
+			*(uint32_t *)q[i].dst = (uint32_t)v;
+	}
+	st = get_param(dev->fd, DRM_XPU_PARAM_DEVICE_ID, &v);
+	if (st)
+		return st;
+	p->vendor_id = v >> 16;
+	p->device_id = v & 0xffff;
+
+	snprintf(p->node, sizeof(p->node), "/dev/accel/accel%d", minor);
+	snprintf(link, sizeof(link), "/sys/class/accel/accel%d/device", minor);
+	len = readlink(link, target, sizeof(target) - 1);
+	if (len > 0) {
+		const char *base;
+
+		target[len] = '\0';
+		base = strrchr(target, '/');
+		base = base ? base + 1 : target;
+		if (strlen(base) < sizeof(p->pci_address))
+			strcpy(p->pci_address, base);
+	}
+	return XPU_SUCCESS;
+}
+
+XPU_EXPORT xpu_status xpu_device_open(int index, xpu_device **out)
+{
+	int minors[MAX_NODES], n;
+	char path[64];
+	xpu_device *dev;
+	xpu_status st;
+
+	if (!out)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "dev is NULL");
+	*out = NULL;
+	n = list_xpu_minors(minors);
+	if (index < 0 || index >= n)
+		return xpu_set_error(XPU_ERROR_NO_DEVICE,
+				     "device %d requested, %d XPU device(s) found (is xpu.ko loaded?)",
+				     index, n);
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "calloc");
+	snprintf(path, sizeof(path), "/dev/accel/accel%d", minors[index]);
+	dev->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (dev->fd < 0) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "open %s", path);
+		st = xpu_errno_error(errno, what);
+		free(dev);
+		return st;
+	}
+	st = read_props(dev, minors[index]);
+	if (st) {
+		close(dev->fd);
+		free(dev);
+		return st;
+	}
+	*out = dev;
+	xpu_clear_error();
+	return XPU_SUCCESS;
+}
+
+XPU_EXPORT void xpu_device_close(xpu_device *dev)
+{
+	if (!dev)
+		return;
+	close(dev->fd);
+	free(dev);
+}
+
+XPU_EXPORT xpu_status xpu_device_get_props(xpu_device *dev,
+					   struct xpu_device_props *props)
+{
+	if (!dev || !props)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
+	*props = dev->props;
+	xpu_clear_error();
+	return XPU_SUCCESS;
+}

@@ -1,0 +1,10 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs every XPU kselftest binary in the guest; TAP output on stdout.
+rc=0
+for t in /opt/xpu/tests/*_test; do
+	[ -x "$t" ] || continue
+	echo "# ---- $(basename "$t")"
+	"$t" || rc=1
+done
+exit $rc

@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Packs the guest initramfs: busybox-static, the DRM modules xpu.ko needs
+# (with their dependencies, decompressed, depmod'ed), xpu.ko, our binaries
+# with their shared libraries, and the guest init (tools/guest-init.sh).
+#
+# usage: mkinitramfs.sh KDIR KVER XPU_KO BUILD_DIR OUT
+set -euo pipefail
+kdir=$1 kver=$2 ko=$3 build=$(cd "$4" && pwd) out=$5
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/lib,lib,lib64,proc,sys,dev,tmp,run,etc}
+mkdir -p "$root"/opt/xpu/tests "$root/lib/modules/$kver/extra"
+cp /bin/busybox "$root/bin/busybox"
+cp "$here/guest-init.sh" "$root/init"
+chmod +x "$root/init"
+
+# Kernel modules: everything modprobe would load for the DRM helpers we use.
+mods="drm drm_kms_helper gpu-sched drm_shmem_helper drm_buddy drm_exec drm_gpuvm"
+[ -f "$kdir/root/lib/modules/$kver/modules.dep" ] || depmod -b "$kdir/root" "$kver"
+for m in $mods; do
+	modprobe -d "$kdir/root" -S "$kver" --show-depends "$m" 2>/dev/null |
+		awk '$1 == "insmod" { print $2 }'
+done | sort -u | while read -r f; do
+	rel=${f#"$kdir/root"}
+	mkdir -p "$root$(dirname "$rel")"
+	cp "$f" "$root$rel"
+done
+cp "$kdir/root/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} \
+	"$root/lib/modules/$kver/"
+cp "$ko" "$root/lib/modules/$kver/extra/xpu.ko"
+depmod -b "$root" "$kver"
+
+# Our binaries and their shared libraries.
+cp -a "$build"/bin/. "$root/usr/bin/" 2>/dev/null || true
+cp -a "$build"/lib/. "$root/usr/lib/" 2>/dev/null || true
+cp -a "$build"/kselftest/. "$root/opt/xpu/tests/" 2>/dev/null || true
+cp -a "$here"/guest/. "$root/usr/bin/" 2>/dev/null || true
+find "$root/usr/bin" "$root/opt/xpu" "$root/usr/lib" -type f | while read -r f; do
+	LD_LIBRARY_PATH="$build/lib" ldd "$f" 2>/dev/null |
+		grep -o '/[^ ]*' || true
+done | sort -u | while read -r lib; do
+	case "$lib" in "$build"/*) continue ;; esac
+	[ -e "$root$lib" ] && continue
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+[ -d /usr/share/misc ] && [ -f /usr/share/misc/pci.ids ] &&
+	mkdir -p "$root/usr/share/misc" && cp /usr/share/misc/pci.ids "$root/usr/share/misc/"
+
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * XPU v1 hardware interface: PCI identity, BAR layout, register map, queue
+ * ring and job descriptor formats, completion records, device MMU page-table
+ * format and status codes. Shared by the QEMU device model, the kernel driver,
+ * the runtime and the tests. The instruction set is in xpu_isa.h.
+ *
+ * Everything here is little-endian. docs/hardware.md is the prose reference.
+ */
+#ifndef XPU_HW_H
+#define XPU_HW_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdint.h>
+#endif
+
+/* ---- PCI identity -------------------------------------------------------- */
+#define XPU_PCI_VENDOR_ID	0x1234	/* QEMU's test vendor ID */
+#define XPU_PCI_DEVICE_ID	0x5850	/* "XP" */
+#define XPU_PCI_CLASS		0x1200	/* processing accelerator */
+#define XPU_PCI_REVISION	0x01
+
+#define XPU_BAR_REGS		0	/* 64 KiB MMIO registers */
+#define XPU_BAR_HBM		2	/* 64-bit prefetchable HBM aperture */
+#define XPU_BAR_MSIX		4	/* MSI-X table and PBA */
+#define XPU_REGS_SIZE		0x10000
+
+/* ---- Global registers (BAR0), all 32 bit ---------------------------------- */
+#define XPU_REG_ID		0x0000	/* RO: XPU_ID_MAGIC */
+#define XPU_ID_MAGIC		0x31555058	/* "XPU1" */
+#define XPU_REG_VERSION		0x0004	/* RO: major << 16 | minor */
+#define XPU_HW_VERSION_MAJOR	1
+#define XPU_HW_VERSION_MINOR	0
+#define XPU_REG_CAPS		0x0008	/* RO: XPU_CAP_* */
+#define XPU_CAP_INT8		(1u << 0)
+#define XPU_CAP_BF16		(1u << 1)
+#define XPU_CAP_MMU		(1u << 2)
+#define XPU_CAP_VECTOR		(1u << 3)
+#define XPU_CAP_ERR_INJECT	(1u << 4)
+#define XPU_REG_ARRAY		0x000c	/* RO: rows << 16 | cols */
+#define XPU_REG_HBM_SIZE_LO	0x0010	/* RO: HBM bytes */
+#define XPU_REG_HBM_SIZE_HI	0x0014
+#define XPU_REG_NUM_QUEUES	0x0018	/* RO */
+#define XPU_REG_CLOCK_MHZ	0x001c	/* RO: modeled core clock */
+#define XPU_REG_SPAD_KIB	0x0020	/* RO: scratchpad SRAM per tile, KiB */
+#define XPU_REG_ACC_KIB		0x0024	/* RO: accumulator SRAM per tile, KiB */
+#define XPU_REG_HBM_GBPS	0x0028	/* RO: modeled HBM bandwidth, GB/s */
+#define XPU_REG_NUM_CTX		0x002c	/* RO: number of MMU contexts */
+#define XPU_REG_STATUS		0x0030	/* RO: XPU_STATUS_* */
+#define XPU_STATUS_READY	(1u << 0)
+#define XPU_STATUS_FATAL	(1u << 1)	/* ECC error: needs reset */
+#define XPU_REG_RESET		0x0034	/* WO: write XPU_RESET_MAGIC */
+#define XPU_RESET_MAGIC		0x52534554	/* "RSET": function-level reset */
+#define XPU_REG_SCRATCH		0x0038	/* RW: no side effect */
+
+/* Error interrupt (the last MSI-X vector, XPU_MSIX_ERR_VEC(num_queues)) */
+#define XPU_REG_ERR_STATUS	0x0040	/* RW1C: XPU_ERR_* causes pending */
+#define XPU_ERR_MMU_FAULT	(1u << 0)
+#define XPU_ERR_DMA		(1u << 1)
+#define XPU_ERR_ECC		(1u << 2)
+#define XPU_ERR_QUEUE		(1u << 3)	/* bad ring/descriptor */
+#define XPU_REG_ERR_QUEUE	0x0044	/* RO: queue of the last error */
+#define XPU_REG_ERR_CTX		0x0048	/* RO: context of the last fault */
+#define XPU_REG_ERR_ACCESS	0x004c	/* RO: XPU_ACCESS_* of the last fault */
+#define XPU_REG_ERR_VA_LO	0x0050	/* RO: faulting device VA */
+#define XPU_REG_ERR_VA_HI	0x0054
+
+/* Device MMU */
+#define XPU_REG_MMU_INVALIDATE	0x0060	/* WO: context id, or XPU_MMU_INV_ALL */
+#define XPU_MMU_INV_ALL		0xffffffffu
+/* Debug-only error injection: write XPU_INJECT_* with the queue in bits 8..15 */
+#define XPU_REG_INJECT		0x0064
+#define XPU_INJECT_NONE		0
+#define XPU_INJECT_HANG		1	/* the next job on the queue never ends */
+#define XPU_INJECT_ECC		2	/* uncorrectable HBM ECC error */
+#define XPU_INJECT_DMA		3	/* the next DMA of the queue fails */
+
+/* Performance counters, 64 bit (LO then HI), summed over all queues */
+#define XPU_REG_PERF_BASE	0x0100
+#define XPU_PERF_JOBS		0	/* jobs completed */
+#define XPU_PERF_CYCLES		1	/* modeled cycles of completed jobs */
+#define XPU_PERF_DMA_BUSY	2	/* DMA unit busy cycles */
+#define XPU_PERF_MXU_BUSY	3	/* matrix unit busy cycles */
+#define XPU_PERF_VPU_BUSY	4	/* vector unit busy cycles */
+#define XPU_PERF_DMA_BYTES	5	/* bytes moved by DMA */
+#define XPU_PERF_MACS		6	/* multiply-accumulates done */
+#define XPU_PERF_COUNT		7
+#define XPU_REG_PERF(i)		(XPU_REG_PERF_BASE + (i) * 8)
+
+/* Per-context page-table roots: 64-bit device physical address, LO then HI */
+#define XPU_REG_CTX_ROOT_BASE	0x1000
+#define XPU_REG_CTX_ROOT(c)	(XPU_REG_CTX_ROOT_BASE + (c) * 8)
+#define XPU_MAX_CTX		64
+
+/* ---- Hardware queues ------------------------------------------------------ */
+#define XPU_REG_QUEUE_BASE	0x2000
+#define XPU_QUEUE_STRIDE	0x100
+#define XPU_REG_Q(q, r)		(XPU_REG_QUEUE_BASE + (q) * XPU_QUEUE_STRIDE + (r))
+#define XPU_MAX_QUEUES		16
+#define XPU_Q_RING_LO		0x00	/* RW: ring base, device physical */
+#define XPU_Q_RING_HI		0x04
+#define XPU_Q_RING_SIZE		0x08	/* RW: entries, power of two, 2..4096 */
+#define XPU_Q_HEAD		0x0c	/* RO: next entry the device reads */
+#define XPU_Q_TAIL		0x10	/* RW: doorbell, next entry to write */
+#define XPU_Q_CONTROL		0x14	/* RW: XPU_QCTL_* */
+#define XPU_QCTL_ENABLE		(1u << 0)
+#define XPU_QCTL_STOP		(1u << 1)	/* WO: abort running job, disable */
+#define XPU_QCTL_RESET		(1u << 2)	/* WO: stop + head = tail = 0 */
+#define XPU_Q_STATUS		0x18	/* RO: XPU_QSTS_* */
+#define XPU_QSTS_ENABLED	(1u << 0)
+#define XPU_QSTS_BUSY		(1u << 1)	/* a job is running */
+#define XPU_QSTS_ERROR		(1u << 2)	/* bad ring or descriptor */
+#define XPU_Q_FENCE_LO		0x20	/* RW: where the fence is written */
+#define XPU_Q_FENCE_HI		0x24
+#define XPU_Q_PROGRESS_LO	0x28	/* RO: instructions retired, running job */
+#define XPU_Q_PROGRESS_HI	0x2c
+#define XPU_Q_DONE_FENCE_LO	0x30	/* RO: last fence value written */
+#define XPU_Q_DONE_FENCE_HI	0x34
+
+/* MSI-X: vector q for queue q, then one vector for errors */
+#define XPU_MSIX_ERR_VEC(nq)	(nq)
+
+/*
+ * Device physical addresses (rings, fences, completion records, page tables):
+ * bit 63 clear = offset into HBM; bit 63 set = host bus address in bits 0..62
+ * (a DMA address the driver got from the DMA API).
+ */
+#define XPU_DPA_HOST		(1ull << 63)
+
+/* ---- Job descriptor: one ring entry, 64 bytes ------------------------------ */
+#define XPU_JOB_NOP		0	/* completes at once */
+#define XPU_JOB_EXEC		1	/* run a program */
+
+struct xpu_job_desc {
+	uint32_t op;		/* XPU_JOB_* */
+	uint32_t ctx;		/* MMU context, < XPU_REG_NUM_CTX */
+	uint64_t fence;		/* written to the queue's fence address at end */
+	uint64_t prog_va;	/* program, device VA, 8-byte aligned */
+	uint32_t prog_len;	/* bytes, multiple of 8 */
+	uint32_t flags;		/* must be 0 */
+	uint64_t args_va;	/* argument block, device VA (r1 at start) */
+	uint32_t args_len;	/* bytes (r2 at start) */
+	uint32_t rsvd0;
+	uint64_t record;	/* completion record, device physical; 0 = none */
+	uint64_t cookie;	/* opaque, copied to the record */
+};
+
+/* ---- Completion record, written by the device, 64 bytes -------------------- */
+struct xpu_job_record {
+	uint32_t status;	/* XPU_JOB_STATUS_* */
+	uint32_t fault_access;	/* XPU_ACCESS_* when status is MMU_FAULT */
+	uint64_t cycles;	/* modeled cycles */
+	uint64_t fault_va;	/* faulting device VA */
+	uint64_t retired;	/* instructions retired */
+	uint64_t dma_bytes;
+	uint64_t macs;
+	uint64_t cookie;
+	uint64_t rsvd;
+};
+
+/* Job status codes */
+#define XPU_JOB_STATUS_OK		0
+#define XPU_JOB_STATUS_MMU_FAULT	1	/* unmapped VA or permission */
+#define XPU_JOB_STATUS_BAD_INSN		2	/* undefined opcode or operand */
+#define XPU_JOB_STATUS_SRAM_RANGE	3	/* scratchpad/acc out of range */
+#define XPU_JOB_STATUS_DMA_ERROR	4	/* host memory not reachable */
+#define XPU_JOB_STATUS_ABORTED		5	/* queue stopped or reset */
+#define XPU_JOB_STATUS_BAD_DESC		6	/* bad descriptor field */
+#define XPU_JOB_STATUS_ECC		7	/* uncorrectable memory error */
+#define XPU_JOB_STATUS_BAD_CTX		8	/* context has no page table */
+
+/* Access kinds reported on a fault */
+#define XPU_ACCESS_READ		1
+#define XPU_ACCESS_WRITE	2
+#define XPU_ACCESS_EXEC		3
+
+/* ---- Device MMU: 4-level radix tree, 4 KiB pages, 48-bit VA ----------------- */
+#define XPU_PAGE_SHIFT		12
+#define XPU_PAGE_SIZE		(1ull << XPU_PAGE_SHIFT)
+#define XPU_VA_BITS		48
+#define XPU_PT_LEVELS		4
+#define XPU_PT_ENTRIES		512	/* 9 bits per level, 8-byte entries */
+#define XPU_PTE_VALID		(1ull << 0)
+#define XPU_PTE_READ		(1ull << 1)	/* leaf only */
+#define XPU_PTE_WRITE		(1ull << 2)	/* leaf only */
+#define XPU_PTE_HOST		(1ull << 3)	/* frame is a host bus address */
+#define XPU_PTE_ADDR_MASK	0x000ffffffffff000ull	/* bits 12..51 */
+/* Index into the table of level l (3 = root ... 0 = leaf) for va */
+#define XPU_PT_INDEX(va, l)	(((va) >> (XPU_PAGE_SHIFT + 9 * (l))) & 511)
+
+#endif /* XPU_HW_H */
