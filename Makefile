@@ -43,13 +43,6 @@ CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -D_GNU_SOURCE
 DRM_CFLAGS := $(shell pkg-config --cflags libdrm)
 DRM_LIBS := $(shell pkg-config --libs libdrm)
 
-XPU_VERSION := 0.1.0
-LIBXPU_SONAME := libxpu.so.0
-LIBXPU := $(BUILD)/lib/libxpu.so.$(XPU_VERSION)
-RUNTIME_SRCS := $(wildcard runtime/lib/*.c)
-RUNTIME_HDRS := $(wildcard runtime/include/xpu/*.h runtime/lib/*.h uapi/*.h uapi/drm/*.h)
-RUNTIME_CFLAGS := $(CFLAGS) -fPIC -fvisibility=hidden -Iruntime/include -Iuapi $(DRM_CFLAGS)
-
 KSELFTESTS := $(patsubst tests/kselftest/%.c,$(BUILD)/kselftest/%,$(wildcard tests/kselftest/*_test.c))
 ENGINE_SRCS := $(wildcard qemu-device/engine/*.c)
 ENGINE_TESTS := $(patsubst tests/engine/%.c,$(BUILD)/host-tests/%,$(wildcard tests/engine/*_test.c))
@@ -78,7 +71,7 @@ $(BUILD)/vm.env: FORCE
 				--without-default-features --without-default-devices \
 				--disable-docs --disable-install-blobs >configure.log; \
 		fi; \
-		ninja -C $(QBUILD) qemu-system-x86_64 | grep -v "^ninja: no work" | tail -3'
+		ninja -C $(QBUILD) qemu-system-x86_64 >$(QBUILD)/ninja.log 2>&1 || { tail -30 $(QBUILD)/ninja.log; exit 1; }; grep -A4 -E "warning:" $(QBUILD)/ninja.log || true; tail -1 $(QBUILD)/ninja.log'
 	@printf 'QEMU=%s\nKERNEL=%s\nINITRD=%s\n' $(QEMU) $(KERNEL) $(abspath $(INITRD)) >$@
 
 # ---- kernel module ----
@@ -88,22 +81,8 @@ xpu.ko: FORCE
 		{ cat $(BUILD)/module.log; exit 1; }
 	@grep -i "warning" $(BUILD)/module.log || true
 
-# ---- runtime and tools ----
-runtime: $(LIBXPU) $(BUILD)/bin/xpu-smi $(BUILD)/lib/pkgconfig/libxpu.pc
-
-$(LIBXPU): $(RUNTIME_SRCS) $(RUNTIME_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(RUNTIME_CFLAGS) -shared -Wl,-soname,$(LIBXPU_SONAME) -o $@ $(RUNTIME_SRCS) $(DRM_LIBS) -lpthread
-	ln -sf $(notdir $@) $(BUILD)/lib/$(LIBXPU_SONAME)
-	ln -sf $(LIBXPU_SONAME) $(BUILD)/lib/libxpu.so
-
-$(BUILD)/lib/pkgconfig/libxpu.pc: runtime/libxpu.pc.in
-	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|/usr/local|' -e 's|@VERSION@|$(XPU_VERSION)|' $< >$@
-
-$(BUILD)/bin/xpu-smi: tools/xpu-smi/xpu-smi.c $(LIBXPU)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iruntime/include -Iuapi -o $@ $< -L$(BUILD)/lib -lxpu -lpci
+# ---- runtime, compiler, tools, examples (runtime/runtime.mk) ----
+include runtime/runtime.mk
 
 # ---- tests ----
 tests: $(KSELFTESTS)
@@ -119,7 +98,7 @@ $(BUILD)/host-tests/%: tests/engine/%.c $(ENGINE_SRCS) $(ENGINE_REF) $(wildcard 
 
 # ---- initramfs ----
 initramfs: $(INITRD)
-$(INITRD): xpu.ko runtime tests tools/mkinitramfs.sh tools/guest-init.sh $(wildcard tools/guest/*)
+$(INITRD): xpu.ko runtime tests $(RUNTIME_OUTPUTS) tools/mkinitramfs.sh tools/guest-init.sh $(wildcard tools/guest/*)
 	tools/mkinitramfs.sh $(KDIR) $(KVER) xpu.ko $(BUILD) $@
 
 # ---- user-facing ----
@@ -133,7 +112,8 @@ host-tests: $(ENGINE_TESTS)
 	@mkdir -p $(BUILD)/check
 	@rc=0; for t in $(ENGINE_TESTS); do \
 		echo "== host: $$t"; \
-		$$t >$(BUILD)/check/host-$$(basename $$t).tap 2>&1 || rc=1; \
+		$$t >$(BUILD)/check/host-$$(basename $$t).tap 2>&1; \
+		echo "host exit status $$?" >>$(BUILD)/check/host-$$(basename $$t).tap; \
 		tail -2 $(BUILD)/check/host-$$(basename $$t).tap; \
 	done; exit 0
 
@@ -145,7 +125,18 @@ vm-tests: all
 		echo "vm exit status $$?" >>$(BUILD)/check/vm.tap; \
 		grep -E "^(ok|not ok|# Totals|xpu-vm)" $(BUILD)/check/vm.tap | grep -v "^ok" || true
 
-check: all host-tests vm-tests
+QTEST := $(QBUILD)/tests/qtest/xpu-test
+qtest: qemu
+	@mkdir -p $(BUILD)/check
+	@flock $(XPU_CACHE)/qemu.lock ninja -C $(QBUILD) tests/qtest/xpu-test | grep -v "^ninja: no work" | tail -2
+	@echo "== qtest: $(QTEST)"
+	@QTEST_QEMU_BINARY=$(QEMU) $(QTEST) --tap -k >$(BUILD)/check/qtest.tap 2>&1; \
+		rc=$$?; echo "qtest exit status $$rc" >>$(BUILD)/check/qtest.tap; \
+		grep -E "^(not ok|Bail)" $(BUILD)/check/qtest.tap; tail -1 $(BUILD)/check/qtest.tap
+
+check: all
+	@rm -rf $(BUILD)/check
+	@$(MAKE) --no-print-directory host-tests runtime-host-tests qtest vm-tests
 	@tools/check-summary.sh $(BUILD)/check
 
 FORCE:

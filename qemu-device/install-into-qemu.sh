@@ -15,7 +15,7 @@ sync_file() { # src dst
 }
 
 files=()
-for f in "$here"/*.c "$here"/*.h ${XPU_WITH_ENGINE:+"$here"/engine/*.c "$here"/engine/*.h} \
+for f in "$here"/*.c "$here"/*.h "$here"/engine/*.c "$here"/engine/*.h \
 	 "$top"/uapi/xpu_hw.h "$top"/uapi/xpu_isa.h; do
 	[ -f "$f" ] || continue
 	sync_file "$f" "$dst/$(basename "$f")"

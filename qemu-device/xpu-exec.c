@@ -1,41 +1,111 @@
 /*
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * XPU: runs EXEC jobs on a queue's compute tile. Transitional: until the
- * engine lands, EXEC jobs complete with XPU_JOB_STATUS_BAD_INSN.
+ * XPU: runs EXEC jobs on a queue's compute tile. The tile reaches HBM
+ * through a direct pointer (zero copy) and host memory through the PCI
+ * bus-master address space, so every host access honours bus mastering and
+ * can only reach guest RAM.
  */
 
 #include "qemu/osdep.h"
+#include "sysemu/dma.h"
 #include "xpu.h"
 #include "xpu-exec.h"
 
 struct XpuExec {
     XpuState *s;
+    uint32_t queue;
+    struct xpu_tile *tile;
+    struct xpu_mem mem;
+    bool fail_next_dma; /* qatomic: error injection */
+    bool reset_pending; /* qatomic: tile reset before the next job */
 };
+
+static int xpu_exec_host_read(void *opaque, uint64_t addr, void *buf,
+                              uint64_t len)
+{
+    XpuExec *e = opaque;
+
+    if (qatomic_xchg(&e->fail_next_dma, false)) {
+        return -1;
+    }
+    return pci_dma_read(PCI_DEVICE(e->s), addr, buf, len) == MEMTX_OK ? 0 : -1;
+}
+
+static int xpu_exec_host_write(void *opaque, uint64_t addr, const void *buf,
+                               uint64_t len)
+{
+    XpuExec *e = opaque;
+
+    if (qatomic_xchg(&e->fail_next_dma, false)) {
+        return -1;
+    }
+    return pci_dma_write(PCI_DEVICE(e->s), addr, buf, len) == MEMTX_OK ? 0 : -1;
+}
 
 XpuExec *xpu_exec_new(XpuState *s, uint32_t queue)
 {
     XpuExec *e = g_new0(XpuExec, 1);
+    struct xpu_engine_config cfg = {
+        .rows = s->rows,
+        .cols = s->cols,
+        .spad_bytes = s->spad_kib * 1024,
+        .acc_bytes = s->acc_kib * 1024,
+        .clock_mhz = s->clock_mhz,
+        .hbm_gbps = s->hbm_gbps,
+        .dma_latency_cycles = 500,
+    };
 
     e->s = s;
+    e->queue = queue;
+    e->mem.hbm = s->hbm_ptr;
+    e->mem.hbm_size = s->hbm_size;
+    e->mem.host_read = xpu_exec_host_read;
+    e->mem.host_write = xpu_exec_host_write;
+    e->mem.opaque = e;
+    e->mem.tlb_gen = &s->tlb_gen;
+    e->tile = xpu_tile_new(&cfg, &e->mem);
+    if (!e->tile) {
+        g_free(e);
+        return NULL;
+    }
     return e;
 }
 
 void xpu_exec_free(XpuExec *e)
 {
+    if (!e) {
+        return;
+    }
+    xpu_tile_free(e->tile);
     g_free(e);
 }
 
+/* The worker may be running a job: the tile is reset before its next one. */
 void xpu_exec_reset(XpuExec *e)
 {
+    qatomic_set(&e->fail_next_dma, false);
+    qatomic_set(&e->reset_pending, true);
 }
 
 void xpu_exec_inject_dma_error(XpuExec *e)
 {
+    qatomic_set(&e->fail_next_dma, true);
 }
 
 void xpu_exec_run(XpuExec *e, uint64_t pt_root, const struct xpu_job_desc *d,
                   XpuRunCtl *ctl, struct xpu_job_record *rec)
 {
-    rec->status = XPU_JOB_STATUS_BAD_INSN;
+    XpuState *s = e->s;
+    struct xpu_job_stats st = { 0 };
+
+    if (qatomic_xchg(&e->reset_pending, false)) {
+        xpu_tile_reset(e->tile);
+    }
+    xpu_tile_run(e->tile, pt_root, d, ctl, rec, &st);
+    qatomic_add(&s->perf[XPU_PERF_DMA_BUSY], st.dma_busy);
+    qatomic_add(&s->perf[XPU_PERF_MXU_BUSY], st.mxu_busy);
+    qatomic_add(&s->perf[XPU_PERF_VPU_BUSY], st.vpu_busy);
+    qatomic_add(&s->perf[XPU_PERF_DMA_BYTES], st.dma_bytes);
+    qatomic_add(&s->perf[XPU_PERF_MACS], st.macs);
 }

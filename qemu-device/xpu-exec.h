@@ -7,7 +7,7 @@
 #ifndef HW_MISC_XPU_EXEC_H
 #define HW_MISC_XPU_EXEC_H
 
-struct xpu_run_ctl { uint32_t abort; uint64_t retired; };
+#include "xpu_engine.h"
 
 typedef struct XpuExec XpuExec;
 typedef struct xpu_run_ctl XpuRunCtl;

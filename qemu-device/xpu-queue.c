@@ -10,6 +10,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qapi/error.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "hw/pci/msix.h"
@@ -158,6 +159,11 @@ static void xpu_queue_run_job(XpuQueue *q, const struct xpu_job_desc *d,
             rec->status = XPU_JOB_STATUS_BAD_DESC;
             break;
         }
+        if (!qatomic_read(&s->ctx_root[d->ctx])) {
+            /* a zero root means the context has no page table */
+            rec->status = XPU_JOB_STATUS_BAD_CTX;
+            break;
+        }
         xpu_exec_run(q->exec, qatomic_read(&s->ctx_root[d->ctx]), d,
                      &q->ctl, rec);
         break;
@@ -167,6 +173,61 @@ static void xpu_queue_run_job(XpuQueue *q, const struct xpu_job_desc *d,
     }
 }
 
+static void xpu_desc_to_cpu(struct xpu_job_desc *d)
+{
+    d->op = le32_to_cpu(d->op);
+    d->ctx = le32_to_cpu(d->ctx);
+    d->fence = le64_to_cpu(d->fence);
+    d->prog_va = le64_to_cpu(d->prog_va);
+    d->prog_len = le32_to_cpu(d->prog_len);
+    d->flags = le32_to_cpu(d->flags);
+    d->args_va = le64_to_cpu(d->args_va);
+    d->args_len = le32_to_cpu(d->args_len);
+    d->rsvd0 = le32_to_cpu(d->rsvd0);
+    d->record = le64_to_cpu(d->record);
+    d->cookie = le64_to_cpu(d->cookie);
+}
+
+/* Write the completion record and the fence. Called without q->lock. */
+static void xpu_queue_post_completion(XpuQueue *q, const struct xpu_job_desc *d,
+                                      const struct xpu_job_record *rec,
+                                      uint64_t fence_addr)
+{
+    XpuState *s = q->s;
+    bool rec_ok = true, fence_ok = true;
+
+    if (d->record) {
+        struct xpu_job_record le = {
+            .status = cpu_to_le32(rec->status),
+            .fault_access = cpu_to_le32(rec->fault_access),
+            .cycles = cpu_to_le64(rec->cycles),
+            .fault_va = cpu_to_le64(rec->fault_va),
+            .retired = cpu_to_le64(rec->retired),
+            .dma_bytes = cpu_to_le64(rec->dma_bytes),
+            .macs = cpu_to_le64(rec->macs),
+            .cookie = cpu_to_le64(rec->cookie),
+        };
+        rec_ok = xpu_phys_write(s, d->record, &le, sizeof(le));
+    }
+    if (fence_addr) {
+        uint64_t f = cpu_to_le64(d->fence);
+
+        fence_ok = xpu_phys_write(s, fence_addr, &f, sizeof(f));
+    }
+    if (!rec_ok || !fence_ok) {
+        qemu_mutex_lock(&q->lock);
+        xpu_queue_post_error(q, XPU_ERR_QUEUE, d->ctx, XPU_ACCESS_WRITE,
+                             rec_ok ? fence_addr : d->record);
+        qemu_mutex_unlock(&q->lock);
+    }
+}
+
+/*
+ * The worker never holds q->lock across a memory access: a DMA to a
+ * non-RAM address takes the BQL, and MMIO handlers (BQL held) take q->lock.
+ * BUSY stays set until the completion is written, so a driver that stopped
+ * or reset the queue waits for BUSY == 0 before reusing the memory.
+ */
 static void *xpu_queue_thread(void *opaque)
 {
     XpuQueue *q = opaque;
@@ -176,33 +237,17 @@ static void *xpu_queue_thread(void *opaque)
     while (!q->exit) {
         struct xpu_job_desc d;
         struct xpu_job_record rec;
-        uint64_t slot;
+        uint64_t slot, fence_addr;
         uint32_t gen;
-        bool hang;
+        bool hang, ok;
 
         if (!xpu_queue_runnable(q)) {
             qemu_cond_wait(&q->cond, &q->lock);
             continue;
         }
         slot = q->ring_base + (uint64_t)q->head * sizeof(d);
-        if (!xpu_phys_read(s, slot, &d, sizeof(d))) {
-            q->error = true;
-            xpu_queue_post_error(q, XPU_ERR_QUEUE, 0, XPU_ACCESS_READ, slot);
-            continue;
-        }
-        d.op = le32_to_cpu(d.op);
-        d.ctx = le32_to_cpu(d.ctx);
-        d.fence = le64_to_cpu(d.fence);
-        d.prog_va = le64_to_cpu(d.prog_va);
-        d.prog_len = le32_to_cpu(d.prog_len);
-        d.flags = le32_to_cpu(d.flags);
-        d.args_va = le64_to_cpu(d.args_va);
-        d.args_len = le32_to_cpu(d.args_len);
-        d.rsvd0 = le32_to_cpu(d.rsvd0);
-        d.record = le64_to_cpu(d.record);
-        d.cookie = le64_to_cpu(d.cookie);
-
         gen = q->gen;
+        fence_addr = q->fence_addr;
         hang = q->inject_hang;
         q->inject_hang = false;
         q->busy = true;
@@ -210,12 +255,28 @@ static void *xpu_queue_thread(void *opaque)
         qatomic_set(&q->ctl.retired, 0);
         qemu_mutex_unlock(&q->lock);
 
-        xpu_queue_run_job(q, &d, &rec, hang);
+        ok = xpu_phys_read(s, slot, &d, sizeof(d));
+        if (ok) {
+            xpu_desc_to_cpu(&d);
+            xpu_queue_run_job(q, &d, &rec, hang);
+            qemu_mutex_lock(&q->lock);
+            ok = gen == q->gen;     /* not reset while running */
+            qemu_mutex_unlock(&q->lock);
+            if (ok) {
+                xpu_queue_post_completion(q, &d, &rec, fence_addr);
+            }
+        }
 
         qemu_mutex_lock(&q->lock);
         q->busy = false;
         if (gen != q->gen) {
             /* reset while running: the job is gone without a trace */
+            qemu_cond_broadcast(&q->cond);
+            continue;
+        }
+        if (!ok) {
+            q->error = true;
+            xpu_queue_post_error(q, XPU_ERR_QUEUE, 0, XPU_ACCESS_READ, slot);
             continue;
         }
         qatomic_add(&s->perf[XPU_PERF_JOBS], 1);
@@ -225,30 +286,6 @@ static void *xpu_queue_thread(void *opaque)
                                  rec.fault_access, rec.fault_va);
         } else if (rec.status == XPU_JOB_STATUS_DMA_ERROR) {
             xpu_queue_post_error(q, XPU_ERR_DMA, d.ctx, 0, 0);
-        }
-        if (d.record) {
-            struct xpu_job_record le = {
-                .status = cpu_to_le32(rec.status),
-                .fault_access = cpu_to_le32(rec.fault_access),
-                .cycles = cpu_to_le64(rec.cycles),
-                .fault_va = cpu_to_le64(rec.fault_va),
-                .retired = cpu_to_le64(rec.retired),
-                .dma_bytes = cpu_to_le64(rec.dma_bytes),
-                .macs = cpu_to_le64(rec.macs),
-                .cookie = cpu_to_le64(rec.cookie),
-            };
-            if (!xpu_phys_write(s, d.record, &le, sizeof(le))) {
-                xpu_queue_post_error(q, XPU_ERR_QUEUE, d.ctx, XPU_ACCESS_WRITE,
-                                     d.record);
-            }
-        }
-        if (q->fence_addr) {
-            uint64_t f = cpu_to_le64(d.fence);
-
-            if (!xpu_phys_write(s, q->fence_addr, &f, sizeof(f))) {
-                xpu_queue_post_error(q, XPU_ERR_QUEUE, d.ctx, XPU_ACCESS_WRITE,
-                                     q->fence_addr);
-            }
         }
         q->done_fence = d.fence;
         q->head = (q->head + 1) & (q->ring_size - 1);
@@ -368,9 +405,9 @@ void xpu_queue_reg_write(XpuState *s, uint32_t qi, uint32_t reg, uint32_t val)
     case XPU_Q_RING_SIZE:
     case XPU_Q_FENCE_LO:
     case XPU_Q_FENCE_HI:
-        if (q->enabled) {
+        if (q->enabled || q->busy) {
             qemu_log_mask(LOG_GUEST_ERROR, "xpu: queue %u: ring or fence "
-                          "changed while enabled\n", qi);
+                          "changed while enabled or busy\n", qi);
             break;
         }
         if (reg == XPU_Q_RING_LO) {
@@ -483,7 +520,7 @@ void xpu_queues_reset(XpuState *s)
     }
 }
 
-void xpu_queues_realize(XpuState *s)
+bool xpu_queues_realize(XpuState *s, Error **errp)
 {
     s->queues = g_new0(XpuQueue, s->num_queues);
     for (uint32_t i = 0; i < s->num_queues; i++) {
@@ -499,14 +536,22 @@ void xpu_queues_realize(XpuState *s)
         q->err_bh = qemu_bh_new_guarded(xpu_queue_err_bh, q,
                                         &DEVICE(s)->mem_reentrancy_guard);
         q->exec = xpu_exec_new(s, i);
+        if (!q->exec) {
+            error_setg(errp, "xpu: cannot allocate the SRAMs of queue %u", i);
+            s->num_queues_live = i;
+            xpu_queues_unrealize(s);
+            return false;
+        }
         qemu_thread_create(&q->thread, name, xpu_queue_thread, q,
                            QEMU_THREAD_JOINABLE);
     }
+    s->num_queues_live = s->num_queues;
+    return true;
 }
 
 void xpu_queues_unrealize(XpuState *s)
 {
-    for (uint32_t i = 0; i < s->num_queues; i++) {
+    for (uint32_t i = 0; i < s->num_queues_live; i++) {
         XpuQueue *q = &s->queues[i];
 
         qemu_mutex_lock(&q->lock);
@@ -520,6 +565,16 @@ void xpu_queues_unrealize(XpuState *s)
         qemu_cond_destroy(&q->cond);
         qemu_mutex_destroy(&q->lock);
     }
+    if (s->queues && s->num_queues_live < s->num_queues) {
+        /* the queue whose exec failed: its lock, cond and BHs exist */
+        XpuQueue *q = &s->queues[s->num_queues_live];
+
+        qemu_bh_delete(q->irq_bh);
+        qemu_bh_delete(q->err_bh);
+        qemu_cond_destroy(&q->cond);
+        qemu_mutex_destroy(&q->lock);
+    }
+    s->num_queues_live = 0;
     g_free(s->queues);
     s->queues = NULL;
 }

@@ -239,7 +239,9 @@ static void xpu_realize(PCIDevice *pdev, Error **errp)
         return;
     }
     pcie_cap_flr_init(pdev);
-    xpu_queues_realize(s);
+    if (!xpu_queues_realize(s, errp)) {
+        msix_uninit_exclusive_bar(pdev);
+    }
 }
 
 static void xpu_exit(PCIDevice *pdev)

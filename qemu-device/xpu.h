@@ -45,6 +45,7 @@ struct XpuState {
     uint64_t perf[XPU_PERF_COUNT];
 
     XpuQueue *queues;
+    uint32_t num_queues_live;   /* queues with a worker thread */
 };
 
 void xpu_raise_error(XpuState *s, uint32_t cause, uint32_t queue,
@@ -52,7 +53,7 @@ void xpu_raise_error(XpuState *s, uint32_t cause, uint32_t queue,
 void xpu_reset_all(XpuState *s);
 
 /* xpu-queue.c */
-void xpu_queues_realize(XpuState *s);
+bool xpu_queues_realize(XpuState *s, Error **errp);
 void xpu_queues_unrealize(XpuState *s);
 void xpu_queues_reset(XpuState *s);
 uint32_t xpu_queue_reg_read(XpuState *s, uint32_t q, uint32_t reg);

@@ -1,14 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Counts TAP results of every *.tap file in DIR and prints the closing line.
-# A VM run that did not exit 0 counts as one more failure.
+# A stage whose '<name> exit status N' line is not 0 (a VM run, a test binary
+# that crashed) counts as one more failure.
 dir=$1
 pass=$(cat "$dir"/*.tap 2>/dev/null | grep -E '^ok ' | grep -vc '# SKIP')
 skip=$(cat "$dir"/*.tap 2>/dev/null | grep -E '^ok ' | grep -c '# SKIP')
 fail=$(cat "$dir"/*.tap 2>/dev/null | grep -cE '^not ok ')
 for f in "$dir"/*.tap; do
-	if grep -q '^vm exit status' "$f" && ! grep -q '^vm exit status 0$' "$f"; then
-		echo "FAIL: $(basename "$f"): $(grep '^vm exit status' "$f")"
+	if grep -qE '^[a-z-]+ exit status' "$f" && ! grep -qE '^[a-z-]+ exit status 0$' "$f"; then
+		echo "FAIL: $(basename "$f"): $(grep -E '^[a-z-]+ exit status' "$f")"
 		grep -E '^xpu-vm' "$f"
 		fail=$((fail + 1))
 	fi

@@ -37,6 +37,8 @@ depmod -b "$root" "$kver"
 cp -a "$build"/bin/. "$root/usr/bin/" 2>/dev/null || true
 cp -a "$build"/lib/. "$root/usr/lib/" 2>/dev/null || true
 cp -a "$build"/kselftest/. "$root/opt/xpu/tests/" 2>/dev/null || true
+cp -a "$build"/vm-tests/. "$root/opt/xpu/tests/" 2>/dev/null || true
+mkdir -p "$root/usr/share" && cp -a "$build"/share/. "$root/usr/share/" 2>/dev/null || true
 cp -a "$here"/guest/. "$root/usr/bin/" 2>/dev/null || true
 find "$root/usr/bin" "$root/opt/xpu" "$root/usr/lib" -type f | while read -r f; do
 	LD_LIBRARY_PATH="$build/lib" ldd "$f" 2>/dev/null |

@@ -90,7 +90,20 @@ if [ ! -f "$QSRC/.done" ]; then
 	touch "$QSRC/.done"
 fi
 
+# --- the handwritten digits data set shipped by python3-sklearn ------------
+DIGITS="$CACHE/digits/digits.csv.gz"
+if [ ! -f "$DIGITS" ]; then
+	log "fetching python3-sklearn for its digits data set"
+	rm -rf "$CACHE/digits"; mkdir -p "$CACHE/digits/dl"
+	(cd "$CACHE/digits/dl" && apt-get download -qq python3-sklearn >&2)
+	dpkg-deb --fsys-tarfile "$CACHE"/digits/dl/python3-sklearn_*.deb |
+		tar -x -C "$CACHE/digits/dl" --wildcards '*/sklearn/datasets/data/digits.csv.gz'
+	mv "$(find "$CACHE/digits/dl" -name digits.csv.gz | head -1)" "$DIGITS"
+	rm -rf "$CACHE/digits/dl"
+fi
+
 echo "KVER=$KVER"
 echo "KDIR=$KDIR"
 echo "LSRC=$LSRC"
 echo "QSRC=$QSRC"
+echo "DIGITS_CSV=$DIGITS"

@@ -22,9 +22,24 @@ extern "C" {
 #define DRM_XPU_UAPI_VERSION_MINOR	0
 
 #define DRM_XPU_GET_PARAM		0x00
+#define DRM_XPU_BO_CREATE		0x01
+#define DRM_XPU_BO_INFO			0x02
+#define DRM_XPU_BO_WAIT			0x03
+#define DRM_XPU_SUBMIT			0x04
+#define DRM_XPU_WAIT_JOB		0x05
 
 #define DRM_IOCTL_XPU_GET_PARAM \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_XPU_GET_PARAM, struct drm_xpu_get_param)
+#define DRM_IOCTL_XPU_BO_CREATE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_XPU_BO_CREATE, struct drm_xpu_bo_create)
+#define DRM_IOCTL_XPU_BO_INFO \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_XPU_BO_INFO, struct drm_xpu_bo_info)
+#define DRM_IOCTL_XPU_BO_WAIT \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_XPU_BO_WAIT, struct drm_xpu_bo_wait)
+#define DRM_IOCTL_XPU_SUBMIT \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_XPU_SUBMIT, struct drm_xpu_submit)
+#define DRM_IOCTL_XPU_WAIT_JOB \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_XPU_WAIT_JOB, struct drm_xpu_wait_job)
 
 /**
  * enum drm_xpu_param - parameters for &struct drm_xpu_get_param
@@ -43,6 +58,13 @@ extern "C" {
  * @DRM_XPU_PARAM_ACC_SIZE: accumulator SRAM bytes per tile
  * @DRM_XPU_PARAM_HBM_BANDWIDTH: modeled HBM bandwidth in GB/s
  * @DRM_XPU_PARAM_NUM_CONTEXTS: hardware address-space contexts
+ * @DRM_XPU_PARAM_MAX_BO_SIZE: largest buffer DRM_IOCTL_XPU_BO_CREATE accepts
+ * @DRM_XPU_PARAM_VA_START: first device VA the driver assigns
+ * @DRM_XPU_PARAM_VA_SIZE: size of the device VA range the driver assigns
+ * @DRM_XPU_PARAM_MAX_SUBMIT_BOS: most buffers one submit may list
+ * @DRM_XPU_PARAM_CTX_STATE: this file's context: DRM_XPU_CTX_* bits
+ * @DRM_XPU_PARAM_CTX_RESETS: jobs of this file's context killed by a hang
+ *	or fault so far
  */
 enum drm_xpu_param {
 	DRM_XPU_PARAM_UAPI_VERSION = 0,
@@ -58,7 +80,18 @@ enum drm_xpu_param {
 	DRM_XPU_PARAM_ACC_SIZE = 10,
 	DRM_XPU_PARAM_HBM_BANDWIDTH = 11,
 	DRM_XPU_PARAM_NUM_CONTEXTS = 12,
+	DRM_XPU_PARAM_MAX_BO_SIZE = 13,
+	DRM_XPU_PARAM_VA_START = 14,
+	DRM_XPU_PARAM_VA_SIZE = 15,
+	DRM_XPU_PARAM_MAX_SUBMIT_BOS = 16,
+	DRM_XPU_PARAM_CTX_STATE = 17,
+	DRM_XPU_PARAM_CTX_RESETS = 18,
 };
+
+/* DRM_XPU_PARAM_CTX_STATE bits */
+#define DRM_XPU_CTX_FAULTED	(1 << 0)	/* a job of this context faulted */
+#define DRM_XPU_CTX_HUNG	(1 << 1)	/* a job of this context hung */
+#define DRM_XPU_CTX_BANNED	(1 << 2)	/* further submits fail with -ECANCELED */
 
 /**
  * struct drm_xpu_get_param - query a device parameter
@@ -70,6 +103,146 @@ struct drm_xpu_get_param {
 	__u32 param;
 	__u32 pad;
 	__u64 value;
+};
+
+/* Buffer placement, &struct drm_xpu_bo_create.flags */
+#define DRM_XPU_BO_HBM		(1 << 0)	/* device HBM, CPU-mapped write-combined */
+#define DRM_XPU_BO_HOST		(1 << 1)	/* system memory, CPU-mapped cached */
+#define DRM_XPU_BO_DEVICE_RO	(1 << 2)	/* the device may only read it */
+
+/**
+ * struct drm_xpu_bo_create - create a buffer and map it in the file's
+ * device address space
+ * @size: in, bytes; rounded up to 4 KiB; 0 or > MAX_BO_SIZE gives -EINVAL,
+ *	no room gives -ENOMEM (HBM) or -ENOSPC (address space)
+ * @flags: in, exactly one of DRM_XPU_BO_HBM / DRM_XPU_BO_HOST, optionally
+ *	DRM_XPU_BO_DEVICE_RO; other bits give -EINVAL
+ * @handle: out, GEM handle (close with DRM_IOCTL_GEM_CLOSE)
+ * @va: out, device virtual address, valid for this file only
+ */
+struct drm_xpu_bo_create {
+	__u64 size;
+	__u32 flags;
+	__u32 handle;
+	__u64 va;
+};
+
+/**
+ * struct drm_xpu_bo_info - look up a buffer
+ * @handle: in; unknown gives -ENOENT
+ * @flags: out, creation flags
+ * @size: out, bytes
+ * @va: out, device VA in this file's address space
+ * @mmap_offset: out, offset to mmap() on the accel fd
+ */
+struct drm_xpu_bo_info {
+	__u32 handle;
+	__u32 flags;
+	__u64 size;
+	__u64 va;
+	__u64 mmap_offset;
+};
+
+/**
+ * struct drm_xpu_bo_wait - wait until no job uses a buffer
+ * @handle: in
+ * @pad: must be zero
+ * @timeout_ns: absolute CLOCK_MONOTONIC deadline; -ETIME when it passes
+ */
+struct drm_xpu_bo_wait {
+	__u32 handle;
+	__u32 pad;
+	__s64 timeout_ns;
+};
+
+/**
+ * struct drm_xpu_sync - one syncobj to wait for
+ * @handle: syncobj handle
+ * @pad: must be zero
+ * @point: timeline point, 0 for a binary syncobj
+ */
+struct drm_xpu_sync {
+	__u32 handle;
+	__u32 pad;
+	__u64 point;
+};
+
+/**
+ * struct drm_xpu_submit - run one program on a hardware queue
+ * @prog_va: in, device VA of the program (8-byte aligned)
+ * @args_va: in, device VA of the argument block (r1 at start), or 0
+ * @prog_len: in, program bytes (multiple of 8, > 0)
+ * @args_len: in, argument block bytes (r2 at start)
+ * @bo_handles: in, user pointer to @bo_count __u32 GEM handles the job
+ *	uses; the job waits for their earlier users (implicit sync) and they
+ *	stay alive until it ends
+ * @bo_count: in, at most DRM_XPU_PARAM_MAX_SUBMIT_BOS (-EINVAL beyond)
+ * @queue: in, hardware queue index (< NUM_QUEUES)
+ * @in_syncs: in, user pointer to @in_sync_count &struct drm_xpu_sync
+ * @in_sync_count: in, syncobjs to wait for before the job runs
+ * @flags: in, must be zero
+ * @out_syncobj: in, syncobj to signal when the job ends (0 = none)
+ * @pad: must be zero
+ * @out_point: in, timeline point for @out_syncobj, 0 = binary
+ * @job_id: out, per-file job id for DRM_IOCTL_XPU_WAIT_JOB
+ *
+ * Errors: -EINVAL bad field, -ENOENT bad handle, -EFAULT bad pointer,
+ * -ECANCELED context banned, -ENODEV device gone.
+ */
+struct drm_xpu_submit {
+	__u64 prog_va;
+	__u64 args_va;
+	__u32 prog_len;
+	__u32 args_len;
+	__u64 bo_handles;
+	__u32 bo_count;
+	__u32 queue;
+	__u64 in_syncs;
+	__u32 in_sync_count;
+	__u32 flags;
+	__u32 out_syncobj;
+	__u32 pad;
+	__u64 out_point;
+	__u64 job_id;
+};
+
+/* &struct drm_xpu_wait_job.status */
+#define DRM_XPU_JOB_OK		0	/* completed */
+#define DRM_XPU_JOB_MMU_FAULT	1	/* touched an unmapped or read-only VA */
+#define DRM_XPU_JOB_BAD_INSN	2	/* invalid instruction */
+#define DRM_XPU_JOB_SRAM_RANGE	3	/* SRAM operand out of range */
+#define DRM_XPU_JOB_DMA_ERROR	4	/* host memory not reachable */
+#define DRM_XPU_JOB_ABORTED	5	/* stopped by a reset it did not cause */
+#define DRM_XPU_JOB_BAD_DESC	6
+#define DRM_XPU_JOB_ECC		7	/* uncorrectable memory error */
+#define DRM_XPU_JOB_HUNG	16	/* stopped making progress; killed */
+#define DRM_XPU_JOB_CANCELED	17	/* never ran: context banned or dependency failed */
+
+/**
+ * struct drm_xpu_wait_job - wait for a job and read its result
+ * @job_id: in, from &struct drm_xpu_submit; unknown or too old gives -ENOENT
+ * @timeout_ns: in, absolute CLOCK_MONOTONIC deadline; -ETIME when it passes,
+ *	a deadline in the past polls
+ * @status: out, DRM_XPU_JOB_*
+ * @fault_access: out, XPU_ACCESS_* of a fault
+ * @fault_va: out, faulting device VA
+ * @cycles: out, modeled device cycles
+ * @submit_ns: out, CLOCK_MONOTONIC time of the submit ioctl
+ * @start_ns: out, time the job was handed to the hardware
+ * @end_ns: out, time its completion interrupt was handled
+ * @rsvd: must be zero
+ */
+struct drm_xpu_wait_job {
+	__u64 job_id;
+	__s64 timeout_ns;
+	__u32 status;
+	__u32 fault_access;
+	__u64 fault_va;
+	__u64 cycles;
+	__u64 submit_ns;
+	__u64 start_ns;
+	__u64 end_ns;
+	__u64 rsvd[2];
 };
 
 #if defined(__cplusplus)

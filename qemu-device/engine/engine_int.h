@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/* XPU engine internals shared by the engine's .c files. Not a public API. */
+#ifndef XPU_ENGINE_INT_H
+#define XPU_ENGINE_INT_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+#include "xpu_engine.h"
+
+#define XPU_TLB_ENTRIES		256
+#define XPU_SB_SHIFT		12	/* scoreboard granule: 4 KiB */
+#define XPU_POLL_INSNS		4096	/* abort poll / progress period */
+#define XPU_MM_NB		64	/* MXU host kernel: columns per panel */
+#define XPU_MM_KB		256	/* MXU host kernel: k per block */
+
+struct xpu_tlb_ent {
+	uint64_t tag;		/* vpn + 1, 0 = invalid */
+	uint64_t frame;		/* DPA of the frame (XPU_DPA_HOST for host) */
+	uint32_t perm;		/* XPU_PTE_READ | XPU_PTE_WRITE */
+};
+
+/* One unit's operand for the timing scoreboard: local address range */
+struct xpu_opnd {
+	uint64_t la, len;
+};
+
+struct xpu_tile {
+	struct xpu_engine_config cfg;
+	struct xpu_mem mem;
+	uint8_t *spad, *acc;
+	uint64_t sb_nblocks;		/* spad blocks then acc blocks */
+	uint64_t *sb_w, *sb_r;		/* last write / read finish per block */
+
+	struct xpu_tlb_ent tlb[XPU_TLB_ENTRIES];
+	uint32_t tlb_gen_seen;
+	uint64_t tlb_root;		/* root the TLB contents belong to */
+
+	/* job state */
+	struct xpu_run_ctl *ctl;
+	uint64_t pt_root;
+	uint64_t regs[XPU_NUM_REGS];
+	uint64_t fault_va;
+	uint32_t fault_access;
+	uint64_t d_rows, d_sstride, d_dstride;
+	uint64_t m_m, m_k, m_n, m_lda, m_ldb, m_ldc;
+	uint64_t v_rows, v_cols;
+	uint64_t fetch_tag;		/* code page vpn + 1, 0 = none */
+	const uint8_t *fetch_ptr;
+	int dma_host;			/* the current DMA touched host memory */
+
+	/* timing */
+	uint64_t now, dma_free, mxu_free, vpu_free;
+	uint64_t dma_busy, mxu_busy, vpu_busy, dma_bytes, macs, retired;
+
+	/* buffers */
+	uint8_t fetch_buf[XPU_PAGE_SIZE];
+	uint8_t bounce[XPU_PAGE_SIZE];
+	float *mm_f;			/* XPU_MM_KB * XPU_MM_NB */
+	int16_t *mm_i;			/* XPU_MM_KB * XPU_MM_NB */
+};
+
+/* little-endian loads/stores on possibly unaligned memory */
+static inline uint64_t xpu_ld64(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+static inline void xpu_st64(void *p, uint64_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	memcpy(p, &v, 8);
+}
+
+static inline uint32_t xpu_ld32(const void *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap32(v);
+#endif
+	return v;
+}
+
+static inline void xpu_st32(void *p, uint32_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap32(v);
+#endif
+	memcpy(p, &v, 4);
+}
+
+static inline uint16_t xpu_ld16(const void *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap16(v);
+#endif
+	return v;
+}
+
+static inline void xpu_st16(void *p, uint16_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap16(v);
+#endif
+	memcpy(p, &v, 2);
+}
+
+static inline uint64_t xpu_max64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* engine.c */
+int xpu_poll_abort(struct xpu_tile *t);		/* XPU_JOB_STATUS_ABORTED or 0 */
+/* local SRAM: pointer to [la, la+len) or NULL if not wholly inside one SRAM */
+uint8_t *xpu_la_ptr(struct xpu_tile *t, uint64_t la, uint64_t len);
+/* extent of a 2D operand: (rows-1)*stride + row_bytes; -1 on overflow */
+int xpu_extent(uint64_t rows, uint64_t stride, uint64_t row_bytes, uint64_t *out);
+
+/* mmu.c: return 0 or an XPU_JOB_STATUS_*; faults fill t->fault_va/access */
+void xpu_tlb_flush(struct xpu_tile *t);
+int xpu_mmu_translate(struct xpu_tile *t, uint64_t va, uint32_t access, uint64_t *dpa);
+int xpu_va_read(struct xpu_tile *t, uint64_t va, void *buf, uint64_t len);
+int xpu_va_write(struct xpu_tile *t, uint64_t va, const void *buf, uint64_t len);
+/* device-physical access (HBM bounds checked, or host callbacks) */
+int xpu_dpa_read(struct xpu_tile *t, uint64_t dpa, void *buf, uint64_t len);
+int xpu_dpa_write(struct xpu_tile *t, uint64_t dpa, const void *buf, uint64_t len);
+
+/* dma.c, mxu.c, vpu.c: execute one instruction (already decoded) */
+int xpu_exec_dma(struct xpu_tile *t, uint64_t insn);
+int xpu_exec_matmul(struct xpu_tile *t, uint64_t insn);
+int xpu_exec_vpu(struct xpu_tile *t, uint64_t insn);
+
+/* timing.c */
+/* schedule an op on a unit; returns its finish time */
+uint64_t xpu_sched(struct xpu_tile *t, uint64_t *unit_free, uint64_t *busy, uint64_t dur,
+		   const struct xpu_opnd *in, int nin, const struct xpu_opnd *out, int nout);
+/* earliest time the scalar core may read (write=0) or write (write=1) [la,la+len) */
+uint64_t xpu_sb_ready(struct xpu_tile *t, uint64_t la, uint64_t len, int write);
+
+#endif /* XPU_ENGINE_INT_H */

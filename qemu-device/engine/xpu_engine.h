@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * XPU compute engine: one tile (scalar core, DMA, systolic MXU, VPU, scratchpad
+ * and accumulator SRAM) per hardware queue. Plain C11, no QEMU dependency, no
+ * global mutable state: distinct tiles may run concurrently on distinct
+ * threads; one tile is used by one thread at a time.
+ *
+ * The instruction set is in uapi/xpu_isa.h, semantics in docs/isa.md.
+ */
+#ifndef XPU_ENGINE_H
+#define XPU_ENGINE_H
+
+#include <stdint.h>
+#include "xpu_hw.h"
+#include "xpu_isa.h"
+
+/* A zero field means "use the default". */
+struct xpu_engine_config {
+	uint32_t rows, cols;		/* systolic array, default 128x128 */
+	uint32_t spad_bytes;		/* scratchpad SRAM per tile, default 4 MiB, max 2 GiB */
+	uint32_t acc_bytes;		/* accumulator SRAM per tile, default 1 MiB, max 2 GiB */
+	uint32_t clock_mhz;		/* default 1000 */
+	uint32_t hbm_gbps;		/* default 1600; bytes per cycle = gbps*1000/clock_mhz */
+	uint32_t dma_latency_cycles;	/* default 500 */
+	uint32_t host_gbps;		/* host-memory DMA bandwidth, default 32 */
+};
+
+#define XPU_ENG_DEF_ROWS	128
+#define XPU_ENG_DEF_COLS	128
+#define XPU_ENG_DEF_SPAD	(4u << 20)
+#define XPU_ENG_DEF_ACC		(1u << 20)
+#define XPU_ENG_DEF_CLOCK_MHZ	1000
+#define XPU_ENG_DEF_HBM_GBPS	1600
+#define XPU_ENG_DEF_DMA_LAT	500
+#define XPU_ENG_DEF_HOST_GBPS	32
+#define XPU_ENG_VPU_LATENCY	8	/* fixed cycles per vector op */
+
+struct xpu_mem {			/* how a tile reaches device-physical memory */
+	uint8_t *hbm;			/* HBM is directly addressable: zero copy */
+	uint64_t hbm_size;
+	/* host memory (DPA with XPU_DPA_HOST set): return 0 on success, -1 on a
+	 * bus error. Called from the tile's worker thread. May be NULL (= error). */
+	int (*host_read)(void *opaque, uint64_t bus_addr, void *buf, uint64_t len);
+	int (*host_write)(void *opaque, uint64_t bus_addr, const void *buf, uint64_t len);
+	void *opaque;
+	/* bumped (with __atomic) by MMU invalidation; a tile drops its TLB when it
+	 * changes. May be NULL. */
+	const uint32_t *tlb_gen;
+};
+
+struct xpu_run_ctl {			/* shared with other threads: __atomic builtins only */
+	uint32_t abort;			/* non-zero: the job ends with XPU_JOB_STATUS_ABORTED */
+	uint64_t retired;		/* instructions retired so far, updated every <= 4096 */
+};
+
+struct xpu_job_stats {
+	uint64_t cycles, dma_busy, mxu_busy, vpu_busy, dma_bytes, macs, retired;
+};
+
+struct xpu_tile;
+
+/* NULL on a bad config (rows/cols > 65535, SRAM > 2 GiB) or out of memory.
+ * cfg may be NULL (all defaults). mem is copied. */
+struct xpu_tile *xpu_tile_new(const struct xpu_engine_config *cfg, const struct xpu_mem *mem);
+void xpu_tile_free(struct xpu_tile *t);
+/* Clear SRAMs, TLB and all state. */
+void xpu_tile_reset(struct xpu_tile *t);
+/* The effective configuration (defaults filled in). */
+void xpu_tile_get_config(const struct xpu_tile *t, struct xpu_engine_config *cfg);
+/* Direct access to the SRAMs (tests, debugging): NULL if out of range. */
+uint8_t *xpu_tile_sram(struct xpu_tile *t, uint64_t local_addr, uint64_t len);
+
+/*
+ * Run one job in the context whose page-table root is pt_root (a DPA). Fills
+ * rec (status, cycles, fault_va, fault_access, retired, dma_bytes, macs,
+ * cookie) and stats (either may be NULL; ctl may be NULL). Returns rec->status.
+ * Never crashes on any input.
+ */
+uint32_t xpu_tile_run(struct xpu_tile *t, uint64_t pt_root, const struct xpu_job_desc *job,
+		      struct xpu_run_ctl *ctl, struct xpu_job_record *rec,
+		      struct xpu_job_stats *stats);
+
+/* Timing helpers exposed for tests and the runtime */
+uint64_t xpu_timing_matmul_cycles(uint32_t rows, uint32_t cols, uint64_t m, uint64_t k, uint64_t n);
+uint64_t xpu_timing_dma_cycles(const struct xpu_engine_config *cfg, uint64_t bytes, int host);
+uint64_t xpu_timing_vector_cycles(const struct xpu_engine_config *cfg, uint64_t elements);
+
+#endif /* XPU_ENGINE_H */

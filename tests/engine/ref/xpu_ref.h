@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Plain C reference for the XPU instruction set's math (docs/isa.md):
+ * naive loops, no blocking, no tricks. Engine results must match it bit for
+ * bit. fp32 values are passed as their uint32_t bit patterns.
+ */
+#ifndef XPU_REF_H
+#define XPU_REF_H
+
+#include <stdint.h>
+#include "xpu_isa.h"
+
+float xref_u2f(uint32_t u);
+uint32_t xref_f2u(float f);
+float xref_bf16_to_f32(uint16_t h);
+uint16_t xref_f32_to_bf16(float f);
+int64_t xref_rne(double v);
+int32_t xref_f32_to_i32(float f);
+int8_t xref_requant(double v, int32_t zp);
+float xref_exp(float x);
+float xref_gelu(float x);
+float xref_recip(float x);
+float xref_rsqrt(float x);
+
+/* C[m*ldc+n] (=|+=) sum_k A[m*lda+k] * B[k*ldb+n]; int32 wraps */
+void xref_matmul_i8(uint64_t M, uint64_t K, uint64_t N, const int8_t *A, uint64_t lda,
+		    const int8_t *B, uint64_t ldb, uint32_t *C, uint64_t ldc, int acc);
+/* bf16 in, fp32 out: c = acc ? C : +0; for k ascending c = fp32(c + fp32(a*b)) */
+void xref_matmul_bf16(uint64_t M, uint64_t K, uint64_t N, const uint16_t *A, uint64_t lda,
+		      const uint16_t *B, uint64_t ldb, uint32_t *C, uint64_t ldc, int acc);
+
+/* Vector unit, rows x cols, element bit patterns. bc = XPU_VB_*; for
+ * XPU_VB_SCALAR src2 is ignored and scalar used. */
+void xref_vbin(uint32_t f, uint32_t type, uint32_t bc, uint64_t rows, uint64_t cols,
+	       uint32_t *dst, const uint32_t *src1, const uint32_t *src2, uint32_t scalar);
+void xref_vun(uint32_t f, uint32_t type, uint64_t n, uint32_t *dst, const uint32_t *src);
+void xref_vred(uint32_t f, uint32_t type, uint64_t rows, uint64_t cols, uint32_t *dst,
+	       const uint32_t *src);
+/* VCVT on raw bytes (little-endian elements), n elements */
+void xref_vcvt(uint32_t f, uint64_t n, void *dst, const void *src);
+void xref_vqnt(uint32_t type, uint64_t n, int8_t *dst, const uint32_t *src, uint32_t scale_bits,
+	       int32_t zp);
+
+/* Timing formulas */
+uint64_t xref_matmul_cycles(uint64_t R, uint64_t C, uint64_t M, uint64_t K, uint64_t N);
+
+#endif /* XPU_REF_H */

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: MIT
+/* Vector unit and numerics against the reference. */
+#include <math.h>
+#include "kselftest_harness.h"
+#include "xpu_test_util.h"
+
+FIXTURE(vpu) { struct tenv *e; };
+FIXTURE_SETUP(vpu) { self->e = tenv_new(NULL); ASSERT_NE(NULL, self->e); }
+FIXTURE_TEARDOWN(vpu) { tenv_free(self->e); }
+
+#define S1 (SPAD + 0x10000)
+#define S2 (SPAD + 0x40000)
+#define D  (ACC + 0x1000)
+
+static const uint32_t fspecial[] = {
+	0x00000000, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc12345, 0x7f800001,
+	0x00000001, 0x80000001, 0x007fffff, 0x00800000, 0x3f800000, 0xbf800000, 0x7f7fffff,
+	0x42b17218, 0x42b20000, 0xc2ce0000, 0xc2d00000, 0x3f000000, 0x40490fdb, 0xc1200000,
+	0x41200000, 0x3effffff, 0xbeffffff, 0x4b000001, 0x4f000000, 0xcf000000, 0x4effffff,
+	0x3fc00000, 0x40200000, 0xbfc00000, 0x40100000,
+};
+#define NSPECIAL (sizeof(fspecial) / sizeof(fspecial[0]))
+
+static void fill_f32(uint32_t *p, uint64_t n, uint64_t seed, float scale)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		if (i < NSPECIAL)
+			p[i] = fspecial[i];
+		else
+			p[i] = xref_f2u(((float)(int32_t)trand(&seed) / 2147483648.0f) * scale);
+	}
+}
+
+static void fill_i32(uint32_t *p, uint64_t n, uint64_t seed)
+{
+	static const uint32_t sp[] = { 0, 1, 0xffffffff, 0x7fffffff, 0x80000000, 2, 0xfffffffe };
+
+	for (uint64_t i = 0; i < n; i++)
+		p[i] = i < 7 ? sp[i] : (i & 1 ? trand(&seed) : trand(&seed) % 2001 - 1000);
+}
+
+/* set shape, run one vector instruction; r3 = dst, r4 = src1, r5 = src2/scalar */
+static uint32_t vrun(struct tenv *e, uint64_t rows, uint64_t cols, uint64_t d, uint64_t s1,
+		     uint64_t s2, uint64_t insn)
+{
+	tenv_clear(e);
+	LI64(e, 6, rows);
+	LI64(e, 7, cols);
+	E(e, xpu_vcfg(6, 7));
+	LI64(e, 3, d);
+	LI64(e, 4, s1);
+	LI64(e, 5, s2);
+	E(e, insn);
+	E(e, xpu_halt());
+	return tenv_run(e);
+}
+
+TEST_F(vpu, vbin_all)
+{
+	struct tenv *e = self->e;
+	uint64_t rows = 13, cols = 37, n = rows * cols;
+	uint32_t *a = (uint32_t *)tla(e, S1, n * 4), *b = (uint32_t *)tla(e, S2, n * 4);
+	uint32_t *d = (uint32_t *)tla(e, D, n * 4), ref[13 * 37];
+	uint32_t scal[2] = { 0xfffffff9u, 0x3fc00000u };
+
+	for (uint32_t type = 0; type < 2; type++)
+		for (uint32_t f = 0; f <= XPU_VBIN_MIN; f++)
+			for (uint32_t bc = 0; bc < 4; bc++) {
+				uint32_t flags = type | (bc << XPU_VB_BCAST_SHIFT);
+
+				if (type) {
+					fill_f32(a, n, f * 7 + bc, 100.0f);
+					fill_f32(b, n, f * 5 + bc + 1000, 100.0f);
+					/* pair every special with every special somewhere */
+					for (unsigned i = 0; i < NSPECIAL && bc == 0; i++)
+						for (unsigned j = 0; j < NSPECIAL && 32 + i * NSPECIAL + j < n; j++) {
+							a[32 + i * NSPECIAL + j] = fspecial[i];
+							b[32 + i * NSPECIAL + j] = fspecial[j];
+						}
+				} else {
+					fill_i32(a, n, f * 7 + bc);
+					fill_i32(b, n, f * 5 + bc + 1000);
+				}
+				xref_vbin(f, type, flags & XPU_VB_BCAST_MASK, rows, cols, ref, a, b,
+					  scal[type]);
+				ASSERT_EQ(0, vrun(e, rows, cols, D, S1, bc == 3 ? scal[type] : S2,
+						  xpu_vbin(f, flags, 3, 4, 5)));
+				ASSERT_EQ(0, memcmp(d, ref, n * 4)) {
+					TH_LOG("type %u f %u bc %u", type, f, bc);
+				}
+			}
+	/* in place: dst == src1 */
+	fill_f32(a, n, 3, 10.0f);
+	fill_f32(b, n, 4, 10.0f);
+	xref_vbin(XPU_VBIN_MUL, 1, 0, rows, cols, ref, a, b, 0);
+	ASSERT_EQ(0, vrun(e, rows, cols, S1, S1, S2, xpu_vbin(XPU_VBIN_MUL, 1, 3, 4, 5)));
+	EXPECT_EQ(0, memcmp(a, ref, n * 4));
+}
+
+TEST_F(vpu, vun_all)
+{
+	struct tenv *e = self->e;
+	uint64_t n = 4000;
+	uint32_t *a = (uint32_t *)tla(e, S1, n * 4), *d = (uint32_t *)tla(e, D, n * 4);
+	uint32_t *ref = malloc(n * 4);
+
+	for (uint32_t f = 0; f <= XPU_VUN_NEG; f++)
+		for (uint32_t type = 0; type < 2; type++) {
+			if (type == XPU_VT_I32 && f != XPU_VUN_RELU && f != XPU_VUN_COPY &&
+			    f != XPU_VUN_NEG)
+				continue;
+			if (type)
+				fill_f32(a, n, f, f == XPU_VUN_EXP || f == XPU_VUN_GELU ? 120.0f : 1e6f);
+			else
+				fill_i32(a, n, f);
+			xref_vun(f, type, n, ref, a);
+			ASSERT_EQ(0, vrun(e, 40, 100, D, S1, 0, xpu_vun(f, type, 3, 4)));
+			ASSERT_EQ(0, memcmp(d, ref, n * 4)) {
+				TH_LOG("f %u type %u", f, type);
+			}
+		}
+	free(ref);
+}
+
+/* the deterministic transcendentals are accurate (vs libm, within 1 ulp) */
+TEST(transcendental_accuracy)
+{
+	uint64_t seed = 11;
+
+	for (int i = 0; i < 200000; i++) {
+		float x = ((float)(int32_t)trand(&seed) / 2147483648.0f) * 100.0f;
+		float y = xref_exp(x), r = expf(x);
+		float g = xref_gelu(x);
+		double gd = 0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + 0.044715 * (double)x * x * x)));
+		float ax = fabsf(x) + 1e-3f;
+		float q = xref_rsqrt(ax);
+
+		if (isfinite(r) && r > 1e-37f)
+			ASSERT_LE(fabsf(y - r), fabsf(r) * 1.2e-7f) {
+				TH_LOG("exp(%a) %a %a", x, y, r);
+			}
+		ASSERT_LE(fabs(g - gd), fabs(gd) * 2.4e-7 + 1e-37);
+		ASSERT_LE(fabs(q - 1.0 / sqrt(ax)), 1.2e-7 / sqrt(ax));
+	}
+	EXPECT_EQ(0x3f800000u, xref_f2u(xref_exp(0.0f)));
+	EXPECT_EQ(0x7f800000u, xref_f2u(xref_exp(89.0f)));
+	EXPECT_EQ(0u, xref_f2u(xref_exp(-104.0f)));
+	EXPECT_EQ(0u, xref_f2u(xref_gelu(0.0f)));
+	EXPECT_EQ(0x41200000u, xref_f2u(xref_gelu(10.0f)));
+}
+
+TEST_F(vpu, vred_all)
+{
+	struct tenv *e = self->e;
+	uint64_t rows = 17, cols = 301, n = rows * cols;
+	uint32_t *a = (uint32_t *)tla(e, S1, n * 4), *d = (uint32_t *)tla(e, D, rows * 4);
+	uint32_t ref[17];
+
+	for (uint32_t type = 0; type < 2; type++)
+		for (uint32_t f = 0; f < 2; f++) {
+			if (type) {
+				fill_f32(a + cols, n - cols, f + 50, 1000.0f);	/* row 0 plain */
+				fill_f32(a, cols, f + 60, 1000.0f);
+				for (uint64_t i = 0; i < NSPECIAL; i++)
+					a[i] = 0x3f800000;
+			} else {
+				fill_i32(a, n, f + 70);
+			}
+			xref_vred(f, type, rows, cols, ref, a);
+			ASSERT_EQ(0, vrun(e, rows, cols, D, S1, 0, xpu_vred(f, type, 3, 4)));
+			ASSERT_EQ(0, memcmp(d, ref, rows * 4)) {
+				TH_LOG("f %u type %u", f, type);
+			}
+		}
+	/* cols = 0: identity values; fp32 sum is +0, max is -inf, int max INT32_MIN */
+	ASSERT_EQ(0, vrun(e, 2, 0, D, ~0ull, 0, xpu_vred(XPU_VRED_MAX, XPU_VT_F32, 3, 4)));
+	EXPECT_EQ(0xff800000u, d[1]);
+	ASSERT_EQ(0, vrun(e, 2, 0, D, ~0ull, 0, xpu_vred(XPU_VRED_MAX, XPU_VT_I32, 3, 4)));
+	EXPECT_EQ(0x80000000u, d[1]);
+	ASSERT_EQ(0, vrun(e, 2, 0, D, ~0ull, 0, xpu_vred(XPU_VRED_SUM, XPU_VT_F32, 3, 4)));
+	EXPECT_EQ(0u, d[1]);
+	/* -0 sums to +0 (start value +0) */
+	a[0] = 0x80000000;
+	ASSERT_EQ(0, vrun(e, 1, 1, D, S1, 0, xpu_vred(XPU_VRED_SUM, XPU_VT_F32, 3, 4)));
+	EXPECT_EQ(0u, d[0]);
+}
+
+TEST_F(vpu, vcvt_all)
+{
+	struct tenv *e = self->e;
+	uint64_t n = 3000;
+	uint8_t *a = tla(e, S1, n * 4), *d = tla(e, D, n * 4);
+	uint8_t *ref = malloc(n * 4);
+	static const uint32_t bf_ties[] = { 0x3f808000, 0x3f818000, 0x3f808001, 0x3f807fff,
+					    0x7f7f8000, 0x7f7fffff, 0x00008000, 0x00018000 };
+	static const uint16_t bf_expect[] = { 0x3f80, 0x3f82, 0x3f81, 0x3f80, 0x7f80, 0x7f80,
+					      0x0000, 0x0002 };
+
+	for (uint32_t f = 0; f <= XPU_CVT_I8_BF16; f++) {
+		if (f == XPU_CVT_I32_F32)
+			fill_i32((uint32_t *)a, n, f);
+		else
+			fill_f32((uint32_t *)a, n, f, f == XPU_CVT_F32_I32 ? 4e9f : 1e3f);
+		if (f == XPU_CVT_F32_I32)	/* ties */
+			for (int i = 0; i < 8; i++)
+				((float *)a)[40 + i] = -3.5f + (float)i;
+		memset(d, 0xee, n * 4);
+		memset(ref, 0xee, n * 4);
+		xref_vcvt(f, n, ref, a);
+		ASSERT_EQ(0, vrun(e, 30, 100, D, S1, 0, xpu_vcvt(f, 3, 4)));
+		ASSERT_EQ(0, memcmp(d, ref, n * 4)) {
+			TH_LOG("cvt %u", f);
+		}
+	}
+	/* explicit values */
+	int32_t *di = (int32_t *)d;
+	float *af = (float *)a;
+
+	af[0] = 2.5f; af[1] = 3.5f; af[2] = -2.5f; af[3] = NAN; af[4] = 3e9f; af[5] = -3e9f;
+	af[6] = -0.5f; af[7] = 1.5f;
+	ASSERT_EQ(0, vrun(e, 1, 8, D, S1, 0, xpu_vcvt(XPU_CVT_F32_I32, 3, 4)));
+	EXPECT_EQ(2, di[0]); EXPECT_EQ(4, di[1]); EXPECT_EQ(-2, di[2]); EXPECT_EQ(0, di[3]);
+	EXPECT_EQ(INT32_MAX, di[4]); EXPECT_EQ(INT32_MIN, di[5]); EXPECT_EQ(0, di[6]);
+	EXPECT_EQ(2, di[7]);
+	memcpy(a, bf_ties, sizeof(bf_ties));
+	ASSERT_EQ(0, vrun(e, 2, 4, D, S1, 0, xpu_vcvt(XPU_CVT_F32_BF16, 3, 4)));
+	EXPECT_EQ(0, memcmp(d, bf_expect, sizeof(bf_expect)));
+	((uint32_t *)a)[0] = 0xffc12345;
+	ASSERT_EQ(0, vrun(e, 1, 1, D, S1, 0, xpu_vcvt(XPU_CVT_F32_BF16, 3, 4)));
+	EXPECT_EQ(0x7fc0, *(uint16_t *)d);
+	((int32_t *)a)[0] = 16777217;	/* I32->F32 tie: even */
+	ASSERT_EQ(0, vrun(e, 1, 1, D, S1, 0, xpu_vcvt(XPU_CVT_I32_F32, 3, 4)));
+	EXPECT_EQ(0x4b800000u, *(uint32_t *)d);
+	free(ref);
+}
+
+TEST_F(vpu, vqnt_requantize)
+{
+	struct tenv *e = self->e;
+	uint64_t n = 5000;
+	uint32_t *a = (uint32_t *)tla(e, S1, n * 4);
+	int8_t *d = (int8_t *)tla(e, D, n), ref[5000];
+	uint32_t scales[] = { 0x3f800000, 0x3d800000, 0x3c23d70a, 0x7fc00000, 0x00000000, 0xbf000000 };
+	int32_t zps[] = { 0, 5, -128, 127, 1000 };
+
+	for (uint32_t type = 0; type < 2; type++)
+		for (unsigned s = 0; s < 6; s++)
+			for (unsigned z = 0; z < 5; z++) {
+				if (type)
+					fill_f32(a, n, s * 10 + z, 300.0f);
+				else
+					fill_i32(a, n, s * 10 + z);
+				xref_vqnt(type, n, ref, a, scales[s], zps[z]);
+				ASSERT_EQ(0, vrun(e, 50, 100, D, S1, scales[s],
+						  xpu_vqnt(type, 3, 4, 5, zps[z])));
+				ASSERT_EQ(0, memcmp(d, ref, n)) {
+					TH_LOG("type %u scale %x zp %d", type, scales[s], zps[z]);
+				}
+			}
+	/* explicit: ties to even, saturation */
+	int32_t v[] = { 1, 3, 5, -1, -3, 255, 256, 1000, -1000, -257, INT32_MAX, INT32_MIN };
+	int8_t expect[] = { 0, 2, 2, 0, -2, 127, 127, 127, -128, -128, 127, -128 };
+
+	memcpy(a, v, sizeof(v));
+	ASSERT_EQ(0, vrun(e, 1, 12, D, S1, 0x3f000000 /* 0.5 */, xpu_vqnt(XPU_VT_I32, 3, 4, 5, 0)));
+	EXPECT_EQ(0, memcmp(d, expect, 12));
+}
+
+TEST_F(vpu, ranges_and_empty)
+{
+	struct tenv *e = self->e;
+
+	/* empty shapes: no-op even with wild addresses */
+	EXPECT_EQ(0, vrun(e, 0, 100, ~0ull, ~0ull, ~0ull, xpu_vbin(0, 0, 3, 4, 5)));
+	EXPECT_EQ(0, vrun(e, 100, 0, ~0ull, ~0ull, ~0ull, xpu_vun(0, 0, 3, 4)));
+	/* past the end of spad / acc */
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE,
+		  vrun(e, 1, 2, SPAD + (4u << 20) - 4, S1, S2, xpu_vbin(0, 0, 3, 4, 5)));
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE,
+		  vrun(e, 1, 2, D, ACC + (1u << 20) - 4, S2, xpu_vbin(0, 0, 3, 4, 5)));
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE,
+		  vrun(e, 1, 2, D, S1, ACC - 4, xpu_vbin(0, 0, 3, 4, 5)));
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE,
+		  vrun(e, 1ull << 32, 1ull << 32, D, S1, S2, xpu_vbin(0, 0, 3, 4, 5)));
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE,
+		  vrun(e, 1ull << 62, 1, D, S1, S2, xpu_vun(0, 0, 3, 4)));
+	/* row broadcast checks cols elements only; col broadcast rows elements */
+	EXPECT_EQ(0, vrun(e, 2, 2, D, S1, ACC + (1u << 20) - 8, xpu_vbin(0, XPU_VB_ROW, 3, 4, 5)));
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE,
+		  vrun(e, 3, 2, D, S1, ACC + (1u << 20) - 8, xpu_vbin(0, XPU_VB_COL, 3, 4, 5)));
+	/* a full-accumulator tensor */
+	EXPECT_EQ(0, vrun(e, 1024, 256, ACC, ACC, 0, xpu_vun(XPU_VUN_RELU, XPU_VT_I32, 3, 4)));
+}
+
+/* softmax over rows built from vector ops equals the reference composition */
+TEST_F(vpu, softmax_program)
+{
+	struct tenv *e = self->e;
+	uint64_t rows = 8, cols = 50, n = rows * cols;
+	uint32_t *x = (uint32_t *)tla(e, ACC, n * 4), ref[400], mx[8], sm[8], ex[400];
+	uint64_t seed = 5;
+
+	for (uint64_t i = 0; i < n; i++)
+		x[i] = xref_f2u(((float)(int32_t)trand(&seed) / 2147483648.0f) * 20.0f);
+	xref_vred(XPU_VRED_MAX, 1, rows, cols, mx, x);
+	xref_vbin(XPU_VBIN_SUB, 1, XPU_VB_COL, rows, cols, ex, x, mx, 0);
+	xref_vun(XPU_VUN_EXP, 1, n, ex, ex);
+	xref_vred(XPU_VRED_SUM, 1, rows, cols, sm, ex);
+	xref_vun(XPU_VUN_RECIP, 1, rows, sm, sm);
+	xref_vbin(XPU_VBIN_MUL, 1, XPU_VB_COL, rows, cols, ref, ex, sm, 0);
+
+	tenv_clear(e);
+	LI64(e, 3, rows);
+	LI64(e, 4, cols);
+	LI64(e, 5, 1);
+	LI64(e, 10, ACC);		/* x, in place */
+	LI64(e, 11, ACC + 0x10000);	/* row max / row sum */
+	E(e, xpu_vcfg(3, 4));
+	E(e, xpu_vred(XPU_VRED_MAX, XPU_VT_F32, 11, 10));
+	E(e, xpu_vbin(XPU_VBIN_SUB, XPU_VT_F32 | XPU_VB_COL, 10, 10, 11));
+	E(e, xpu_vun(XPU_VUN_EXP, XPU_VT_F32, 10, 10));
+	E(e, xpu_vred(XPU_VRED_SUM, XPU_VT_F32, 11, 10));
+	E(e, xpu_vcfg(3, 5));
+	E(e, xpu_vun(XPU_VUN_RECIP, XPU_VT_F32, 11, 11));
+	E(e, xpu_vcfg(3, 4));
+	E(e, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_COL, 10, 10, 11));
+	E(e, xpu_halt());
+	ASSERT_EQ(0, tenv_run(e));
+	EXPECT_EQ(0, memcmp(x, ref, n * 4));
+	float s = 0;
+
+	for (uint64_t c = 0; c < cols; c++)
+		s += xref_u2f(x[c]);
+	EXPECT_LT(fabsf(s - 1.0f), 1e-5f);
+	/* vector timing: 6 dependent ops */
+	EXPECT_GT(e->st.vpu_busy, 6 * XPU_ENG_VPU_LATENCY);
+}
+
+TEST_HARNESS_MAIN

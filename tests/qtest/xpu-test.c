@@ -1,0 +1,879 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qtest for the XPU device: identification, queues, doorbells, completions,
+ * MSI-X, reset, error injection and robustness against a hostile driver.
+ * Built inside the QEMU tree by qemu-device/install-into-qemu.sh.
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "libqos/pci-pc.h"
+#include "libqos/malloc-pc.h"
+#include "hw/pci/pci_regs.h"
+#include "../../hw/misc/xpu/xpu_hw.h"
+#include "../../hw/misc/xpu/xpu_isa.h"
+
+#define HBM_SIZE (16 * 1024 * 1024)
+
+typedef struct Xpu {
+    QTestState *qts;
+    QPCIBus *bus;
+    QPCIDevice *dev;
+    QPCIBar regs, hbm;
+    QGuestAllocator alloc;
+} Xpu;
+
+static void find_dev(QPCIDevice *dev, int devfn, void *data)
+{
+    *(QPCIDevice **)data = dev;
+}
+
+static void xpu_start(Xpu *x, const char *extra)
+{
+    x->qts = qtest_initf("-machine q35 -nodefaults -L /usr/share/seabios -L /usr/share/qemu "
+                         "-device xpu,hbm_size=16M,queues=2%s", extra ? extra : "");
+    pc_alloc_init(&x->alloc, x->qts, ALLOC_NO_FLAGS);
+    x->bus = qpci_new_pc(x->qts, &x->alloc);
+    x->dev = NULL;
+    qpci_device_foreach(x->bus, XPU_PCI_VENDOR_ID, XPU_PCI_DEVICE_ID,
+                        find_dev, &x->dev);
+    g_assert(x->dev);
+    qpci_device_enable(x->dev);
+    x->regs = qpci_iomap(x->dev, XPU_BAR_REGS, NULL);
+    x->hbm = qpci_iomap(x->dev, XPU_BAR_HBM, NULL);
+}
+
+static void xpu_stop(Xpu *x)
+{
+    g_free(x->dev);
+    qpci_free_pc(x->bus);
+    alloc_destroy(&x->alloc);
+    qtest_quit(x->qts);
+}
+
+static uint32_t rd(Xpu *x, uint32_t off)
+{
+    return qpci_io_readl(x->dev, x->regs, off);
+}
+
+static void wr(Xpu *x, uint32_t off, uint32_t v)
+{
+    qpci_io_writel(x->dev, x->regs, off, v);
+}
+
+static uint32_t qrd(Xpu *x, int q, uint32_t r)
+{
+    return rd(x, XPU_REG_Q(q, r));
+}
+
+static void qwr(Xpu *x, int q, uint32_t r, uint32_t v)
+{
+    wr(x, XPU_REG_Q(q, r), v);
+}
+
+/* Set up queue q with a ring of n entries at DPA ring and a fence at fence. */
+static void queue_setup(Xpu *x, int q, uint64_t ring, uint32_t n, uint64_t fence)
+{
+    qwr(x, q, XPU_Q_CONTROL, XPU_QCTL_RESET);
+    qwr(x, q, XPU_Q_RING_LO, ring);
+    qwr(x, q, XPU_Q_RING_HI, ring >> 32);
+    qwr(x, q, XPU_Q_RING_SIZE, n);
+    qwr(x, q, XPU_Q_FENCE_LO, fence);
+    qwr(x, q, XPU_Q_FENCE_HI, fence >> 32);
+    qwr(x, q, XPU_Q_CONTROL, XPU_QCTL_ENABLE);
+}
+
+static void hbm_write(Xpu *x, uint64_t off, const void *buf, size_t len)
+{
+    qpci_memwrite(x->dev, x->hbm, off, buf, len);
+}
+
+static void hbm_read(Xpu *x, uint64_t off, void *buf, size_t len)
+{
+    qpci_memread(x->dev, x->hbm, off, buf, len);
+}
+
+/* Wait (real time: the device works on its own threads) for cond. */
+#define WAIT_FOR(cond) do {                                         \
+        gint64 end_ = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;  \
+        while (!(cond)) {                                           \
+            g_assert_cmpint(g_get_monotonic_time(), <, end_);        \
+            g_usleep(100);                                          \
+        }                                                           \
+    } while (0)
+
+static uint64_t done_fence(Xpu *x, int q)
+{
+    return qrd(x, q, XPU_Q_DONE_FENCE_LO) |
+           (uint64_t)qrd(x, q, XPU_Q_DONE_FENCE_HI) << 32;
+}
+
+static void put_desc_hbm(Xpu *x, uint64_t ring, uint32_t slot,
+                         const struct xpu_job_desc *d)
+{
+    hbm_write(x, ring + slot * sizeof(*d), d, sizeof(*d));
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void test_identify(void)
+{
+    Xpu x;
+
+    xpu_start(&x, ",rows=64,cols=32,clock_mhz=1500");
+    g_assert_cmphex(rd(&x, XPU_REG_ID), ==, XPU_ID_MAGIC);
+    g_assert_cmphex(rd(&x, XPU_REG_VERSION), ==,
+                    XPU_HW_VERSION_MAJOR << 16 | XPU_HW_VERSION_MINOR);
+    g_assert_cmphex(rd(&x, XPU_REG_ARRAY), ==, 64 << 16 | 32);
+    g_assert_cmpuint(rd(&x, XPU_REG_HBM_SIZE_LO), ==, HBM_SIZE);
+    g_assert_cmpuint(rd(&x, XPU_REG_HBM_SIZE_HI), ==, 0);
+    g_assert_cmpuint(rd(&x, XPU_REG_NUM_QUEUES), ==, 2);
+    g_assert_cmpuint(rd(&x, XPU_REG_CLOCK_MHZ), ==, 1500);
+    g_assert_cmpuint(rd(&x, XPU_REG_NUM_CTX), ==, XPU_MAX_CTX);
+    g_assert_true(rd(&x, XPU_REG_CAPS) & XPU_CAP_INT8);
+    g_assert_true(rd(&x, XPU_REG_CAPS) & XPU_CAP_MMU);
+    g_assert_true(rd(&x, XPU_REG_STATUS) & XPU_STATUS_READY);
+    wr(&x, XPU_REG_SCRATCH, 0x12345678);
+    g_assert_cmphex(rd(&x, XPU_REG_SCRATCH), ==, 0x12345678);
+    /* unknown registers read as zero and ignore writes */
+    g_assert_cmphex(rd(&x, 0xff00), ==, 0);
+    wr(&x, 0xff00, 1);
+    g_assert_cmphex(rd(&x, XPU_REG_ID), ==, XPU_ID_MAGIC);
+    xpu_stop(&x);
+}
+
+static void test_hbm_bar(void)
+{
+    Xpu x;
+    uint8_t in[4096], out[4096];
+
+    xpu_start(&x, NULL);
+    for (int i = 0; i < sizeof(in); i++) {
+        in[i] = i * 7 + 3;
+    }
+    hbm_write(&x, HBM_SIZE - sizeof(in), in, sizeof(in));
+    hbm_read(&x, HBM_SIZE - sizeof(in), out, sizeof(out));
+    g_assert_cmpmem(in, sizeof(in), out, sizeof(out));
+    xpu_stop(&x);
+}
+
+/* NOP jobs through a ring in HBM; fence and records in guest RAM (DMA). */
+static void test_nop_jobs(void)
+{
+    Xpu x;
+    const uint64_t ring = 0x1000;
+    uint64_t fence_ga, rec_ga;
+    struct xpu_job_record rec;
+
+    xpu_start(&x, NULL);
+    fence_ga = guest_alloc(&x.alloc, 8);
+    rec_ga = guest_alloc(&x.alloc, 4 * sizeof(rec));
+    qtest_writeq(x.qts, fence_ga, 0);
+    queue_setup(&x, 1, ring, 8, fence_ga | XPU_DPA_HOST);
+    for (uint32_t i = 0; i < 4; i++) {
+        struct xpu_job_desc d = {
+            .op = XPU_JOB_NOP, .fence = 100 + i,
+            .record = (rec_ga + i * sizeof(rec)) | XPU_DPA_HOST,
+            .cookie = 0xc00c1e00 + i,
+        };
+        put_desc_hbm(&x, ring, i, &d);
+    }
+    qwr(&x, 1, XPU_Q_TAIL, 4);
+    WAIT_FOR(qtest_readq(x.qts, fence_ga) == 103);
+    g_assert_cmpuint(done_fence(&x, 1), ==, 103);
+    g_assert_cmpuint(qrd(&x, 1, XPU_Q_HEAD), ==, 4);
+    for (uint32_t i = 0; i < 4; i++) {
+        qtest_memread(x.qts, rec_ga + i * sizeof(rec), &rec, sizeof(rec));
+        g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_OK);
+        g_assert_cmphex(rec.cookie, ==, 0xc00c1e00 + i);
+    }
+    /* the other queue did nothing */
+    g_assert_cmpuint(done_fence(&x, 0), ==, 0);
+    xpu_stop(&x);
+}
+
+/* The ring wraps around; ring in guest RAM. */
+static void test_ring_wrap_host(void)
+{
+    Xpu x;
+    uint64_t ring_ga, fence_ga;
+    uint32_t tail = 0;
+
+    xpu_start(&x, NULL);
+    ring_ga = guest_alloc(&x.alloc, 4 * sizeof(struct xpu_job_desc) + 64);
+    ring_ga = QEMU_ALIGN_UP(ring_ga, 64);
+    fence_ga = guest_alloc(&x.alloc, 8);
+    queue_setup(&x, 0, ring_ga | XPU_DPA_HOST, 4, fence_ga | XPU_DPA_HOST);
+    for (uint64_t f = 1; f <= 11; f++) {
+        struct xpu_job_desc d = { .op = XPU_JOB_NOP, .fence = f };
+
+        qtest_memwrite(x.qts, ring_ga + tail * sizeof(d), &d, sizeof(d));
+        tail = (tail + 1) % 4;
+        qwr(&x, 0, XPU_Q_TAIL, tail);
+        WAIT_FOR(qtest_readq(x.qts, fence_ga) == f);
+    }
+    g_assert_cmpuint(qrd(&x, 0, XPU_Q_HEAD), ==, 11 % 4);
+    xpu_stop(&x);
+}
+
+/* A completion raises the queue's MSI-X vector: point it at guest RAM. */
+static void test_msix(void)
+{
+    Xpu x;
+    uint64_t msg_ga;
+    const uint64_t ring = 0x2000;
+    struct xpu_job_desc d = { .op = XPU_JOB_NOP, .fence = 7 };
+    uint64_t off;
+
+    xpu_start(&x, NULL);
+    qpci_msix_enable(x.dev);
+    msg_ga = guest_alloc(&x.alloc, 8);
+    qtest_writel(x.qts, msg_ga, 0);
+    off = x.dev->msix_table_off + 1 * PCI_MSIX_ENTRY_SIZE;
+    qpci_io_writel(x.dev, x.dev->msix_table_bar, off + PCI_MSIX_ENTRY_LOWER_ADDR,
+                   msg_ga);
+    qpci_io_writel(x.dev, x.dev->msix_table_bar, off + PCI_MSIX_ENTRY_UPPER_ADDR,
+                   msg_ga >> 32);
+    qpci_io_writel(x.dev, x.dev->msix_table_bar, off + PCI_MSIX_ENTRY_DATA,
+                   0xabcd0001);
+    qpci_io_writel(x.dev, x.dev->msix_table_bar, off + PCI_MSIX_ENTRY_VECTOR_CTRL,
+                   0);
+    queue_setup(&x, 1, ring, 2, 0);
+    put_desc_hbm(&x, ring, 0, &d);
+    qwr(&x, 1, XPU_Q_TAIL, 1);
+    WAIT_FOR(qtest_readl(x.qts, msg_ga) == 0xabcd0001);
+    /* queue 0's vector stays masked and untouched */
+    g_assert_false(qpci_msix_pending(x.dev, 0));
+    xpu_stop(&x);
+}
+
+static void test_bad_ring(void)
+{
+    Xpu x;
+
+    xpu_start(&x, NULL);
+    /* not a power of two */
+    qwr(&x, 0, XPU_Q_RING_LO, 0);
+    qwr(&x, 0, XPU_Q_RING_SIZE, 3);
+    qwr(&x, 0, XPU_Q_CONTROL, XPU_QCTL_ENABLE);
+    g_assert_true(qrd(&x, 0, XPU_Q_STATUS) & XPU_QSTS_ERROR);
+    g_assert_false(qrd(&x, 0, XPU_Q_STATUS) & XPU_QSTS_ENABLED);
+    g_assert_true(rd(&x, XPU_REG_ERR_STATUS) & XPU_ERR_QUEUE);
+    wr(&x, XPU_REG_ERR_STATUS, XPU_ERR_QUEUE);
+    g_assert_false(rd(&x, XPU_REG_ERR_STATUS) & XPU_ERR_QUEUE);
+    /* ring beyond the end of HBM */
+    qwr(&x, 0, XPU_Q_CONTROL, XPU_QCTL_RESET);
+    qwr(&x, 0, XPU_Q_RING_LO, HBM_SIZE - 64);
+    qwr(&x, 0, XPU_Q_RING_SIZE, 4);
+    qwr(&x, 0, XPU_Q_CONTROL, XPU_QCTL_ENABLE);
+    g_assert_true(qrd(&x, 0, XPU_Q_STATUS) & XPU_QSTS_ERROR);
+    /* tail out of range */
+    queue_setup(&x, 1, 0, 4, 0);
+    qwr(&x, 1, XPU_Q_TAIL, 4);
+    g_assert_true(qrd(&x, 1, XPU_Q_STATUS) & XPU_QSTS_ERROR);
+    /* ring address that is not guest RAM: the device reports, never crashes */
+    queue_setup(&x, 0, 0xfffffffff000ull | XPU_DPA_HOST, 4, 0);
+    qwr(&x, 0, XPU_Q_TAIL, 1);
+    WAIT_FOR(qrd(&x, 0, XPU_Q_STATUS) & XPU_QSTS_ERROR);
+    g_assert_cmphex(rd(&x, XPU_REG_ID), ==, XPU_ID_MAGIC);
+    xpu_stop(&x);
+}
+
+static void test_bad_desc(void)
+{
+    Xpu x;
+    const uint64_t ring = 0;
+    const uint64_t rec_off = 0x10000;
+    struct xpu_job_record rec;
+    struct xpu_job_desc d[3] = {
+        { .op = 99, .fence = 1, .record = rec_off },
+        { .op = XPU_JOB_NOP, .flags = 1, .fence = 2, .record = rec_off + 64 },
+        { .op = XPU_JOB_EXEC, .ctx = XPU_MAX_CTX, .fence = 3,
+          .record = rec_off + 128 },
+    };
+
+    xpu_start(&x, NULL);
+    queue_setup(&x, 0, ring, 4, 0x20000);
+    for (int i = 0; i < 3; i++) {
+        put_desc_hbm(&x, ring, i, &d[i]);
+    }
+    qwr(&x, 0, XPU_Q_TAIL, 3);
+    WAIT_FOR(done_fence(&x, 0) == 3);
+    for (int i = 0; i < 3; i++) {
+        hbm_read(&x, rec_off + i * 64, &rec, sizeof(rec));
+        g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_BAD_DESC);
+    }
+    xpu_stop(&x);
+}
+
+/* Injected hang: no progress until the queue is stopped; then it recovers. */
+static void test_inject_hang_and_stop(void)
+{
+    Xpu x;
+    const uint64_t ring = 0;
+    struct xpu_job_record rec;
+    struct xpu_job_desc d = { .op = XPU_JOB_NOP, .fence = 1, .record = 0x8000 };
+
+    xpu_start(&x, NULL);
+    queue_setup(&x, 0, ring, 4, 0x9000);
+    wr(&x, XPU_REG_INJECT, XPU_INJECT_HANG | 0 << 8);
+    put_desc_hbm(&x, ring, 0, &d);
+    qwr(&x, 0, XPU_Q_TAIL, 1);
+    WAIT_FOR(qrd(&x, 0, XPU_Q_STATUS) & XPU_QSTS_BUSY);
+    g_usleep(50 * 1000);
+    g_assert_true(qrd(&x, 0, XPU_Q_STATUS) & XPU_QSTS_BUSY);
+    g_assert_cmpuint(qrd(&x, 0, XPU_Q_PROGRESS_LO), ==, 0);
+    g_assert_cmpuint(done_fence(&x, 0), ==, 0);
+
+    /* the other queue keeps working */
+    queue_setup(&x, 1, 0x4000, 2, 0x9100);
+    put_desc_hbm(&x, 0x4000, 0, &(struct xpu_job_desc){ .fence = 9 });
+    qwr(&x, 1, XPU_Q_TAIL, 1);
+    WAIT_FOR(done_fence(&x, 1) == 9);
+
+    qwr(&x, 0, XPU_Q_CONTROL, XPU_QCTL_STOP);
+    WAIT_FOR(done_fence(&x, 0) == 1);
+    hbm_read(&x, 0x8000, &rec, sizeof(rec));
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_ABORTED);
+    g_assert_false(qrd(&x, 0, XPU_Q_STATUS) & XPU_QSTS_ENABLED);
+
+    /* re-enabled, the queue runs the next job normally */
+    d.fence = 2;
+    put_desc_hbm(&x, ring, 1, &d);
+    qwr(&x, 0, XPU_Q_CONTROL, XPU_QCTL_ENABLE);
+    qwr(&x, 0, XPU_Q_TAIL, 2);
+    WAIT_FOR(done_fence(&x, 0) == 2);
+    hbm_read(&x, 0x8000, &rec, sizeof(rec));
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_OK);
+    xpu_stop(&x);
+}
+
+/* A queue reset while a job hangs drops the job without a completion. */
+static void test_queue_reset(void)
+{
+    Xpu x;
+    struct xpu_job_desc d = { .op = XPU_JOB_NOP, .fence = 5 };
+
+    xpu_start(&x, NULL);
+    queue_setup(&x, 0, 0, 4, 0x9000);
+    wr(&x, XPU_REG_INJECT, XPU_INJECT_HANG);
+    put_desc_hbm(&x, 0, 0, &d);
+    qwr(&x, 0, XPU_Q_TAIL, 1);
+    WAIT_FOR(qrd(&x, 0, XPU_Q_STATUS) & XPU_QSTS_BUSY);
+    qwr(&x, 0, XPU_Q_CONTROL, XPU_QCTL_RESET);
+    WAIT_FOR(!(qrd(&x, 0, XPU_Q_STATUS) & XPU_QSTS_BUSY));
+    g_assert_cmpuint(qrd(&x, 0, XPU_Q_HEAD), ==, 0);
+    g_assert_cmpuint(qrd(&x, 0, XPU_Q_TAIL), ==, 0);
+    g_assert_cmpuint(qrd(&x, 0, XPU_Q_RING_SIZE), ==, 0);
+    g_assert_cmpuint(done_fence(&x, 0), ==, 0);
+    xpu_stop(&x);
+}
+
+static void test_inject_ecc_and_reset(void)
+{
+    Xpu x;
+    struct xpu_job_record rec;
+    struct xpu_job_desc d = { .op = XPU_JOB_NOP, .fence = 1, .record = 0x8000 };
+
+    xpu_start(&x, NULL);
+    wr(&x, XPU_REG_INJECT, XPU_INJECT_ECC);
+    g_assert_true(rd(&x, XPU_REG_STATUS) & XPU_STATUS_FATAL);
+    g_assert_true(rd(&x, XPU_REG_ERR_STATUS) & XPU_ERR_ECC);
+    queue_setup(&x, 0, 0, 4, 0x9000);
+    put_desc_hbm(&x, 0, 0, &d);
+    qwr(&x, 0, XPU_Q_TAIL, 1);
+    WAIT_FOR(done_fence(&x, 0) == 1);
+    hbm_read(&x, 0x8000, &rec, sizeof(rec));
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_ECC);
+
+    /* function reset through the register clears everything */
+    wr(&x, XPU_REG_SCRATCH, 42);
+    wr(&x, XPU_REG_RESET, 0x1234); /* wrong magic: ignored */
+    g_assert_cmpuint(rd(&x, XPU_REG_SCRATCH), ==, 42);
+    wr(&x, XPU_REG_RESET, XPU_RESET_MAGIC);
+    g_assert_false(rd(&x, XPU_REG_STATUS) & XPU_STATUS_FATAL);
+    g_assert_cmpuint(rd(&x, XPU_REG_ERR_STATUS), ==, 0);
+    g_assert_cmpuint(rd(&x, XPU_REG_SCRATCH), ==, 0);
+    g_assert_cmpuint(qrd(&x, 0, XPU_Q_RING_SIZE), ==, 0);
+    g_assert_cmpuint(done_fence(&x, 0), ==, 0);
+    xpu_stop(&x);
+}
+
+/* PCIe function-level reset through the device control register. */
+static void test_flr(void)
+{
+    Xpu x;
+    uint8_t cap;
+    uint16_t ctl;
+
+    xpu_start(&x, NULL);
+    wr(&x, XPU_REG_SCRATCH, 99);
+    cap = qpci_find_capability(x.dev, PCI_CAP_ID_EXP, 0);
+    g_assert_cmpuint(cap, !=, 0);
+    g_assert_true(qpci_config_readl(x.dev, cap + PCI_EXP_DEVCAP) &
+                  PCI_EXP_DEVCAP_FLR);
+    ctl = qpci_config_readw(x.dev, cap + PCI_EXP_DEVCTL);
+    qpci_config_writew(x.dev, cap + PCI_EXP_DEVCTL, ctl | PCI_EXP_DEVCTL_BCR_FLR);
+    /* FLR also cleared the BARs and the command register */
+    qpci_device_enable(x.dev);
+    x.regs = qpci_iomap(x.dev, XPU_BAR_REGS, NULL);
+    g_assert_cmphex(rd(&x, XPU_REG_ID), ==, XPU_ID_MAGIC);
+    g_assert_cmpuint(rd(&x, XPU_REG_SCRATCH), ==, 0);
+    xpu_stop(&x);
+}
+
+/* A hostile driver: random register writes and garbage rings. */
+static void test_hostile_driver(void)
+{
+    Xpu x;
+    GRand *r = g_rand_new_with_seed(1234);
+    uint8_t junk[4096];
+
+    xpu_start(&x, NULL);
+    for (int i = 0; i < sizeof(junk); i++) {
+        junk[i] = g_rand_int(r);
+    }
+    hbm_write(&x, 0, junk, sizeof(junk));
+    for (int i = 0; i < 3000; i++) {
+        uint32_t off = g_rand_int_range(r, 0, XPU_REGS_SIZE / 4) * 4;
+        uint32_t val = g_rand_int(r);
+
+        if (off == XPU_REG_RESET) {
+            continue;
+        }
+        if (i % 3 == 0) {
+            /* bias towards the queue registers */
+            off = XPU_REG_Q(g_rand_int_range(r, 0, 3),
+                            g_rand_int_range(r, 0, 16) * 4);
+        }
+        if (i % 7 == 0) {
+            val = g_rand_int_range(r, 0, 8);
+        }
+        wr(&x, off, val);
+        rd(&x, g_rand_int_range(r, 0, XPU_REGS_SIZE / 4) * 4);
+    }
+    /* stop everything, then the device must still work normally */
+    wr(&x, XPU_REG_RESET, XPU_RESET_MAGIC);
+    g_assert_cmphex(rd(&x, XPU_REG_ID), ==, XPU_ID_MAGIC);
+    queue_setup(&x, 0, 0x100000, 2, 0x200000);
+    put_desc_hbm(&x, 0x100000, 0, &(struct xpu_job_desc){ .fence = 77 });
+    qwr(&x, 0, XPU_Q_TAIL, 1);
+    WAIT_FOR(done_fence(&x, 0) == 77);
+    g_rand_free(r);
+    xpu_stop(&x);
+}
+
+/* ---- EXEC jobs: page tables in HBM, programs through the MMU -------------- */
+
+#define PT_POOL   0x100000ull   /* page tables are bump-allocated from here */
+#define DATA_BASE 0x400000ull   /* HBM data pages */
+#define CTX       3
+
+typedef struct Ctx {
+    Xpu *x;
+    uint64_t root;
+    uint64_t next_table;
+} Ctx;
+
+static uint64_t hbm_readq(Xpu *x, uint64_t off)
+{
+    uint64_t v;
+
+    hbm_read(x, off, &v, sizeof(v));
+    return v;
+}
+
+static void hbm_writeq(Xpu *x, uint64_t off, uint64_t v)
+{
+    hbm_write(x, off, &v, sizeof(v));
+}
+
+static uint64_t pt_alloc(Ctx *c)
+{
+    uint64_t t = c->next_table;
+    static const uint8_t zero[4096];
+
+    c->next_table += 4096;
+    g_assert_cmpuint(c->next_table, <=, DATA_BASE);
+    hbm_write(c->x, t, zero, sizeof(zero));
+    return t;
+}
+
+static void ctx_init(Ctx *c, Xpu *x, int ctx)
+{
+    c->x = x;
+    c->next_table = PT_POOL + ctx * 0x40000;
+    c->root = pt_alloc(c);
+    wr(x, XPU_REG_CTX_ROOT(ctx), c->root);
+    wr(x, XPU_REG_CTX_ROOT(ctx) + 4, c->root >> 32);
+}
+
+/* Map one 4 KiB page: frame is an HBM offset or (host) a guest address. */
+static void pt_map(Ctx *c, uint64_t va, uint64_t frame, uint64_t perm)
+{
+    uint64_t table = c->root;
+
+    for (int l = 3; l > 0; l--) {
+        uint64_t slot = table + XPU_PT_INDEX(va, l) * 8;
+        uint64_t e = hbm_readq(c->x, slot);
+
+        if (!(e & XPU_PTE_VALID)) {
+            e = pt_alloc(c) | XPU_PTE_VALID;
+            hbm_writeq(c->x, slot, e);
+        }
+        table = e & XPU_PTE_ADDR_MASK;
+    }
+    hbm_writeq(c->x, table + XPU_PT_INDEX(va, 0) * 8,
+               (frame & XPU_PTE_ADDR_MASK) | XPU_PTE_VALID | perm);
+}
+
+static void pt_map_range(Ctx *c, uint64_t va, uint64_t frame, uint64_t len,
+                         uint64_t perm)
+{
+    for (uint64_t o = 0; o < len; o += 4096) {
+        pt_map(c, va + o, frame + o, perm);
+    }
+}
+
+#define RW (XPU_PTE_READ | XPU_PTE_WRITE)
+#define PROG_VA 0x10000000ull
+#define ARGS_VA 0x10100000ull
+
+/* Put a program and an argument block in HBM and map them. */
+static void load_prog(Ctx *c, uint64_t hbm_off, const uint64_t *prog, int n,
+                      const uint64_t *args, int nargs)
+{
+    hbm_write(c->x, hbm_off, prog, n * 8);
+    pt_map(c, PROG_VA, hbm_off, XPU_PTE_READ);
+    if (nargs) {
+        hbm_write(c->x, hbm_off + 4096, args, nargs * 8);
+        pt_map(c, ARGS_VA, hbm_off + 4096, XPU_PTE_READ);
+    }
+}
+
+/* Run one EXEC job on queue q and return its completion record. */
+static struct xpu_job_record run_exec(Xpu *x, int q, int ctx, uint32_t prog_len,
+                                      uint32_t args_len)
+{
+    static uint64_t fence = 1000;
+    const uint64_t ring = 0x8000 + q * 0x1000;
+    struct xpu_job_record rec;
+    struct xpu_job_desc d = {
+        .op = XPU_JOB_EXEC, .ctx = ctx, .fence = ++fence,
+        .prog_va = PROG_VA, .prog_len = prog_len,
+        .args_va = args_len ? ARGS_VA : 0, .args_len = args_len,
+        .record = 0xf000 + q * 64, .cookie = fence,
+    };
+
+    queue_setup(x, q, ring, 2, 0xf800 + q * 8);
+    put_desc_hbm(x, ring, 0, &d);
+    qwr(x, q, XPU_Q_TAIL, 1);
+    WAIT_FOR(done_fence(x, q) == fence);
+    hbm_read(x, 0xf000 + q * 64, &rec, sizeof(rec));
+    g_assert_cmpuint(rec.cookie, ==, fence);
+    return rec;
+}
+
+static uint64_t perf(Xpu *x, int i)
+{
+    return rd(x, XPU_REG_PERF(i)) | (uint64_t)rd(x, XPU_REG_PERF(i) + 4) << 32;
+}
+
+/*
+ * DMA round trip: guest RAM (host memory, through the MMU) -> scratchpad ->
+ * HBM -> guest RAM, compared byte for byte and by checksum.
+ */
+static void test_dma_round_trip(void)
+{
+    enum { LEN = 3 * 4096 + 512 };
+    const uint64_t src_va = 0x20000000, hbm_va = 0x30000000, dst_va = 0x40000000;
+    Xpu x;
+    Ctx c;
+    uint64_t src_ga, dst_ga;
+    uint8_t *in = g_malloc(LEN), *out = g_malloc0(LEN);
+    uint32_t sum_in = 0, sum_out = 0;
+    struct xpu_job_record rec;
+    uint64_t args[3] = { src_va, hbm_va, dst_va };
+    uint64_t prog[] = {
+        xpu_ld(XPU_MEM_W64, 3, 1, 0),
+        xpu_ld(XPU_MEM_W64, 4, 1, 8),
+        xpu_ld(XPU_MEM_W64, 5, 1, 16),
+        xpu_li(6, LEN),
+        xpu_dma(XPU_DMA_VA_TO_LA, 0, 3, 6),   /* spad[0..] <- src */
+        xpu_dma(XPU_DMA_LA_TO_VA, 4, 0, 6),   /* hbm <- spad */
+        xpu_dma(XPU_DMA_VA_TO_VA, 5, 4, 6),   /* dst <- hbm */
+        xpu_halt(),
+    };
+
+    xpu_start(&x, NULL);
+    src_ga = QEMU_ALIGN_UP(guest_alloc(&x.alloc, LEN + 8192), 4096);
+    dst_ga = QEMU_ALIGN_UP(guest_alloc(&x.alloc, LEN + 8192), 4096);
+    for (int i = 0; i < LEN; i++) {
+        in[i] = g_test_rand_int();
+        sum_in = sum_in * 31 + in[i];
+    }
+    qtest_memwrite(x.qts, src_ga, in, LEN);
+    ctx_init(&c, &x, CTX);
+    load_prog(&c, DATA_BASE, prog, G_N_ELEMENTS(prog), args, 3);
+    pt_map_range(&c, src_va, src_ga, LEN, XPU_PTE_READ | XPU_PTE_HOST);
+    pt_map_range(&c, hbm_va, DATA_BASE + 0x10000, LEN, RW);
+    pt_map_range(&c, dst_va, dst_ga, LEN, RW | XPU_PTE_HOST);
+
+    rec = run_exec(&x, 0, CTX, sizeof(prog), sizeof(args));
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_OK);
+    g_assert_cmpuint(rec.dma_bytes, ==, 3 * LEN);
+    g_assert_cmpuint(rec.cycles, >, 0);
+    g_assert_cmpuint(rec.retired, ==, G_N_ELEMENTS(prog));
+    qtest_memread(x.qts, dst_ga, out, LEN);
+    for (int i = 0; i < LEN; i++) {
+        sum_out = sum_out * 31 + out[i];
+    }
+    g_assert_cmphex(sum_in, ==, sum_out);
+    g_assert_cmpmem(in, LEN, out, LEN);
+    hbm_read(&x, DATA_BASE + 0x10000, out, LEN);
+    g_assert_cmpmem(in, LEN, out, LEN);
+    g_assert_cmpuint(perf(&x, XPU_PERF_JOBS), ==, 1);
+    g_assert_cmpuint(perf(&x, XPU_PERF_DMA_BYTES), ==, 3 * LEN);
+    g_assert_cmpuint(perf(&x, XPU_PERF_DMA_BUSY), >, 0);
+    g_free(in);
+    g_free(out);
+    xpu_stop(&x);
+}
+
+/* An int8 matmul job, checked against a plain loop. */
+static void test_matmul_int8(void)
+{
+    enum { M = 19, K = 37, N = 23 };
+    const uint64_t a_va = 0x20000000, b_va = 0x20001000, c_va = 0x20002000;
+    Xpu x;
+    Ctx c;
+    int8_t a[M * K], b[K * N];
+    int32_t want[M * N], got[M * N];
+    struct xpu_job_record rec;
+    uint64_t prog[] = {
+        xpu_li(3, M), xpu_li(4, K), xpu_li(5, N),
+        xpu_li(6, M * K), xpu_li(7, K * N), xpu_li(8, M * N * 4),
+        xpu_liu(9, a_va), xpu_liu(10, b_va), xpu_liu(11, c_va),
+        xpu_li(12, 4096),                        /* B in the scratchpad */
+        xpu_liu(13, XPU_LA_ACC),                 /* C in the accumulator */
+        xpu_dma(XPU_DMA_VA_TO_LA, 0, 9, 6),
+        xpu_dma(XPU_DMA_VA_TO_LA, 12, 10, 7),
+        xpu_mcfg(XPU_MCFG_SHAPE, 3, 4, 5),
+        xpu_matmul(XPU_MM_INT8, 13, 0, 12),
+        xpu_dma(XPU_DMA_LA_TO_VA, 11, 13, 8),
+        xpu_halt(),
+    };
+
+    for (int i = 0; i < M * K; i++) {
+        a[i] = g_test_rand_int();
+    }
+    for (int i = 0; i < K * N; i++) {
+        b[i] = g_test_rand_int();
+    }
+    for (int m = 0; m < M; m++) {
+        for (int n = 0; n < N; n++) {
+            int32_t acc = 0;
+
+            for (int k = 0; k < K; k++) {
+                acc += a[m * K + k] * b[k * N + n];
+            }
+            want[m * N + n] = acc;
+        }
+    }
+    xpu_start(&x, NULL);
+    ctx_init(&c, &x, CTX);
+    load_prog(&c, DATA_BASE, prog, G_N_ELEMENTS(prog), NULL, 0);
+    hbm_write(&x, DATA_BASE + 0x10000, a, sizeof(a));
+    hbm_write(&x, DATA_BASE + 0x11000, b, sizeof(b));
+    pt_map(&c, a_va, DATA_BASE + 0x10000, XPU_PTE_READ);
+    pt_map(&c, b_va, DATA_BASE + 0x11000, XPU_PTE_READ);
+    pt_map_range(&c, c_va, DATA_BASE + 0x12000, sizeof(got), RW);
+    rec = run_exec(&x, 1, CTX, sizeof(prog), 0);
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_OK);
+    g_assert_cmpuint(rec.macs, ==, M * N * K);
+    hbm_read(&x, DATA_BASE + 0x12000, got, sizeof(got));
+    g_assert_cmpmem(want, sizeof(want), got, sizeof(got));
+    g_assert_cmpuint(perf(&x, XPU_PERF_MACS), ==, M * N * K);
+    g_assert_cmpuint(perf(&x, XPU_PERF_MXU_BUSY), >, 0);
+    xpu_stop(&x);
+}
+
+/* Unmapped VA and a write to a read-only page: fault record and interrupt. */
+static void test_mmu_faults(void)
+{
+    Xpu x;
+    Ctx c;
+    struct xpu_job_record rec;
+    uint64_t rd_prog[] = {
+        xpu_liu(3, 0x50000000), xpu_lih(3, 0x12),
+        xpu_ld(XPU_MEM_W64, 4, 3, 8),
+        xpu_halt(),
+    };
+    uint64_t wr_prog[] = {
+        xpu_liu(3, 0x60000000),
+        xpu_st(XPU_MEM_W64, 3, 3, 16),
+        xpu_halt(),
+    };
+
+    xpu_start(&x, NULL);
+    ctx_init(&c, &x, CTX);
+    load_prog(&c, DATA_BASE, rd_prog, G_N_ELEMENTS(rd_prog), NULL, 0);
+    rec = run_exec(&x, 0, CTX, sizeof(rd_prog), 0);
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_MMU_FAULT);
+    g_assert_cmphex(rec.fault_va, ==, 0x1250000008ull);
+    g_assert_cmpuint(rec.fault_access, ==, XPU_ACCESS_READ);
+    WAIT_FOR(rd(&x, XPU_REG_ERR_STATUS) & XPU_ERR_MMU_FAULT);
+    g_assert_cmpuint(rd(&x, XPU_REG_ERR_CTX), ==, CTX);
+    g_assert_cmphex(rd(&x, XPU_REG_ERR_VA_LO), ==, 0x50000008);
+    g_assert_cmphex(rd(&x, XPU_REG_ERR_VA_HI), ==, 0x12);
+    wr(&x, XPU_REG_ERR_STATUS, ~0u);
+
+    /* write to a read-only page; the page keeps its contents */
+    hbm_writeq(&x, DATA_BASE + 0x20010, 0x1111);
+    pt_map(&c, 0x60000000, DATA_BASE + 0x20000, XPU_PTE_READ);
+    load_prog(&c, DATA_BASE, wr_prog, G_N_ELEMENTS(wr_prog), NULL, 0);
+    wr(&x, XPU_REG_MMU_INVALIDATE, CTX);
+    rec = run_exec(&x, 0, CTX, sizeof(wr_prog), 0);
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_MMU_FAULT);
+    g_assert_cmphex(rec.fault_va, ==, 0x60000010);
+    g_assert_cmpuint(rec.fault_access, ==, XPU_ACCESS_WRITE);
+    g_assert_cmphex(hbm_readq(&x, DATA_BASE + 0x20010), ==, 0x1111);
+
+    /* made writable and invalidated, the same job succeeds */
+    pt_map(&c, 0x60000000, DATA_BASE + 0x20000, RW);
+    wr(&x, XPU_REG_MMU_INVALIDATE, XPU_MMU_INV_ALL);
+    rec = run_exec(&x, 0, CTX, sizeof(wr_prog), 0);
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_OK);
+    g_assert_cmphex(hbm_readq(&x, DATA_BASE + 0x20010), ==, 0x60000000);
+
+    /* a context without a page table */
+    rec = run_exec(&x, 0, CTX + 1, sizeof(wr_prog), 0);
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_BAD_CTX);
+    xpu_stop(&x);
+}
+
+/* Injected DMA error: the next host access of the queue fails. */
+static void test_inject_dma(void)
+{
+    Xpu x;
+    Ctx c;
+    uint64_t ga;
+    struct xpu_job_record rec;
+    uint64_t prog[] = {
+        xpu_liu(3, 0x20000000), xpu_li(4, 256),
+        xpu_dma(XPU_DMA_VA_TO_LA, 0, 3, 4),
+        xpu_halt(),
+    };
+
+    xpu_start(&x, NULL);
+    ga = QEMU_ALIGN_UP(guest_alloc(&x.alloc, 8192), 4096);
+    ctx_init(&c, &x, CTX);
+    load_prog(&c, DATA_BASE, prog, G_N_ELEMENTS(prog), NULL, 0);
+    pt_map(&c, 0x20000000, ga, XPU_PTE_READ | XPU_PTE_HOST);
+    wr(&x, XPU_REG_INJECT, XPU_INJECT_DMA | 1 << 8);
+    rec = run_exec(&x, 1, CTX, sizeof(prog), 0);
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_DMA_ERROR);
+    WAIT_FOR(rd(&x, XPU_REG_ERR_STATUS) & XPU_ERR_DMA);
+    g_assert_cmpuint(rd(&x, XPU_REG_ERR_QUEUE), ==, 1);
+    /* one-shot: the next job is fine */
+    rec = run_exec(&x, 1, CTX, sizeof(prog), 0);
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_OK);
+    xpu_stop(&x);
+}
+
+/* A long job keeps retiring instructions; STOP aborts it. */
+static void test_progress_and_stop(void)
+{
+    Xpu x;
+    Ctx c;
+    uint32_t p1, p2;
+    struct xpu_job_record rec;
+    uint64_t prog[] = {
+        xpu_li(3, 0),
+        xpu_addi(3, 3, 1),
+        xpu_br(XPU_BR_NE, 3, 0, -1),    /* practically endless */
+        xpu_halt(),
+    };
+    struct xpu_job_desc d = {
+        .op = XPU_JOB_EXEC, .ctx = CTX, .fence = 1, .prog_va = PROG_VA,
+        .prog_len = sizeof(prog), .record = 0xf000,
+    };
+
+    xpu_start(&x, NULL);
+    ctx_init(&c, &x, CTX);
+    load_prog(&c, DATA_BASE, prog, G_N_ELEMENTS(prog), NULL, 0);
+    queue_setup(&x, 0, 0x8000, 2, 0xf800);
+    put_desc_hbm(&x, 0x8000, 0, &d);
+    qwr(&x, 0, XPU_Q_TAIL, 1);
+    WAIT_FOR(qrd(&x, 0, XPU_Q_PROGRESS_LO) > 0);
+    p1 = qrd(&x, 0, XPU_Q_PROGRESS_LO);
+    WAIT_FOR(qrd(&x, 0, XPU_Q_PROGRESS_LO) > p1);
+    p2 = qrd(&x, 0, XPU_Q_PROGRESS_LO);
+    g_assert_cmpuint(p2, >, p1);
+    g_assert_true(qrd(&x, 0, XPU_Q_STATUS) & XPU_QSTS_BUSY);
+    qwr(&x, 0, XPU_Q_CONTROL, XPU_QCTL_STOP);
+    WAIT_FOR(done_fence(&x, 0) == 1);
+    hbm_read(&x, 0xf000, &rec, sizeof(rec));
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_ABORTED);
+    g_assert_cmpuint(rec.retired, >=, p2);
+    xpu_stop(&x);
+}
+
+/* Garbage programs and page tables never crash the device. */
+static void test_hostile_programs(void)
+{
+    Xpu x;
+    Ctx c;
+    GRand *r = g_rand_new_with_seed(99);
+
+    xpu_start(&x, NULL);
+    ctx_init(&c, &x, CTX);
+    for (int i = 0; i < 40; i++) {
+        uint64_t prog[32];
+        struct xpu_job_record rec;
+
+        for (int j = 0; j < 32; j++) {
+            prog[j] = (uint64_t)g_rand_int(r) << 32 | g_rand_int(r);
+            if (j % 3 == 0) {
+                /* valid opcodes with random operands */
+                prog[j] = (prog[j] & ~(0xffull << 56)) |
+                          (uint64_t)(0x50 + g_rand_int_range(r, 0, 0x26)) << 56;
+            }
+        }
+        load_prog(&c, DATA_BASE, prog, 32, NULL, 0);
+        /* random page-table entries too */
+        hbm_writeq(&x, c.root + g_rand_int_range(r, 0, 512) * 8,
+                   (uint64_t)g_rand_int(r) << 32 | g_rand_int(r));
+        wr(&x, XPU_REG_MMU_INVALIDATE, XPU_MMU_INV_ALL);
+        rec = run_exec(&x, i % 2, CTX, sizeof(prog), 0);
+        g_assert_cmpuint(rec.status, !=, XPU_JOB_STATUS_OK);
+    }
+    g_assert_cmphex(rd(&x, XPU_REG_ID), ==, XPU_ID_MAGIC);
+    g_rand_free(r);
+    xpu_stop(&x);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("/xpu/identify", test_identify);
+    qtest_add_func("/xpu/hbm_bar", test_hbm_bar);
+    qtest_add_func("/xpu/nop_jobs", test_nop_jobs);
+    qtest_add_func("/xpu/ring_wrap_host", test_ring_wrap_host);
+    qtest_add_func("/xpu/msix", test_msix);
+    qtest_add_func("/xpu/bad_ring", test_bad_ring);
+    qtest_add_func("/xpu/bad_desc", test_bad_desc);
+    qtest_add_func("/xpu/inject_hang_and_stop", test_inject_hang_and_stop);
+    qtest_add_func("/xpu/queue_reset", test_queue_reset);
+    qtest_add_func("/xpu/inject_ecc_and_reset", test_inject_ecc_and_reset);
+    qtest_add_func("/xpu/flr", test_flr);
+    qtest_add_func("/xpu/hostile_driver", test_hostile_driver);
+    qtest_add_func("/xpu/dma_round_trip", test_dma_round_trip);
+    qtest_add_func("/xpu/matmul_int8", test_matmul_int8);
+    qtest_add_func("/xpu/mmu_faults", test_mmu_faults);
+    qtest_add_func("/xpu/inject_dma", test_inject_dma);
+    qtest_add_func("/xpu/progress_and_stop", test_progress_and_stop);
+    qtest_add_func("/xpu/hostile_programs", test_hostile_programs);
+    return g_test_run();
+}
