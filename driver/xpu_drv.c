@@ -9,7 +9,9 @@
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
+#include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_ioctl.h>
+#include <drm/drm_managed.h>
 #include <drm/drm_print.h>
 
 #include "xpu_drv.h"
@@ -20,6 +22,7 @@ static int xpu_ioctl_get_param(struct drm_device *drm, void *data,
 {
 	struct xpu_device *xdev = to_xpu_device(drm);
 	struct drm_xpu_get_param *args = data;
+	struct xpu_ctx *ctx = file->driver_priv;
 
 	if (args->pad)
 		return -EINVAL;
@@ -65,6 +68,24 @@ static int xpu_ioctl_get_param(struct drm_device *drm, void *data,
 	case DRM_XPU_PARAM_NUM_CONTEXTS:
 		args->value = xdev->num_ctx;
 		break;
+	case DRM_XPU_PARAM_MAX_BO_SIZE:
+		args->value = XPU_MAX_BO_SIZE;
+		break;
+	case DRM_XPU_PARAM_VA_START:
+		args->value = XPU_VA_START;
+		break;
+	case DRM_XPU_PARAM_VA_SIZE:
+		args->value = XPU_VA_END - XPU_VA_START;
+		break;
+	case DRM_XPU_PARAM_MAX_SUBMIT_BOS:
+		args->value = XPU_MAX_SUBMIT_BOS;
+		break;
+	case DRM_XPU_PARAM_CTX_STATE:
+		args->value = READ_ONCE(ctx->state);
+		break;
+	case DRM_XPU_PARAM_CTX_RESETS:
+		args->value = READ_ONCE(ctx->resets);
+		break;
 	default:
 		drm_dbg_driver(drm, "unknown param %u\n", args->param);
 		return -EINVAL;
@@ -74,12 +95,106 @@ static int xpu_ioctl_get_param(struct drm_device *drm, void *data,
 
 static const struct drm_ioctl_desc xpu_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(XPU_GET_PARAM, xpu_ioctl_get_param, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XPU_BO_CREATE, xpu_ioctl_bo_create, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XPU_BO_INFO, xpu_ioctl_bo_info, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XPU_BO_WAIT, xpu_ioctl_bo_wait, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XPU_SUBMIT, xpu_ioctl_submit, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XPU_WAIT_JOB, xpu_ioctl_wait_job, DRM_RENDER_ALLOW),
 };
 
-DEFINE_DRM_ACCEL_FOPS(xpu_fops);
+/* ---- per-file context ---------------------------------------------------- */
+
+static void xpu_ctx_release(struct kref *ref)
+{
+	struct xpu_ctx *ctx = container_of(ref, struct xpu_ctx, ref);
+	struct xpu_device *xdev = ctx->xdev;
+
+	mutex_lock(&xdev->ctx_list_lock);
+	list_del(&ctx->node);
+	mutex_unlock(&xdev->ctx_list_lock);
+	xpu_vm_fini(ctx);
+	ida_free(&xdev->ctx_ida, ctx->hw_ctx);
+	xa_destroy(&ctx->results);
+	drm_dev_put(&xdev->drm);
+	kfree(ctx);
+}
+
+void xpu_ctx_put(struct xpu_ctx *ctx)
+{
+	kref_put(&ctx->ref, xpu_ctx_release);
+}
+
+static int xpu_open(struct drm_device *drm, struct drm_file *file)
+{
+	struct xpu_device *xdev = to_xpu_device(drm);
+	struct xpu_ctx *ctx;
+	int ret;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	kref_init(&ctx->ref);
+	ctx->xdev = xdev;
+	ctx->pid = task_tgid_nr(current);
+	mutex_init(&ctx->submit_lock);
+	xa_init(&ctx->results);
+
+	/* context 0 stays unused: a zero root means "no page table" */
+	ret = ida_alloc_range(&xdev->ctx_ida, 1, xdev->num_ctx - 1, GFP_KERNEL);
+	if (ret < 0) {
+		drm_dbg_driver(drm, "out of hardware contexts (%u)\n", xdev->num_ctx - 1);
+		kfree(ctx);
+		return ret == -ENOSPC ? -EBUSY : ret;
+	}
+	ctx->hw_ctx = ret;
+	ret = xpu_vm_init(ctx);
+	if (ret)
+		goto err_ida;
+	ret = xpu_ctx_entities_init(ctx);
+	if (ret)
+		goto err_vm;
+	drm_dev_get(drm);
+	mutex_lock(&xdev->ctx_list_lock);
+	list_add_tail(&ctx->node, &xdev->ctx_list);
+	mutex_unlock(&xdev->ctx_list_lock);
+	file->driver_priv = ctx;
+	return 0;
+
+err_vm:
+	xpu_vm_fini(ctx);
+err_ida:
+	ida_free(&xdev->ctx_ida, ctx->hw_ctx);
+	kfree(ctx);
+	return ret;
+}
+
+static void xpu_postclose(struct drm_device *drm, struct drm_file *file)
+{
+	struct xpu_ctx *ctx = file->driver_priv;
+	struct xpu_result *res;
+	unsigned long id;
+
+	xpu_ctx_entities_fini(ctx);
+	xa_for_each(&ctx->results, id, res)
+		xpu_result_put(res);
+	file->driver_priv = NULL;
+	xpu_ctx_put(ctx);
+}
+
+static const struct file_operations xpu_fops = {
+	.owner = THIS_MODULE,
+	DRM_ACCEL_FOPS,
+	.show_fdinfo = drm_show_fdinfo,
+};
 
 static const struct drm_driver xpu_drm_driver = {
-	.driver_features = DRIVER_COMPUTE_ACCEL,
+	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_SYNCOBJ |
+			   DRIVER_SYNCOBJ_TIMELINE,
+	.open = xpu_open,
+	.postclose = xpu_postclose,
+	.gem_create_object = xpu_gem_create_object,
+	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
+	.show_fdinfo = xpu_show_fdinfo,
 	.fops = &xpu_fops,
 	.ioctls = xpu_ioctls,
 	.num_ioctls = ARRAY_SIZE(xpu_ioctls),
@@ -89,6 +204,17 @@ static const struct drm_driver xpu_drm_driver = {
 	.major = DRM_XPU_UAPI_VERSION_MAJOR,
 	.minor = DRM_XPU_UAPI_VERSION_MINOR,
 };
+
+static void xpu_drm_release(struct drm_device *drm, void *arg)
+{
+	struct xpu_device *xdev = to_xpu_device(drm);
+	u32 i;
+
+	for (i = 0; i < xdev->num_queues; i++)
+		drm_sched_fini(&xdev->queues[i].sched);
+	xpu_hbm_fini(xdev);
+	ida_destroy(&xdev->ctx_ida);
+}
 
 static int xpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
@@ -101,6 +227,11 @@ static int xpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return PTR_ERR(xdev);
 	xdev->pdev = pdev;
 	pci_set_drvdata(pdev, xdev);
+	ida_init(&xdev->ctx_ida);
+	mutex_init(&xdev->ctx_list_lock);
+	INIT_LIST_HEAD(&xdev->ctx_list);
+	mutex_init(&xdev->reset_lock);
+	spin_lock_init(&xdev->fault_lock);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
@@ -116,18 +247,38 @@ static int xpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = xpu_hw_init(xdev);
 	if (ret)
 		return ret;
+	xpu_write(xdev, XPU_REG_RESET, XPU_RESET_MAGIC);
+	xdev->hbm = devm_ioremap_wc(&pdev->dev, xdev->hbm_base, xdev->hbm_size);
+	if (!xdev->hbm)
+		return -ENOMEM;
+	ret = xpu_hbm_init(xdev);
+	if (ret)
+		return ret;
+	ret = xpu_queues_init(xdev);
+	if (ret) {
+		xpu_hbm_fini(xdev);
+		return ret;
+	}
+	ret = drmm_add_action_or_reset(&xdev->drm, xpu_drm_release, NULL);
+	if (ret)
+		return ret;
 	ret = xpu_irq_init(xdev);
 	if (ret)
 		return ret;
-
-	return drm_dev_register(&xdev->drm, 0);
+	ret = drm_dev_register(&xdev->drm, 0);
+	if (ret)
+		return ret;
+	xpu_debugfs_init(xdev);
+	return 0;
 }
 
 static void xpu_remove(struct pci_dev *pdev)
 {
 	struct xpu_device *xdev = pci_get_drvdata(pdev);
 
+	/* No new ioctl, job or hardware access after this. */
 	drm_dev_unplug(&xdev->drm);
+	xpu_queues_fini(xdev);
 }
 
 static const struct pci_device_id xpu_pci_ids[] = {

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * XPU accel driver: device structure and register helpers.
+ * XPU accel driver: device, queue, context and job structures.
  */
 #ifndef __XPU_DRV_H__
 #define __XPU_DRV_H__
 
+#include <linux/gpu_buddy.h>
 #include <linux/io.h>
 #include <linux/pci.h>
+#include <linux/xarray.h>
 #include <drm/drm_device.h>
+#include <drm/drm_file.h>
+#include <drm/drm_mm.h>
+#include <drm/gpu_scheduler.h>
 
 #include "xpu_hw.h"
 
@@ -15,28 +20,62 @@
 #define DRIVER_DESC	"XPU AI inference accelerator"
 #define DRIVER_DATE	"20261123"
 
+#define XPU_RING_SIZE		64	/* descriptors per hardware queue */
+#define XPU_VA_START		0x100000ull
+#define XPU_VA_END		(1ull << 47)
+#define XPU_MAX_BO_SIZE		(1ull << 30)
+#define XPU_MAX_SUBMIT_BOS	256
+#define XPU_MAX_IN_SYNCS	64
+#define XPU_MAX_PROG_LEN	(16u << 20)
+#define XPU_RESULTS_KEPT	4096	/* per file, for DRM_IOCTL_XPU_WAIT_JOB */
+
+struct xpu_device;
+struct xpu_ctx;
+
+/**
+ * struct xpu_queue - one hardware queue and its scheduler
+ * @xdev: device
+ * @idx: queue index
+ * @sched: the DRM scheduler feeding this queue
+ * @lock: protects @inflight and the ring tail
+ * @inflight: jobs handed to the hardware, in submission order
+ * @ring: descriptor ring (coherent DMA memory)
+ * @records: completion records, one per ring slot
+ * @fence_word: where the device writes the last completed seqno
+ * @dma: bus address of the block holding @ring, @records and @fence_word
+ * @tail: next ring slot
+ * @seqno: last seqno handed out
+ * @fence_ctx: dma_fence context of the hardware fences
+ * @hang_seqno: seqno of the job seen by the last timeout check
+ * @hang_progress: its progress counter then
+ * @busy_ns: time the queue spent with jobs, for fdinfo/debugfs
+ */
+struct xpu_queue {
+	struct xpu_device *xdev;
+	u32 idx;
+	struct drm_gpu_scheduler sched;
+	spinlock_t lock;
+	struct list_head inflight;
+	struct xpu_job_desc *ring;
+	struct xpu_job_record *records;
+	u64 *fence_word;
+	dma_addr_t dma;
+	u32 tail;
+	u64 seqno;
+	u64 fence_ctx;
+	u64 hang_seqno;
+	u64 hang_progress;
+	atomic64_t jobs_done;
+};
+
 /**
  * struct xpu_device - one XPU PCIe function
- * @drm: DRM device, first so that to_xpu_device() is a container_of
- * @pdev: PCI device
- * @regs: BAR0 registers
- * @hbm_base: bus address of the HBM BAR
- * @hbm_size: HBM bytes, read from the device
- * @hw_version: XPU_REG_VERSION
- * @caps: XPU_REG_CAPS
- * @rows: systolic array rows
- * @cols: systolic array columns
- * @num_queues: hardware queues
- * @num_ctx: hardware MMU contexts
- * @clock_mhz: modeled clock
- * @spad_size: scratchpad bytes per tile
- * @acc_size: accumulator bytes per tile
- * @hbm_gbps: modeled HBM bandwidth
  */
 struct xpu_device {
 	struct drm_device drm;
 	struct pci_dev *pdev;
 	void __iomem *regs;
+	void __iomem *hbm;		/* BAR2, write-combined */
 	resource_size_t hbm_base;
 	u64 hbm_size;
 	u32 hw_version;
@@ -49,9 +88,100 @@ struct xpu_device {
 	u32 spad_size;
 	u32 acc_size;
 	u32 hbm_gbps;
+
+	struct mutex hbm_lock;		/* protects @buddy */
+	struct gpu_buddy buddy;
+	u64 hbm_used;
+
+	struct ida ctx_ida;		/* hardware context ids */
+	struct mutex ctx_list_lock;
+	struct list_head ctx_list;
+
+	struct xpu_queue *queues;
+	struct mutex reset_lock;	/* one recovery at a time */
+	atomic_t resets;
+
+	spinlock_t fault_lock;		/* protects the fault log */
+	char fault_log[16][96];
+	unsigned int fault_next;
+
+	struct dentry *debugfs;
 };
 
 #define to_xpu_device(d) container_of(d, struct xpu_device, drm)
+
+/**
+ * struct xpu_vma - a buffer mapped in a context's address space
+ */
+struct xpu_vma {
+	struct list_head node;		/* in xpu_ctx.vmas */
+	struct drm_gem_object *obj;	/* not referenced: removed on close */
+	struct drm_mm_node va;
+};
+
+/**
+ * struct xpu_ctx - one open file: address space, scheduler entities, state
+ */
+struct xpu_ctx {
+	struct kref ref;
+	struct xpu_device *xdev;
+	u32 hw_ctx;			/* hardware context id */
+	struct list_head node;		/* in xpu_device.ctx_list */
+	pid_t pid;
+
+	struct mutex vm_lock;		/* page tables, @va_mm, @vmas */
+	struct drm_mm va_mm;
+	struct list_head vmas;
+	u64 pt_root;			/* HBM offset of the root table */
+	struct list_head pt_blocks;	/* every page-table block */
+
+	struct mutex submit_lock;	/* arm + push order */
+	struct drm_sched_entity *entities;	/* one per queue */
+	u32 state;			/* DRM_XPU_CTX_* */
+	u32 resets;			/* jobs killed by hang or fault */
+	u32 hangs;
+
+	struct xarray results;		/* job id -> struct xpu_result */
+	u64 next_job_id;
+	atomic64_t cycles;		/* modeled cycles of completed jobs */
+	atomic64_t engine_ns;		/* time its jobs were on the hardware */
+};
+
+/**
+ * struct xpu_result - what DRM_IOCTL_XPU_WAIT_JOB reports
+ */
+struct xpu_result {
+	struct kref ref;
+	struct dma_fence *done;		/* scheduler finished fence */
+	u32 status;
+	u32 fault_access;
+	u64 fault_va;
+	u64 cycles;
+	u64 submit_ns;
+	u64 start_ns;
+	u64 end_ns;
+};
+
+/**
+ * struct xpu_job - one submitted program
+ */
+struct xpu_job {
+	struct drm_sched_job base;
+	struct xpu_ctx *ctx;
+	u32 queue;
+	u64 seqno;
+	struct dma_fence *hw_fence;
+	struct list_head node;		/* in xpu_queue.inflight */
+	struct drm_gem_object **bos;
+	u32 bo_count;
+	u64 prog_va;
+	u64 args_va;
+	u32 prog_len;
+	u32 args_len;
+	struct xpu_result *result;
+	bool hung;
+	u32 slot;
+};
 
 static inline u32 xpu_read(struct xpu_device *xdev, u32 reg)
 {
@@ -63,7 +193,54 @@ static inline void xpu_write(struct xpu_device *xdev, u32 reg, u32 val)
 	writel(val, xdev->regs + reg);
 }
 
+/* xpu_hw.c */
 int xpu_hw_init(struct xpu_device *xdev);
+
+/* xpu_irq.c */
 int xpu_irq_init(struct xpu_device *xdev);
+
+/* xpu_gem.c */
+int xpu_hbm_init(struct xpu_device *xdev);
+void xpu_hbm_fini(struct xpu_device *xdev);
+int xpu_hbm_alloc(struct xpu_device *xdev, u64 size, struct list_head *blocks);
+void xpu_hbm_free(struct xpu_device *xdev, struct list_head *blocks);
+int xpu_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file);
+int xpu_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file);
+int xpu_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file);
+struct drm_gem_object *xpu_gem_create_object(struct drm_device *drm, size_t size);
+u32 xpu_bo_flags(struct drm_gem_object *obj);
+struct list_head *xpu_hbm_bo_blocks(struct drm_gem_object *obj);
+
+/* xpu_mmu.c */
+int xpu_vm_init(struct xpu_ctx *ctx);
+void xpu_vm_fini(struct xpu_ctx *ctx);
+int xpu_vm_map(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va);
+void xpu_vm_unmap(struct xpu_ctx *ctx, struct drm_gem_object *obj);
+int xpu_vm_lookup(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va);
+void xpu_mmu_invalidate(struct xpu_device *xdev, u32 hw_ctx);
+
+/* xpu_job.c */
+int xpu_queues_init(struct xpu_device *xdev);
+void xpu_queues_fini(struct xpu_device *xdev);
+void xpu_queue_irq(struct xpu_queue *q);
+int xpu_ctx_entities_init(struct xpu_ctx *ctx);
+void xpu_ctx_entities_fini(struct xpu_ctx *ctx);
+int xpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file);
+int xpu_ioctl_wait_job(struct drm_device *drm, void *data, struct drm_file *file);
+void xpu_result_put(struct xpu_result *res);
+int xpu_device_reset(struct xpu_device *xdev, const char *why);
+void xpu_log_fault(struct xpu_device *xdev, const char *fmt, ...) __printf(2, 3);
+
+/* xpu_drv.c */
+void xpu_ctx_put(struct xpu_ctx *ctx);
+static inline struct xpu_ctx *xpu_ctx_get(struct xpu_ctx *ctx)
+{
+	kref_get(&ctx->ref);
+	return ctx;
+}
+
+/* xpu_debugfs.c */
+void xpu_debugfs_init(struct xpu_device *xdev);
+void xpu_show_fdinfo(struct drm_printer *p, struct drm_file *file);
 
 #endif /* __XPU_DRV_H__ */

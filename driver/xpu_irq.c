@@ -8,9 +8,9 @@
 
 #include "xpu_drv.h"
 
-static irqreturn_t xpu_queue_irq(int irq, void *arg)
+static irqreturn_t xpu_queue_irq_handler(int irq, void *arg)
 {
-	/* Completions are consumed by the job code; nothing to acknowledge. */
+	xpu_queue_irq(arg);
 	return IRQ_HANDLED;
 }
 
@@ -21,19 +21,20 @@ static irqreturn_t xpu_err_irq(int irq, void *arg)
 
 	if (!cause)
 		return IRQ_NONE;
-	dev_err_ratelimited(&xdev->pdev->dev,
-			    "error 0x%x on queue %u ctx %u va 0x%08x%08x\n",
-			    cause, xpu_read(xdev, XPU_REG_ERR_QUEUE),
-			    xpu_read(xdev, XPU_REG_ERR_CTX),
-			    xpu_read(xdev, XPU_REG_ERR_VA_HI),
-			    xpu_read(xdev, XPU_REG_ERR_VA_LO));
+	/* MMU faults are reported once, with the job, by the queue handler. */
+	if (cause & ~XPU_ERR_MMU_FAULT)
+		dev_err_ratelimited(&xdev->pdev->dev,
+				    "device error 0x%x on queue %u\n", cause,
+				    xpu_read(xdev, XPU_REG_ERR_QUEUE));
+	if (cause & XPU_ERR_ECC)
+		xpu_log_fault(xdev, "uncorrectable ECC error: device reset needed");
 	xpu_write(xdev, XPU_REG_ERR_STATUS, cause);
 	return IRQ_HANDLED;
 }
 
 /**
  * xpu_irq_init() - allocate one MSI-X vector per queue plus one for errors
- * @xdev: device
+ * @xdev: device, with its queues set up
  *
  * The vectors and handlers are device-managed.
  *
@@ -54,7 +55,8 @@ int xpu_irq_init(struct xpu_device *xdev)
 	}
 	for (i = 0; i < xdev->num_queues; i++) {
 		ret = devm_request_irq(&pdev->dev, pci_irq_vector(pdev, i),
-				       xpu_queue_irq, 0, "xpu-queue", xdev);
+				       xpu_queue_irq_handler, 0, "xpu-queue",
+				       &xdev->queues[i]);
 		if (ret)
 			return ret;
 	}

@@ -19,6 +19,7 @@ struct XpuExec {
     struct xpu_mem mem;
     bool fail_next_dma; /* qatomic: error injection */
     bool reset_pending; /* qatomic: tile reset before the next job */
+    uint32_t last_ctx;  /* worker thread only */
 };
 
 static int xpu_exec_host_read(void *opaque, uint64_t addr, void *buf,
@@ -58,6 +59,7 @@ XpuExec *xpu_exec_new(XpuState *s, uint32_t queue)
 
     e->s = s;
     e->queue = queue;
+    e->last_ctx = UINT32_MAX;
     e->mem.hbm = s->hbm_ptr;
     e->mem.hbm_size = s->hbm_size;
     e->mem.host_read = xpu_exec_host_read;
@@ -99,8 +101,10 @@ void xpu_exec_run(XpuExec *e, uint64_t pt_root, const struct xpu_job_desc *d,
     XpuState *s = e->s;
     struct xpu_job_stats st = { 0 };
 
-    if (qatomic_xchg(&e->reset_pending, false)) {
+    /* SRAM contents never pass from one context to another. */
+    if (qatomic_xchg(&e->reset_pending, false) || d->ctx != e->last_ctx) {
         xpu_tile_reset(e->tile);
+        e->last_ctx = d->ctx;
     }
     xpu_tile_run(e->tile, pt_root, d, ctl, rec, &st);
     qatomic_add(&s->perf[XPU_PERF_DMA_BUSY], st.dma_busy);

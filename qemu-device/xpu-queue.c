@@ -328,7 +328,8 @@ static bool xpu_ring_valid(XpuQueue *q)
     uint64_t bytes = (uint64_t)q->ring_size * sizeof(struct xpu_job_desc);
 
     if (q->ring_size < 2 || q->ring_size > 4096 ||
-        !is_power_of_2(q->ring_size) || (q->ring_base & 63)) {
+        !is_power_of_2(q->ring_size) || (q->ring_base & 63) ||
+        q->head >= q->ring_size || q->tail >= q->ring_size) {
         return false;
     }
     if (!(q->ring_base & XPU_DPA_HOST)) {
@@ -427,7 +428,7 @@ void xpu_queue_reg_write(XpuState *s, uint32_t qi, uint32_t reg, uint32_t val)
             qemu_log_mask(LOG_GUEST_ERROR, "xpu: queue %u: tail %u out of "
                           "range\n", qi, val);
             q->error = true;
-            xpu_queue_post_error(q, XPU_ERR_QUEUE, 0, 0, 0);
+            xpu_raise_error(s, XPU_ERR_QUEUE, qi, 0, 0, 0);
             break;
         }
         q->tail = val;
@@ -448,7 +449,7 @@ void xpu_queue_reg_write(XpuState *s, uint32_t qi, uint32_t reg, uint32_t val)
                 qemu_log_mask(LOG_GUEST_ERROR, "xpu: queue %u: bad ring "
                               "base or size\n", qi);
                 q->error = true;
-                xpu_queue_post_error(q, XPU_ERR_QUEUE, 0, 0, q->ring_base);
+                xpu_raise_error(s, XPU_ERR_QUEUE, qi, 0, 0, q->ring_base);
                 break;
             }
             q->error = false;

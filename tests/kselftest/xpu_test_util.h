@@ -17,8 +17,15 @@
 #include <unistd.h>
 #include <drm.h>
 
+#include <errno.h>
+#include <signal.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <xf86drm.h>
+
 #include "drm/xpu_accel.h"
 #include "xpu_hw.h"
+#include "xpu_isa.h"
 
 /* Open the n-th XPU accel node; fills minor. Returns fd or -1. */
 static inline int xpu_open_nth(int n, int *minor_out)
@@ -97,6 +104,153 @@ static inline long long xpu_expect(const char *name)
 	const char *v = getenv(name);
 
 	return v ? strtoll(v, NULL, 0) : -1;
+}
+
+struct xpu_bo {
+	uint32_t handle;
+	uint64_t va, size;
+	void *map;
+};
+
+static inline int xpu_bo_new(int fd, uint64_t size, uint32_t flags, struct xpu_bo *bo)
+{
+	struct drm_xpu_bo_create c = { .size = size, .flags = flags };
+	struct drm_xpu_bo_info i = { 0 };
+
+	memset(bo, 0, sizeof(*bo));
+	if (ioctl(fd, DRM_IOCTL_XPU_BO_CREATE, &c))
+		return -errno;
+	i.handle = c.handle;
+	if (ioctl(fd, DRM_IOCTL_XPU_BO_INFO, &i))
+		return -errno;
+	bo->handle = c.handle;
+	bo->va = c.va;
+	bo->size = i.size;
+	bo->map = mmap(NULL, i.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, i.mmap_offset);
+	if (bo->map == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
+static inline void xpu_bo_free(int fd, struct xpu_bo *bo)
+{
+	struct drm_gem_close c = { .handle = bo->handle };
+
+	if (bo->map && bo->map != MAP_FAILED)
+		munmap(bo->map, bo->size);
+	ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
+	memset(bo, 0, sizeof(*bo));
+}
+
+static inline int64_t xpu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/* Submit prog (in bo prog) with args (in bo args); returns job id or -errno. */
+static inline int64_t xpu_submit(int fd, uint32_t queue, const struct xpu_bo *prog,
+				 uint32_t prog_len, const struct xpu_bo *args,
+				 uint32_t args_len, const uint32_t *bos, uint32_t nbos,
+				 const struct drm_xpu_sync *in, uint32_t nin,
+				 uint32_t out_syncobj, uint64_t out_point)
+{
+	struct drm_xpu_submit s = {
+		.prog_va = prog->va, .prog_len = prog_len,
+		.args_va = args ? args->va : 0, .args_len = args_len,
+		.bo_handles = (uintptr_t)bos, .bo_count = nbos, .queue = queue,
+		.in_syncs = (uintptr_t)in, .in_sync_count = nin,
+		.out_syncobj = out_syncobj, .out_point = out_point,
+	};
+
+	if (ioctl(fd, DRM_IOCTL_XPU_SUBMIT, &s))
+		return -errno;
+	return (int64_t)s.job_id;
+}
+
+static inline int xpu_wait(int fd, uint64_t job_id, int64_t timeout_ms,
+			   struct drm_xpu_wait_job *out)
+{
+	struct drm_xpu_wait_job w = {
+		.job_id = job_id, .timeout_ns = xpu_now_ns() + timeout_ms * 1000000ll,
+	};
+	int ret = ioctl(fd, DRM_IOCTL_XPU_WAIT_JOB, &w);
+
+	if (out)
+		*out = w;
+	return ret ? -errno : 0;
+}
+
+/* Program: copy args[2] bytes from VA args[0] to VA args[1]. */
+static inline uint32_t xpu_prog_copy(uint64_t *p)
+{
+	uint32_t n = 0;
+
+	p[n++] = xpu_ld(XPU_MEM_W64, 3, 1, 0);
+	p[n++] = xpu_ld(XPU_MEM_W64, 4, 1, 8);
+	p[n++] = xpu_ld(XPU_MEM_W64, 5, 1, 16);
+	p[n++] = xpu_dma(XPU_DMA_VA_TO_VA, 4, 3, 5);
+	p[n++] = xpu_halt();
+	return n * 8;
+}
+
+/* Program: count r3 from 0 to args[0] (a long job that keeps progressing). */
+static inline uint32_t xpu_prog_loop(uint64_t *p)
+{
+	uint32_t n = 0;
+
+	p[n++] = xpu_ld(XPU_MEM_W64, 4, 1, 0);
+	p[n++] = xpu_li(3, 0);
+	p[n++] = xpu_addi(3, 3, 1);
+	p[n++] = xpu_br(XPU_BR_LTU, 3, 4, -1);
+	p[n++] = xpu_halt();
+	return n * 8;
+}
+
+/* Write a debugfs file of the n-th accel minor. */
+static inline int xpu_debugfs_write(int minor, const char *file, const char *val)
+{
+	char path[128];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%d/%s", minor, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, val, strlen(val)) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* Read a debugfs file into buf. */
+static inline int xpu_debugfs_read(int minor, const char *file, char *buf, size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%d/%s", minor, file);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static inline uint64_t xpu_hbm_used(int minor)
+{
+	char buf[256], *p;
+
+	if (xpu_debugfs_read(minor, "hbm", buf, sizeof(buf)))
+		return ~0ull;
+	p = strstr(buf, "used ");
+	return p ? strtoull(p + 5, NULL, 10) : ~0ull;
 }
 
 #endif

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * XPU accel driver: buffers.
+ *
+ * HBM buffers are GEM objects backed by blocks of the HBM BAR, allocated
+ * with the kernel's buddy allocator and CPU-mapped write-combined through
+ * the BAR. Host buffers are GEM shmem objects, pinned and DMA-mapped for as
+ * long as they are mapped in a device address space, CPU-mapped cached.
+ * Every buffer is mapped in its creator's address space at creation; an
+ * imported one is mapped in the importer's on first use.
+ */
+
+#include <linux/dma-resv.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gem_shmem_helper.h>
+#include <drm/drm_prime.h>
+#include <drm/drm_utils.h>
+
+#include "xpu_drv.h"
+#include "drm/xpu_accel.h"
+
+struct xpu_hbm_bo {
+	struct drm_gem_object base;
+	struct list_head blocks;
+	u32 flags;
+};
+
+struct xpu_host_bo {
+	struct drm_gem_shmem_object base;
+	u32 flags;
+};
+
+static const struct drm_gem_object_funcs xpu_hbm_funcs;
+static const struct drm_gem_object_funcs xpu_host_funcs;
+
+static struct xpu_hbm_bo *to_hbm_bo(struct drm_gem_object *obj)
+{
+	return container_of(obj, struct xpu_hbm_bo, base);
+}
+
+static struct xpu_host_bo *to_host_bo(struct drm_gem_object *obj)
+{
+	return container_of(obj, struct xpu_host_bo, base.base);
+}
+
+u32 xpu_bo_flags(struct drm_gem_object *obj)
+{
+	if (obj->funcs == &xpu_hbm_funcs)
+		return to_hbm_bo(obj)->flags;
+	return to_host_bo(obj)->flags;
+}
+
+struct list_head *xpu_hbm_bo_blocks(struct drm_gem_object *obj)
+{
+	return &to_hbm_bo(obj)->blocks;
+}
+
+/* ---- HBM allocator --------------------------------------------------------- */
+
+int xpu_hbm_init(struct xpu_device *xdev)
+{
+	mutex_init(&xdev->hbm_lock);
+	return gpu_buddy_init(&xdev->buddy, xdev->hbm_size, PAGE_SIZE);
+}
+
+void xpu_hbm_fini(struct xpu_device *xdev)
+{
+	gpu_buddy_fini(&xdev->buddy);
+}
+
+/**
+ * xpu_hbm_alloc() - allocate zeroed HBM
+ * @xdev: device
+ * @size: bytes, page aligned
+ * @blocks: list the blocks are added to
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int xpu_hbm_alloc(struct xpu_device *xdev, u64 size, struct list_head *blocks)
+{
+	struct gpu_buddy_block *block;
+	LIST_HEAD(tmp);
+	int ret, idx;
+
+	mutex_lock(&xdev->hbm_lock);
+	ret = gpu_buddy_alloc_blocks(&xdev->buddy, 0, xdev->hbm_size, size,
+				     PAGE_SIZE, &tmp, 0);
+	if (!ret)
+		xdev->hbm_used += size;
+	mutex_unlock(&xdev->hbm_lock);
+	if (ret)
+		return -ENOMEM;
+
+	/* Never hand out another context's data. */
+	if (!drm_dev_enter(&xdev->drm, &idx)) {
+		xpu_hbm_free(xdev, &tmp);
+		return -ENODEV;
+	}
+	list_for_each_entry(block, &tmp, link)
+		memset_io(xdev->hbm + gpu_buddy_block_offset(block), 0,
+			  gpu_buddy_block_size(&xdev->buddy, block));
+	drm_dev_exit(idx);
+	list_splice_tail(&tmp, blocks);
+	return 0;
+}
+
+void xpu_hbm_free(struct xpu_device *xdev, struct list_head *blocks)
+{
+	struct gpu_buddy_block *block;
+	u64 size = 0;
+
+	mutex_lock(&xdev->hbm_lock);
+	list_for_each_entry(block, blocks, link)
+		size += gpu_buddy_block_size(&xdev->buddy, block);
+	gpu_buddy_free_list(&xdev->buddy, blocks, 0);
+	xdev->hbm_used -= size;
+	mutex_unlock(&xdev->hbm_lock);
+	INIT_LIST_HEAD(blocks);
+}
+
+/* ---- common object callbacks ----------------------------------------------- */
+
+/* A handle of file is closed: wait for its jobs, then unmap it there. */
+static void xpu_gem_close(struct drm_gem_object *obj, struct drm_file *file)
+{
+	struct xpu_ctx *ctx = file->driver_priv;
+
+	if (!ctx)
+		return;
+	dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_BOOKKEEP, false,
+			      MAX_SCHEDULE_TIMEOUT);
+	xpu_vm_unmap(ctx, obj);
+}
+
+/* ---- HBM objects ------------------------------------------------------------ */
+
+static void xpu_hbm_bo_free(struct drm_gem_object *obj)
+{
+	struct xpu_hbm_bo *bo = to_hbm_bo(obj);
+	struct xpu_device *xdev = to_xpu_device(obj->dev);
+
+	drm_gem_free_mmap_offset(obj);
+	drm_gem_object_release(obj);
+	xpu_hbm_free(xdev, &bo->blocks);
+	kfree(bo);
+}
+
+static int xpu_hbm_bo_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
+{
+	struct xpu_device *xdev = to_xpu_device(obj->dev);
+	struct xpu_hbm_bo *bo = to_hbm_bo(obj);
+	unsigned long addr = vma->vm_start;
+	struct gpu_buddy_block *block;
+	int ret = 0, idx;
+
+	if (!drm_dev_enter(obj->dev, &idx))
+		return -ENODEV;
+	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_page_prot = pgprot_writecombine(vm_get_page_prot(vma->vm_flags));
+	list_for_each_entry(block, &bo->blocks, link) {
+		u64 size = gpu_buddy_block_size(&xdev->buddy, block);
+		u64 bus = xdev->hbm_base + gpu_buddy_block_offset(block);
+
+		if (addr >= vma->vm_end)
+			break;
+		size = min_t(u64, size, vma->vm_end - addr);
+		ret = io_remap_pfn_range(vma, addr, bus >> PAGE_SHIFT, size,
+					 vma->vm_page_prot);
+		if (ret)
+			break;
+		addr += size;
+	}
+	drm_dev_exit(idx);
+	return ret;
+}
+
+static struct dma_buf *xpu_hbm_bo_export(struct drm_gem_object *obj, int flags)
+{
+	/* Device memory behind a BAR: no peer-to-peer export yet. */
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static enum drm_gem_object_status xpu_hbm_bo_status(struct drm_gem_object *obj)
+{
+	return DRM_GEM_OBJECT_RESIDENT;
+}
+
+static const struct vm_operations_struct xpu_hbm_vm_ops = {
+	.open = drm_gem_vm_open,
+	.close = drm_gem_vm_close,
+};
+
+static const struct drm_gem_object_funcs xpu_hbm_funcs = {
+	.free = xpu_hbm_bo_free,
+	.close = xpu_gem_close,
+	.mmap = xpu_hbm_bo_mmap,
+	.export = xpu_hbm_bo_export,
+	.status = xpu_hbm_bo_status,
+	.vm_ops = &xpu_hbm_vm_ops,
+};
+
+static struct drm_gem_object *xpu_hbm_bo_create(struct xpu_device *xdev,
+						u64 size, u32 flags)
+{
+	struct xpu_hbm_bo *bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	int ret;
+
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&bo->blocks);
+	bo->flags = flags;
+	bo->base.funcs = &xpu_hbm_funcs;
+	drm_gem_private_object_init(&xdev->drm, &bo->base, size);
+	ret = xpu_hbm_alloc(xdev, size, &bo->blocks);
+	if (!ret)
+		ret = drm_gem_create_mmap_offset(&bo->base);
+	if (ret) {
+		drm_gem_object_put(&bo->base);
+		return ERR_PTR(ret);
+	}
+	return &bo->base;
+}
+
+/* ---- host (shmem) objects ---------------------------------------------------- */
+
+static void xpu_host_bo_free(struct drm_gem_object *obj)
+{
+	drm_gem_shmem_free(to_drm_gem_shmem_obj(obj));
+}
+
+static const struct drm_gem_object_funcs xpu_host_funcs = {
+	.free = xpu_host_bo_free,
+	.close = xpu_gem_close,
+	.print_info = drm_gem_shmem_object_print_info,
+	.pin = drm_gem_shmem_object_pin,
+	.unpin = drm_gem_shmem_object_unpin,
+	.get_sg_table = drm_gem_shmem_object_get_sg_table,
+	.vmap = drm_gem_shmem_object_vmap,
+	.vunmap = drm_gem_shmem_object_vunmap,
+	.mmap = drm_gem_shmem_object_mmap,
+	.vm_ops = &drm_gem_shmem_vm_ops,
+};
+
+/* drm_driver.gem_create_object: also used for PRIME imports */
+struct drm_gem_object *xpu_gem_create_object(struct drm_device *drm, size_t size)
+{
+	struct xpu_host_bo *bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	bo->flags = DRM_XPU_BO_HOST;
+	bo->base.map_wc = false;
+	bo->base.base.funcs = &xpu_host_funcs;
+	return &bo->base.base;
+}
+
+/* ---- ioctls ----------------------------------------------------------------- */
+
+#define XPU_BO_VALID_FLAGS (DRM_XPU_BO_HBM | DRM_XPU_BO_HOST | DRM_XPU_BO_DEVICE_RO)
+
+int xpu_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct xpu_device *xdev = to_xpu_device(drm);
+	struct drm_xpu_bo_create *args = data;
+	u32 place = args->flags & (DRM_XPU_BO_HBM | DRM_XPU_BO_HOST);
+	struct drm_gem_object *obj;
+	u64 size;
+	int ret;
+
+	if ((args->flags & ~XPU_BO_VALID_FLAGS) ||
+	    (place != DRM_XPU_BO_HBM && place != DRM_XPU_BO_HOST))
+		return -EINVAL;
+	if (!args->size || args->size > XPU_MAX_BO_SIZE)
+		return -EINVAL;
+	size = PAGE_ALIGN(args->size);
+
+	if (place == DRM_XPU_BO_HBM) {
+		obj = xpu_hbm_bo_create(xdev, size, args->flags);
+	} else {
+		struct drm_gem_shmem_object *shmem = drm_gem_shmem_create(drm, size);
+
+		obj = IS_ERR(shmem) ? ERR_CAST(shmem) : &shmem->base;
+		if (!IS_ERR(obj))
+			to_host_bo(obj)->flags = args->flags;
+	}
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+
+	ret = xpu_vm_map(file->driver_priv, obj, &args->va);
+	if (ret)
+		goto out_put;
+	ret = drm_gem_handle_create(file, obj, &args->handle);
+	if (ret)
+		xpu_vm_unmap(file->driver_priv, obj);
+out_put:
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+int xpu_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct drm_xpu_bo_info *args = data;
+	struct drm_gem_object *obj;
+	int ret;
+
+	if (args->flags || args->size || args->va || args->mmap_offset)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	ret = xpu_vm_map(file->driver_priv, obj, &args->va);
+	if (!ret)
+		ret = drm_gem_create_mmap_offset(obj);
+	if (!ret) {
+		args->flags = xpu_bo_flags(obj);
+		args->size = obj->size;
+		args->mmap_offset = drm_vma_node_offset_addr(&obj->vma_node);
+	}
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+int xpu_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct drm_xpu_bo_wait *args = data;
+	struct drm_gem_object *obj;
+	long ret;
+
+	if (args->pad)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	ret = dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_BOOKKEEP, true,
+				    drm_timeout_abs_to_jiffies(args->timeout_ns));
+	drm_gem_object_put(obj);
+	if (ret == 0)
+		return -ETIME;
+	return ret < 0 ? ret : 0;
+}

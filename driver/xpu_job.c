@@ -1,0 +1,741 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * XPU accel driver: job submission, completion and recovery.
+ *
+ * One drm_sched scheduler per hardware queue and one entity per open file
+ * and queue. run_job() writes a descriptor into the queue's ring (coherent
+ * host memory) and rings the doorbell; the device writes the job's
+ * completion record and the queue's fence word, then raises the queue's
+ * MSI-X vector, whose handler signals the hardware fences in order.
+ *
+ * Hang detection is progress-aware: when the scheduler's timeout fires, the
+ * driver compares the queue's progress counter (instructions retired by the
+ * running job) with the previous check. A job that keeps retiring
+ * instructions is left alone however long it runs; one that stopped is
+ * aborted with the queue's STOP control, its fence gets -ETIMEDOUT, the cause
+ * is captured with devcoredump and announced with a uevent, and the queue is
+ * re-enabled, so the innocent jobs behind it run unchanged. A context that
+ * hangs xpu_ban_after times is banned: its queued jobs are cancelled and
+ * further submits fail with -ECANCELED. An MMU fault kills the faulting job
+ * and bans its context.
+ */
+
+#include <linux/devcoredump.h>
+#include <linux/dma-fence-chain.h>
+#include <linux/dma-resv.h>
+#include <linux/module.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_syncobj.h>
+#include <drm/drm_utils.h>
+
+#include "xpu_drv.h"
+#include "drm/xpu_accel.h"
+
+static unsigned int xpu_hang_check_ms = 500;
+module_param_named(hang_check_ms, xpu_hang_check_ms, uint, 0444);
+MODULE_PARM_DESC(hang_check_ms, "Interval of the progress check of running jobs (ms)");
+
+static unsigned int xpu_ban_after = 2;
+module_param_named(ban_after, xpu_ban_after, uint, 0644);
+MODULE_PARM_DESC(ban_after, "Ban a context after this many hung jobs");
+
+struct xpu_fence {
+	struct dma_fence base;
+	struct xpu_queue *q;
+};
+
+static const char *xpu_fence_driver_name(struct dma_fence *f)
+{
+	return DRIVER_NAME;
+}
+
+static const char *xpu_fence_timeline_name(struct dma_fence *f)
+{
+	return container_of(f, struct xpu_fence, base)->q->sched.name;
+}
+
+static const struct dma_fence_ops xpu_fence_ops = {
+	.get_driver_name = xpu_fence_driver_name,
+	.get_timeline_name = xpu_fence_timeline_name,
+};
+
+static struct xpu_job *to_xpu_job(struct drm_sched_job *job)
+{
+	return container_of(job, struct xpu_job, base);
+}
+
+void xpu_log_fault(struct xpu_device *xdev, const char *fmt, ...)
+{
+	unsigned long flags;
+	va_list ap;
+
+	spin_lock_irqsave(&xdev->fault_lock, flags);
+	va_start(ap, fmt);
+	vsnprintf(xdev->fault_log[xdev->fault_next % ARRAY_SIZE(xdev->fault_log)],
+		  sizeof(xdev->fault_log[0]), fmt, ap);
+	va_end(ap);
+	xdev->fault_next++;
+	spin_unlock_irqrestore(&xdev->fault_lock, flags);
+}
+
+/* ---- results ------------------------------------------------------------- */
+
+static void xpu_result_release(struct kref *ref)
+{
+	struct xpu_result *res = container_of(ref, struct xpu_result, ref);
+
+	dma_fence_put(res->done);
+	kfree(res);
+}
+
+void xpu_result_put(struct xpu_result *res)
+{
+	if (res)
+		kref_put(&res->ref, xpu_result_release);
+}
+
+/* ---- hardware queue ------------------------------------------------------- */
+
+#define XPU_QUEUE_MEM (XPU_RING_SIZE * (sizeof(struct xpu_job_desc) + \
+		       sizeof(struct xpu_job_record)) + 64)
+
+static u64 xpu_queue_dpa(struct xpu_queue *q, const void *p)
+{
+	return (q->dma + ((const char *)p - (const char *)q->ring)) | XPU_DPA_HOST;
+}
+
+static void xpu_queue_hw_setup(struct xpu_queue *q)
+{
+	struct xpu_device *xdev = q->xdev;
+	u64 ring = xpu_queue_dpa(q, q->ring);
+	u64 fence = xpu_queue_dpa(q, q->fence_word);
+
+	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_RESET);
+	q->tail = 0;
+	WRITE_ONCE(*q->fence_word, cpu_to_le64(q->seqno));
+	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_RING_LO), lower_32_bits(ring));
+	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_RING_HI), upper_32_bits(ring));
+	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_RING_SIZE), XPU_RING_SIZE);
+	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_FENCE_LO), lower_32_bits(fence));
+	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_FENCE_HI), upper_32_bits(fence));
+	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_ENABLE);
+}
+
+static u32 xpu_status_to_uapi(u32 hw)
+{
+	return hw <= XPU_JOB_STATUS_ECC ? hw : DRM_XPU_JOB_BAD_DESC;
+}
+
+static int xpu_status_to_errno(u32 status)
+{
+	switch (status) {
+	case DRM_XPU_JOB_OK:
+		return 0;
+	case DRM_XPU_JOB_MMU_FAULT:
+		return -EFAULT;
+	case DRM_XPU_JOB_HUNG:
+		return -ETIMEDOUT;
+	case DRM_XPU_JOB_CANCELED:
+	case DRM_XPU_JOB_ABORTED:
+		return -ECANCELED;
+	default:
+		return -EIO;
+	}
+}
+
+/* Complete @job with @status; q->lock held. */
+static void xpu_job_complete(struct xpu_queue *q, struct xpu_job *job,
+			     const struct xpu_job_record *rec, u32 status)
+{
+	struct xpu_result *res = job->result;
+	struct xpu_ctx *ctx = job->ctx;
+	int err;
+
+	res->status = status;
+	res->end_ns = ktime_get_ns();
+	if (rec) {
+		res->cycles = le64_to_cpu(rec->cycles);
+		res->fault_va = le64_to_cpu(rec->fault_va);
+		res->fault_access = le32_to_cpu(rec->fault_access);
+	}
+	atomic64_add(res->cycles, &ctx->cycles);
+	atomic64_add(res->end_ns - res->start_ns, &ctx->engine_ns);
+	if (status == DRM_XPU_JOB_MMU_FAULT) {
+		WRITE_ONCE(ctx->state, ctx->state | DRM_XPU_CTX_FAULTED |
+			   DRM_XPU_CTX_BANNED);
+		ctx->resets++;
+		dev_err_ratelimited(&q->xdev->pdev->dev,
+				    "pid %d ctx %u: MMU fault at VA 0x%llx (%s); context banned\n",
+				    ctx->pid, ctx->hw_ctx, res->fault_va,
+				    res->fault_access == XPU_ACCESS_WRITE ? "write" :
+				    res->fault_access == XPU_ACCESS_EXEC ? "exec" : "read");
+		xpu_log_fault(q->xdev, "pid %d ctx %u queue %u: MMU fault VA 0x%llx access %u",
+			      ctx->pid, ctx->hw_ctx, q->idx, res->fault_va,
+			      res->fault_access);
+	}
+	err = xpu_status_to_errno(status);
+	if (err)
+		dma_fence_set_error(job->hw_fence, err);
+	list_del_init(&job->node);
+	dma_fence_signal_locked(job->hw_fence);
+	atomic64_inc(&q->jobs_done);
+}
+
+/* MSI-X handler of queue q: complete every job up to the fence word. */
+void xpu_queue_irq(struct xpu_queue *q)
+{
+	struct xpu_job *job, *tmp;
+	unsigned long flags;
+	u64 done;
+
+	spin_lock_irqsave(&q->lock, flags);
+	done = le64_to_cpu(READ_ONCE(*q->fence_word));
+	list_for_each_entry_safe(job, tmp, &q->inflight, node) {
+		const struct xpu_job_record *rec = &q->records[job->slot];
+		u32 status;
+
+		if (job->seqno > done)
+			break;
+		status = xpu_status_to_uapi(le32_to_cpu(READ_ONCE(rec->status)));
+		if (READ_ONCE(job->hung))
+			status = DRM_XPU_JOB_HUNG;
+		xpu_job_complete(q, job, rec, status);
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+/* Fail every job the hardware holds (device reset or removal). */
+static void xpu_queue_fail_all(struct xpu_queue *q, u32 status)
+{
+	struct xpu_job *job, *tmp;
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	list_for_each_entry_safe(job, tmp, &q->inflight, node)
+		xpu_job_complete(q, job, NULL, status);
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+/* ---- scheduler backend ---------------------------------------------------- */
+
+static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
+{
+	struct xpu_job *job = to_xpu_job(sched_job);
+	struct xpu_device *xdev = job->ctx->xdev;
+	struct xpu_queue *q = &xdev->queues[job->queue];
+	struct xpu_job_desc *d;
+	struct xpu_fence *f;
+	unsigned long flags;
+	int idx;
+
+	if (!drm_dev_enter(&xdev->drm, &idx)) {
+		job->result->status = DRM_XPU_JOB_ABORTED;
+		return ERR_PTR(-ENODEV);
+	}
+	if (unlikely(sched_job->s_fence->finished.error) ||
+	    (READ_ONCE(job->ctx->state) & DRM_XPU_CTX_BANNED)) {
+		job->result->status = DRM_XPU_JOB_CANCELED;
+		drm_dev_exit(idx);
+		return ERR_PTR(-ECANCELED);
+	}
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f) {
+		drm_dev_exit(idx);
+		return ERR_PTR(-ENOMEM);
+	}
+	f->q = q;
+
+	spin_lock_irqsave(&q->lock, flags);
+	job->seqno = ++q->seqno;
+	dma_fence_init(&f->base, &xpu_fence_ops, &q->lock, q->fence_ctx, job->seqno);
+	job->hw_fence = dma_fence_get(&f->base);
+	job->slot = q->tail;
+	q->tail = (q->tail + 1) % XPU_RING_SIZE;
+
+	d = &q->ring[job->slot];
+	memset(&q->records[job->slot], 0, sizeof(q->records[0]));
+	d->op = cpu_to_le32(XPU_JOB_EXEC);
+	d->ctx = cpu_to_le32(job->ctx->hw_ctx);
+	d->fence = cpu_to_le64(job->seqno);
+	d->prog_va = cpu_to_le64(job->prog_va);
+	d->prog_len = cpu_to_le32(job->prog_len);
+	d->flags = 0;
+	d->args_va = cpu_to_le64(job->args_va);
+	d->args_len = cpu_to_le32(job->args_len);
+	d->rsvd0 = 0;
+	d->record = cpu_to_le64(xpu_queue_dpa(q, &q->records[job->slot]));
+	d->cookie = cpu_to_le64(job->seqno);
+	list_add_tail(&job->node, &q->inflight);
+	job->result->start_ns = ktime_get_ns();
+	wmb();	/* descriptor before doorbell */
+	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_TAIL), q->tail);
+	spin_unlock_irqrestore(&q->lock, flags);
+	drm_dev_exit(idx);
+	return &f->base;
+}
+
+static void xpu_coredump(struct xpu_job *job, u64 progress)
+{
+	struct xpu_device *xdev = job->ctx->xdev;
+	size_t len = 1024;
+	char *buf = kvmalloc(len, GFP_KERNEL);
+	int n;
+
+	if (!buf)
+		return;
+	n = scnprintf(buf, len,
+		      "xpu hang report\nqueue: %u\npid: %d\nhw_ctx: %u\nseqno: %llu\n"
+		      "prog_va: 0x%llx\nprog_len: %u\nargs_va: 0x%llx\nprogress: %llu\n"
+		      "queue_status: 0x%x\nhead: %u\ntail: %u\nerr_status: 0x%x\n",
+		      job->queue, job->ctx->pid, job->ctx->hw_ctx, job->seqno,
+		      job->prog_va, job->prog_len, job->args_va, progress,
+		      xpu_read(xdev, XPU_REG_Q(job->queue, XPU_Q_STATUS)),
+		      xpu_read(xdev, XPU_REG_Q(job->queue, XPU_Q_HEAD)),
+		      xpu_read(xdev, XPU_REG_Q(job->queue, XPU_Q_TAIL)),
+		      xpu_read(xdev, XPU_REG_ERR_STATUS));
+	dev_coredumpv(&xdev->pdev->dev, buf, n, GFP_KERNEL);
+}
+
+static void xpu_hang_uevent(struct xpu_job *job)
+{
+	struct xpu_device *xdev = job->ctx->xdev;
+	char ev_queue[24], ev_pid[24];
+	char *envp[] = { "XPU_EVENT=HANG", ev_queue, ev_pid, NULL };
+
+	snprintf(ev_queue, sizeof(ev_queue), "XPU_QUEUE=%u", job->queue);
+	snprintf(ev_pid, sizeof(ev_pid), "XPU_PID=%d", job->ctx->pid);
+	kobject_uevent_env(&xdev->drm.primary->kdev->kobj, KOBJ_CHANGE, envp);
+}
+
+static enum drm_gpu_sched_stat xpu_timedout_job(struct drm_sched_job *sched_job)
+{
+	struct xpu_job *job = to_xpu_job(sched_job);
+	struct xpu_ctx *ctx = job->ctx;
+	struct xpu_device *xdev = ctx->xdev;
+	struct xpu_queue *q = &xdev->queues[job->queue];
+	struct drm_gpu_scheduler *sched = sched_job->sched;
+	u64 progress;
+	int idx;
+
+	if (!job->hw_fence || dma_fence_is_signaled(job->hw_fence))
+		goto keep;
+	if (!drm_dev_enter(&xdev->drm, &idx))
+		goto keep;	/* removal fails the job */
+	progress = xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_PROGRESS_LO)) |
+		   (u64)xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_PROGRESS_HI)) << 32;
+	if (job->seqno != q->hang_seqno || progress != q->hang_progress) {
+		/* still making progress: a long job, not a hung one */
+		q->hang_seqno = job->seqno;
+		q->hang_progress = progress;
+		drm_dev_exit(idx);
+		goto keep;
+	}
+
+	dev_warn(&xdev->pdev->dev,
+		 "queue %u: job %llu of pid %d made no progress in %u ms: aborting\n",
+		 q->idx, job->seqno, ctx->pid, xpu_hang_check_ms);
+	xpu_log_fault(xdev, "pid %d ctx %u queue %u: hang at progress %llu",
+		      ctx->pid, ctx->hw_ctx, q->idx, progress);
+	WRITE_ONCE(job->hung, true);
+	ctx->hangs++;
+	ctx->resets++;
+	WRITE_ONCE(ctx->state, ctx->state | DRM_XPU_CTX_HUNG |
+		   (ctx->hangs >= xpu_ban_after ? DRM_XPU_CTX_BANNED : 0));
+	xpu_coredump(job, progress);
+	xpu_hang_uevent(job);
+
+	/* The device aborts the job and completes it (status ABORTED). */
+	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_STOP);
+	if (dma_fence_wait_timeout(job->hw_fence, false, msecs_to_jiffies(2000)) <= 0) {
+		dev_err(&xdev->pdev->dev, "queue %u: stop did not complete; resetting the queue\n",
+			q->idx);
+		xpu_queue_fail_all(q, DRM_XPU_JOB_HUNG);
+		xpu_queue_hw_setup(q);
+	} else {
+		xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_ENABLE);
+	}
+	q->hang_seqno = 0;
+	drm_dev_exit(idx);
+
+keep:
+	/* 6.12's scheduler took the job off the pending list: put it back. */
+	spin_lock(&sched->job_list_lock);
+	list_add(&sched_job->list, &sched->pending_list);
+	spin_unlock(&sched->job_list_lock);
+	return DRM_GPU_SCHED_STAT_NOMINAL;
+}
+
+static void xpu_job_free(struct xpu_job *job)
+{
+	u32 i;
+
+	for (i = 0; i < job->bo_count; i++)
+		drm_gem_object_put(job->bos[i]);
+	kvfree(job->bos);
+	dma_fence_put(job->hw_fence);
+	xpu_result_put(job->result);
+	xpu_ctx_put(job->ctx);
+	kfree(job);
+}
+
+static void xpu_free_job(struct drm_sched_job *sched_job)
+{
+	struct xpu_job *job = to_xpu_job(sched_job);
+
+	drm_sched_job_cleanup(sched_job);
+	xpu_job_free(job);
+}
+
+static const struct drm_sched_backend_ops xpu_sched_ops = {
+	.run_job = xpu_run_job,
+	.timedout_job = xpu_timedout_job,
+	.free_job = xpu_free_job,
+};
+
+int xpu_queues_init(struct xpu_device *xdev)
+{
+	u32 i;
+	int ret;
+
+	xdev->queues = devm_kcalloc(&xdev->pdev->dev, xdev->num_queues,
+				    sizeof(*xdev->queues), GFP_KERNEL);
+	if (!xdev->queues)
+		return -ENOMEM;
+	for (i = 0; i < xdev->num_queues; i++) {
+		struct xpu_queue *q = &xdev->queues[i];
+		struct drm_sched_init_args args = {
+			.ops = &xpu_sched_ops,
+			.num_rqs = DRM_SCHED_PRIORITY_COUNT,
+			.credit_limit = XPU_RING_SIZE - 1,
+			.timeout = msecs_to_jiffies(xpu_hang_check_ms),
+			.name = devm_kasprintf(&xdev->pdev->dev, GFP_KERNEL,
+					       "xpu-%s-q%u", pci_name(xdev->pdev), i),
+			.dev = &xdev->pdev->dev,
+		};
+		void *mem;
+
+		q->xdev = xdev;
+		q->idx = i;
+		spin_lock_init(&q->lock);
+		INIT_LIST_HEAD(&q->inflight);
+		mem = dmam_alloc_coherent(&xdev->pdev->dev, XPU_QUEUE_MEM, &q->dma,
+					  GFP_KERNEL);
+		if (!mem || !args.name)
+			return -ENOMEM;
+		q->ring = mem;
+		q->records = (struct xpu_job_record *)(q->ring + XPU_RING_SIZE);
+		q->fence_word = (u64 *)(q->records + XPU_RING_SIZE);
+		q->fence_ctx = dma_fence_context_alloc(1);
+		xpu_queue_hw_setup(q);
+		ret = drm_sched_init(&q->sched, &args);
+		if (ret) {
+			while (i--)
+				drm_sched_fini(&xdev->queues[i].sched);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void xpu_queues_fini(struct xpu_device *xdev)
+{
+	u32 i;
+
+	for (i = 0; i < xdev->num_queues; i++) {
+		drm_sched_wqueue_stop(&xdev->queues[i].sched);
+		xpu_write(xdev, XPU_REG_Q(i, XPU_Q_CONTROL), XPU_QCTL_RESET);
+	}
+	/* Nothing will complete any more: fail what the hardware held. */
+	for (i = 0; i < xdev->num_queues; i++)
+		xpu_queue_fail_all(&xdev->queues[i], DRM_XPU_JOB_ABORTED);
+	for (i = 0; i < xdev->num_queues; i++)
+		drm_sched_fini(&xdev->queues[i].sched);
+}
+
+/**
+ * xpu_device_reset() - reset the whole device and re-run the lost jobs
+ * @xdev: device
+ * @why: for the log
+ *
+ * Every scheduler is stopped, the device is reset, and the jobs that were on
+ * the hardware are handed to it again (they were innocent: a guilty job has
+ * already been aborted by the hang handler).
+ *
+ * Return: 0.
+ */
+int xpu_device_reset(struct xpu_device *xdev, const char *why)
+{
+	struct xpu_job *job, *tmp;
+	unsigned long flags;
+	u32 i;
+
+	mutex_lock(&xdev->reset_lock);
+	dev_warn(&xdev->pdev->dev, "device reset: %s\n", why);
+	for (i = 0; i < xdev->num_queues; i++)
+		drm_sched_stop(&xdev->queues[i].sched, NULL);
+	xpu_write(xdev, XPU_REG_RESET, XPU_RESET_MAGIC);
+	/* context roots are gone with the reset: restore them */
+	mutex_lock(&xdev->ctx_list_lock);
+	{
+		struct xpu_ctx *ctx;
+
+		list_for_each_entry(ctx, &xdev->ctx_list, node) {
+			xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx),
+				  lower_32_bits(ctx->pt_root));
+			xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx) + 4,
+				  upper_32_bits(ctx->pt_root));
+		}
+	}
+	mutex_unlock(&xdev->ctx_list_lock);
+	for (i = 0; i < xdev->num_queues; i++) {
+		struct xpu_queue *q = &xdev->queues[i];
+
+		/* the hardware forgot them: drop the fences, resubmit below */
+		spin_lock_irqsave(&q->lock, flags);
+		list_for_each_entry_safe(job, tmp, &q->inflight, node) {
+			list_del_init(&job->node);
+			dma_fence_put(job->hw_fence);
+			job->hw_fence = NULL;
+		}
+		spin_unlock_irqrestore(&q->lock, flags);
+		xpu_queue_hw_setup(q);
+		q->hang_seqno = 0;
+	}
+	for (i = 0; i < xdev->num_queues; i++) {
+		drm_sched_resubmit_jobs(&xdev->queues[i].sched);
+		drm_sched_start(&xdev->queues[i].sched);
+	}
+	atomic_inc(&xdev->resets);
+	mutex_unlock(&xdev->reset_lock);
+	return 0;
+}
+
+/* ---- per-file entities ---------------------------------------------------- */
+
+int xpu_ctx_entities_init(struct xpu_ctx *ctx)
+{
+	struct xpu_device *xdev = ctx->xdev;
+	u32 i;
+	int ret;
+
+	ctx->entities = kcalloc(xdev->num_queues, sizeof(*ctx->entities), GFP_KERNEL);
+	if (!ctx->entities)
+		return -ENOMEM;
+	for (i = 0; i < xdev->num_queues; i++) {
+		struct drm_gpu_scheduler *sched = &xdev->queues[i].sched;
+
+		ret = drm_sched_entity_init(&ctx->entities[i], DRM_SCHED_PRIORITY_NORMAL,
+					    &sched, 1, NULL);
+		if (ret) {
+			while (i--)
+				drm_sched_entity_destroy(&ctx->entities[i]);
+			kfree(ctx->entities);
+			ctx->entities = NULL;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void xpu_ctx_entities_fini(struct xpu_ctx *ctx)
+{
+	u32 i;
+
+	if (!ctx->entities)
+		return;
+	for (i = 0; i < ctx->xdev->num_queues; i++)
+		drm_sched_entity_destroy(&ctx->entities[i]);
+	kfree(ctx->entities);
+	ctx->entities = NULL;
+}
+
+/* ---- ioctls ---------------------------------------------------------------- */
+
+static int xpu_job_add_syncs(struct xpu_job *job, struct drm_file *file,
+			     u64 user_ptr, u32 count)
+{
+	struct drm_xpu_sync __user *syncs = u64_to_user_ptr(user_ptr);
+	u32 i;
+	int ret;
+
+	for (i = 0; i < count; i++) {
+		struct drm_xpu_sync s;
+
+		if (copy_from_user(&s, &syncs[i], sizeof(s)))
+			return -EFAULT;
+		if (s.pad)
+			return -EINVAL;
+		ret = drm_sched_job_add_syncobj_dependency(&job->base, file, s.handle,
+							   s.point);
+		if (ret)
+			return ret == -EINVAL ? -ENOENT : ret;
+	}
+	return 0;
+}
+
+int xpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct xpu_device *xdev = to_xpu_device(drm);
+	struct xpu_ctx *ctx = file->driver_priv;
+	struct drm_xpu_submit *args = data;
+	struct dma_fence_chain *chain = NULL;
+	struct drm_syncobj *out = NULL;
+	struct ww_acquire_ctx ticket;
+	struct xpu_result *res;
+	struct xpu_job *job;
+	u32 i;
+	int ret;
+
+	if (args->flags || args->pad || args->job_id)
+		return -EINVAL;
+	if (args->queue >= xdev->num_queues || !args->prog_len ||
+	    args->prog_len % 8 || args->prog_len > XPU_MAX_PROG_LEN ||
+	    args->prog_va % 8 || args->bo_count > XPU_MAX_SUBMIT_BOS ||
+	    args->in_sync_count > XPU_MAX_IN_SYNCS)
+		return -EINVAL;
+	if (READ_ONCE(ctx->state) & DRM_XPU_CTX_BANNED)
+		return -ECANCELED;
+
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	res = kzalloc(sizeof(*res), GFP_KERNEL);
+	if (!job || !res) {
+		kfree(job);
+		kfree(res);
+		return -ENOMEM;
+	}
+	kref_init(&res->ref);
+	res->submit_ns = ktime_get_ns();
+	job->result = res;
+	job->ctx = xpu_ctx_get(ctx);
+	job->queue = args->queue;
+	job->prog_va = args->prog_va;
+	job->prog_len = args->prog_len;
+	job->args_va = args->args_va;
+	job->args_len = args->args_len;
+
+	if (args->bo_count) {
+		ret = drm_gem_objects_lookup(file, u64_to_user_ptr(args->bo_handles),
+					     args->bo_count, &job->bos);
+		if (ret)
+			goto err_free;
+		job->bo_count = args->bo_count;
+		for (i = 0; i < job->bo_count; i++) {
+			u64 va;
+
+			ret = xpu_vm_map(ctx, job->bos[i], &va);
+			if (ret)
+				goto err_free;
+		}
+	}
+	if (args->out_syncobj) {
+		out = drm_syncobj_find(file, args->out_syncobj);
+		if (!out) {
+			ret = -ENOENT;
+			goto err_free;
+		}
+		if (args->out_point) {
+			chain = dma_fence_chain_alloc();
+			if (!chain) {
+				ret = -ENOMEM;
+				goto err_free;
+			}
+		}
+	}
+
+	ret = drm_sched_job_init(&job->base, &ctx->entities[args->queue], 1, ctx,
+				 file->client_id);
+	if (ret)
+		goto err_free;
+	ret = xpu_job_add_syncs(job, file, args->in_syncs, args->in_sync_count);
+	if (ret)
+		goto err_cleanup;
+
+	ret = drm_gem_lock_reservations(job->bos, job->bo_count, &ticket);
+	if (ret)
+		goto err_cleanup;
+	for (i = 0; i < job->bo_count; i++) {
+		ret = dma_resv_reserve_fences(job->bos[i]->resv, 1);
+		if (!ret)
+			ret = drm_sched_job_add_implicit_dependencies(&job->base,
+								      job->bos[i], true);
+		if (ret)
+			goto err_unlock;
+	}
+
+	mutex_lock(&ctx->submit_lock);
+	ret = xa_insert(&ctx->results, ctx->next_job_id + 1, res, GFP_KERNEL);
+	if (ret) {
+		mutex_unlock(&ctx->submit_lock);
+		goto err_unlock;
+	}
+	args->job_id = ++ctx->next_job_id;
+	kref_get(&res->ref);	/* the xarray's */
+	if (args->job_id > XPU_RESULTS_KEPT)
+		xpu_result_put(xa_erase(&ctx->results, args->job_id - XPU_RESULTS_KEPT));
+
+	drm_sched_job_arm(&job->base);
+	res->done = dma_fence_get(&job->base.s_fence->finished);
+	for (i = 0; i < job->bo_count; i++)
+		dma_resv_add_fence(job->bos[i]->resv, res->done, DMA_RESV_USAGE_WRITE);
+	if (out) {
+		if (chain)
+			drm_syncobj_add_point(out, chain, res->done, args->out_point);
+		else
+			drm_syncobj_replace_fence(out, res->done);
+	}
+	drm_sched_entity_push_job(&job->base);
+	mutex_unlock(&ctx->submit_lock);
+	drm_gem_unlock_reservations(job->bos, job->bo_count, &ticket);
+	if (out)
+		drm_syncobj_put(out);
+	return 0;
+
+err_unlock:
+	drm_gem_unlock_reservations(job->bos, job->bo_count, &ticket);
+err_cleanup:
+	drm_sched_job_cleanup(&job->base);
+err_free:
+	dma_fence_chain_free(chain);
+	if (out)
+		drm_syncobj_put(out);
+	xpu_job_free(job);
+	return ret;
+}
+
+int xpu_ioctl_wait_job(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct xpu_ctx *ctx = file->driver_priv;
+	struct drm_xpu_wait_job *args = data;
+	struct xpu_result *res;
+	long ret;
+
+	if (args->rsvd[0] || args->rsvd[1])
+		return -EINVAL;
+	xa_lock(&ctx->results);
+	res = xa_load(&ctx->results, args->job_id);
+	if (res)
+		kref_get(&res->ref);
+	xa_unlock(&ctx->results);
+	if (!res)
+		return -ENOENT;
+
+	ret = dma_fence_wait_timeout(res->done, true,
+				     drm_timeout_abs_to_jiffies(args->timeout_ns));
+	if (ret == 0) {
+		ret = -ETIME;
+	} else if (ret > 0) {
+		ret = 0;
+		args->status = res->status;
+		if (res->done->error && args->status == DRM_XPU_JOB_OK)
+			args->status = DRM_XPU_JOB_CANCELED;
+		args->fault_access = res->fault_access;
+		args->fault_va = res->fault_va;
+		args->cycles = res->cycles;
+		args->submit_ns = res->submit_ns;
+		args->start_ns = res->start_ns;
+		args->end_ns = res->end_ns;
+	}
+	xpu_result_put(res);
+	return ret;
+}

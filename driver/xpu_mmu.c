@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * XPU accel driver: per-file device address spaces.
+ *
+ * The driver owns the page tables (4-level, 4 KiB pages, in HBM, written
+ * through the write-combined BAR mapping), assigns VAs with drm_mm and
+ * invalidates the device TLB after every unmap. Userspace never sees or
+ * provides a physical address. Every mapping is followed by an unmapped
+ * guard page so that an overrun faults instead of reaching the next buffer.
+ */
+
+#include <drm/drm_drv.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gem_shmem_helper.h>
+
+#include "xpu_drv.h"
+#include "drm/xpu_accel.h"
+
+void xpu_mmu_invalidate(struct xpu_device *xdev, u32 hw_ctx)
+{
+	wmb();	/* page-table writes through the WC mapping land first */
+	xpu_write(xdev, XPU_REG_MMU_INVALIDATE, hw_ctx);
+}
+
+static u64 xpu_pte_read(struct xpu_device *xdev, u64 off)
+{
+	return readq(xdev->hbm + off);
+}
+
+static void xpu_pte_write(struct xpu_device *xdev, u64 off, u64 val)
+{
+	writeq(val, xdev->hbm + off);
+}
+
+static int xpu_pt_alloc(struct xpu_ctx *ctx, u64 *off)
+{
+	struct xpu_device *xdev = ctx->xdev;
+	struct gpu_buddy_block *block;
+	LIST_HEAD(blocks);
+	int ret;
+
+	ret = xpu_hbm_alloc(xdev, XPU_PAGE_SIZE, &blocks);
+	if (ret)
+		return ret;
+	block = list_first_entry(&blocks, struct gpu_buddy_block, link);
+	*off = gpu_buddy_block_offset(block);
+	list_splice_tail(&blocks, &ctx->pt_blocks);
+	return 0;
+}
+
+/* Return the HBM offset of va's leaf entry, allocating tables on the way. */
+static int xpu_pt_leaf(struct xpu_ctx *ctx, u64 va, bool alloc, u64 *slot)
+{
+	struct xpu_device *xdev = ctx->xdev;
+	u64 table = ctx->pt_root;
+	int level, ret;
+
+	for (level = XPU_PT_LEVELS - 1; level > 0; level--) {
+		u64 entry_off = table + XPU_PT_INDEX(va, level) * 8;
+		u64 e = xpu_pte_read(xdev, entry_off);
+
+		if (!(e & XPU_PTE_VALID)) {
+			u64 next;
+
+			if (!alloc)
+				return -ENOENT;
+			ret = xpu_pt_alloc(ctx, &next);
+			if (ret)
+				return ret;
+			e = next | XPU_PTE_VALID;
+			xpu_pte_write(xdev, entry_off, e);
+		}
+		table = e & XPU_PTE_ADDR_MASK;
+	}
+	*slot = table + XPU_PT_INDEX(va, 0) * 8;
+	return 0;
+}
+
+static struct xpu_vma *xpu_vma_find(struct xpu_ctx *ctx, struct drm_gem_object *obj)
+{
+	struct xpu_vma *vma;
+
+	list_for_each_entry(vma, &ctx->vmas, node)
+		if (vma->obj == obj)
+			return vma;
+	return NULL;
+}
+
+static void xpu_vma_clear(struct xpu_ctx *ctx, struct xpu_vma *vma, u64 size)
+{
+	u64 off, slot;
+
+	for (off = 0; off < size; off += XPU_PAGE_SIZE)
+		if (!xpu_pt_leaf(ctx, vma->va.start + off, false, &slot))
+			xpu_pte_write(ctx->xdev, slot, 0);
+}
+
+/* Write the leaf entries of obj at vma. */
+static int xpu_vma_fill(struct xpu_ctx *ctx, struct xpu_vma *vma,
+		    struct drm_gem_object *obj)
+{
+	struct xpu_device *xdev = ctx->xdev;
+	u32 flags = xpu_bo_flags(obj);
+	u64 perm = XPU_PTE_VALID | XPU_PTE_READ;
+	u64 va = vma->va.start;
+	u64 slot;
+	int ret;
+
+	if (!(flags & DRM_XPU_BO_DEVICE_RO))
+		perm |= XPU_PTE_WRITE;
+
+	if (flags & DRM_XPU_BO_HBM) {
+		struct list_head *blocks = xpu_hbm_bo_blocks(obj);
+		struct gpu_buddy_block *block;
+
+		list_for_each_entry(block, blocks, link) {
+			u64 start = gpu_buddy_block_offset(block);
+			u64 size = gpu_buddy_block_size(&xdev->buddy, block);
+			u64 off;
+
+			for (off = 0; off < size; off += XPU_PAGE_SIZE) {
+				ret = xpu_pt_leaf(ctx, va, true, &slot);
+				if (ret)
+					return ret;
+				xpu_pte_write(xdev, slot, (start + off) | perm);
+				va += XPU_PAGE_SIZE;
+			}
+		}
+	} else {
+		struct drm_gem_shmem_object *shmem = to_drm_gem_shmem_obj(obj);
+		struct sg_table *sgt = drm_gem_shmem_get_pages_sgt(shmem);
+		struct sg_dma_page_iter iter;
+
+		if (IS_ERR(sgt))
+			return PTR_ERR(sgt);
+		for_each_sgtable_dma_page(sgt, &iter, 0) {
+			dma_addr_t dma = sg_page_iter_dma_address(&iter);
+			unsigned int i;
+
+			/* a kernel page may hold several device pages */
+			for (i = 0; i < PAGE_SIZE / XPU_PAGE_SIZE; i++) {
+				if (va >= vma->va.start + obj->size)
+					break;
+				ret = xpu_pt_leaf(ctx, va, true, &slot);
+				if (ret)
+					return ret;
+				xpu_pte_write(xdev, slot, ((dma + i * XPU_PAGE_SIZE) &
+						       XPU_PTE_ADDR_MASK) |
+					  perm | XPU_PTE_HOST);
+				va += XPU_PAGE_SIZE;
+			}
+		}
+	}
+	return 0;
+}
+
+/**
+ * xpu_vm_map() - map a buffer in a context's address space (idempotent)
+ * @ctx: context
+ * @obj: buffer
+ * @va: out, its device VA
+ *
+ * Return: 0, -ENOSPC when the VA range is full, -ENOMEM without HBM for
+ * page tables.
+ */
+int xpu_vm_map(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va)
+{
+	struct xpu_vma *vma;
+	int ret, idx;
+
+	if (!drm_dev_enter(&ctx->xdev->drm, &idx))
+		return -ENODEV;
+	mutex_lock(&ctx->vm_lock);
+	vma = xpu_vma_find(ctx, obj);
+	if (vma) {
+		*va = vma->va.start;
+		mutex_unlock(&ctx->vm_lock);
+		drm_dev_exit(idx);
+		return 0;
+	}
+	vma = kzalloc(sizeof(*vma), GFP_KERNEL);
+	if (!vma) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	vma->obj = obj;
+	/* + a guard page */
+	ret = drm_mm_insert_node_in_range(&ctx->va_mm, &vma->va,
+					  obj->size + XPU_PAGE_SIZE,
+					  XPU_PAGE_SIZE, 0, XPU_VA_START,
+					  XPU_VA_END, DRM_MM_INSERT_BEST);
+	if (ret) {
+		kfree(vma);
+		ret = -ENOSPC;
+		goto out_unlock;
+	}
+	ret = xpu_vma_fill(ctx, vma, obj);
+	if (ret) {
+		xpu_vma_clear(ctx, vma, obj->size);
+		xpu_mmu_invalidate(ctx->xdev, ctx->hw_ctx);
+		drm_mm_remove_node(&vma->va);
+		kfree(vma);
+		goto out_unlock;
+	}
+	wmb();
+	list_add_tail(&vma->node, &ctx->vmas);
+	*va = vma->va.start;
+out_unlock:
+	mutex_unlock(&ctx->vm_lock);
+	drm_dev_exit(idx);
+	return ret;
+}
+
+int xpu_vm_lookup(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va)
+{
+	struct xpu_vma *vma;
+	int ret = -ENOENT;
+
+	mutex_lock(&ctx->vm_lock);
+	vma = xpu_vma_find(ctx, obj);
+	if (vma) {
+		*va = vma->va.start;
+		ret = 0;
+	}
+	mutex_unlock(&ctx->vm_lock);
+	return ret;
+}
+
+void xpu_vm_unmap(struct xpu_ctx *ctx, struct drm_gem_object *obj)
+{
+	struct xpu_vma *vma;
+	int idx;
+
+	mutex_lock(&ctx->vm_lock);
+	vma = xpu_vma_find(ctx, obj);
+	if (vma) {
+		/* after removal only the bookkeeping is left to drop */
+		if (drm_dev_enter(&ctx->xdev->drm, &idx)) {
+			xpu_vma_clear(ctx, vma, obj->size);
+			xpu_mmu_invalidate(ctx->xdev, ctx->hw_ctx);
+			drm_dev_exit(idx);
+		}
+		list_del(&vma->node);
+		drm_mm_remove_node(&vma->va);
+		kfree(vma);
+	}
+	mutex_unlock(&ctx->vm_lock);
+}
+
+int xpu_vm_init(struct xpu_ctx *ctx)
+{
+	struct xpu_device *xdev = ctx->xdev;
+	int ret, idx;
+
+	mutex_init(&ctx->vm_lock);
+	INIT_LIST_HEAD(&ctx->vmas);
+	INIT_LIST_HEAD(&ctx->pt_blocks);
+	drm_mm_init(&ctx->va_mm, XPU_VA_START, XPU_VA_END - XPU_VA_START);
+	if (!drm_dev_enter(&xdev->drm, &idx)) {
+		drm_mm_takedown(&ctx->va_mm);
+		return -ENODEV;
+	}
+	ret = xpu_pt_alloc(ctx, &ctx->pt_root);
+	if (ret) {
+		drm_mm_takedown(&ctx->va_mm);
+		drm_dev_exit(idx);
+		return ret;
+	}
+	wmb();
+	xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx), lower_32_bits(ctx->pt_root));
+	xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx) + 4, upper_32_bits(ctx->pt_root));
+	xpu_mmu_invalidate(xdev, ctx->hw_ctx);
+	drm_dev_exit(idx);
+	return 0;
+}
+
+/* Called when no job of the context can run any more. */
+void xpu_vm_fini(struct xpu_ctx *ctx)
+{
+	struct xpu_device *xdev = ctx->xdev;
+	struct xpu_vma *vma, *tmp;
+	int idx;
+
+	if (drm_dev_enter(&xdev->drm, &idx)) {
+		xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx), 0);
+		xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx) + 4, 0);
+		xpu_mmu_invalidate(xdev, ctx->hw_ctx);
+		drm_dev_exit(idx);
+	}
+	list_for_each_entry_safe(vma, tmp, &ctx->vmas, node) {
+		list_del(&vma->node);
+		drm_mm_remove_node(&vma->va);
+		kfree(vma);
+	}
+	drm_mm_takedown(&ctx->va_mm);
+	xpu_hbm_free(xdev, &ctx->pt_blocks);
+}

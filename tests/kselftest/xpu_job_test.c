@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * XPU accel driver: job submission (SUBMIT, WAIT_JOB), data correctness,
+ * dependencies through syncobjs, concurrency and isolation.
+ */
+#include <errno.h>
+#include <stdint.h>
+
+#include "kselftest_harness.h"
+#include "xpu_test_util.h"
+
+FIXTURE(job) {
+	int fd, minor;
+	struct xpu_bo prog, args, src, dst;
+	uint32_t copy_len;
+};
+
+FIXTURE_SETUP(job)
+{
+	self->fd = xpu_open_nth(0, &self->minor);
+	ASSERT_GE(self->fd, 0);
+	ASSERT_EQ(0, xpu_bo_new(self->fd, 4096, DRM_XPU_BO_HBM | DRM_XPU_BO_DEVICE_RO, &self->prog));
+	ASSERT_EQ(0, xpu_bo_new(self->fd, 4096, DRM_XPU_BO_HOST, &self->args));
+	ASSERT_EQ(0, xpu_bo_new(self->fd, 64 << 10, DRM_XPU_BO_HOST, &self->src));
+	ASSERT_EQ(0, xpu_bo_new(self->fd, 64 << 10, DRM_XPU_BO_HBM, &self->dst));
+	self->copy_len = xpu_prog_copy(self->prog.map);
+}
+
+FIXTURE_TEARDOWN(job)
+{
+	xpu_bo_free(self->fd, &self->prog);
+	xpu_bo_free(self->fd, &self->args);
+	xpu_bo_free(self->fd, &self->src);
+	xpu_bo_free(self->fd, &self->dst);
+	close(self->fd);
+}
+
+static int64_t submit_copy(int fd, uint32_t queue, struct xpu_bo *prog, uint32_t len,
+			   struct xpu_bo *args, uint64_t from, uint64_t to, uint64_t n,
+			   const struct drm_xpu_sync *in, uint32_t nin, uint32_t out,
+			   uint64_t point, const uint32_t *bos, uint32_t nbos)
+{
+	uint64_t *a = args->map;
+
+	a[0] = from;
+	a[1] = to;
+	a[2] = n;
+	return xpu_submit(fd, queue, prog, len, args, 24, bos, nbos, in, nin, out, point);
+}
+
+/* A DMA copy host -> HBM -> host produces the right bytes. */
+TEST_F(job, dma_copy_round_trip)
+{
+	uint32_t bos[] = { self->prog.handle, self->args.handle, self->src.handle,
+			   self->dst.handle };
+	struct drm_xpu_wait_job w;
+	uint8_t *s = self->src.map, *d = self->dst.map;
+	int64_t id;
+
+	for (int i = 0; i < (64 << 10); i++)
+		s[i] = i * 7 + 1;
+	id = submit_copy(self->fd, 0, &self->prog, self->copy_len, &self->args,
+			 self->src.va, self->dst.va, 64 << 10, NULL, 0, 0, 0, bos, 4);
+	ASSERT_GT(id, 0);
+	ASSERT_EQ(0, xpu_wait(self->fd, id, 10000, &w));
+	EXPECT_EQ(DRM_XPU_JOB_OK, w.status);
+	EXPECT_GT(w.cycles, 0);
+	EXPECT_LE(w.submit_ns, w.start_ns);
+	EXPECT_LE(w.start_ns, w.end_ns);
+	EXPECT_EQ(0, memcmp(s, d, 64 << 10));
+
+	/* and back into a zeroed part of the source buffer */
+	memset(s, 0, 4096);
+	id = submit_copy(self->fd, 1, &self->prog, self->copy_len, &self->args,
+			 self->dst.va, self->src.va, 4096, NULL, 0, 0, 0, bos, 4);
+	ASSERT_GT(id, 0);
+	ASSERT_EQ(0, xpu_wait(self->fd, id, 10000, &w));
+	EXPECT_EQ(DRM_XPU_JOB_OK, w.status);
+	EXPECT_EQ(0, memcmp(s, d, 4096));
+}
+
+/* An int8 matrix multiply on the systolic array. */
+TEST_F(job, matmul_int8)
+{
+	enum { M = 33, K = 70, N = 45 };
+	uint64_t *p = self->prog.map;
+	int8_t *a = self->src.map, *b = a + M * K;
+	int32_t *c = self->dst.map;
+	uint32_t bos[] = { self->prog.handle, self->src.handle, self->dst.handle };
+	struct drm_xpu_wait_job w;
+	uint32_t n = 0;
+	int64_t id;
+
+	for (int i = 0; i < M * K + K * N; i++)
+		a[i] = (int8_t)(i * 37 + 11);
+	p[n++] = xpu_liu(3, M);
+	p[n++] = xpu_liu(4, K);
+	p[n++] = xpu_liu(5, N);
+	p[n++] = xpu_liu(6, self->src.va);
+	p[n++] = xpu_lih(6, self->src.va >> 32);
+	p[n++] = xpu_liu(7, self->src.va + M * K);
+	p[n++] = xpu_lih(7, (self->src.va + M * K) >> 32);
+	p[n++] = xpu_liu(8, self->dst.va);
+	p[n++] = xpu_lih(8, self->dst.va >> 32);
+	p[n++] = xpu_liu(9, M * K);
+	p[n++] = xpu_liu(10, K * N);
+	p[n++] = xpu_liu(11, M * N * 4);
+	p[n++] = xpu_liu(12, 8192);		/* B in the scratchpad */
+	p[n++] = xpu_liu(13, XPU_LA_ACC);
+	p[n++] = xpu_dma(XPU_DMA_VA_TO_LA, 0, 6, 9);
+	p[n++] = xpu_dma(XPU_DMA_VA_TO_LA, 12, 7, 10);
+	p[n++] = xpu_mcfg(XPU_MCFG_SHAPE, 3, 4, 5);
+	p[n++] = xpu_matmul(XPU_MM_INT8, 13, 0, 12);
+	p[n++] = xpu_dma(XPU_DMA_LA_TO_VA, 8, 13, 11);
+	p[n++] = xpu_halt();
+	id = xpu_submit(self->fd, 2, &self->prog, n * 8, NULL, 0, bos, 3, NULL, 0, 0, 0);
+	ASSERT_GT(id, 0);
+	ASSERT_EQ(0, xpu_wait(self->fd, id, 10000, &w));
+	ASSERT_EQ(DRM_XPU_JOB_OK, w.status);
+	for (int i = 0; i < M; i++)
+		for (int j = 0; j < N; j++) {
+			int32_t acc = 0;
+
+			for (int k = 0; k < K; k++)
+				acc += a[i * K + k] * b[k * N + j];
+			ASSERT_EQ(acc, c[i * N + j]) TH_LOG("c[%d][%d]", i, j);
+		}
+}
+
+/* A chain on two queues ordered by a timeline syncobj. */
+TEST_F(job, timeline_dependency_chain)
+{
+	struct xpu_bo args2, mid;
+	uint32_t syncobj;
+	uint32_t bos[] = { self->prog.handle, self->args.handle, self->src.handle,
+			   self->dst.handle, 0, 0 };
+	struct drm_xpu_sync dep = { 0 };
+	struct drm_xpu_wait_job w;
+	uint64_t point = 0;
+	int64_t id1, id2;
+	uint8_t *s = self->src.map;
+
+	ASSERT_EQ(0, xpu_bo_new(self->fd, 4096, DRM_XPU_BO_HOST, &args2));
+	ASSERT_EQ(0, xpu_bo_new(self->fd, 64 << 10, DRM_XPU_BO_HBM, &mid));
+	bos[4] = args2.handle;
+	bos[5] = mid.handle;
+	ASSERT_EQ(0, drmSyncobjCreate(self->fd, 0, &syncobj));
+	for (int i = 0; i < (64 << 10); i++)
+		s[i] = i ^ 0x5a;
+
+	/* job 1: src -> mid, signals point 5; job 2 waits for point 5: mid -> dst */
+	id1 = submit_copy(self->fd, 0, &self->prog, self->copy_len, &self->args,
+			  self->src.va, mid.va, 64 << 10, NULL, 0, syncobj, 5, bos, 2);
+	ASSERT_GT(id1, 0);
+	dep.handle = syncobj;
+	dep.point = 5;
+	id2 = submit_copy(self->fd, 1, &self->prog, self->copy_len, &args2,
+			  mid.va, self->dst.va, 64 << 10, &dep, 1, syncobj, 6, NULL, 0);
+	ASSERT_GT(id2, 0);
+	ASSERT_EQ(0, drmSyncobjTimelineWait(self->fd, &syncobj, (uint64_t[]){ 6 }, 1,
+					    xpu_now_ns() + 10000000000ll,
+					    DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, NULL));
+	ASSERT_EQ(0, drmSyncobjQuery(self->fd, &syncobj, &point, 1));
+	EXPECT_EQ(6, point);
+	ASSERT_EQ(0, xpu_wait(self->fd, id2, 10000, &w));
+	EXPECT_EQ(DRM_XPU_JOB_OK, w.status);
+	EXPECT_EQ(0, memcmp(self->src.map, self->dst.map, 64 << 10));
+	drmSyncobjDestroy(self->fd, syncobj);
+	xpu_bo_free(self->fd, &args2);
+	xpu_bo_free(self->fd, &mid);
+}
+
+/* A binary syncobj signalled by a job. */
+TEST_F(job, binary_syncobj_signalled)
+{
+	uint32_t syncobj;
+	int64_t id;
+
+	ASSERT_EQ(0, drmSyncobjCreate(self->fd, 0, &syncobj));
+	id = submit_copy(self->fd, 0, &self->prog, self->copy_len, &self->args,
+			 self->src.va, self->dst.va, 4096, NULL, 0, syncobj, 0, NULL, 0);
+	ASSERT_GT(id, 0);
+	EXPECT_EQ(0, drmSyncobjWait(self->fd, &syncobj, 1, xpu_now_ns() + 10000000000ll,
+				    DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, NULL));
+	drmSyncobjDestroy(self->fd, syncobj);
+}
+
+TEST_F(job, submit_invalid)
+{
+	uint32_t bad_bo = 0x4242, bos[1] = { self->prog.handle };
+	struct drm_xpu_sync bad_sync = { .handle = 0x4343 };
+	struct drm_xpu_submit s = {
+		.prog_va = self->prog.va, .prog_len = self->copy_len,
+	};
+	uint64_t nq = 0;
+
+	ASSERT_EQ(0, xpu_get_param(self->fd, DRM_XPU_PARAM_NUM_QUEUES, &nq));
+#define BAD(field, value, err) do {					\
+		struct drm_xpu_submit t = s;				\
+		t.field = value;					\
+		EXPECT_EQ(-1, ioctl(self->fd, DRM_IOCTL_XPU_SUBMIT, &t));	\
+		EXPECT_EQ(err, errno) TH_LOG(#field " = " #value);	\
+	} while (0)
+	BAD(queue, nq, EINVAL);
+	BAD(prog_len, 0, EINVAL);
+	BAD(prog_len, 12, EINVAL);
+	BAD(prog_va, self->prog.va + 4, EINVAL);
+	BAD(flags, 1, EINVAL);
+	BAD(pad, 1, EINVAL);
+	BAD(job_id, 1, EINVAL);
+	BAD(bo_count, 100000, EINVAL);
+	BAD(in_sync_count, 100000, EINVAL);
+	s.bo_handles = (uintptr_t)&bad_bo;
+	BAD(bo_count, 1, ENOENT);
+	s.bo_handles = 8;
+	BAD(bo_count, 1, EFAULT);
+	s.bo_handles = (uintptr_t)bos;
+	BAD(out_syncobj, 0x4444, ENOENT);
+	s.in_syncs = (uintptr_t)&bad_sync;
+	BAD(in_sync_count, 1, ENOENT);
+	s.in_syncs = 16;
+	BAD(in_sync_count, 1, EFAULT);
+#undef BAD
+}
+
+TEST_F(job, wait_invalid_and_timeout)
+{
+	struct drm_xpu_wait_job w = { .job_id = 999999 };
+	uint64_t *a = self->args.map;
+	uint32_t len = xpu_prog_loop(self->prog.map);
+	int64_t id;
+
+	EXPECT_EQ(-1, ioctl(self->fd, DRM_IOCTL_XPU_WAIT_JOB, &w));
+	EXPECT_EQ(ENOENT, errno);
+	w.job_id = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, DRM_IOCTL_XPU_WAIT_JOB, &w));
+	EXPECT_EQ(ENOENT, errno);
+
+	a[0] = 20000000;	/* long enough to poll while it runs */
+	id = xpu_submit(self->fd, 0, &self->prog, len, &self->args, 8, NULL, 0, NULL, 0, 0, 0);
+	ASSERT_GT(id, 0);
+	w = (struct drm_xpu_wait_job){ .job_id = id, .rsvd = { 1 } };
+	EXPECT_EQ(-1, ioctl(self->fd, DRM_IOCTL_XPU_WAIT_JOB, &w));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-ETIME, xpu_wait(self->fd, id, 0, NULL));
+	ASSERT_EQ(0, xpu_wait(self->fd, id, 60000, &w));
+	EXPECT_EQ(DRM_XPU_JOB_OK, w.status);
+}
+
+/* Several processes at once, each checking its own results. */
+TEST_F(job, many_processes_many_jobs)
+{
+	enum { PROCS = 4, JOBS = 24 };
+	pid_t pids[PROCS];
+
+	for (int p = 0; p < PROCS; p++) {
+		pids[p] = fork();
+		ASSERT_GE(pids[p], 0);
+		if (pids[p] == 0) {
+			int fd = xpu_open_nth(0, NULL), bad = 0;
+			struct xpu_bo prog, args[JOBS], src, dst;
+			uint32_t len;
+			int64_t ids[JOBS];
+
+			if (fd < 0 || xpu_bo_new(fd, 4096, DRM_XPU_BO_HBM, &prog) ||
+			    xpu_bo_new(fd, JOBS * 4096, DRM_XPU_BO_HOST, &src) ||
+			    xpu_bo_new(fd, JOBS * 4096, DRM_XPU_BO_HBM, &dst))
+				_exit(2);
+			len = xpu_prog_copy(prog.map);
+			for (int i = 0; i < JOBS * 4096; i++)
+				((uint8_t *)src.map)[i] = i * (p + 3);
+			for (int j = 0; j < JOBS; j++) {
+				uint32_t bos[3] = { prog.handle, src.handle, dst.handle };
+
+				if (xpu_bo_new(fd, 4096, DRM_XPU_BO_HOST, &args[j]))
+					_exit(3);
+				ids[j] = submit_copy(fd, (p + j) % 3, &prog, len, &args[j],
+						     src.va + j * 4096, dst.va + j * 4096,
+						     4096, NULL, 0, 0, 0, bos, 3);
+				if (ids[j] <= 0)
+					_exit(4);
+			}
+			for (int j = 0; j < JOBS; j++) {
+				struct drm_xpu_wait_job w;
+
+				if (xpu_wait(fd, ids[j], 30000, &w) || w.status)
+					bad++;
+			}
+			if (memcmp(src.map, dst.map, JOBS * 4096))
+				bad++;
+			_exit(bad ? 1 : 0);
+		}
+	}
+	for (int p = 0; p < PROCS; p++) {
+		int status;
+
+		ASSERT_EQ(pids[p], waitpid(pids[p], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("process %d: status 0x%x", p, status);
+	}
+}
+
+/*
+ * A job touching an unmapped VA faults and bans its context, without
+ * disturbing a concurrent job of another process.
+ */
+TEST_F(job, fault_isolation)
+{
+	uint64_t state = 0, resets = 0;
+	uint32_t bos[] = { self->prog.handle, self->args.handle, self->src.handle,
+			   self->dst.handle };
+	struct drm_xpu_wait_job w;
+	int fds[2];
+	pid_t pid;
+	int64_t id;
+	int status;
+
+	ASSERT_EQ(0, pipe(fds));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		/* the innocent neighbour: a long copy loop on the same queue */
+		int fd = xpu_open_nth(0, NULL), bad = 0;
+		struct xpu_bo prog, args, src, dst;
+		uint32_t len;
+		char c;
+
+		if (fd < 0 || xpu_bo_new(fd, 4096, DRM_XPU_BO_HBM, &prog) ||
+		    xpu_bo_new(fd, 4096, DRM_XPU_BO_HOST, &args) ||
+		    xpu_bo_new(fd, 1 << 20, DRM_XPU_BO_HOST, &src) ||
+		    xpu_bo_new(fd, 1 << 20, DRM_XPU_BO_HBM, &dst))
+			_exit(2);
+		len = xpu_prog_copy(prog.map);
+		memset(src.map, 0xab, 1 << 20);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(5);
+		for (int i = 0; i < 8; i++) {
+			uint32_t b[] = { prog.handle, args.handle, src.handle, dst.handle };
+			int64_t j = submit_copy(fd, 0, &prog, len, &args, src.va, dst.va,
+						1 << 20, NULL, 0, 0, 0, b, 4);
+
+			if (j <= 0 || xpu_wait(fd, j, 30000, &w) || w.status)
+				bad++;
+		}
+		if (memcmp(src.map, dst.map, 1 << 20))
+			bad++;
+		_exit(bad ? 1 : 0);
+	}
+	EXPECT_EQ(1, write(fds[1], "x", 1));
+	/* copy from an address nothing is mapped at */
+	id = submit_copy(self->fd, 0, &self->prog, self->copy_len, &self->args,
+			 0x7f0000000000ull, self->dst.va, 4096, NULL, 0, 0, 0, bos, 4);
+	ASSERT_GT(id, 0);
+	ASSERT_EQ(0, xpu_wait(self->fd, id, 10000, &w));
+	EXPECT_EQ(DRM_XPU_JOB_MMU_FAULT, w.status);
+	EXPECT_EQ(0x7f0000000000ull, w.fault_va);
+	EXPECT_EQ(XPU_ACCESS_READ, w.fault_access);
+	ASSERT_EQ(0, xpu_get_param(self->fd, DRM_XPU_PARAM_CTX_STATE, &state));
+	EXPECT_TRUE(state & DRM_XPU_CTX_FAULTED);
+	EXPECT_TRUE(state & DRM_XPU_CTX_BANNED);
+	ASSERT_EQ(0, xpu_get_param(self->fd, DRM_XPU_PARAM_CTX_RESETS, &resets));
+	EXPECT_EQ(1, resets);
+	EXPECT_EQ(-ECANCELED, submit_copy(self->fd, 0, &self->prog, self->copy_len,
+					  &self->args, self->src.va, self->dst.va, 4096,
+					  NULL, 0, 0, 0, bos, 4));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+TEST_HARNESS_MAIN
