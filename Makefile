@@ -85,7 +85,11 @@ xpu.ko: FORCE
 include runtime/runtime.mk
 
 # ---- tests ----
-tests: $(KSELFTESTS)
+tests: $(KSELFTESTS) $(BUILD)/bin/xpu-busy
+$(BUILD)/bin/xpu-busy: tests/kselftest/xpu_busy.c tests/kselftest/xpu_test_util.h uapi/xpu_isa.h uapi/drm/xpu_accel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iuapi $(DRM_CFLAGS) -o $@ $< $(DRM_LIBS)
+
 $(BUILD)/kselftest/%: tests/kselftest/%.c tests/kselftest/xpu_test_util.h uapi/xpu_hw.h uapi/xpu_isa.h uapi/drm/xpu_accel.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Wno-clobbered \

@@ -181,9 +181,24 @@ static void xpu_postclose(struct drm_device *drm, struct drm_file *file)
 	xpu_ctx_put(ctx);
 }
 
+/*
+ * The last close of the file (also when its process dies) aborts its jobs
+ * before the buffers are released, so that a long or endless job does not
+ * hold the close up.
+ */
+static int xpu_flush(struct file *filp, fl_owner_t id)
+{
+	struct drm_file *file = filp->private_data;
+
+	if (file && file->driver_priv && file_count(filp) == 1)
+		xpu_ctx_abort(file->driver_priv);
+	return 0;
+}
+
 static const struct file_operations xpu_fops = {
 	.owner = THIS_MODULE,
 	DRM_ACCEL_FOPS,
+	.flush = xpu_flush,
 	.show_fdinfo = drm_show_fdinfo,
 };
 

@@ -55,6 +55,7 @@ struct xpu_queue {
 	u32 idx;
 	struct drm_gpu_scheduler sched;
 	spinlock_t lock;
+	struct mutex stop_lock;		/* one STOP ... ENABLE at a time */
 	struct list_head inflight;
 	struct xpu_job_desc *ring;
 	struct xpu_job_record *records;
@@ -138,6 +139,7 @@ struct xpu_ctx {
 	struct mutex submit_lock;	/* arm + push order */
 	struct drm_sched_entity *entities;	/* one per queue */
 	u32 state;			/* DRM_XPU_CTX_* */
+	bool closing;			/* last close: cancel everything */
 	u32 resets;			/* jobs killed by hang or fault */
 	u32 hangs;
 
@@ -223,6 +225,7 @@ void xpu_mmu_invalidate(struct xpu_device *xdev, u32 hw_ctx);
 int xpu_queues_init(struct xpu_device *xdev);
 void xpu_queues_fini(struct xpu_device *xdev);
 void xpu_queue_irq(struct xpu_queue *q);
+void xpu_ctx_abort(struct xpu_ctx *ctx);
 int xpu_ctx_entities_init(struct xpu_ctx *ctx);
 void xpu_ctx_entities_fini(struct xpu_ctx *ctx);
 int xpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file);

@@ -20,10 +20,12 @@
  * and bans its context.
  */
 
+#include <linux/delay.h>
 #include <linux/devcoredump.h>
 #include <linux/dma-fence-chain.h>
 #include <linux/dma-resv.h>
 #include <linux/module.h>
+#include <linux/vmalloc.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_syncobj.h>
@@ -234,7 +236,8 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 		return ERR_PTR(-ENODEV);
 	}
 	if (unlikely(sched_job->s_fence->finished.error) ||
-	    (READ_ONCE(job->ctx->state) & DRM_XPU_CTX_BANNED)) {
+	    (READ_ONCE(job->ctx->state) & DRM_XPU_CTX_BANNED) ||
+	    READ_ONCE(job->ctx->closing)) {
 		job->result->status = DRM_XPU_JOB_CANCELED;
 		drm_dev_exit(idx);
 		return ERR_PTR(-ECANCELED);
@@ -275,11 +278,90 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	return &f->base;
 }
 
+/*
+ * Abort the job running on q (whose hardware fence is @fence): the device
+ * completes it with status ABORTED; then the queue is enabled again and
+ * runs the jobs behind it. If the device does not answer, the queue is
+ * reset and everything it held fails with @status.
+ */
+static void xpu_queue_stop_job(struct xpu_queue *q, struct dma_fence *fence, u32 status)
+{
+	struct xpu_device *xdev = q->xdev;
+
+	mutex_lock(&q->stop_lock);
+	if (!dma_fence_is_signaled(fence)) {
+		xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_STOP);
+		if (dma_fence_wait_timeout(fence, false, msecs_to_jiffies(2000)) <= 0) {
+			dev_err(&xdev->pdev->dev,
+				"queue %u: stop did not complete; resetting the queue\n",
+				q->idx);
+			xpu_queue_fail_all(q, status);
+			xpu_queue_hw_setup(q);
+			mutex_unlock(&q->stop_lock);
+			return;
+		}
+	}
+	/* a stopped queue stays disabled until enabled again */
+	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_ENABLE);
+	mutex_unlock(&q->stop_lock);
+}
+
+/**
+ * xpu_ctx_abort() - stop every job of a context that is being closed
+ * @ctx: context
+ *
+ * Called on the last close of the file (also when its process is killed):
+ * jobs not yet on the hardware are cancelled by run_job(), jobs on it are
+ * aborted one by one as they reach the head of their queue, so the buffers
+ * they use become idle and the close does not wait for long jobs.
+ */
+void xpu_ctx_abort(struct xpu_ctx *ctx)
+{
+	struct xpu_device *xdev = ctx->xdev;
+	unsigned long deadline = jiffies + 30 * HZ;
+	u32 i;
+	int idx;
+
+	WRITE_ONCE(ctx->closing, true);
+	if (!drm_dev_enter(&xdev->drm, &idx))
+		return;
+	for (i = 0; i < xdev->num_queues; i++) {
+		struct xpu_queue *q = &xdev->queues[i];
+
+		while (time_before(jiffies, deadline)) {
+			struct dma_fence *head_fence = NULL;
+			struct xpu_job *job, *first;
+			unsigned long flags;
+			bool any = false;
+
+			spin_lock_irqsave(&q->lock, flags);
+			list_for_each_entry(job, &q->inflight, node)
+				if (job->ctx == ctx) {
+					any = true;
+					break;
+				}
+			first = list_first_entry_or_null(&q->inflight, struct xpu_job, node);
+			if (first && first->ctx == ctx)
+				head_fence = dma_fence_get(first->hw_fence);
+			spin_unlock_irqrestore(&q->lock, flags);
+			if (!any)
+				break;
+			if (head_fence) {
+				xpu_queue_stop_job(q, head_fence, DRM_XPU_JOB_ABORTED);
+				dma_fence_put(head_fence);
+			} else {
+				msleep(5);	/* another context's job runs first */
+			}
+		}
+	}
+	drm_dev_exit(idx);
+}
+
 static void xpu_coredump(struct xpu_job *job, u64 progress)
 {
 	struct xpu_device *xdev = job->ctx->xdev;
 	size_t len = 1024;
-	char *buf = kvmalloc(len, GFP_KERNEL);
+	char *buf = vmalloc(len);	/* devcoredump vfree()s it */
 	int n;
 
 	if (!buf)
@@ -305,7 +387,7 @@ static void xpu_hang_uevent(struct xpu_job *job)
 
 	snprintf(ev_queue, sizeof(ev_queue), "XPU_QUEUE=%u", job->queue);
 	snprintf(ev_pid, sizeof(ev_pid), "XPU_PID=%d", job->ctx->pid);
-	kobject_uevent_env(&xdev->drm.primary->kdev->kobj, KOBJ_CHANGE, envp);
+	kobject_uevent_env(&xdev->drm.accel->kdev->kobj, KOBJ_CHANGE, envp);
 }
 
 static enum drm_gpu_sched_stat xpu_timedout_job(struct drm_sched_job *sched_job)
@@ -345,16 +427,7 @@ static enum drm_gpu_sched_stat xpu_timedout_job(struct drm_sched_job *sched_job)
 	xpu_coredump(job, progress);
 	xpu_hang_uevent(job);
 
-	/* The device aborts the job and completes it (status ABORTED). */
-	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_STOP);
-	if (dma_fence_wait_timeout(job->hw_fence, false, msecs_to_jiffies(2000)) <= 0) {
-		dev_err(&xdev->pdev->dev, "queue %u: stop did not complete; resetting the queue\n",
-			q->idx);
-		xpu_queue_fail_all(q, DRM_XPU_JOB_HUNG);
-		xpu_queue_hw_setup(q);
-	} else {
-		xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_ENABLE);
-	}
+	xpu_queue_stop_job(q, job->hw_fence, DRM_XPU_JOB_HUNG);
 	q->hang_seqno = 0;
 	drm_dev_exit(idx);
 
@@ -418,6 +491,7 @@ int xpu_queues_init(struct xpu_device *xdev)
 		q->xdev = xdev;
 		q->idx = i;
 		spin_lock_init(&q->lock);
+		mutex_init(&q->stop_lock);
 		INIT_LIST_HEAD(&q->inflight);
 		mem = dmam_alloc_coherent(&xdev->pdev->dev, XPU_QUEUE_MEM, &q->dma,
 					  GFP_KERNEL);
@@ -442,15 +516,16 @@ void xpu_queues_fini(struct xpu_device *xdev)
 {
 	u32 i;
 
-	for (i = 0; i < xdev->num_queues; i++) {
-		drm_sched_wqueue_stop(&xdev->queues[i].sched);
+	/*
+	 * Called on removal, after drm_dev_unplug(): the hardware is stopped
+	 * and whatever it held fails. The schedulers keep running so that
+	 * queued jobs fail in run_job() and every job is freed; they are torn
+	 * down with the DRM device, when the last file is closed.
+	 */
+	for (i = 0; i < xdev->num_queues; i++)
 		xpu_write(xdev, XPU_REG_Q(i, XPU_Q_CONTROL), XPU_QCTL_RESET);
-	}
-	/* Nothing will complete any more: fail what the hardware held. */
 	for (i = 0; i < xdev->num_queues; i++)
 		xpu_queue_fail_all(&xdev->queues[i], DRM_XPU_JOB_ABORTED);
-	for (i = 0; i < xdev->num_queues; i++)
-		drm_sched_fini(&xdev->queues[i].sched);
 }
 
 /**
@@ -684,9 +759,10 @@ int xpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 		else
 			drm_syncobj_replace_fence(out, res->done);
 	}
+	/* the job may run and be freed as soon as it is pushed */
+	drm_gem_unlock_reservations(job->bos, job->bo_count, &ticket);
 	drm_sched_entity_push_job(&job->base);
 	mutex_unlock(&ctx->submit_lock);
-	drm_gem_unlock_reservations(job->bos, job->bo_count, &ticket);
 	if (out)
 		drm_syncobj_put(out);
 	return 0;

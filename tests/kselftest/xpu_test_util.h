@@ -209,13 +209,23 @@ static inline uint32_t xpu_prog_loop(uint64_t *p)
 	return n * 8;
 }
 
-/* Write a debugfs file of the n-th accel minor. */
+/* debugfs directory of an accel minor: /sys/kernel/debug/accel/<pci name> */
+static inline void xpu_debugfs_path(int minor, const char *file, char *path, size_t len)
+{
+	char dir[PATH_MAX] = "";
+
+	xpu_pci_dir(minor, dir, sizeof(dir));
+	snprintf(path, len, "/sys/kernel/debug/accel/%s/%s",
+		 strrchr(dir, '/') ? strrchr(dir, '/') + 1 : "none", file);
+}
+
+/* Write a debugfs file of an accel minor. */
 static inline int xpu_debugfs_write(int minor, const char *file, const char *val)
 {
-	char path[128];
+	char path[PATH_MAX];
 	int fd, ret;
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%d/%s", minor, file);
+	xpu_debugfs_path(minor, file, path, sizeof(path));
 	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return -errno;
@@ -227,11 +237,11 @@ static inline int xpu_debugfs_write(int minor, const char *file, const char *val
 /* Read a debugfs file into buf. */
 static inline int xpu_debugfs_read(int minor, const char *file, char *buf, size_t len)
 {
-	char path[128];
+	char path[PATH_MAX];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/accel/%d/%s", minor, file);
+	xpu_debugfs_path(minor, file, path, sizeof(path));
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -errno;

@@ -7,4 +7,7 @@ for t in /opt/xpu/tests/*; do
 	echo "# ---- $(basename "$t")"
 	"$t" || rc=1
 done
+# last: it unloads and reloads the driver
+echo "# ---- xpu-lifecycle-test.sh"
+xpu-lifecycle-test.sh || rc=1
 exit $rc
