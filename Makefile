@@ -9,7 +9,7 @@
 export XPU_CACHE ?= /var/cache/xpu
 BUILD := build
 GOALS := all run check shell bench lint qemu module runtime tests initramfs \
-	 host-tests qtest vm-tests
+	 host-tests runtime-host-tests qtest vm-tests
 
 ifeq ($(XPU_SETUP_DONE),)
 
@@ -138,9 +138,30 @@ qtest: qemu
 		rc=$$?; echo "qtest exit status $$rc" >>$(BUILD)/check/qtest.tap; \
 		grep -E "^(not ok|Bail)" $(BUILD)/check/qtest.tap; tail -1 $(BUILD)/check/qtest.tap
 
+# Kernel-style checks of driver/ and uapi/: checkpatch --strict (from the
+# linux-source-6.12 tree), sparse (C=2) and W=1, each one TAP line.
+# uapi/xpu_hw.h and xpu_isa.h are shared with QEMU and C99 userspace, and no
+# uapi header can use BIT(): those two checkpatch types are off for uapi/.
+CHECKPATCH := perl $(LSRC)/scripts/checkpatch.pl --strict --no-tree --terse
+lint:
+	@mkdir -p $(BUILD)/check
+	@{ echo "TAP version 13"; echo "1..3"; \
+	out=$$($(CHECKPATCH) -f driver/*.c driver/*.h Kbuild | grep -v '^total'); \
+	if [ -z "$$out" ]; then echo "ok 1 lint.checkpatch_driver"; \
+	else echo "not ok 1 lint.checkpatch_driver"; echo "$$out" | sed 's/^/# /'; fi; \
+	out=$$($(CHECKPATCH) --ignore BIT_MACRO,PREFER_KERNEL_TYPES,LONG_LINE \
+		-f uapi/xpu_hw.h uapi/xpu_isa.h uapi/drm/xpu_accel.h | grep -v '^total'); \
+	if [ -z "$$out" ]; then echo "ok 2 lint.checkpatch_uapi"; \
+	else echo "not ok 2 lint.checkpatch_uapi"; echo "$$out" | sed 's/^/# /'; fi; \
+	out=$$($(MAKE) --no-print-directory -C $(KHDR) M=$(CURDIR) W=1 C=2 modules 2>&1 | \
+		grep -E 'warning|error'); \
+	if [ -z "$$out" ]; then echo "ok 3 lint.sparse_and_w1"; \
+	else echo "not ok 3 lint.sparse_and_w1"; echo "$$out" | sed 's/^/# /'; fi; \
+	} >$(BUILD)/check/lint.tap; grep -v "^ok" $(BUILD)/check/lint.tap | grep -v "^TAP\|^1\.\." || true
+
 check: all
 	@rm -rf $(BUILD)/check
-	@$(MAKE) --no-print-directory host-tests runtime-host-tests qtest vm-tests
+	@$(MAKE) --no-print-directory lint host-tests runtime-host-tests qtest vm-tests
 	@tools/check-summary.sh $(BUILD)/check
 
 FORCE:

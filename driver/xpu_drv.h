@@ -7,6 +7,7 @@
 
 #include <linux/gpu_buddy.h>
 #include <linux/io.h>
+#include <linux/sizes.h>
 #include <linux/pci.h>
 #include <linux/xarray.h>
 #include <drm/drm_device.h>
@@ -22,8 +23,8 @@
 
 #define XPU_RING_SIZE		64	/* descriptors per hardware queue */
 #define XPU_VA_START		0x100000ull
-#define XPU_VA_END		(1ull << 47)
-#define XPU_MAX_BO_SIZE		(1ull << 30)
+#define XPU_VA_END		BIT_ULL(47)
+#define XPU_MAX_BO_SIZE		SZ_1G
 #define XPU_MAX_SUBMIT_BOS	256
 #define XPU_MAX_IN_SYNCS	64
 #define XPU_MAX_PROG_LEN	(16u << 20)
@@ -54,12 +55,12 @@ struct xpu_queue {
 	struct xpu_device *xdev;
 	u32 idx;
 	struct drm_gpu_scheduler sched;
-	spinlock_t lock;
+	spinlock_t lock;		/* @inflight, ring tail, seqno */
 	struct mutex stop_lock;		/* one STOP ... ENABLE at a time */
 	struct list_head inflight;
 	struct xpu_job_desc *ring;
 	struct xpu_job_record *records;
-	u64 *fence_word;
+	__le64 *fence_word;
 	dma_addr_t dma;
 	u32 tail;
 	u64 seqno;

@@ -350,7 +350,8 @@ void xpu_ctx_abort(struct xpu_ctx *ctx)
 				xpu_queue_stop_job(q, head_fence, DRM_XPU_JOB_ABORTED);
 				dma_fence_put(head_fence);
 			} else {
-				msleep(5);	/* another context's job runs first */
+				/* another context's job runs first */
+				usleep_range(5000, 10000);
 			}
 		}
 	}
@@ -383,10 +384,14 @@ static void xpu_hang_uevent(struct xpu_job *job)
 {
 	struct xpu_device *xdev = job->ctx->xdev;
 	char ev_queue[24], ev_pid[24];
-	char *envp[] = { "XPU_EVENT=HANG", ev_queue, ev_pid, NULL };
+	char *envp[4];
 
 	snprintf(ev_queue, sizeof(ev_queue), "XPU_QUEUE=%u", job->queue);
 	snprintf(ev_pid, sizeof(ev_pid), "XPU_PID=%d", job->ctx->pid);
+	envp[0] = "XPU_EVENT=HANG";
+	envp[1] = ev_queue;
+	envp[2] = ev_pid;
+	envp[3] = NULL;
 	kobject_uevent_env(&xdev->drm.accel->kdev->kobj, KOBJ_CHANGE, envp);
 }
 
@@ -400,10 +405,13 @@ static enum drm_gpu_sched_stat xpu_timedout_job(struct drm_sched_job *sched_job)
 	u64 progress;
 	int idx;
 
-	if (!job->hw_fence || dma_fence_is_signaled(job->hw_fence))
+	/* a full device reset in progress handles everything */
+	if (!mutex_trylock(&xdev->reset_lock))
 		goto keep;
+	if (!job->hw_fence || dma_fence_is_signaled(job->hw_fence))
+		goto unlock;
 	if (!drm_dev_enter(&xdev->drm, &idx))
-		goto keep;	/* removal fails the job */
+		goto unlock;	/* removal fails the job */
 	progress = xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_PROGRESS_LO)) |
 		   (u64)xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_PROGRESS_HI)) << 32;
 	if (job->seqno != q->hang_seqno || progress != q->hang_progress) {
@@ -411,7 +419,7 @@ static enum drm_gpu_sched_stat xpu_timedout_job(struct drm_sched_job *sched_job)
 		q->hang_seqno = job->seqno;
 		q->hang_progress = progress;
 		drm_dev_exit(idx);
-		goto keep;
+		goto unlock;
 	}
 
 	dev_warn(&xdev->pdev->dev,
@@ -430,9 +438,21 @@ static enum drm_gpu_sched_stat xpu_timedout_job(struct drm_sched_job *sched_job)
 	xpu_queue_stop_job(q, job->hw_fence, DRM_XPU_JOB_HUNG);
 	q->hang_seqno = 0;
 	drm_dev_exit(idx);
+unlock:
+	mutex_unlock(&xdev->reset_lock);
+	/*
+	 * 6.12's scheduler took the job off the pending list: put it back, and
+	 * kick the free worker, which may have looked for it while it was off
+	 * the list (a finished job would otherwise stay first in the list, and
+	 * the timeout would keep looking at it instead of the next job).
+	 */
+	spin_lock(&sched->job_list_lock);
+	list_add(&sched_job->list, &sched->pending_list);
+	spin_unlock(&sched->job_list_lock);
+	drm_sched_wqueue_start(sched);
+	return DRM_GPU_SCHED_STAT_NOMINAL;
 
 keep:
-	/* 6.12's scheduler took the job off the pending list: put it back. */
 	spin_lock(&sched->job_list_lock);
 	list_add(&sched_job->list, &sched->pending_list);
 	spin_unlock(&sched->job_list_lock);
@@ -499,7 +519,7 @@ int xpu_queues_init(struct xpu_device *xdev)
 			return -ENOMEM;
 		q->ring = mem;
 		q->records = (struct xpu_job_record *)(q->ring + XPU_RING_SIZE);
-		q->fence_word = (u64 *)(q->records + XPU_RING_SIZE);
+		q->fence_word = (__le64 *)(q->records + XPU_RING_SIZE);
 		q->fence_ctx = dma_fence_context_alloc(1);
 		xpu_queue_hw_setup(q);
 		ret = drm_sched_init(&q->sched, &args);
@@ -649,6 +669,23 @@ static int xpu_job_add_syncs(struct xpu_job *job, struct drm_file *file,
 	return 0;
 }
 
+/* A handle listed twice would deadlock-check its reservation lock (-EALREADY). */
+static void xpu_job_dedup_bos(struct xpu_job *job)
+{
+	u32 i, j, n = 0;
+
+	for (i = 0; i < job->bo_count; i++) {
+		for (j = 0; j < n; j++)
+			if (job->bos[j] == job->bos[i])
+				break;
+		if (j < n)
+			drm_gem_object_put(job->bos[i]);
+		else
+			job->bos[n++] = job->bos[i];
+	}
+	job->bo_count = n;
+}
+
 int xpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct xpu_device *xdev = to_xpu_device(drm);
@@ -695,6 +732,7 @@ int xpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 		if (ret)
 			goto err_free;
 		job->bo_count = args->bo_count;
+		xpu_job_dedup_bos(job);
 		for (i = 0; i < job->bo_count; i++) {
 			u64 va;
 

@@ -97,7 +97,7 @@ static void xpu_vma_clear(struct xpu_ctx *ctx, struct xpu_vma *vma, u64 size)
 
 /* Write the leaf entries of obj at vma. */
 static int xpu_vma_fill(struct xpu_ctx *ctx, struct xpu_vma *vma,
-		    struct drm_gem_object *obj)
+			struct drm_gem_object *obj)
 {
 	struct xpu_device *xdev = ctx->xdev;
 	u32 flags = xpu_bo_flags(obj);
@@ -202,7 +202,7 @@ int xpu_vm_map(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va)
 		kfree(vma);
 		goto out_unlock;
 	}
-	wmb();
+	wmb();	/* entries visible before the VA is handed out */
 	list_add_tail(&vma->node, &ctx->vmas);
 	*va = vma->va.start;
 out_unlock:
@@ -266,7 +266,7 @@ int xpu_vm_init(struct xpu_ctx *ctx)
 		drm_dev_exit(idx);
 		return ret;
 	}
-	wmb();
+	wmb();	/* the zeroed root table lands before the device can walk it */
 	xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx), lower_32_bits(ctx->pt_root));
 	xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx) + 4, upper_32_bits(ctx->pt_root));
 	xpu_mmu_invalidate(xdev, ctx->hw_ctx);

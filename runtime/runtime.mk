@@ -11,28 +11,101 @@
 XPU_VERSION := 0.1.0
 LIBXPU_SONAME := libxpu.so.0
 LIBXPU := $(BUILD)/lib/libxpu.so.$(XPU_VERSION)
-RUNTIME_SRCS := $(wildcard runtime/lib/*.c)
-RUNTIME_HDRS := $(wildcard runtime/include/xpu/*.h runtime/lib/*.h uapi/*.h uapi/drm/*.h)
-RUNTIME_CFLAGS := $(CFLAGS) -fPIC -fvisibility=hidden -Iruntime/include -Iuapi $(DRM_CFLAGS)
+# libxpu = runtime + kernel compiler + the device engine (host backend)
+RUNTIME_SRCS := $(wildcard runtime/lib/*.c runtime/compiler/*.c)
+RUNTIME_HDRS := $(wildcard runtime/include/xpu/*.h runtime/lib/*.h runtime/compiler/*.h \
+	uapi/*.h uapi/drm/*.h qemu-device/engine/*.h)
+RUNTIME_CFLAGS := $(CFLAGS) -fPIC -fvisibility=hidden -Iruntime/include -Iruntime/lib -Iuapi \
+	-Iqemu-device/engine $(DRM_CFLAGS)
+RUNTIME_LIBS := $(DRM_LIBS) -lelf -lpthread -lm
+# programs linked against the in-tree libxpu; rpath so they run from $(BUILD)
+XPU_PROG_CFLAGS := $(CFLAGS) -Iruntime/include -Iuapi
+XPU_PROG_LIBS := -L$(BUILD)/lib -lxpu -Wl,-rpath,'$$ORIGIN/../lib' -lm -lpthread
 
-RUNTIME_OUTPUTS := $(LIBXPU) $(BUILD)/bin/xpu-smi $(BUILD)/lib/pkgconfig/libxpu.pc
+XPU_TOOLS := $(BUILD)/bin/xpu-smi $(BUILD)/bin/xpu-as $(BUILD)/bin/xpu-dis $(BUILD)/bin/xpu-cc
+XPU_EXAMPLES := $(BUILD)/bin/xpu-digits $(BUILD)/bin/xpu-matmul-demo $(BUILD)/bin/xpu-hello
+DIGITS_SHARE := $(BUILD)/share/xpu/digits
+DIGITS_DATA := $(DIGITS_SHARE)/model.bin $(DIGITS_SHARE)/test.bin
+
+# test suites: tests/runtime/<name>_test.c -> runtime-<name>
+RT_TEST_NAMES := $(patsubst tests/runtime/%_test.c,%,$(wildcard tests/runtime/*_test.c))
+RT_HOST_TESTS := $(patsubst %,$(BUILD)/runtime-tests/runtime-%,$(RT_TEST_NAMES))
+RT_VM_TESTS := $(patsubst %,$(BUILD)/vm-tests/runtime-%,$(RT_TEST_NAMES))
+RT_TEST_CFLAGS := $(XPU_PROG_CFLAGS) -Itests/runtime -Itests/engine/ref -I$(HARNESS) \
+	-Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Wno-clobbered -Wno-misleading-indentation
+RT_TEST_DEPS := $(wildcard tests/runtime/*.h) $(ENGINE_REF) $(LIBXPU)
+
+RUNTIME_OUTPUTS := $(LIBXPU) $(BUILD)/lib/pkgconfig/libxpu.pc $(XPU_TOOLS) $(XPU_EXAMPLES) \
+	$(DIGITS_DATA) $(RT_VM_TESTS)
 
 .PHONY: runtime runtime-host-tests
-runtime: $(RUNTIME_OUTPUTS)
+runtime: $(RUNTIME_OUTPUTS) $(RT_HOST_TESTS)
 
-$(LIBXPU): $(RUNTIME_SRCS) $(RUNTIME_HDRS)
+$(LIBXPU): $(RUNTIME_SRCS) $(RUNTIME_HDRS) $(ENGINE_SRCS)
 	@mkdir -p $(dir $@)
-	$(CC) $(RUNTIME_CFLAGS) -shared -Wl,-soname,$(LIBXPU_SONAME) -o $@ $(RUNTIME_SRCS) $(DRM_LIBS) -lpthread
+	$(CC) $(RUNTIME_CFLAGS) -shared -Wl,-soname,$(LIBXPU_SONAME) -Wl,--no-undefined -o $@ \
+		$(RUNTIME_SRCS) $(ENGINE_SRCS) $(RUNTIME_LIBS)
 	ln -sf $(notdir $@) $(BUILD)/lib/$(LIBXPU_SONAME)
 	ln -sf $(LIBXPU_SONAME) $(BUILD)/lib/libxpu.so
 
-$(BUILD)/lib/pkgconfig/libxpu.pc: runtime/libxpu.pc.in
+$(BUILD)/lib/pkgconfig/libxpu.pc: runtime/libxpu.pc.in runtime/runtime.mk
 	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|/usr/local|' -e 's|@VERSION@|$(XPU_VERSION)|' $< >$@
+	sed -e 's|@PREFIX@|/usr|' -e 's|@VERSION@|$(XPU_VERSION)|' $< >$@
 
 $(BUILD)/bin/xpu-smi: tools/xpu-smi/xpu-smi.c $(LIBXPU)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iruntime/include -Iuapi -o $@ $< -L$(BUILD)/lib -lxpu -lpci
+	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS) -lpci
 
-runtime-host-tests:
-	@true
+$(BUILD)/bin/xpu-as: tools/xpu-as/xpu-as.c $(LIBXPU)
+$(BUILD)/bin/xpu-dis: tools/xpu-dis/xpu-dis.c $(LIBXPU)
+$(BUILD)/bin/xpu-cc: tools/xpu-cc/xpu-cc.c $(LIBXPU)
+$(BUILD)/bin/xpu-as $(BUILD)/bin/xpu-dis $(BUILD)/bin/xpu-cc:
+	@mkdir -p $(dir $@)
+	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
+
+$(BUILD)/bin/xpu-digits: examples/digits/digits.c examples/digits/digits.h $(LIBXPU)
+	@mkdir -p $(dir $@)
+	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
+
+$(BUILD)/bin/xpu-matmul-demo: examples/matmul/matmul-demo.c $(LIBXPU)
+	@mkdir -p $(dir $@)
+	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
+
+$(BUILD)/bin/xpu-hello: examples/hello/hello.c $(LIBXPU)
+	@mkdir -p $(dir $@)
+	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
+
+# ---- digits: data prep and training on the host at build time ----
+$(BUILD)/digits/digits.csv: $(DIGITS_CSV)
+	@mkdir -p $(dir $@)
+	gzip -dc $< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/digits/digits-train: examples/digits/train.c examples/digits/digits.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -lm
+
+$(DIGITS_SHARE)/test.bin: $(DIGITS_SHARE)/model.bin
+$(DIGITS_SHARE)/model.bin: $(BUILD)/digits/digits-train $(BUILD)/digits/digits.csv
+	@mkdir -p $(dir $@)
+	$(BUILD)/digits/digits-train $(BUILD)/digits/digits.csv $(DIGITS_SHARE) >$(BUILD)/digits/train.log
+	@tail -1 $(BUILD)/digits/train.log
+
+# ---- tests: host variants (host backend) and VM variants (DRM backend) ----
+$(BUILD)/runtime-tests/runtime-%: tests/runtime/%_test.c $(RT_TEST_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(RT_TEST_CFLAGS) -o $@ $< $(ENGINE_REF) $(XPU_PROG_LIBS)
+
+$(BUILD)/vm-tests/runtime-%: tests/runtime/%_test.c $(RT_TEST_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(RT_TEST_CFLAGS) -DXPU_TEST_DRM=1 -o $@ $< $(ENGINE_REF) $(XPU_PROG_LIBS)
+
+runtime-host-tests: $(RT_HOST_TESTS) $(XPU_TOOLS) $(XPU_EXAMPLES) $(DIGITS_DATA)
+	@mkdir -p $(BUILD)/check
+	@for t in $(RT_HOST_TESTS); do \
+		n=$$(basename $$t); \
+		echo "== host: $$n"; \
+		XPU_BUILD=$(BUILD) $$t >$(BUILD)/check/$$n.tap 2>&1; \
+		echo "$$n exit status $$?" >>$(BUILD)/check/$$n.tap; \
+		grep -E "^not ok" $(BUILD)/check/$$n.tap; \
+		grep -E "^# Totals" $(BUILD)/check/$$n.tap; \
+	done; true

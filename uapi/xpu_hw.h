@@ -12,8 +12,13 @@
 
 #ifdef __KERNEL__
 #include <linux/types.h>
+/* fields the device reads or writes in memory are little-endian */
+#define XPU_LE32 __le32
+#define XPU_LE64 __le64
 #else
 #include <stdint.h>
+#define XPU_LE32 uint32_t
+#define XPU_LE64 uint64_t
 #endif
 
 /* ---- PCI identity -------------------------------------------------------- */
@@ -134,30 +139,30 @@
 #define XPU_JOB_EXEC		1	/* run a program */
 
 struct xpu_job_desc {
-	uint32_t op;		/* XPU_JOB_* */
-	uint32_t ctx;		/* MMU context, < XPU_REG_NUM_CTX */
-	uint64_t fence;		/* written to the queue's fence address at end */
-	uint64_t prog_va;	/* program, device VA, 8-byte aligned */
-	uint32_t prog_len;	/* bytes, multiple of 8 */
-	uint32_t flags;		/* must be 0 */
-	uint64_t args_va;	/* argument block, device VA (r1 at start) */
-	uint32_t args_len;	/* bytes (r2 at start) */
-	uint32_t rsvd0;
-	uint64_t record;	/* completion record, device physical; 0 = none */
-	uint64_t cookie;	/* opaque, copied to the record */
+	XPU_LE32 op;		/* XPU_JOB_* */
+	XPU_LE32 ctx;		/* MMU context, < XPU_REG_NUM_CTX */
+	XPU_LE64 fence;		/* written to the queue's fence address at end */
+	XPU_LE64 prog_va;	/* program, device VA, 8-byte aligned */
+	XPU_LE32 prog_len;	/* bytes, multiple of 8 */
+	XPU_LE32 flags;		/* must be 0 */
+	XPU_LE64 args_va;	/* argument block, device VA (r1 at start) */
+	XPU_LE32 args_len;	/* bytes (r2 at start) */
+	XPU_LE32 rsvd0;
+	XPU_LE64 record;	/* completion record, device physical; 0 = none */
+	XPU_LE64 cookie;	/* opaque, copied to the record */
 };
 
 /* ---- Completion record, written by the device, 64 bytes -------------------- */
 struct xpu_job_record {
-	uint32_t status;	/* XPU_JOB_STATUS_* */
-	uint32_t fault_access;	/* XPU_ACCESS_* when status is MMU_FAULT */
-	uint64_t cycles;	/* modeled cycles */
-	uint64_t fault_va;	/* faulting device VA */
-	uint64_t retired;	/* instructions retired */
-	uint64_t dma_bytes;
-	uint64_t macs;
-	uint64_t cookie;
-	uint64_t rsvd;
+	XPU_LE32 status;	/* XPU_JOB_STATUS_* */
+	XPU_LE32 fault_access;	/* XPU_ACCESS_* when status is MMU_FAULT */
+	XPU_LE64 cycles;	/* modeled cycles */
+	XPU_LE64 fault_va;	/* faulting device VA */
+	XPU_LE64 retired;	/* instructions retired */
+	XPU_LE64 dma_bytes;
+	XPU_LE64 macs;
+	XPU_LE64 cookie;
+	XPU_LE64 rsvd;
 };
 
 /* Job status codes */

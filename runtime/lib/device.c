@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * libxpu: device discovery and properties. libdrm does not enumerate accel
- * nodes, so the runtime scans /sys/class/accel itself and keeps the nodes
- * whose driver (DRM_IOCTL_VERSION) is "xpu".
+ * libxpu: device discovery, open/close and properties. libdrm does not
+ * enumerate accel nodes, so the runtime scans /sys/class/accel itself and
+ * keeps the nodes whose driver (DRM_IOCTL_VERSION) is "xpu". XPU_BACKEND=host
+ * in the environment replaces them with one host-backend device.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -61,13 +62,20 @@ static int list_xpu_minors(int *minors)
 	return n;
 }
 
+static int env_host(void)
+{
+	const char *b = getenv("XPU_BACKEND");
+
+	return b && strcmp(b, "host") == 0;
+}
+
 XPU_EXPORT xpu_status xpu_device_count(int *count)
 {
 	int minors[MAX_NODES];
 
 	if (!count)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "count is NULL");
-	*count = list_xpu_minors(minors);
+	*count = env_host() ? 1 : list_xpu_minors(minors);
 	xpu_clear_error();
 	return XPU_SUCCESS;
 }
@@ -148,6 +156,52 @@ static xpu_status read_props(xpu_device *dev, int minor)
 	return XPU_SUCCESS;
 }
 
+static xpu_device *dev_alloc(void)
+{
+	xpu_device *dev = calloc(1, sizeof(*dev));
+
+	if (!dev)
+		return NULL;
+	dev->fd = -1;
+	pthread_mutex_init(&dev->lock, NULL);
+	return dev;
+}
+
+static void dev_fill_common(xpu_device *dev)
+{
+	struct xpu_device_props *p = &dev->props;
+
+	p->isa_version = XPU_ISA_VERSION;
+	p->dtypes = XPU_DTYPE_INT32 | XPU_DTYPE_FP32;
+	if (p->caps & XPU_CAP_INT8)
+		p->dtypes |= XPU_DTYPE_INT8;
+	if (p->caps & XPU_CAP_BF16)
+		p->dtypes |= XPU_DTYPE_BF16;
+}
+
+XPU_EXPORT xpu_status xpu_device_open_host(const struct xpu_host_config *cfg, xpu_device **out)
+{
+	xpu_device *dev;
+	xpu_status st;
+
+	if (!out)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "dev is NULL");
+	*out = NULL;
+	dev = dev_alloc();
+	if (!dev)
+		return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "calloc");
+	st = xpu_host_open(cfg, dev);
+	if (st) {
+		pthread_mutex_destroy(&dev->lock);
+		free(dev);
+		return st;
+	}
+	dev_fill_common(dev);
+	*out = dev;
+	xpu_clear_error();
+	return XPU_SUCCESS;
+}
+
 XPU_EXPORT xpu_status xpu_device_open(int index, xpu_device **out)
 {
 	int minors[MAX_NODES], n;
@@ -158,12 +212,18 @@ XPU_EXPORT xpu_status xpu_device_open(int index, xpu_device **out)
 	if (!out)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "dev is NULL");
 	*out = NULL;
+	if (env_host()) {
+		if (index != 0)
+			return xpu_set_error(XPU_ERROR_NO_DEVICE,
+					     "device %d requested, XPU_BACKEND=host has 1 device", index);
+		return xpu_device_open_host(NULL, out);
+	}
 	n = list_xpu_minors(minors);
 	if (index < 0 || index >= n)
 		return xpu_set_error(XPU_ERROR_NO_DEVICE,
 				     "device %d requested, %d XPU device(s) found (is xpu.ko loaded?)",
 				     index, n);
-	dev = calloc(1, sizeof(*dev));
+	dev = dev_alloc();
 	if (!dev)
 		return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "calloc");
 	snprintf(path, sizeof(path), "/dev/accel/accel%d", minors[index]);
@@ -177,22 +237,38 @@ XPU_EXPORT xpu_status xpu_device_open(int index, xpu_device **out)
 		return st;
 	}
 	st = read_props(dev, minors[index]);
+	if (!st)
+		st = xpu_drm_init(dev);
 	if (st) {
 		close(dev->fd);
 		free(dev);
 		return st;
 	}
+	dev_fill_common(dev);
 	*out = dev;
 	xpu_clear_error();
 	return XPU_SUCCESS;
 }
 
-XPU_EXPORT void xpu_device_close(xpu_device *dev)
+XPU_EXPORT xpu_status xpu_device_close(xpu_device *dev)
 {
 	if (!dev)
-		return;
-	close(dev->fd);
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "dev is NULL");
+	/* internal objects first: they use the backend */
+	if (dev->internal) {
+		xpu_internal_sync(dev->internal);
+		xpu_stream_put(dev->internal);
+	}
+	if (dev->builtin)
+		xpu_module_unload(dev->builtin);
+	if (dev->ops)
+		dev->ops->close(dev);
+	if (dev->fd >= 0)
+		close(dev->fd);
+	pthread_mutex_destroy(&dev->lock);
 	free(dev);
+	xpu_clear_error();
+	return XPU_SUCCESS;
 }
 
 XPU_EXPORT xpu_status xpu_device_get_props(xpu_device *dev,

@@ -2,8 +2,10 @@
 /* libxpu: status strings and the per-thread error detail. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -22,6 +24,11 @@ XPU_EXPORT const char *xpu_status_string(xpu_status status)
 	case XPU_ERROR_TIMEOUT: return "XPU_ERROR_TIMEOUT";
 	case XPU_ERROR_DEVICE_LOST: return "XPU_ERROR_DEVICE_LOST";
 	case XPU_ERROR_OS: return "XPU_ERROR_OS";
+	case XPU_ERROR_INVALID_BINARY: return "XPU_ERROR_INVALID_BINARY";
+	case XPU_ERROR_NOT_FOUND: return "XPU_ERROR_NOT_FOUND";
+	case XPU_ERROR_NOT_SUPPORTED: return "XPU_ERROR_NOT_SUPPORTED";
+	case XPU_ERROR_JOB_FAULT: return "XPU_ERROR_JOB_FAULT";
+	case XPU_ERROR_INVALID_SOURCE: return "XPU_ERROR_INVALID_SOURCE";
 	}
 	return "XPU_ERROR_UNKNOWN";
 }
@@ -68,6 +75,13 @@ xpu_status xpu_errno_error(int err, const char *what)
 	case EAGAIN:
 		st = XPU_ERROR_NOT_READY;
 		break;
+	case ENOTTY:
+	case EOPNOTSUPP:
+		st = XPU_ERROR_NOT_SUPPORTED;
+		break;
+	case ECANCELED:
+		st = XPU_ERROR_JOB_FAULT;
+		break;
 	case ENODEV:
 	case EIO:
 		st = XPU_ERROR_DEVICE_LOST;
@@ -80,4 +94,38 @@ xpu_status xpu_errno_error(int err, const char *what)
 		st = XPU_ERROR_OS;
 	}
 	return xpu_set_error(st, "%s: %s (errno %d)", what, strerror(err), err);
+}
+
+const char *xpu_job_status_name(uint32_t status)
+{
+	/* DRM_XPU_JOB_* values; 0..7 equal XPU_JOB_STATUS_* */
+	static const char *const names[] = {
+		"OK", "MMU_FAULT", "BAD_INSN", "SRAM_RANGE", "DMA_ERROR",
+		"ABORTED", "BAD_DESC", "ECC", "BAD_CTX",
+	};
+
+	if (status < sizeof(names) / sizeof(names[0]))
+		return names[status];
+	if (status == 16)
+		return "HUNG";
+	if (status == 17)
+		return "CANCELED";
+	return "UNKNOWN";
+}
+
+int64_t xpu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t xpu_deadline(uint64_t timeout_ns)
+{
+	int64_t now = xpu_now_ns();
+
+	if (timeout_ns >= (uint64_t)(INT64_MAX - now))
+		return INT64_MAX;
+	return now + (int64_t)timeout_ns;
 }

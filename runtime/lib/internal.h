@@ -1,22 +1,253 @@
 /* SPDX-License-Identifier: MIT */
-/* libxpu internals. */
+/* libxpu internals: objects, the backend interface, helpers. */
 #ifndef XPU_INTERNAL_H
 #define XPU_INTERNAL_H
 
+#include <pthread.h>
+#include <stdint.h>
+
 #include "xpu/xpu.h"
+#include "xpu/xpu_elf.h"
+#include "xpu_hw.h"
+#include "xpu_isa.h"
 
 #define XPU_EXPORT __attribute__((visibility("default")))
 
+/* ---- errors (error.c) ---- */
 /* Record the calling thread's error detail and return status. */
 xpu_status xpu_set_error(xpu_status status, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Map an errno from an ioctl to a status, recording "what: strerror". */
 xpu_status xpu_errno_error(int err, const char *what);
 void xpu_clear_error(void);
+/* Return st, clearing the error on success (the end of every public call). */
+static inline xpu_status xpu_ok(xpu_status st)
+{
+	if (st == XPU_SUCCESS)
+		xpu_clear_error();
+	return st;
+}
+/* A printable job status name. */
+const char *xpu_job_status_name(uint32_t status);
+
+/* ---- time ---- */
+int64_t xpu_now_ns(void);				/* CLOCK_MONOTONIC */
+int64_t xpu_deadline(uint64_t timeout_ns);		/* absolute; INT64_MAX = never */
+
+/* ---- parsed kernel binary (elf.c) ---- */
+struct xpu_image_arg {
+	char name[XPU_META_NAME_MAX + 1];
+	uint32_t type;
+};
+
+struct xpu_image_kernel {
+	char name[XPU_META_NAME_MAX + 1];
+	uint32_t text_offset, text_size;
+	uint32_t spad_size, acc_size;
+	uint32_t num_args;
+	struct xpu_image_arg *args;
+};
+
+struct xpu_image {
+	uint32_t isa_version;
+	uint8_t *text;
+	uint32_t text_size;
+	uint32_t num_kernels;
+	struct xpu_image_kernel *kernels;
+};
+
+xpu_status xpu_image_parse(const void *data, size_t size, struct xpu_image *img);
+/* Serialise to a malloc'ed ELF file image. */
+xpu_status xpu_image_write(const struct xpu_image *img, void **data, size_t *size);
+/* Structural checks shared by the parser and the writer. */
+xpu_status xpu_image_check(const struct xpu_image *img);
+void xpu_image_free(struct xpu_image *img);
+int xpu_arg_type_valid(uint32_t type);
+const char *xpu_arg_type_name(uint32_t type);
+int xpu_arg_type_parse(const char *s, uint32_t *type);
+int xpu_ident_valid(const char *s);
+
+/* ---- backend interface ---- */
+struct xpu_bo {
+	uint32_t handle;		/* backend handle (GEM handle on DRM) */
+	uint32_t flags;			/* XPU_MEM_* */
+	uint64_t size, va;
+	void *cpu;			/* CPU mapping once mapped */
+	uint64_t priv;			/* backend data */
+};
+
+struct xpu_sync {
+	uint64_t tl;			/* timeline handle; 0 = none */
+	uint64_t point;
+};
+
+#define XPU_MAX_WAITS 8
+
+struct xpu_submit {
+	uint32_t queue;
+	uint64_t prog_va;
+	uint32_t prog_len;
+	uint64_t args_va;
+	uint32_t args_len;
+	const uint32_t *bos;
+	uint32_t num_bos;
+	const struct xpu_sync *waits;
+	uint32_t num_waits;
+	struct xpu_sync signal;
+};
+
+/* Job status values are DRM_XPU_JOB_* (a superset of XPU_JOB_STATUS_*). */
+struct xpu_job_result {
+	uint32_t status;
+	uint32_t fault_access;
+	uint64_t fault_va;
+	uint64_t cycles;
+};
+
+struct xpu_backend_ops {
+	xpu_status (*bo_create)(xpu_device *dev, uint64_t size, uint32_t flags, struct xpu_bo *bo);
+	void (*bo_destroy)(xpu_device *dev, struct xpu_bo *bo);
+	xpu_status (*bo_map)(xpu_device *dev, struct xpu_bo *bo);
+	xpu_status (*timeline_create)(xpu_device *dev, uint64_t *tl);
+	void (*timeline_destroy)(xpu_device *dev, uint64_t tl);
+	/* Wait until the timeline reaches point; XPU_ERROR_TIMEOUT at deadline. */
+	xpu_status (*timeline_wait)(xpu_device *dev, uint64_t tl, uint64_t point, int64_t deadline);
+	xpu_status (*submit)(xpu_device *dev, const struct xpu_submit *s, uint64_t *job);
+	/* Wait for a job; XPU_ERROR_TIMEOUT at deadline (then it may be waited
+	 * for again); on success the job is consumed (wait once). */
+	xpu_status (*wait_job)(xpu_device *dev, uint64_t job, int64_t deadline,
+			       struct xpu_job_result *res);
+	void (*close)(xpu_device *dev);
+};
 
 struct xpu_device {
-	int fd;
+	int fd;				/* DRM backend, else -1 */
 	struct xpu_device_props props;
+	const struct xpu_backend_ops *ops;
+	void *be;			/* backend private */
+	pthread_mutex_t lock;		/* internal objects below */
+	struct xpu_stream *internal;	/* synchronous copies and uploads */
+	struct xpu_module *builtin;	/* the copy kernel */
+	uint32_t next_queue;		/* round robin, atomic */
 };
+
+xpu_status xpu_host_open(const struct xpu_host_config *cfg, xpu_device *dev);
+xpu_status xpu_drm_init(xpu_device *dev);
+
+/* ---- memory ---- */
+struct xpu_buffer {
+	xpu_device *dev;
+	struct xpu_bo bo;
+	uint64_t size;			/* as requested (bo.size is page-rounded) */
+	int map_count;			/* atomic */
+};
+
+/* ---- modules ---- */
+struct xpu_module {
+	xpu_device *dev;
+	struct xpu_image img;
+	xpu_buffer *text;		/* program text, device read-only */
+	int refs;			/* atomic: the module + each kernel object */
+};
+
+struct xpu_kernel {
+	xpu_module *mod;
+	const struct xpu_image_kernel *k;
+	pthread_mutex_t lock;
+	uint64_t values[XPU_META_MAX_ARGS];
+	xpu_buffer *bufs[XPU_META_MAX_ARGS];
+	uint64_t set;			/* bit i: argument i is set */
+};
+
+xpu_status xpu_module_from_image(xpu_device *dev, struct xpu_image *img, xpu_module **out);
+/* The builtin module: kernel 0 copies (dst_va, src_va, bytes) by DMA. */
+xpu_status xpu_builtin_module(xpu_device *dev, xpu_module **mod);
+
+/* ---- streams ---- */
+enum { XPU_ENTRY_JOB, XPU_ENTRY_HOST_COPY, XPU_ENTRY_MARKER };
+
+struct xpu_entry {
+	struct xpu_entry *next;
+	int kind;
+	uint64_t seq;
+	uint64_t job;			/* backend job */
+	char what[96];			/* for error messages */
+	uint32_t arena_bytes;		/* arena bytes released at retire */
+	struct xpu_bo tmp;		/* staging buffer to free at retire */
+	int has_tmp;
+	void *dst;			/* host copy */
+	const void *src;
+	size_t n;
+	struct xpu_event *ev;		/* marker */
+	uint64_t ev_gen;
+};
+
+struct xpu_stream {
+	xpu_device *dev;
+	uint32_t queue;
+	int refs;			/* atomic: owner + events recorded on it */
+	pthread_mutex_t lock;
+	uint64_t tl, tl_point;		/* timeline and its last submitted point */
+	struct xpu_sync waits[XPU_MAX_WAITS];	/* for the next job */
+	uint32_t num_waits;
+	struct xpu_entry *head, *tail;	/* in-flight, oldest first */
+	uint64_t seq, retired_seq;
+	uint64_t cycles;		/* device cycles of retired jobs */
+	xpu_status err;			/* sticky job error */
+	uint64_t err_seq;
+	char errmsg[400];
+	struct xpu_bo arena;		/* argument blocks and small staging */
+	uint32_t arena_head, arena_used;
+	uint32_t arena_pending;		/* allocated for the next entry */
+};
+
+struct xpu_event {
+	xpu_device *dev;
+	pthread_mutex_t lock;
+	int refs;			/* atomic: owner + pending markers */
+	xpu_stream *stream;		/* last recorded on (a reference) */
+	uint64_t seq, gen, tl_point;
+	int done;
+	uint64_t cycles;		/* stream cycles when it completed */
+};
+
+#define XPU_ARENA_SIZE		(256u << 10)
+#define XPU_SMALL_COPY		(64u << 10)	/* CPU copies up to this size */
+
+xpu_status xpu_stream_new(xpu_device *dev, uint32_t queue, xpu_stream **out);
+void xpu_stream_put(xpu_stream *s);
+/* Enqueue a job of kernel k with the given argument slots (locked stream).
+ * extra_bos: more buffers the job uses; tmp: staging BO to free at retire. */
+xpu_status xpu_stream_launch_locked(xpu_stream *s, const xpu_module *mod,
+				    const struct xpu_image_kernel *k, const uint64_t *slots,
+				    uint32_t nslots, xpu_buffer *const *bufs, uint32_t nbufs,
+				    const struct xpu_bo *extra, uint32_t nextra,
+				    const struct xpu_bo *tmp, const char *what);
+/* The internal stream of dev (created on first use). */
+xpu_status xpu_internal_stream(xpu_device *dev, xpu_stream **s);
+/* Synchronize the internal stream and clear its error so it stays usable. */
+xpu_status xpu_internal_sync(xpu_stream *s);
+xpu_status xpu_retire(xpu_stream *s, uint64_t upto, int64_t deadline);
+/* Arena space for the next entry (locked stream); -1 if it cannot fit. */
+int xpu_arena_alloc(xpu_stream *s, uint32_t n, uint32_t *off);
+/* Append a host copy (dst <- src, n bytes) run when the stream gets there. */
+xpu_status xpu_stream_host_copy_locked(xpu_stream *s, void *dst, const void *src, size_t n,
+				      const struct xpu_bo *tmp);
+/* The sticky error of a locked stream as the calling thread's error. */
+xpu_status xpu_stream_error(xpu_stream *s);
+
+/* ---- misc ---- */
+struct xpu_range {
+	uint64_t start, len;
+};
+struct xpu_ranges {			/* first-fit free-range allocator */
+	struct xpu_range *r;
+	uint32_t n, cap;
+};
+int xpu_ranges_init(struct xpu_ranges *rs, uint64_t start, uint64_t len);
+void xpu_ranges_fini(struct xpu_ranges *rs);
+/* align is a power of two; returns 0 or -1 */
+int xpu_ranges_alloc(struct xpu_ranges *rs, uint64_t len, uint64_t align, uint64_t *out);
+void xpu_ranges_free(struct xpu_ranges *rs, uint64_t start, uint64_t len);
 
 #endif

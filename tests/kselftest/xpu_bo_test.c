@@ -124,18 +124,24 @@ TEST_F(bo, info_and_wait_invalid)
 	xpu_bo_free(self->fd, &bo);
 }
 
-/* Fill HBM until -ENOMEM; everything freed is then reusable. */
+/*
+ * Fill HBM until -ENOMEM; everything freed is then reusable, and closing the
+ * file gives back the page tables too.
+ */
 TEST_F(bo, hbm_exhaustion_and_reuse)
 {
 	enum { CHUNK = 4 << 20, MAX = 512 };
 	static struct drm_xpu_bo_create c[MAX];
 	uint64_t hbm = 0, before = xpu_hbm_used(self->minor);
 	int n = 0, m = 0, err = 0;
+	int fd = xpu_open_nth(0, NULL);
 
-	ASSERT_EQ(0, xpu_get_param(self->fd, DRM_XPU_PARAM_HBM_SIZE, &hbm));
+	ASSERT_GE(fd, 0);
+	ASSERT_NE(~0ull, before) TH_LOG("debugfs hbm not readable");
+	ASSERT_EQ(0, xpu_get_param(fd, DRM_XPU_PARAM_HBM_SIZE, &hbm));
 	for (; n < MAX; n++) {
 		c[n] = (struct drm_xpu_bo_create){ .size = CHUNK, .flags = DRM_XPU_BO_HBM };
-		if (ioctl(self->fd, DRM_IOCTL_XPU_BO_CREATE, &c[n])) {
+		if (ioctl(fd, DRM_IOCTL_XPU_BO_CREATE, &c[n])) {
 			err = errno;
 			break;
 		}
@@ -148,20 +154,16 @@ TEST_F(bo, hbm_exhaustion_and_reuse)
 	for (int i = 0; i < n; i++) {
 		struct drm_gem_close cl = { .handle = c[i].handle };
 
-		ASSERT_EQ(0, ioctl(self->fd, DRM_IOCTL_GEM_CLOSE, &cl));
+		ASSERT_EQ(0, ioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl));
 	}
-	EXPECT_EQ(before, xpu_hbm_used(self->minor));
 	for (; m < MAX; m++) {
 		c[m] = (struct drm_xpu_bo_create){ .size = CHUNK, .flags = DRM_XPU_BO_HBM };
-		if (ioctl(self->fd, DRM_IOCTL_XPU_BO_CREATE, &c[m]))
+		if (ioctl(fd, DRM_IOCTL_XPU_BO_CREATE, &c[m]))
 			break;
 	}
 	EXPECT_EQ(n, m);
-	for (int i = 0; i < m; i++) {
-		struct drm_gem_close cl = { .handle = c[i].handle };
-
-		ioctl(self->fd, DRM_IOCTL_GEM_CLOSE, &cl);
-	}
+	close(fd);
+	EXPECT_EQ(before, xpu_hbm_used(self->minor));
 }
 
 /* Host buffers travel through PRIME to another file and keep their data. */

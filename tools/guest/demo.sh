@@ -2,11 +2,15 @@
 # SPDX-License-Identifier: MIT
 # The `make run` demo, run inside the guest.
 echo
-echo "== lsmod | grep xpu"
+echo "== the driver: lsmod, /dev/accel"
 lsmod | grep -E '^(xpu|drm|gpu_sched) '
-echo
-echo "== ls -l /dev/accel"
 ls -l /dev/accel
 echo
 echo "== xpu-smi"
 xpu-smi
+echo
+echo "== xpu-matmul-demo: 1024x1024x1024 int8 on the systolic array, checked against the CPU"
+xpu-matmul-demo || exit 1
+echo
+echo "== xpu-digits: a quantised MLP classifying sklearn's handwritten digits"
+xpu-digits || exit 1

@@ -3,8 +3,15 @@
  * libxpu: the XPU runtime.
  *
  * Every call returns an xpu_status. On failure, xpu_last_error() gives a
- * per-thread message with the detail (the ioctl or file that failed, errno).
- * Handles are opaque. All calls are thread-safe.
+ * per-thread message with the detail (the ioctl or file that failed, errno,
+ * the job status and faulting VA). Handles are opaque. All calls are
+ * thread-safe; the only mutable global state is the per-thread error.
+ *
+ * Two backends implement the same API:
+ *   - DRM: a real XPU through /dev/accel/accelN and the xpu driver;
+ *   - HOST: the device engine running in-process on an HBM image owned by
+ *     libxpu (xpu_device_open_host(), or XPU_BACKEND=host).
+ * docs/runtime.md is the guide.
  */
 #ifndef XPU_XPU_H
 #define XPU_XPU_H
@@ -25,26 +32,43 @@ typedef enum xpu_status {
 	XPU_ERROR_OUT_OF_MEMORY,	/* host or device memory exhausted */
 	XPU_ERROR_NOT_READY,		/* work still pending (query calls) */
 	XPU_ERROR_TIMEOUT,		/* a wait ran out of time */
-	XPU_ERROR_DEVICE_LOST,		/* device removed or reset lost work */
+	XPU_ERROR_DEVICE_LOST,		/* device removed, hung or reset lost work */
 	XPU_ERROR_OS,			/* an unexpected system call failure */
+	XPU_ERROR_INVALID_BINARY,	/* a malformed kernel binary (ELF) */
+	XPU_ERROR_NOT_FOUND,		/* no kernel of that name */
+	XPU_ERROR_NOT_SUPPORTED,	/* the device/driver cannot do this */
+	XPU_ERROR_JOB_FAULT,		/* a job faulted (MMU fault, bad insn, ...) */
+	XPU_ERROR_INVALID_SOURCE,	/* assembler syntax error */
 } xpu_status;
 
-/* A fixed English name for a status ("XPU_ERROR_TIMEOUT: ..."). */
+/* A fixed English name for a status ("XPU_ERROR_TIMEOUT"). */
 const char *xpu_status_string(xpu_status status);
-/* Detail of the calling thread's last failure; "" if none. */
+/* Detail of the calling thread's last failure; "" if the last call succeeded. */
 const char *xpu_last_error(void);
 
+/* ---- Devices ------------------------------------------------------------- */
 typedef struct xpu_device xpu_device;
 
 #define XPU_NAME_MAX 64
 
+enum xpu_backend {
+	XPU_BACKEND_DRM = 0,		/* /dev/accel + xpu.ko */
+	XPU_BACKEND_HOST = 1,		/* in-process engine */
+};
+
+/* Data types, bits of xpu_device_props.dtypes */
+#define XPU_DTYPE_INT8		(1u << 0)	/* int8 x int8 -> int32 matmul */
+#define XPU_DTYPE_BF16		(1u << 1)	/* bf16 x bf16 -> fp32 matmul */
+#define XPU_DTYPE_INT32		(1u << 2)	/* vector unit */
+#define XPU_DTYPE_FP32		(1u << 3)	/* vector unit */
+
 struct xpu_device_props {
-	char node[XPU_NAME_MAX];	/* /dev/accel/accelN */
-	char pci_address[XPU_NAME_MAX];	/* dddd:bb:dd.f */
+	char node[XPU_NAME_MAX];	/* /dev/accel/accelN, or "host" */
+	char pci_address[XPU_NAME_MAX];	/* dddd:bb:dd.f ("" on the host backend) */
 	uint32_t uapi_version;		/* driver uAPI, major << 16 | minor */
 	uint32_t hw_version;		/* hardware, major << 16 | minor */
 	uint32_t vendor_id, device_id;
-	uint32_t caps;			/* XPU_CAP_* */
+	uint32_t caps;			/* XPU_CAP_* (xpu_hw.h) */
 	uint32_t array_rows, array_cols;
 	uint64_t hbm_size;		/* bytes */
 	uint32_t num_queues;
@@ -52,14 +76,192 @@ struct xpu_device_props {
 	uint32_t clock_mhz;
 	uint32_t hbm_gbps;
 	uint32_t spad_size, acc_size;	/* bytes per tile */
+	/* added by the runtime API */
+	uint32_t backend;		/* enum xpu_backend */
+	uint32_t dtypes;		/* XPU_DTYPE_* */
+	uint32_t isa_version;		/* major << 16 | minor */
+	uint32_t rsvd;
+	uint64_t max_buffer_size;	/* largest single buffer, bytes */
 };
 
-/* Number of XPU devices bound to the xpu driver. */
+/*
+ * Number of devices. With XPU_BACKEND=host in the environment this is 1 (the
+ * host backend with its default configuration); otherwise the XPU accel nodes
+ * bound to the xpu driver.
+ */
 xpu_status xpu_device_count(int *count);
 /* Open the index-th device (0 <= index < count). */
 xpu_status xpu_device_open(int index, xpu_device **dev);
-void xpu_device_close(xpu_device *dev);
+xpu_status xpu_device_close(xpu_device *dev);
 xpu_status xpu_device_get_props(xpu_device *dev, struct xpu_device_props *props);
+
+/* Host backend configuration; a zero field means the default (in brackets). */
+struct xpu_host_config {
+	uint32_t rows, cols;		/* systolic array [128 x 128] */
+	uint32_t spad_size;		/* scratchpad bytes per tile [4 MiB] */
+	uint32_t acc_size;		/* accumulator bytes per tile [1 MiB] */
+	uint32_t clock_mhz;		/* [1000] */
+	uint32_t hbm_gbps;		/* [1600] */
+	uint32_t num_queues;		/* tiles, one worker thread each [2] */
+	uint32_t flags;			/* XPU_HOST_* */
+	uint64_t hbm_size;		/* bytes [256 MiB], allocated lazily */
+};
+#define XPU_HOST_SYNC	(1u << 0)	/* run jobs in the submitting thread */
+
+/* Open a host-backend device (cfg may be NULL: all defaults). */
+xpu_status xpu_device_open_host(const struct xpu_host_config *cfg, xpu_device **dev);
+
+/* ---- Memory -------------------------------------------------------------- */
+typedef struct xpu_buffer xpu_buffer;
+
+/* xpu_buffer_alloc flags */
+#define XPU_MEM_DEVICE		0u		/* device HBM (default) */
+#define XPU_MEM_HOST		(1u << 0)	/* system memory the device reaches over PCIe */
+#define XPU_MEM_READ_ONLY	(1u << 1)	/* the device may only read it */
+
+struct xpu_buffer_info {
+	uint64_t size;			/* bytes, as allocated (the device maps whole 4 KiB pages) */
+	uint64_t va;			/* device virtual address */
+	uint32_t flags;			/* XPU_MEM_* */
+	uint32_t rsvd;
+};
+
+xpu_status xpu_buffer_alloc(xpu_device *dev, size_t size, uint32_t flags, xpu_buffer **buf);
+/* The caller makes sure no pending work uses the buffer. */
+xpu_status xpu_buffer_free(xpu_buffer *buf);
+xpu_status xpu_buffer_get_info(xpu_buffer *buf, struct xpu_buffer_info *info);
+/* CPU pointer to the whole buffer; maps nest, each map needs an unmap. */
+xpu_status xpu_buffer_map(xpu_buffer *buf, void **ptr);
+xpu_status xpu_buffer_unmap(xpu_buffer *buf);
+
+/*
+ * Synchronous copies between host memory and buffers, and between buffers.
+ * Anything larger than 64 KiB moves by DMA jobs on the device; they are
+ * ordered after earlier synchronous copies only (synchronize your streams
+ * first when they use the buffer).
+ */
+xpu_status xpu_buffer_write(xpu_buffer *dst, size_t offset, const void *src, size_t size);
+xpu_status xpu_buffer_read(xpu_buffer *src, size_t offset, void *dst, size_t size);
+xpu_status xpu_buffer_copy(xpu_buffer *dst, size_t dst_offset, xpu_buffer *src,
+			   size_t src_offset, size_t size);
+
+/* ---- Streams and events -------------------------------------------------- */
+typedef struct xpu_stream xpu_stream;
+typedef struct xpu_event xpu_event;
+
+#define XPU_QUEUE_ANY		0xffffffffu	/* xpu_stream_create: round robin */
+#define XPU_WAIT_FOREVER	UINT64_MAX	/* timeouts, in nanoseconds */
+
+/*
+ * An in-order stream of device work on one hardware queue. A job that fails
+ * puts the stream into an error state: every later call on it returns that
+ * error (XPU_ERROR_JOB_FAULT with the job, status and faulting VA in the
+ * message, or XPU_ERROR_DEVICE_LOST).
+ */
+xpu_status xpu_stream_create(xpu_device *dev, uint32_t queue, xpu_stream **stream);
+/* Waits for the stream's work, then frees it. */
+xpu_status xpu_stream_destroy(xpu_stream *stream);
+/* SUCCESS when all work is done, XPU_ERROR_TIMEOUT after timeout_ns. */
+xpu_status xpu_stream_synchronize(xpu_stream *stream, uint64_t timeout_ns);
+/* SUCCESS when all work is done, else XPU_ERROR_NOT_READY (never blocks). */
+xpu_status xpu_stream_query(xpu_stream *stream);
+/* Later work on stream waits until the event's work is done (device side). */
+xpu_status xpu_stream_wait_event(xpu_stream *stream, xpu_event *event);
+
+/*
+ * Asynchronous copies, in stream order. write_async copies src before it
+ * returns (src may be reused at once); read_async fills dst by the time the
+ * stream (or a later event) is synchronized. Both use DMA jobs through
+ * host-memory staging buffers.
+ */
+xpu_status xpu_write_async(xpu_stream *stream, xpu_buffer *dst, size_t offset,
+			   const void *src, size_t size);
+xpu_status xpu_read_async(xpu_stream *stream, xpu_buffer *src, size_t offset,
+			  void *dst, size_t size);
+xpu_status xpu_copy_async(xpu_stream *stream, xpu_buffer *dst, size_t dst_offset,
+			  xpu_buffer *src, size_t src_offset, size_t size);
+
+xpu_status xpu_event_create(xpu_device *dev, xpu_event **event);
+xpu_status xpu_event_destroy(xpu_event *event);
+/* Capture the stream's work so far. */
+xpu_status xpu_event_record(xpu_event *event, xpu_stream *stream);
+/* SUCCESS if the captured work is done, XPU_ERROR_NOT_READY if not. */
+xpu_status xpu_event_query(xpu_event *event);
+xpu_status xpu_event_synchronize(xpu_event *event, uint64_t timeout_ns);
+/*
+ * Modeled device time between two completed events of the same stream:
+ * the sum of the device cycles of the jobs in between, and that in
+ * microseconds at the device clock. Either output may be NULL.
+ */
+xpu_status xpu_event_elapsed(xpu_event *start, xpu_event *end, uint64_t *cycles,
+			     double *microseconds);
+
+/* ---- Modules and kernels ------------------------------------------------- */
+typedef struct xpu_module xpu_module;
+typedef struct xpu_kernel xpu_kernel;
+
+enum xpu_arg_type {
+	XPU_ARG_BUFFER = 1,		/* device VA of a buffer (+ offset), 8 bytes */
+	XPU_ARG_U64 = 2,
+	XPU_ARG_I64 = 3,
+	XPU_ARG_U32 = 4,		/* zero-extended to 8 bytes */
+	XPU_ARG_I32 = 5,		/* sign-extended to 8 bytes */
+	XPU_ARG_F32 = 6,		/* fp32 bits in the low 4 bytes */
+};
+
+struct xpu_kernel_info {
+	char name[XPU_NAME_MAX];
+	uint32_t num_args;
+	uint32_t text_size;		/* bytes */
+	uint32_t spad_size, acc_size;	/* SRAM the kernel needs */
+};
+
+struct xpu_arg_info {
+	char name[XPU_NAME_MAX];
+	uint32_t type;			/* enum xpu_arg_type */
+};
+
+/* Load a compiled kernel binary (ELF, docs/runtime.md) and upload its text. */
+xpu_status xpu_module_load(xpu_device *dev, const void *image, size_t size, xpu_module **mod);
+xpu_status xpu_module_load_file(xpu_device *dev, const char *path, xpu_module **mod);
+/* The module lives on until its last kernel object is destroyed. */
+xpu_status xpu_module_unload(xpu_module *mod);
+xpu_status xpu_module_kernel_count(xpu_module *mod, uint32_t *count);
+xpu_status xpu_module_kernel_name(xpu_module *mod, uint32_t index, const char **name);
+
+/*
+ * A kernel object: the kernel plus its argument values. Each thread that sets
+ * arguments should use its own kernel object (one xpu_kernel_create each).
+ */
+xpu_status xpu_kernel_create(xpu_module *mod, const char *name, xpu_kernel **kernel);
+xpu_status xpu_kernel_destroy(xpu_kernel *kernel);
+xpu_status xpu_kernel_get_info(xpu_kernel *kernel, struct xpu_kernel_info *info);
+xpu_status xpu_kernel_get_arg_info(xpu_kernel *kernel, uint32_t index, struct xpu_arg_info *info);
+/* Set argument index; type must match the binary's signature. */
+xpu_status xpu_kernel_set_arg(xpu_kernel *kernel, uint32_t index, enum xpu_arg_type type,
+			      const void *value, size_t size);
+xpu_status xpu_kernel_set_arg_buffer(xpu_kernel *kernel, uint32_t index, xpu_buffer *buf,
+				     size_t offset);
+xpu_status xpu_kernel_set_arg_u64(xpu_kernel *kernel, uint32_t index, uint64_t value);
+xpu_status xpu_kernel_set_arg_i64(xpu_kernel *kernel, uint32_t index, int64_t value);
+xpu_status xpu_kernel_set_arg_u32(xpu_kernel *kernel, uint32_t index, uint32_t value);
+xpu_status xpu_kernel_set_arg_i32(xpu_kernel *kernel, uint32_t index, int32_t value);
+xpu_status xpu_kernel_set_arg_f32(xpu_kernel *kernel, uint32_t index, float value);
+
+/* Enqueue one run of the kernel with its current arguments (all must be set). */
+xpu_status xpu_launch(xpu_stream *stream, xpu_kernel *kernel);
+
+/* ---- Assembler and disassembler (tools/xpu-as, tools/xpu-dis) ------------ */
+/*
+ * Assemble source text into a kernel binary (malloc'ed, free() it). Syntax
+ * errors give XPU_ERROR_INVALID_SOURCE with "file:line: message".
+ */
+xpu_status xpu_assemble(const char *source, const char *filename, void **image, size_t *size);
+/* Disassemble a kernel binary into source text (malloc'ed) that assembles back
+ * to the same binary. */
+xpu_status xpu_disassemble(const void *image, size_t size, char **source);
+/* Check a binary without a device; fills the kernel count (may be NULL). */
+xpu_status xpu_binary_validate(const void *image, size_t size, uint32_t *num_kernels);
 
 #ifdef __cplusplus
 }

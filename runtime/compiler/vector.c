@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Kernel compiler: vector-unit operations. Elementwise ops stream the tensor
+ * through the scratchpad in chunks (two buffers: the DMA of chunk i+1
+ * overlaps the vector op of chunk i); softmax and layernorm work on blocks
+ * of whole rows with the sequences of docs/isa.md section 5.
+ */
+#include <string.h>
+
+#include "cc_internal.h"
+
+#define ALIGN(x) (((x) + 63) & ~63ull)
+
+/* elements per chunk so that 2 slots of per_elem bytes each fit */
+static uint64_t chunk_elems(const struct xpu_cc_target *t, uint64_t n, uint64_t per_elem)
+{
+	uint64_t c = (t->spad_size - 256) / (2 * per_elem);
+
+	c &= ~63ull;
+	return c < n ? c : n;
+}
+
+static xpu_status check_type(const char *name, uint32_t type)
+{
+	if (type != XPU_DT_I32 && type != XPU_DT_F32)
+		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED, "'%s': vector type must be I32 or F32",
+				     name);
+	return XPU_SUCCESS;
+}
+
+static uint32_t vt_of(uint32_t type)
+{
+	return type == XPU_DT_F32 ? XPU_VT_F32 : XPU_VT_I32;
+}
+
+XPU_EXPORT xpu_status xpu_cc_binary(xpu_cc *cc, const char *name, enum xpu_cc_binop op,
+				    uint32_t type, uint64_t n)
+{
+	xpu_status st = cc_check_name(cc, name);
+	uint32_t ra, rb, rc;
+	uint64_t chunk, slot_bytes;
+	struct kb k;
+	int slot = 0;
+
+	if (!st)
+		st = check_type(name, type);
+	if (st)
+		return st;
+	if ((unsigned int)op > XPU_BIN_MIN || !n)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "'%s': bad op %d or n = 0", name, op);
+	chunk = chunk_elems(&cc->t, n, 8);
+	slot_bytes = ALIGN(chunk * 8);
+	kb_init(&k);
+	ra = kb_arg(&k, "a", XPU_ARG_BUFFER);
+	rb = kb_arg(&k, "b", XPU_ARG_BUFFER);
+	rc = kb_arg(&k, "c", XPU_ARG_BUFFER);
+	kb_load_args(&k);
+	for (uint64_t i = 0; i < n; i += chunk, slot ^= 1) {
+		uint64_t c = min64(chunk, n - i), la = slot * slot_bytes, lb = la + ALIGN(chunk * 4);
+
+		kb_dma(&k, XPU_DMA_VA_TO_LA, 0, la, ra, i * 4, 1, c * 4, 0, 0);
+		kb_dma(&k, XPU_DMA_VA_TO_LA, 0, lb, rb, i * 4, 1, c * 4, 0, 0);
+		kb_vcfg(&k, 1, c);
+		kb_li(&k, 3, la);
+		kb_li(&k, 4, lb);
+		kb_emit(&k, xpu_vbin(op, vt_of(type), 3, 3, 4));
+		kb_dma(&k, XPU_DMA_LA_TO_VA, rc, i * 4, 0, la, 1, c * 4, 0, 0);
+	}
+	kb_use(&k, 2 * slot_bytes, 0);
+	return xpu_ok(kb_finish(cc, &k, name));
+}
+
+XPU_EXPORT xpu_status xpu_cc_unary(xpu_cc *cc, const char *name, enum xpu_cc_unop op,
+				   uint32_t type, uint64_t n)
+{
+	xpu_status st = cc_check_name(cc, name);
+	uint32_t rx, ry;
+	uint64_t chunk, slot_bytes;
+	struct kb k;
+	int slot = 0;
+
+	if (!st)
+		st = check_type(name, type);
+	if (st)
+		return st;
+	if ((unsigned int)op > XPU_UN_NEG || !n)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "'%s': bad op %d or n = 0", name, op);
+	if (type == XPU_DT_I32 && op != XPU_UN_RELU && op != XPU_UN_COPY && op != XPU_UN_NEG)
+		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED, "'%s': op %d is fp32 only", name, op);
+	chunk = chunk_elems(&cc->t, n, 4);
+	slot_bytes = ALIGN(chunk * 4);
+	kb_init(&k);
+	rx = kb_arg(&k, "x", XPU_ARG_BUFFER);
+	ry = kb_arg(&k, "y", XPU_ARG_BUFFER);
+	kb_load_args(&k);
+	for (uint64_t i = 0; i < n; i += chunk, slot ^= 1) {
+		uint64_t c = min64(chunk, n - i), la = slot * slot_bytes;
+
+		kb_dma(&k, XPU_DMA_VA_TO_LA, 0, la, rx, i * 4, 1, c * 4, 0, 0);
+		kb_vcfg(&k, 1, c);
+		kb_li(&k, 3, la);
+		kb_emit(&k, xpu_vun(op, vt_of(type), 3, 3));
+		kb_dma(&k, XPU_DMA_LA_TO_VA, ry, i * 4, 0, la, 1, c * 4, 0, 0);
+	}
+	kb_use(&k, 2 * slot_bytes, 0);
+	return xpu_ok(kb_finish(cc, &k, name));
+}
+
+XPU_EXPORT xpu_status xpu_cc_requant(xpu_cc *cc, const char *name, uint32_t in_type, uint64_t n,
+				     float scale, int32_t zp)
+{
+	xpu_status st = cc_check_name(cc, name);
+	uint32_t rx, ry;
+	uint64_t chunk, slot_bytes;
+	struct kb k;
+	int slot = 0;
+
+	if (!st)
+		st = check_type(name, in_type);
+	if (st)
+		return st;
+	if (!n)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "'%s': n = 0", name);
+	chunk = chunk_elems(&cc->t, n, 5);
+	slot_bytes = ALIGN(chunk * 4) + ALIGN(chunk);
+	kb_init(&k);
+	rx = kb_arg(&k, "x", XPU_ARG_BUFFER);
+	ry = kb_arg(&k, "y", XPU_ARG_BUFFER);
+	kb_load_args(&k);
+	kb_li(&k, R_SCALE, f32_bits(scale));
+	for (uint64_t i = 0; i < n; i += chunk, slot ^= 1) {
+		uint64_t c = min64(chunk, n - i), la = slot * slot_bytes, lo = la + ALIGN(chunk * 4);
+
+		kb_dma(&k, XPU_DMA_VA_TO_LA, 0, la, rx, i * 4, 1, c * 4, 0, 0);
+		kb_vcfg(&k, 1, c);
+		kb_li(&k, 3, la);
+		kb_li(&k, 4, lo);
+		kb_emit(&k, xpu_vqnt(vt_of(in_type), 4, 3, R_SCALE, zp));
+		kb_dma(&k, XPU_DMA_LA_TO_VA, ry, i, 0, lo, 1, c, 0, 0);
+	}
+	kb_use(&k, 2 * slot_bytes, 0);
+	return xpu_ok(kb_finish(cc, &k, name));
+}
+
+XPU_EXPORT xpu_status xpu_cc_softmax(xpu_cc *cc, const char *name, uint32_t rows, uint32_t cols)
+{
+	xpu_status st = cc_check_name(cc, name);
+	uint64_t rb, slot_bytes;
+	uint32_t rx, ry;
+	struct kb k;
+	int slot = 0, nslots;
+
+	if (st)
+		return st;
+	if (!rows || !cols)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "softmax '%s': empty shape", name);
+	/* two slots (DMA overlaps compute) if a row fits twice, else one */
+	nslots = 2;
+	rb = (cc->t.spad_size - 512) / (2 * ((uint64_t)cols * 4 + 8));
+	if (!rb) {
+		nslots = 1;
+		rb = (cc->t.spad_size - 512) / ((uint64_t)cols * 4 + 8);
+	}
+	if (!rb)
+		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
+				     "softmax '%s': a row of %u floats does not fit the scratchpad",
+				     name, cols);
+	rb = min64(rb, rows);
+	slot_bytes = ALIGN(rb * cols * 4) + 2 * ALIGN(rb * 4);
+	kb_init(&k);
+	rx = kb_arg(&k, "x", XPU_ARG_BUFFER);
+	ry = kb_arg(&k, "y", XPU_ARG_BUFFER);
+	kb_load_args(&k);
+	for (uint64_t r0 = 0; r0 < rows; r0 += rb, slot = (slot + 1) % nslots) {
+		uint64_t r = min64(rb, rows - r0), lx = slot * slot_bytes;
+		uint64_t lm = lx + ALIGN(rb * cols * 4), ls = lm + ALIGN(rb * 4);
+
+		kb_dma(&k, XPU_DMA_VA_TO_LA, 0, lx, rx, r0 * cols * 4, 1, r * cols * 4, 0, 0);
+		kb_li(&k, 3, lx);
+		kb_li(&k, 4, lm);
+		kb_li(&k, 9, ls);
+		kb_vcfg(&k, r, cols);
+		kb_emit(&k, xpu_vred(XPU_VRED_MAX, XPU_VT_F32, 4, 3));
+		kb_emit(&k, xpu_vbin(XPU_VBIN_SUB, XPU_VT_F32 | XPU_VB_COL, 3, 3, 4));
+		kb_emit(&k, xpu_vun(XPU_VUN_EXP, XPU_VT_F32, 3, 3));
+		kb_emit(&k, xpu_vred(XPU_VRED_SUM, XPU_VT_F32, 9, 3));
+		kb_vcfg(&k, r, 1);
+		kb_emit(&k, xpu_vun(XPU_VUN_RECIP, XPU_VT_F32, 9, 9));
+		kb_vcfg(&k, r, cols);
+		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_COL, 3, 3, 9));
+		kb_dma(&k, XPU_DMA_LA_TO_VA, ry, r0 * cols * 4, 0, lx, 1, r * cols * 4, 0, 0);
+	}
+	kb_use(&k, nslots * slot_bytes, 0);
+	return xpu_ok(kb_finish(cc, &k, name));
+}
+
+XPU_EXPORT xpu_status xpu_cc_layernorm(xpu_cc *cc, const char *name, uint32_t rows, uint32_t cols,
+				       float eps)
+{
+	xpu_status st = cc_check_name(cc, name);
+	uint64_t rb, slot_bytes, fixed, lg, lb;
+	uint32_t rx, rg, rbeta, ry;
+	struct kb k;
+	int slot = 0, nslots = 2;
+
+	if (st)
+		return st;
+	if (!rows || !cols)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "layernorm '%s': empty shape", name);
+	fixed = 2 * ALIGN((uint64_t)cols * 4);
+	if (fixed + 1024 >= cc->t.spad_size)
+		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED, "layernorm '%s': rows too long", name);
+	rb = (cc->t.spad_size - fixed - 1024) / (2 * ((uint64_t)cols * 8 + 8));
+	if (!rb) {
+		nslots = 1;
+		rb = (cc->t.spad_size - fixed - 1024) / ((uint64_t)cols * 8 + 8);
+	}
+	if (!rb)
+		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
+				     "layernorm '%s': a row of %u floats does not fit", name, cols);
+	rb = min64(rb, rows);
+	slot_bytes = 2 * ALIGN(rb * cols * 4) + 2 * ALIGN(rb * 4);
+	lg = nslots * slot_bytes;
+	lb = lg + ALIGN((uint64_t)cols * 4);
+	kb_init(&k);
+	rx = kb_arg(&k, "x", XPU_ARG_BUFFER);
+	rg = kb_arg(&k, "gamma", XPU_ARG_BUFFER);
+	rbeta = kb_arg(&k, "beta", XPU_ARG_BUFFER);
+	ry = kb_arg(&k, "y", XPU_ARG_BUFFER);
+	kb_load_args(&k);
+	kb_dma(&k, XPU_DMA_VA_TO_LA, 0, lg, rg, 0, 1, (uint64_t)cols * 4, 0, 0);
+	kb_dma(&k, XPU_DMA_VA_TO_LA, 0, lb, rbeta, 0, 1, (uint64_t)cols * 4, 0, 0);
+	kb_li(&k, 21, f32_bits(1.0f / (float)cols));
+	kb_li(&k, 22, f32_bits(eps));
+	kb_li(&k, 23, lg);
+	kb_li(&k, 24, lb);
+	for (uint64_t r0 = 0; r0 < rows; r0 += rb, slot = (slot + 1) % nslots) {
+		uint64_t r = min64(rb, rows - r0), lx = slot * slot_bytes;
+		uint64_t lt = lx + ALIGN(rb * cols * 4), lm = lt + ALIGN(rb * cols * 4);
+		uint64_t lv = lm + ALIGN(rb * 4);
+
+		kb_dma(&k, XPU_DMA_VA_TO_LA, 0, lx, rx, r0 * cols * 4, 1, r * cols * 4, 0, 0);
+		kb_li(&k, 3, lx);
+		kb_li(&k, 4, lt);
+		kb_li(&k, 9, lm);
+		kb_li(&k, 11 + 4, lv);	/* r15: past the argument registers r10..r13 */
+		kb_vcfg(&k, r, cols);
+		kb_emit(&k, xpu_vred(XPU_VRED_SUM, XPU_VT_F32, 9, 3));
+		kb_vcfg(&k, r, 1);
+		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_SCALAR, 9, 9, 21));
+		kb_vcfg(&k, r, cols);
+		kb_emit(&k, xpu_vbin(XPU_VBIN_SUB, XPU_VT_F32 | XPU_VB_COL, 3, 3, 9));
+		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32, 4, 3, 3));
+		kb_emit(&k, xpu_vred(XPU_VRED_SUM, XPU_VT_F32, 15, 4));
+		kb_vcfg(&k, r, 1);
+		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_SCALAR, 15, 15, 21));
+		kb_emit(&k, xpu_vbin(XPU_VBIN_ADD, XPU_VT_F32 | XPU_VB_SCALAR, 15, 15, 22));
+		kb_emit(&k, xpu_vun(XPU_VUN_RSQRT, XPU_VT_F32, 15, 15));
+		kb_vcfg(&k, r, cols);
+		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_COL, 3, 3, 15));
+		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_ROW, 3, 3, 23));
+		kb_emit(&k, xpu_vbin(XPU_VBIN_ADD, XPU_VT_F32 | XPU_VB_ROW, 3, 3, 24));
+		kb_dma(&k, XPU_DMA_LA_TO_VA, ry, r0 * cols * 4, 0, lx, 1, r * cols * 4, 0, 0);
+	}
+	kb_use(&k, lb + ALIGN((uint64_t)cols * 4), 0);
+	return xpu_ok(kb_finish(cc, &k, name));
+}

@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libxpu host backend: the device engine (qemu-device/engine) running
+ * in-process. It plays the driver's part: owns an HBM image, builds the
+ * device page tables (xpu_hw.h format) for one address space, assigns VAs,
+ * keeps "host memory" buffers behind bus addresses the engine reaches through
+ * host_read/host_write, and runs jobs on one worker thread per queue (tile),
+ * or in the submitting thread with XPU_HOST_SYNC. Timelines are counters
+ * under one lock, like syncobj timelines.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+#include "xpu_engine.h"
+#include "drm/xpu_accel.h"
+
+#define VA_BASE		0x100000000ull		/* VA 0..4 GiB stays unmapped */
+#define VA_SIZE		(1ull << 40)
+#define BUS_BASE	0x10000000000ull	/* fake host bus addresses */
+#define BUS_SIZE	(1ull << 40)
+#define PAGE		XPU_PAGE_SIZE
+
+struct host_bo {
+	uint64_t bus, size;
+	uint8_t *ptr;
+};
+
+struct host_job {
+	struct host_job *next;
+	struct xpu_job_desc desc;
+	struct xpu_sync waits[XPU_MAX_WAITS + 1];
+	uint32_t num_waits;
+	struct xpu_sync signal;
+	int done;
+	struct xpu_job_result res;
+};
+
+struct host_queue {
+	struct host_be *be;
+	struct xpu_tile *tile;
+	pthread_mutex_t tile_lock;	/* sync mode: one submitter at a time */
+	pthread_t thread;
+	int started;
+	struct host_job *head, *tail;	/* pending, under be->lock */
+};
+
+struct host_be {
+	struct xpu_host_config cfg;
+	uint8_t *hbm;
+	uint64_t hbm_size;
+	struct xpu_mem mem;
+	uint32_t tlb_gen;
+	/* memory management */
+	pthread_rwlock_t mm_lock;
+	struct xpu_ranges hbm_free, va_free, bus_free;
+	uint64_t pt_next, pt_end, root;
+	struct host_bo *hbos;
+	uint32_t num_hbos, cap_hbos;
+	/* jobs and timelines */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* any job done / timeline moved / new job */
+	uint64_t *tl;			/* timeline values; handle = index + 1 */
+	uint8_t *tl_used;
+	uint32_t num_tl;
+	int stop;
+	int banned;			/* a job faulted: like the driver, no more submits */
+	struct host_queue *q;
+};
+
+/* ---- page tables ---------------------------------------------------------- */
+static uint64_t *pte_at(struct host_be *be, uint64_t table, uint64_t va, int level)
+{
+	return (uint64_t *)(be->hbm + table) + XPU_PT_INDEX(va, level);
+}
+
+static int pt_alloc(struct host_be *be, uint64_t *out)
+{
+	if (be->pt_next >= be->pt_end)
+		return -1;
+	*out = be->pt_next;
+	be->pt_next += PAGE;
+	memset(be->hbm + *out, 0, PAGE);
+	return 0;
+}
+
+/* Leaf entry for va, creating tables on the way. */
+static uint64_t *pt_leaf(struct host_be *be, uint64_t va)
+{
+	uint64_t table = be->root;
+
+	for (int l = XPU_PT_LEVELS - 1; l > 0; l--) {
+		uint64_t *e = pte_at(be, table, va, l);
+
+		if (!(*e & XPU_PTE_VALID)) {
+			uint64_t t;
+
+			if (pt_alloc(be, &t))
+				return NULL;
+			*e = t | XPU_PTE_VALID;
+		}
+		table = *e & XPU_PTE_ADDR_MASK;
+	}
+	return pte_at(be, table, va, 0);
+}
+
+static int pt_map(struct host_be *be, uint64_t va, uint64_t frame, uint64_t len, uint64_t bits)
+{
+	for (uint64_t off = 0; off < len; off += PAGE) {
+		uint64_t *e = pt_leaf(be, va + off);
+
+		if (!e)
+			return -1;
+		*e = ((frame + off) & XPU_PTE_ADDR_MASK) | bits | XPU_PTE_VALID;
+	}
+	return 0;
+}
+
+static void pt_unmap(struct host_be *be, uint64_t va, uint64_t len)
+{
+	for (uint64_t off = 0; off < len; off += PAGE) {
+		uint64_t *e = pt_leaf(be, va + off);
+
+		if (e)
+			*e = 0;
+	}
+	__atomic_add_fetch(&be->tlb_gen, 1, __ATOMIC_RELEASE);
+}
+
+/* ---- host memory behind bus addresses ------------------------------------- */
+static struct host_bo *find_hbo(struct host_be *be, uint64_t bus, uint64_t len)
+{
+	for (uint32_t i = 0; i < be->num_hbos; i++) {
+		struct host_bo *h = &be->hbos[i];
+
+		if (bus >= h->bus && bus - h->bus < h->size && len <= h->size - (bus - h->bus))
+			return h;
+	}
+	return NULL;
+}
+
+static int host_read(void *opaque, uint64_t bus, void *buf, uint64_t len)
+{
+	struct host_be *be = opaque;
+	struct host_bo *h;
+	int rc = -1;
+
+	pthread_rwlock_rdlock(&be->mm_lock);
+	h = find_hbo(be, bus, len);
+	if (h) {
+		memcpy(buf, h->ptr + (bus - h->bus), len);
+		rc = 0;
+	}
+	pthread_rwlock_unlock(&be->mm_lock);
+	return rc;
+}
+
+static int host_write(void *opaque, uint64_t bus, const void *buf, uint64_t len)
+{
+	struct host_be *be = opaque;
+	struct host_bo *h;
+	int rc = -1;
+
+	pthread_rwlock_rdlock(&be->mm_lock);
+	h = find_hbo(be, bus, len);
+	if (h) {
+		memcpy(h->ptr + (bus - h->bus), buf, len);
+		rc = 0;
+	}
+	pthread_rwlock_unlock(&be->mm_lock);
+	return rc;
+}
+
+/* ---- buffers --------------------------------------------------------------- */
+static xpu_status host_bo_create(xpu_device *dev, uint64_t size, uint32_t flags,
+				 struct xpu_bo *bo)
+{
+	struct host_be *be = dev->be;
+	uint64_t perm = XPU_PTE_READ | (flags & XPU_MEM_READ_ONLY ? 0 : XPU_PTE_WRITE);
+	uint64_t va, frame;
+	xpu_status st = XPU_SUCCESS;
+
+	size = (size + PAGE - 1) & ~(PAGE - 1);
+	pthread_rwlock_wrlock(&be->mm_lock);
+	if (xpu_ranges_alloc(&be->va_free, size + PAGE, PAGE, &va)) {
+		st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "host backend: device VA space exhausted");
+		goto out;
+	}
+	if (flags & XPU_MEM_HOST) {
+		struct host_bo *h;
+		void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED) {
+			xpu_ranges_free(&be->va_free, va, size + PAGE);
+			st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "host backend: mmap %llu bytes",
+					   (unsigned long long)size);
+			goto out;
+		}
+		if (be->num_hbos == be->cap_hbos) {
+			uint32_t cap = be->cap_hbos ? 2 * be->cap_hbos : 16;
+			struct host_bo *n = realloc(be->hbos, cap * sizeof(*n));
+
+			if (!n) {
+				munmap(p, size);
+				xpu_ranges_free(&be->va_free, va, size + PAGE);
+				st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "realloc");
+				goto out;
+			}
+			be->hbos = n;
+			be->cap_hbos = cap;
+		}
+		if (xpu_ranges_alloc(&be->bus_free, size, PAGE, &frame)) {
+			munmap(p, size);
+			xpu_ranges_free(&be->va_free, va, size + PAGE);
+			st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "host backend: bus space exhausted");
+			goto out;
+		}
+		h = &be->hbos[be->num_hbos++];
+		h->bus = frame;
+		h->size = size;
+		h->ptr = p;
+		bo->cpu = p;
+		bo->priv = frame;
+		perm |= XPU_PTE_HOST;
+	} else {
+		if (xpu_ranges_alloc(&be->hbm_free, size, PAGE, &frame)) {
+			xpu_ranges_free(&be->va_free, va, size + PAGE);
+			st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY,
+					   "host backend: HBM exhausted allocating %llu bytes",
+					   (unsigned long long)size);
+			goto out;
+		}
+		memset(be->hbm + frame, 0, size);
+		bo->cpu = be->hbm + frame;
+		bo->priv = frame;
+	}
+	/* one unmapped guard page after each buffer: overruns fault */
+	if (pt_map(be, va, frame, size, perm)) {
+		st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "host backend: page-table pool exhausted");
+		pthread_rwlock_unlock(&be->mm_lock);
+		bo->size = size;
+		bo->va = va;
+		bo->flags = flags;
+		dev->ops->bo_destroy(dev, bo);
+		return st;
+	}
+	bo->size = size;
+	bo->va = va;
+	bo->flags = flags;
+	bo->handle = 0;
+out:
+	pthread_rwlock_unlock(&be->mm_lock);
+	return st;
+}
+
+static void host_bo_destroy(xpu_device *dev, struct xpu_bo *bo)
+{
+	struct host_be *be = dev->be;
+
+	pthread_rwlock_wrlock(&be->mm_lock);
+	pt_unmap(be, bo->va, bo->size);
+	xpu_ranges_free(&be->va_free, bo->va, bo->size + PAGE);
+	if (bo->flags & XPU_MEM_HOST) {
+		for (uint32_t i = 0; i < be->num_hbos; i++) {
+			if (be->hbos[i].bus == bo->priv) {
+				be->hbos[i] = be->hbos[--be->num_hbos];
+				break;
+			}
+		}
+		xpu_ranges_free(&be->bus_free, bo->priv, bo->size);
+		munmap(bo->cpu, bo->size);
+	} else {
+		xpu_ranges_free(&be->hbm_free, bo->priv, bo->size);
+	}
+	pthread_rwlock_unlock(&be->mm_lock);
+	bo->cpu = NULL;
+}
+
+static xpu_status host_bo_map(xpu_device *dev, struct xpu_bo *bo)
+{
+	(void)dev;
+	(void)bo;	/* always mapped */
+	return XPU_SUCCESS;
+}
+
+/* ---- timelines ------------------------------------------------------------- */
+static xpu_status host_tl_create(xpu_device *dev, uint64_t *tl)
+{
+	struct host_be *be = dev->be;
+	uint32_t i;
+
+	pthread_mutex_lock(&be->lock);
+	for (i = 0; i < be->num_tl && be->tl_used[i]; i++)
+		;
+	if (i == be->num_tl) {
+		uint32_t n = be->num_tl ? 2 * be->num_tl : 16;
+		uint64_t *v = realloc(be->tl, n * sizeof(*v));
+		uint8_t *u = v ? realloc(be->tl_used, n) : NULL;
+
+		if (v)
+			be->tl = v;
+		if (!u) {
+			pthread_mutex_unlock(&be->lock);
+			return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "realloc");
+		}
+		be->tl_used = u;
+		memset(u + be->num_tl, 0, n - be->num_tl);
+		be->num_tl = n;
+	}
+	be->tl_used[i] = 1;
+	be->tl[i] = 0;
+	pthread_mutex_unlock(&be->lock);
+	*tl = i + 1;
+	return XPU_SUCCESS;
+}
+
+static void host_tl_destroy(xpu_device *dev, uint64_t tl)
+{
+	struct host_be *be = dev->be;
+
+	pthread_mutex_lock(&be->lock);
+	if (tl && tl <= be->num_tl)
+		be->tl_used[tl - 1] = 0;
+	pthread_mutex_unlock(&be->lock);
+}
+
+static uint64_t tl_value(struct host_be *be, uint64_t tl)
+{
+	return tl && tl <= be->num_tl ? be->tl[tl - 1] : UINT64_MAX;
+}
+
+/* cond wait with an absolute CLOCK_MONOTONIC deadline; 0 or ETIMEDOUT */
+static int wait_until(struct host_be *be, int64_t deadline)
+{
+	struct timespec ts;
+
+	if (deadline == INT64_MAX)
+		return pthread_cond_wait(&be->cond, &be->lock);
+	ts.tv_sec = deadline / 1000000000;
+	ts.tv_nsec = deadline % 1000000000;
+	return pthread_cond_timedwait(&be->cond, &be->lock, &ts);
+}
+
+static xpu_status host_tl_wait(xpu_device *dev, uint64_t tl, uint64_t point, int64_t deadline)
+{
+	struct host_be *be = dev->be;
+	xpu_status st = XPU_SUCCESS;
+
+	pthread_mutex_lock(&be->lock);
+	while (tl_value(be, tl) < point) {
+		if (xpu_now_ns() >= deadline || wait_until(be, deadline) == ETIMEDOUT) {
+			if (tl_value(be, tl) >= point)
+				break;
+			st = xpu_set_error(XPU_ERROR_TIMEOUT, "timeline %llu point %llu not reached",
+					   (unsigned long long)tl, (unsigned long long)point);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&be->lock);
+	return st;
+}
+
+/* ---- jobs ------------------------------------------------------------------ */
+static void run_job(struct host_be *be, struct host_queue *q, struct host_job *j)
+{
+	struct xpu_job_record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	xpu_tile_run(q->tile, be->root, &j->desc, NULL, &rec, NULL);
+	j->res.status = rec.status;
+	j->res.fault_access = rec.fault_access;
+	j->res.fault_va = rec.fault_va;
+	j->res.cycles = rec.cycles;
+	if (rec.status == XPU_JOB_STATUS_MMU_FAULT)
+		__atomic_store_n(&be->banned, 1, __ATOMIC_RELEASE);
+}
+
+static int deps_ready(struct host_be *be, const struct host_job *j)
+{
+	for (uint32_t i = 0; i < j->num_waits; i++)
+		if (tl_value(be, j->waits[i].tl) < j->waits[i].point)
+			return 0;
+	return 1;
+}
+
+static void complete(struct host_be *be, struct host_job *j)
+{
+	/* under be->lock */
+	if (j->signal.tl && j->signal.tl <= be->num_tl && be->tl[j->signal.tl - 1] < j->signal.point)
+		be->tl[j->signal.tl - 1] = j->signal.point;
+	j->done = 1;
+	pthread_cond_broadcast(&be->cond);
+}
+
+static void *worker(void *arg)
+{
+	struct host_queue *q = arg;
+	struct host_be *be = q->be;
+
+	pthread_mutex_lock(&be->lock);
+	for (;;) {
+		struct host_job *j = q->head;
+
+		if (be->stop && !j)
+			break;
+		if (!j || !deps_ready(be, j)) {
+			pthread_cond_wait(&be->cond, &be->lock);
+			continue;
+		}
+		q->head = j->next;
+		if (!q->head)
+			q->tail = NULL;
+		pthread_mutex_unlock(&be->lock);
+		run_job(be, q, j);
+		pthread_mutex_lock(&be->lock);
+		complete(be, j);
+	}
+	pthread_mutex_unlock(&be->lock);
+	return NULL;
+}
+
+static xpu_status host_submit(xpu_device *dev, const struct xpu_submit *s, uint64_t *job)
+{
+	struct host_be *be = dev->be;
+	struct host_queue *q;
+	struct host_job *j;
+
+	if (s->queue >= be->cfg.num_queues)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "queue %u >= %u", s->queue,
+				     be->cfg.num_queues);
+	if (s->num_waits > XPU_MAX_WAITS + 1)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "too many waits");
+	if (__atomic_load_n(&be->banned, __ATOMIC_ACQUIRE))
+		return xpu_set_error(XPU_ERROR_JOB_FAULT,
+				     "submit: context banned after an earlier faulted job");
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "calloc");
+	q = &be->q[s->queue];
+	j->desc.op = XPU_JOB_EXEC;
+	j->desc.prog_va = s->prog_va;
+	j->desc.prog_len = s->prog_len;
+	j->desc.args_va = s->args_va;
+	j->desc.args_len = s->args_len;
+	memcpy(j->waits, s->waits, s->num_waits * sizeof(*s->waits));
+	j->num_waits = s->num_waits;
+	j->signal = s->signal;
+	*job = (uint64_t)(uintptr_t)j;
+
+	if (be->cfg.flags & XPU_HOST_SYNC) {
+		/* Everything submitted earlier has completed, so the waits hold. */
+		pthread_mutex_lock(&q->tile_lock);
+		run_job(be, q, j);
+		pthread_mutex_unlock(&q->tile_lock);
+		pthread_mutex_lock(&be->lock);
+		complete(be, j);
+		pthread_mutex_unlock(&be->lock);
+		return XPU_SUCCESS;
+	}
+	pthread_mutex_lock(&be->lock);
+	if (q->tail)
+		q->tail->next = j;
+	else
+		q->head = j;
+	q->tail = j;
+	pthread_cond_broadcast(&be->cond);
+	pthread_mutex_unlock(&be->lock);
+	return XPU_SUCCESS;
+}
+
+static xpu_status host_wait_job(xpu_device *dev, uint64_t job, int64_t deadline,
+				struct xpu_job_result *res)
+{
+	struct host_be *be = dev->be;
+	struct host_job *j = (struct host_job *)(uintptr_t)job;
+
+	pthread_mutex_lock(&be->lock);
+	while (!j->done) {
+		if (xpu_now_ns() >= deadline || wait_until(be, deadline) == ETIMEDOUT) {
+			if (j->done)
+				break;
+			pthread_mutex_unlock(&be->lock);
+			return xpu_set_error(XPU_ERROR_TIMEOUT, "job still running");
+		}
+	}
+	pthread_mutex_unlock(&be->lock);
+	*res = j->res;
+	free(j);
+	return XPU_SUCCESS;
+}
+
+static void host_close(xpu_device *dev)
+{
+	struct host_be *be = dev->be;
+
+	if (!be)
+		return;
+	pthread_mutex_lock(&be->lock);
+	be->stop = 1;
+	pthread_cond_broadcast(&be->cond);
+	pthread_mutex_unlock(&be->lock);
+	for (uint32_t i = 0; i < be->cfg.num_queues && be->q; i++) {
+		if (be->q[i].started)
+			pthread_join(be->q[i].thread, NULL);
+		xpu_tile_free(be->q[i].tile);
+		pthread_mutex_destroy(&be->q[i].tile_lock);
+	}
+	for (uint32_t i = 0; i < be->num_hbos; i++)
+		munmap(be->hbos[i].ptr, be->hbos[i].size);
+	free(be->hbos);
+	free(be->q);
+	free(be->tl);
+	free(be->tl_used);
+	xpu_ranges_fini(&be->hbm_free);
+	xpu_ranges_fini(&be->va_free);
+	xpu_ranges_fini(&be->bus_free);
+	if (be->hbm)
+		munmap(be->hbm, be->hbm_size);
+	pthread_rwlock_destroy(&be->mm_lock);
+	pthread_mutex_destroy(&be->lock);
+	pthread_cond_destroy(&be->cond);
+	free(be);
+	dev->be = NULL;
+}
+
+static const struct xpu_backend_ops host_ops = {
+	.bo_create = host_bo_create,
+	.bo_destroy = host_bo_destroy,
+	.bo_map = host_bo_map,
+	.timeline_create = host_tl_create,
+	.timeline_destroy = host_tl_destroy,
+	.timeline_wait = host_tl_wait,
+	.submit = host_submit,
+	.wait_job = host_wait_job,
+	.close = host_close,
+};
+
+static uint32_t def(uint32_t v, uint32_t d)
+{
+	return v ? v : d;
+}
+
+xpu_status xpu_host_open(const struct xpu_host_config *cfg, xpu_device *dev)
+{
+	struct xpu_host_config c = { 0 };
+	struct xpu_engine_config ec = { 0 };
+	struct xpu_device_props *p = &dev->props;
+	pthread_condattr_t ca;
+	struct host_be *be;
+	uint64_t pool;
+
+	if (cfg)
+		c = *cfg;
+	c.rows = def(c.rows, XPU_ENG_DEF_ROWS);
+	c.cols = def(c.cols, XPU_ENG_DEF_COLS);
+	c.spad_size = def(c.spad_size, XPU_ENG_DEF_SPAD);
+	c.acc_size = def(c.acc_size, XPU_ENG_DEF_ACC);
+	c.clock_mhz = def(c.clock_mhz, XPU_ENG_DEF_CLOCK_MHZ);
+	c.hbm_gbps = def(c.hbm_gbps, XPU_ENG_DEF_HBM_GBPS);
+	c.num_queues = def(c.num_queues, 2);
+	if (!c.hbm_size)
+		c.hbm_size = 256ull << 20;
+	if (c.flags & ~XPU_HOST_SYNC)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "unknown host config flags 0x%x",
+				     c.flags);
+	if (c.rows > 65535 || c.cols > 65535 || c.num_queues > XPU_MAX_QUEUES ||
+	    c.spad_size > XPU_LA_ACC || c.acc_size > XPU_LA_ACC ||
+	    c.hbm_size < (4ull << 20) || c.hbm_size > (64ull << 30) || c.hbm_size % PAGE)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT,
+				     "bad host config (rows/cols <= 65535, queues <= %d, SRAM <= 2 GiB, "
+				     "HBM 4 MiB..64 GiB in pages)", XPU_MAX_QUEUES);
+
+	be = calloc(1, sizeof(*be));
+	if (!be)
+		return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "calloc");
+	dev->be = be;
+	dev->ops = &host_ops;
+	be->cfg = c;
+	pthread_rwlock_init(&be->mm_lock, NULL);
+	pthread_mutex_init(&be->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&be->cond, &ca);
+	pthread_condattr_destroy(&ca);
+
+	/* untouched pages cost nothing: mmap'ed anonymous memory is lazy */
+	be->hbm_size = c.hbm_size;
+	be->hbm = mmap(NULL, c.hbm_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (be->hbm == MAP_FAILED) {
+		be->hbm = NULL;
+		goto nomem;
+	}
+	/* page tables live in the first 1/64 of HBM (at least 1 MiB) */
+	pool = c.hbm_size / 64;
+	if (pool < (1u << 20))
+		pool = 1u << 20;
+	pool &= ~(PAGE - 1);
+	be->pt_next = 0;
+	be->pt_end = pool;
+	if (pt_alloc(be, &be->root) ||
+	    xpu_ranges_init(&be->hbm_free, pool, c.hbm_size - pool) ||
+	    xpu_ranges_init(&be->va_free, VA_BASE, VA_SIZE) ||
+	    xpu_ranges_init(&be->bus_free, BUS_BASE, BUS_SIZE))
+		goto nomem;
+	be->mem.hbm = be->hbm;
+	be->mem.hbm_size = c.hbm_size;
+	be->mem.host_read = host_read;
+	be->mem.host_write = host_write;
+	be->mem.opaque = be;
+	be->mem.tlb_gen = &be->tlb_gen;
+	ec.rows = c.rows;
+	ec.cols = c.cols;
+	ec.spad_bytes = c.spad_size;
+	ec.acc_bytes = c.acc_size;
+	ec.clock_mhz = c.clock_mhz;
+	ec.hbm_gbps = c.hbm_gbps;
+	be->q = calloc(c.num_queues, sizeof(*be->q));
+	if (!be->q)
+		goto nomem;
+	for (uint32_t i = 0; i < c.num_queues; i++) {
+		struct host_queue *q = &be->q[i];
+
+		q->be = be;
+		pthread_mutex_init(&q->tile_lock, NULL);
+		q->tile = xpu_tile_new(&ec, &be->mem);
+		if (!q->tile)
+			goto nomem;
+	}
+	for (uint32_t i = 0; !(c.flags & XPU_HOST_SYNC) && i < c.num_queues; i++) {
+		if (pthread_create(&be->q[i].thread, NULL, worker, &be->q[i])) {
+			host_close(dev);
+			return xpu_set_error(XPU_ERROR_OS, "pthread_create failed");
+		}
+		be->q[i].started = 1;
+	}
+
+	snprintf(p->node, sizeof(p->node), "host");
+	p->uapi_version = DRM_XPU_UAPI_VERSION_MAJOR << 16 | DRM_XPU_UAPI_VERSION_MINOR;
+	p->hw_version = XPU_HW_VERSION_MAJOR << 16 | XPU_HW_VERSION_MINOR;
+	p->vendor_id = XPU_PCI_VENDOR_ID;
+	p->device_id = XPU_PCI_DEVICE_ID;
+	p->caps = XPU_CAP_INT8 | XPU_CAP_BF16 | XPU_CAP_MMU | XPU_CAP_VECTOR;
+	p->array_rows = c.rows;
+	p->array_cols = c.cols;
+	p->hbm_size = c.hbm_size;
+	p->num_queues = c.num_queues;
+	p->num_contexts = 1;
+	p->clock_mhz = c.clock_mhz;
+	p->hbm_gbps = c.hbm_gbps;
+	p->spad_size = c.spad_size;
+	p->acc_size = c.acc_size;
+	p->backend = XPU_BACKEND_HOST;
+	p->max_buffer_size = c.hbm_size - pool;
+	return XPU_SUCCESS;
+nomem:
+	host_close(dev);
+	return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "host backend: cannot allocate %llu bytes of HBM",
+			     (unsigned long long)c.hbm_size);
+}

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Assembler and disassembler tests: every mnemonic encodes exactly as the
+ * xpu_isa.h helpers, hand-written kernels round-trip text -> ELF -> text ->
+ * ELF byte-identically, arbitrary 64-bit words survive (as instructions or
+ * .word), and syntax errors name the line and the problem.
+ */
+#include <unistd.h>
+
+#include "rt_test.h"
+
+static xpu_status asm1(const char *src, void **img, size_t *size)
+{
+	return xpu_assemble(src, "t.s", img, size);
+}
+
+/* The text of the only kernel of an image, as 64-bit words */
+static int words(const void *img, size_t size, uint64_t *w, int max)
+{
+	char *text;
+	int n = 0;
+
+	/* via the disassembler's .word-free path would be circular: parse ELF */
+	(void)text;
+	{
+		const uint8_t *b = img;
+		uint64_t shoff;
+		uint16_t shnum;
+
+		memcpy(&shoff, b + 0x28, 8);
+		memcpy(&shnum, b + 0x3c, 2);
+		for (int i = 1; i < shnum; i++) {
+			uint32_t type;
+			uint64_t off, sz;
+
+			memcpy(&type, b + shoff + i * 64 + 4, 4);
+			memcpy(&off, b + shoff + i * 64 + 24, 8);
+			memcpy(&sz, b + shoff + i * 64 + 32, 8);
+			if (type == 1 /* SHT_PROGBITS: .text */) {
+				for (uint64_t o = 0; o < sz && n < max; o += 8)
+					memcpy(&w[n++], b + off + o, 8);
+				break;
+			}
+		}
+	}
+	(void)size;
+	return n;
+}
+
+TEST(encodings_match_the_isa_helpers)
+{
+	static const struct { const char *text; uint64_t word; } t[] = {
+		{ "halt", 0 }, { "nop", 0 }, { "fence", 0 },
+		{ "li r5, -7", 0 }, { "liu r6, 0xdeadbeef", 0 }, { "lih r7, 0x12345678", 0 },
+		{ "add r1, r2, r3", 0 }, { "sub r4, r5, r6", 0 }, { "max r31, r30, r29", 0 },
+		{ "addi r1, r2, -100", 0 }, { "shri r3, r3, 5", 0 }, { "remui r9, r8, 7", 0 },
+		{ "ld r3, 16(r1)", 0 }, { "ld32 r3, -8(r4)", 0 }, { "ldl r3, 0(r5)", 0 },
+		{ "st r4, 24(r3)", 0 }, { "stl32 r4, 4(r3)", 0 },
+		{ "jalr r1, r2, 3", 0 }, { "dcfg r5, r6, r7", 0 },
+		{ "dma.v2l r3, r4, r8", 0 }, { "dma.l2v.2d r3, r4, r8", 0 }, { "dma.v2v r1, r2, r3", 0 },
+		{ "dma.l2l r1, r2, r3", 0 },
+		{ "mcfg.shape r5, r6, r7", 0 }, { "mcfg.stride r0, r0, r0", 0 },
+		{ "matmul.i8 r3, r4, r9", 0 }, { "matmul.bf16.acc r3, r4, r9", 0 },
+		{ "vcfg r5, r6", 0 }, { "vadd.i32 r3, r4, r5", 0 }, { "vmul.f32.col r3, r4, r5", 0 },
+		{ "vsub.f32.scalar r3, r4, r21", 0 }, { "vmax.i32.row r3, r4, r5", 0 },
+		{ "vrelu.f32 r3, r3", 0 }, { "vgelu.f32 r3, r4", 0 }, { "vredsum.f32 r4, r3", 0 },
+		{ "vredmax.i32 r4, r3", 0 }, { "vcvt.f32.bf16 r4, r3", 0 }, { "vcvt.i8.i32 r4, r3", 0 },
+		{ "vqnt.i32 r4, r3, r20, -3", 0 }, { "vqnt.f32 r4, r3, r20, 5", 0 },
+		{ "liu r1, f:1.5", 0 },
+	};
+	uint64_t want[] = {
+		xpu_halt(), xpu_nop(), xpu_fence(),
+		xpu_li(5, -7), xpu_liu(6, 0xdeadbeef), xpu_lih(7, 0x12345678),
+		xpu_alu(XPU_ALU_ADD, 1, 2, 3), xpu_alu(XPU_ALU_SUB, 4, 5, 6), xpu_alu(XPU_ALU_MAX, 31, 30, 29),
+		xpu_addi(1, 2, -100), xpu_alui(XPU_ALU_SHR, 3, 3, 5), xpu_alui(XPU_ALU_REMU, 9, 8, 7),
+		xpu_ld(XPU_MEM_W64, 3, 1, 16), xpu_ld(XPU_MEM_W32, 3, 4, -8),
+		xpu_ld(XPU_MEM_LOCAL, 3, 5, 0),
+		xpu_st(XPU_MEM_W64, 4, 3, 24), xpu_st(XPU_MEM_LOCAL | XPU_MEM_W32, 4, 3, 4),
+		xpu_jalr(1, 2, 3), xpu_dcfg(5, 6, 7),
+		xpu_dma(XPU_DMA_VA_TO_LA, 3, 4, 8), xpu_dma(XPU_DMA_LA_TO_VA | XPU_DMA_2D, 3, 4, 8),
+		xpu_dma(XPU_DMA_VA_TO_VA, 1, 2, 3), xpu_dma(XPU_DMA_LA_TO_LA, 1, 2, 3),
+		xpu_mcfg(XPU_MCFG_SHAPE, 5, 6, 7), xpu_mcfg(XPU_MCFG_STRIDE, 0, 0, 0),
+		xpu_matmul(XPU_MM_INT8, 3, 4, 9), xpu_matmul(XPU_MM_BF16 | XPU_MM_ACC, 3, 4, 9),
+		xpu_vcfg(5, 6), xpu_vbin(XPU_VBIN_ADD, XPU_VT_I32, 3, 4, 5),
+		xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_COL, 3, 4, 5),
+		xpu_vbin(XPU_VBIN_SUB, XPU_VT_F32 | XPU_VB_SCALAR, 3, 4, 21),
+		xpu_vbin(XPU_VBIN_MAX, XPU_VT_I32 | XPU_VB_ROW, 3, 4, 5),
+		xpu_vun(XPU_VUN_RELU, XPU_VT_F32, 3, 3), xpu_vun(XPU_VUN_GELU, XPU_VT_F32, 3, 4),
+		xpu_vred(XPU_VRED_SUM, XPU_VT_F32, 4, 3), xpu_vred(XPU_VRED_MAX, XPU_VT_I32, 4, 3),
+		xpu_vcvt(XPU_CVT_F32_BF16, 4, 3), xpu_vcvt(XPU_CVT_I8_I32, 4, 3),
+		xpu_vqnt(XPU_VT_I32, 4, 3, 20, -3), xpu_vqnt(XPU_VT_F32, 4, 3, 20, 5),
+		xpu_liu(1, 0x3fc00000),
+	};
+	char src[8192];
+	size_t n = sizeof(t) / sizeof(t[0]), len = 0;
+	uint64_t got[128];
+	void *img;
+	size_t size;
+
+	ASSERT_EQ(n, sizeof(want) / sizeof(want[0]));
+	len += snprintf(src + len, sizeof(src) - len, ".kernel all\n");
+	for (size_t i = 0; i < n; i++)
+		len += snprintf(src + len, sizeof(src) - len, "\t%s\n", t[i].text);
+	XOK(asm1(src, &img, &size));
+	ASSERT_EQ((int)n, words(img, size, got, 128));
+	for (size_t i = 0; i < n; i++) {
+		ASSERT_EQ(want[i], got[i]) TH_LOG("'%s'", t[i].text);
+	}
+	free(img);
+}
+
+static const char *handwritten =
+	"# a hand-written kernel with every kind of operand\n"
+	".kernel dot_i32  ; comment styles: # ; //\n"
+	".arg x buffer\n"
+	".arg y buffer\n"
+	".arg out buffer\n"
+	".arg n u64\n"
+	".arg alpha f32\n"
+	".spad 65536\n"
+	".acc 4096\n"
+	"	ld r3, 0(r1)\n"
+	"	ld r4, 8(r1)\n"
+	"	ld r5, 16(r1)		// out\n"
+	"	ld r6, 24(r1)\n"
+	"	li r7, 0\n"
+	"	li r8, 0\n"
+	"loop:	ld32 r9, 0(r3)\n"
+	"	ld32 r10, 0(r4)\n"
+	"	mul r9, r9, r10\n"
+	"	add r8, r8, r9\n"
+	"	addi r3, r3, 4\n"
+	"	addi r4, r4, 4\n"
+	"	addi r7, r7, 1\n"
+	"	bltu r7, r6, loop\n"
+	"	beq r0, r0, done\n"
+	"	jal r0, loop\n"
+	"done:\n"
+	"	st r8, 0(r5)\n"
+	"	liu r11, f:0.25\n"
+	"	lih r11, 0x1\n"
+	"	vqnt.f32 r1, r2, r11, -128\n"
+	"	.word 0x0000000000000000\n"
+	"	.word 0xffffffffffffffff\n"
+	"	halt\n"
+	".end\n"
+	".kernel second\n"
+	"	jal r1, .+0\n"
+	"	beq r1, r2, .-5\n"
+	"	bne r1, r2, .+100\n"
+	"L0: L1:	nop\n"
+	"	halt\n"
+	".end\n";
+
+TEST(handwritten_round_trip)
+{
+	void *img1, *img2;
+	size_t s1, s2;
+	char *t1, *t2;
+
+	XOK(asm1(handwritten, &img1, &s1));
+	XOK(xpu_disassemble(img1, s1, &t1));
+	XOK(xpu_assemble(t1, "dis.s", &img2, &s2));
+	ASSERT_EQ(s1, s2);
+	ASSERT_EQ(0, memcmp(img1, img2, s1));
+	XOK(xpu_disassemble(img2, s2, &t2));
+	ASSERT_STREQ(t1, t2);
+	ASSERT_NE(NULL, strstr(t1, ".arg alpha f32"));
+	ASSERT_NE(NULL, strstr(t1, ".spad 65536"));
+	ASSERT_NE(NULL, strstr(t1, "bltu r7, r6, L"));
+	ASSERT_NE(NULL, strstr(t1, "beq r1, r2, .-5"));
+	ASSERT_NE(NULL, strstr(t1, ".word 0xffffffffffffffff"));
+	free(img1);
+	free(img2);
+	free(t1);
+	free(t2);
+}
+
+TEST(random_words_round_trip)
+{
+	enum { N = 4000 };
+	uint64_t seed = 99, w;
+	char *src = malloc(N * 40 + 64), *t1;
+	size_t len = 0, s1, s2;
+	void *img1, *img2;
+	uint64_t got[N];
+
+	len += sprintf(src, ".kernel r\n");
+	for (int i = 0; i < N; i++) {
+		/* mostly plausible opcodes with random fields, some pure noise */
+		static const uint8_t ops[] = { 0x01, 0x02, 0x03, 0x10, 0x11, 0x12, 0x20, 0x21, 0x30,
+					       0x31, 0x40, 0x41, 0x42, 0x50, 0x51, 0x60, 0x61, 0x70,
+					       0x71, 0x72, 0x73, 0x74, 0x75, 0x00, 0xff };
+		w = (uint64_t)rt_rand(&seed) << 32 | rt_rand(&seed);
+		if (i % 2 == 0) {
+			uint32_t r1 = rt_rand(&seed) % 32, r2 = rt_rand(&seed) % 32, r3 = rt_rand(&seed) % 32;
+			uint64_t canon[] = { xpu_alu(rt_rand(&seed) % 15, r1, r2, r3),
+					     xpu_addi(r1, r2, (int32_t)rt_rand(&seed)),
+					     xpu_ld(rt_rand(&seed) % 4, r1, r2, (int32_t)rt_rand(&seed)),
+					     xpu_br(rt_rand(&seed) % 6, r1, r2, (int32_t)rt_rand(&seed)),
+					     xpu_dma(rt_rand(&seed) % 8, r1, r2, r3),
+					     xpu_vbin(rt_rand(&seed) % 5, rt_rand(&seed) % 8, r1, r2, r3) };
+
+			w = canon[rt_rand(&seed) % 6];
+		} else if (i % 4) {
+			w &= ~(0xffull << 56);
+			w |= (uint64_t)ops[rt_rand(&seed) % sizeof(ops)] << 56;
+			if (i % 3)
+				w &= ~(0xfull << 32), w |= (uint64_t)(rt_rand(&seed) % 8) << 32;
+			if (i % 5 == 1)
+				w &= 0xffffffffffull << 24 | 0xff, w &= ~0x1fffffull << 36;
+		}
+		len += sprintf(src + len, "\t.word 0x%016llx\n", (unsigned long long)w);
+	}
+	XOK(asm1(src, &img1, &s1));
+	XOK(xpu_disassemble(img1, s1, &t1));
+	XOK(xpu_assemble(t1, "dis.s", &img2, &s2));
+	ASSERT_EQ(s1, s2);
+	ASSERT_EQ(0, memcmp(img1, img2, s1));
+	ASSERT_EQ(N, words(img2, s2, got, N));
+	/* a good share decoded as instructions, not .word */
+	{
+		int words_left = 0;
+
+		for (char *p = t1; (p = strstr(p, ".word")); p++)
+			words_left++;
+		ASSERT_LT(words_left, N * 3 / 4);	/* the canonical half decodes */
+		TH_LOG("%d of %d random words printed as .word", words_left, N);
+	}
+	free(src);
+	free(t1);
+	free(img1);
+	free(img2);
+}
+
+TEST(syntax_errors_name_line_and_problem)
+{
+	static const struct { const char *src; const char *msg; } t[] = {
+		{ ".kernel k\n  frob r1\n", "t.s:2: unknown instruction 'frob'" },
+		{ ".kernel k\n nop\n add r1, r2, r32\n", "t.s:3:" },
+		{ ".kernel k\n add r1, r2\n", "takes 3 operands" },
+		{ ".kernel k\n beq r1, r2, nowhere\n halt\n", "undefined label 'nowhere'" },
+		{ ".kernel k\nx: nop\nx: halt\n", "label 'x' defined twice" },
+		{ ".kernel k\n li r1, 0x100000000\n", "out of range" },
+		{ ".kernel k\n addi r1, r1, 3000000000\n", "out of range" },
+		{ "halt\n", "outside a kernel" },
+		{ ".kernel k\n.arg a float\n halt\n", "unknown argument type 'float'" },
+		{ ".kernel k\n halt\n.kernel k\n halt\n", "kernel 'k' defined twice" },
+		{ ".kernel k\n.end\n", "no instructions" },
+		{ ".kernel k\n.bogus 1\n", "unknown directive '.bogus'" },
+		{ ".kernel 9k\n", ".kernel takes one name" },
+		{ ".kernel k\n ld r1, 8[r2]\n", "expected offset(rN)" },
+		{ "", "no kernels" },
+		{ ".kernel k\n.arg a u64\n.arg a u64\n halt\n", "argument 'a' declared twice" },
+		{ ".kernel k\n.spad -1\n halt\n", ".spad takes a byte count" },
+		{ ".kernel k\n li r1, zz\n", "bad immediate 'zz'" },
+		{ ".kernel k\n.word\n", ".word takes one" },
+	};
+	void *img;
+	size_t size;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ASSERT_EQ(XPU_ERROR_INVALID_SOURCE, asm1(t[i].src, &img, &size)) TH_LOG("case %zu", i);
+		ASSERT_NE(NULL, strstr(xpu_last_error(), t[i].msg))
+			TH_LOG("case %zu: '%s' lacks '%s'", i, xpu_last_error(), t[i].msg);
+	}
+}
+
+TEST(branch_offsets_and_labels)
+{
+	const char *src = ".kernel k\n"
+			  "a: nop\n"
+			  "   beq r0, r0, b\n"
+			  "   bne r0, r0, a\n"
+			  "b: jal r1, a\n"
+			  "   halt\n";
+	uint64_t w[8];
+	void *img;
+	size_t size;
+
+	XOK(asm1(src, &img, &size));
+	ASSERT_EQ(5, words(img, size, w, 8));
+	ASSERT_EQ(xpu_br(XPU_BR_EQ, 0, 0, 2), w[1]);
+	ASSERT_EQ(xpu_br(XPU_BR_NE, 0, 0, -2), w[2]);
+	ASSERT_EQ(xpu_jal(1, -3), w[3]);
+	free(img);
+}
+
+TEST(tools_round_trip)
+{
+	const char *b = getenv("XPU_BUILD");
+	char cmd[1024];
+	FILE *f;
+
+	if (!b)
+		SKIP(return, "XPU_BUILD not set (the tools are tested from make runtime-host-tests)");
+	f = fopen("/tmp/xpu-asm-test.s", "w");
+	ASSERT_NE(NULL, f);
+	fputs(handwritten, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd),
+		 "%1$s/bin/xpu-as -o /tmp/xpu-asm-test.xpu /tmp/xpu-asm-test.s && "
+		 "%1$s/bin/xpu-dis -o /tmp/xpu-asm-test2.s /tmp/xpu-asm-test.xpu && "
+		 "%1$s/bin/xpu-as -o /tmp/xpu-asm-test2.xpu /tmp/xpu-asm-test2.s && "
+		 "cmp /tmp/xpu-asm-test.xpu /tmp/xpu-asm-test2.xpu && "
+		 "%1$s/bin/xpu-cc --target 16,8,65536,16384 -o /tmp/xpu-asm-test3.xpu "
+		 "matmul:mm:m=5,k=7,n=9 softmax:sm:rows=2,cols=3 && "
+		 "%1$s/bin/xpu-dis /tmp/xpu-asm-test3.xpu >/tmp/xpu-asm-test3.s && "
+		 "%1$s/bin/xpu-as -o /tmp/xpu-asm-test4.xpu /tmp/xpu-asm-test3.s && "
+		 "cmp /tmp/xpu-asm-test3.xpu /tmp/xpu-asm-test4.xpu && "
+		 "! %1$s/bin/xpu-dis /tmp/xpu-asm-test.s 2>/dev/null", b);
+	ASSERT_EQ(0, system(cmd)) TH_LOG("%s", cmd);
+	unlink("/tmp/xpu-asm-test.s");
+	unlink("/tmp/xpu-asm-test2.s");
+	unlink("/tmp/xpu-asm-test3.s");
+	unlink("/tmp/xpu-asm-test.xpu");
+	unlink("/tmp/xpu-asm-test2.xpu");
+	unlink("/tmp/xpu-asm-test3.xpu");
+	unlink("/tmp/xpu-asm-test4.xpu");
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared helpers of the runtime tests (#included once per test binary).
+ *
+ * Built twice: for the host (host backend, a small configuration so tiling
+ * and SRAM limits are exercised quickly) and with -DXPU_TEST_DRM for the VM
+ * (the first /dev/accel device). On a driver without buffer support the VM
+ * variant skips (kselftest SKIP) instead of failing.
+ */
+#ifndef RT_TEST_H
+#define RT_TEST_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "xpu/xpu.h"
+#include "xpu/xpu_compiler.h"
+#include "xpu/xpu_elf.h"
+#include "xpu_hw.h"
+#include "xpu_isa.h"
+
+/* The host test device: small SRAMs and a 16x8 array so that modest shapes
+ * already need many tiles. */
+static inline struct xpu_host_config rt_host_config(void)
+{
+	struct xpu_host_config c = {
+		.rows = 16, .cols = 8,
+		.spad_size = 64 << 10, .acc_size = 16 << 10,
+		.hbm_size = 64ull << 20, .num_queues = 2,
+	};
+	return c;
+}
+
+/*
+ * Open the test device. Returns 0, or 1 with *why set when the test must be
+ * skipped (no device, or a driver that does not support buffers yet), or -1.
+ */
+static inline int rt_open(xpu_device **dev, const char **why)
+{
+#ifdef XPU_TEST_DRM
+	xpu_buffer *b;
+	xpu_status st = xpu_device_open(0, dev);
+
+	if (st == XPU_ERROR_NO_DEVICE) {
+		*why = "no XPU device";
+		return 1;
+	}
+	if (st)
+		return -1;
+	st = xpu_buffer_alloc(*dev, 4096, XPU_MEM_DEVICE, &b);
+	if (st == XPU_ERROR_NOT_SUPPORTED) {
+		*why = "driver does not support buffers (BO_CREATE) yet";
+		xpu_device_close(*dev);
+		*dev = NULL;
+		return 1;
+	}
+	if (st)
+		return -1;
+	xpu_buffer_free(b);
+	return 0;
+#else
+	struct xpu_host_config c = rt_host_config();
+
+	*why = "";
+	return xpu_device_open_host(&c, dev) ? -1 : 0;
+#endif
+}
+
+#define RT_OPEN(dev) do { \
+	const char *why_ = ""; \
+	int rc_ = rt_open(&(dev), &why_); \
+	if (rc_ == 1) \
+		SKIP(return, "%s", why_); \
+	ASSERT_EQ(0, rc_) TH_LOG("open: %s", xpu_last_error()); \
+} while (0)
+
+/* ASSERT a call succeeds, logging the runtime's detail otherwise */
+#define XOK(call) ASSERT_EQ(XPU_SUCCESS, (call)) TH_LOG("%s: %s", #call, xpu_last_error())
+#define XERR(st, call) ASSERT_EQ((st), (call)) TH_LOG("%s: %s", #call, xpu_last_error())
+
+/* deterministic PRNG */
+static inline uint32_t rt_rand(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(*s >> 33);
+}
+
+static inline xpu_buffer *rt_buf(xpu_device *dev, size_t size, const void *init)
+{
+	xpu_buffer *b = NULL;
+
+	if (xpu_buffer_alloc(dev, size, XPU_MEM_DEVICE, &b))
+		return NULL;
+	if (init && xpu_buffer_write(b, 0, init, size)) {
+		xpu_buffer_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+/* Assemble source and load it as a module. */
+static inline xpu_status rt_load_asm(xpu_device *dev, const char *src, xpu_module **mod)
+{
+	void *img;
+	size_t size;
+	xpu_status st = xpu_assemble(src, "test.s", &img, &size);
+
+	if (st)
+		return st;
+	st = xpu_module_load(dev, img, size, mod);
+	free(img);
+	return st;
+}
+
+#endif
