@@ -85,7 +85,15 @@ xpu.ko: FORCE
 include runtime/runtime.mk
 
 # ---- tests ----
-tests: $(KSELFTESTS) $(BUILD)/bin/xpu-busy
+tests: $(KSELFTESTS) $(BUILD)/bin/xpu-busy $(BUILD)/bin/xpu-latency-bench
+$(BUILD)/bin/xpu-latency-bench: tests/bench/xpu_latency_bench.c tests/kselftest/xpu_test_util.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iuapi $(DRM_CFLAGS) -o $@ $< $(DRM_LIBS)
+$(BUILD)/host-bench/engine-bench: tests/bench/engine_bench.c $(ENGINE_SRCS) $(ENGINE_REF)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I uapi -I qemu-device/engine -I tests/engine/ref -o $@ $< \
+		$(ENGINE_SRCS) $(ENGINE_REF) -lm -lpthread
+
 $(BUILD)/bin/xpu-busy: tests/kselftest/xpu_busy.c tests/kselftest/xpu_test_util.h uapi/xpu_isa.h uapi/drm/xpu_accel.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iuapi $(DRM_CFLAGS) -o $@ $< $(DRM_LIBS)
@@ -108,6 +116,15 @@ $(INITRD): xpu.ko runtime tests $(RUNTIME_OUTPUTS) tools/mkinitramfs.sh tools/gu
 # ---- user-facing ----
 run: all
 	tools/xpu-vm --timeout 300 --log $(BUILD)/run/console.log -- demo.sh
+
+# Benchmarks: every figure is given next to a reference measured in the same
+# run (the plain C reference loops; the cheapest ioctl).
+bench: all $(BUILD)/host-bench/engine-bench
+	@echo "== host: device engine vs plain reference"
+	@$(BUILD)/host-bench/engine-bench
+	@echo "== vm: job round trip vs ioctl round trip"
+	@tools/xpu-vm --timeout 300 --log $(BUILD)/bench-console.log -- \
+		'xpu-latency-bench && xpu-matmul-demo' 2>&1 | grep -v "^xpu-vm\|reboot"
 
 shell: all
 	tools/xpu-vm
