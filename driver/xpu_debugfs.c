@@ -71,8 +71,9 @@ static int xpu_contexts_show(struct seq_file *m, void *unused)
 		list_for_each_entry(vma, &ctx->vmas, node)
 			n++;
 		seq_printf(m, "ctx %u: pid %d state 0x%x resets %u hangs %u buffers %u pt_root 0x%llx\n",
-			   ctx->hw_ctx, ctx->pid, READ_ONCE(ctx->state), ctx->resets,
-			   ctx->hangs, n, ctx->pt_root);
+			   ctx->hw_ctx, ctx->pid, atomic_read(&ctx->state),
+			   atomic_read(&ctx->resets), atomic_read(&ctx->hangs), n,
+			   ctx->pt_root);
 		list_for_each_entry(vma, &ctx->vmas, node)
 			seq_printf(m, "  va 0x%llx size %zu flags 0x%x\n",
 				   vma->va.start, vma->obj->size, xpu_bo_flags(vma->obj));

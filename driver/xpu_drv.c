@@ -81,10 +81,10 @@ static int xpu_ioctl_get_param(struct drm_device *drm, void *data,
 		args->value = XPU_MAX_SUBMIT_BOS;
 		break;
 	case DRM_XPU_PARAM_CTX_STATE:
-		args->value = READ_ONCE(ctx->state);
+		args->value = atomic_read(&ctx->state);
 		break;
 	case DRM_XPU_PARAM_CTX_RESETS:
-		args->value = READ_ONCE(ctx->resets);
+		args->value = atomic_read(&ctx->resets);
 		break;
 	default:
 		drm_dbg_driver(drm, "unknown param %u\n", args->param);
@@ -104,6 +104,17 @@ static const struct drm_ioctl_desc xpu_ioctls[] = {
 
 /* ---- per-file context ---------------------------------------------------- */
 
+/* module workqueue for the last puts of contexts (see xpu_ctx_release) */
+static struct workqueue_struct *xpu_wq;
+
+static void xpu_ctx_free_work(struct work_struct *work)
+{
+	struct xpu_ctx *ctx = container_of(work, struct xpu_ctx, free_work);
+
+	drm_dev_put(&ctx->xdev->drm);
+	kfree(ctx);
+}
+
 static void xpu_ctx_release(struct kref *ref)
 {
 	struct xpu_ctx *ctx = container_of(ref, struct xpu_ctx, ref);
@@ -115,8 +126,13 @@ static void xpu_ctx_release(struct kref *ref)
 	xpu_vm_fini(ctx);
 	ida_free(&xdev->ctx_ida, ctx->hw_ctx);
 	xa_destroy(&ctx->results);
-	drm_dev_put(&xdev->drm);
-	kfree(ctx);
+	/*
+	 * The last put may come from a scheduler's free_job work, and the
+	 * last reference of the DRM device tears the schedulers down: do that
+	 * from another workqueue.
+	 */
+	INIT_WORK(&ctx->free_work, xpu_ctx_free_work);
+	queue_work(xpu_wq, &ctx->free_work);
 }
 
 void xpu_ctx_put(struct xpu_ctx *ctx)
@@ -147,21 +163,23 @@ static int xpu_open(struct drm_device *drm, struct drm_file *file)
 		return ret == -ENOSPC ? -EBUSY : ret;
 	}
 	ctx->hw_ctx = ret;
-	ret = xpu_vm_init(ctx);
-	if (ret)
-		goto err_ida;
 	ret = xpu_ctx_entities_init(ctx);
 	if (ret)
-		goto err_vm;
-	drm_dev_get(drm);
+		goto err_ida;
+	/* on the list before its root is set: a device reset restores it */
 	mutex_lock(&xdev->ctx_list_lock);
-	list_add_tail(&ctx->node, &xdev->ctx_list);
+	ret = xpu_vm_init(ctx);
+	if (!ret)
+		list_add_tail(&ctx->node, &xdev->ctx_list);
 	mutex_unlock(&xdev->ctx_list_lock);
+	if (ret)
+		goto err_entities;
+	drm_dev_get(drm);
 	file->driver_priv = ctx;
 	return 0;
 
-err_vm:
-	xpu_vm_fini(ctx);
+err_entities:
+	xpu_ctx_entities_fini(ctx);
 err_ida:
 	ida_free(&xdev->ctx_ida, ctx->hw_ctx);
 	kfree(ctx);
@@ -182,23 +200,32 @@ static void xpu_postclose(struct drm_device *drm, struct drm_file *file)
 }
 
 /*
- * The last close of the file (also when its process dies) aborts its jobs
- * before the buffers are released, so that a long or endless job does not
- * hold the close up.
+ * The release of the file (its last close, also when its process dies or
+ * its last mapping goes) aborts its jobs before drm_release() releases the
+ * buffers, which waits for them: a long or endless job does not hold the
+ * close up.
  */
-static int xpu_flush(struct file *filp, fl_owner_t id)
+static int xpu_release(struct inode *inode, struct file *filp)
 {
 	struct drm_file *file = filp->private_data;
 
-	if (file && file->driver_priv && file_count(filp) == 1)
+	if (file && file->driver_priv)
 		xpu_ctx_abort(file->driver_priv);
-	return 0;
+	return drm_release(inode, filp);
 }
 
+/* DRM_ACCEL_FOPS with our release and fdinfo */
 static const struct file_operations xpu_fops = {
 	.owner = THIS_MODULE,
-	DRM_ACCEL_FOPS,
-	.flush = xpu_flush,
+	.open = accel_open,
+	.release = xpu_release,
+	.unlocked_ioctl = drm_ioctl,
+	.compat_ioctl = drm_compat_ioctl,
+	.poll = drm_poll,
+	.read = drm_read,
+	.llseek = noop_llseek,
+	.mmap = drm_gem_mmap,
+	.fop_flags = FOP_UNSIGNED_OFFSET,
 	.show_fdinfo = drm_show_fdinfo,
 };
 
@@ -293,6 +320,8 @@ static void xpu_remove(struct pci_dev *pdev)
 
 	/* No new ioctl, job or hardware access after this. */
 	drm_dev_unplug(&xdev->drm);
+	/* CPU mappings of HBM must not outlive the BAR */
+	unmap_mapping_range(xdev->drm.anon_inode->i_mapping, 0, 0, 1);
 	xpu_queues_fini(xdev);
 }
 
@@ -308,7 +337,28 @@ static struct pci_driver xpu_pci_driver = {
 	.probe = xpu_probe,
 	.remove = xpu_remove,
 };
-module_pci_driver(xpu_pci_driver);
+
+static int __init xpu_init(void)
+{
+	int ret;
+
+	xpu_wq = alloc_workqueue("xpu", WQ_UNBOUND, 0);
+	if (!xpu_wq)
+		return -ENOMEM;
+	ret = pci_register_driver(&xpu_pci_driver);
+	if (ret)
+		destroy_workqueue(xpu_wq);
+	return ret;
+}
+
+static void __exit xpu_exit(void)
+{
+	pci_unregister_driver(&xpu_pci_driver);
+	destroy_workqueue(xpu_wq);	/* waits for the last context puts */
+}
+
+module_init(xpu_init);
+module_exit(xpu_exit);
 
 MODULE_DESCRIPTION(DRIVER_DESC);
 MODULE_LICENSE("GPL");

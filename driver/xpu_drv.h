@@ -54,6 +54,7 @@ struct xpu_ctx;
 struct xpu_queue {
 	struct xpu_device *xdev;
 	u32 idx;
+	char name[32];
 	struct drm_gpu_scheduler sched;
 	spinlock_t lock;		/* @inflight, ring tail, seqno */
 	struct mutex stop_lock;		/* one STOP ... ENABLE at a time */
@@ -117,7 +118,7 @@ struct xpu_device {
  */
 struct xpu_vma {
 	struct list_head node;		/* in xpu_ctx.vmas */
-	struct drm_gem_object *obj;	/* not referenced: removed on close */
+	struct drm_gem_object *obj;	/* referenced while mapped */
 	struct drm_mm_node va;
 };
 
@@ -139,13 +140,14 @@ struct xpu_ctx {
 
 	struct mutex submit_lock;	/* arm + push order */
 	struct drm_sched_entity *entities;	/* one per queue */
-	u32 state;			/* DRM_XPU_CTX_* */
+	atomic_t state;			/* DRM_XPU_CTX_* bits */
 	bool closing;			/* last close: cancel everything */
-	u32 resets;			/* jobs killed by hang or fault */
-	u32 hangs;
+	atomic_t resets;		/* jobs killed by hang or fault */
+	atomic_t hangs;
 
 	struct xarray results;		/* job id -> struct xpu_result */
 	u64 next_job_id;
+	struct work_struct free_work;	/* the final put, off the schedulers */
 	atomic64_t cycles;		/* modeled cycles of completed jobs */
 	atomic64_t engine_ns;		/* time its jobs were on the hardware */
 };

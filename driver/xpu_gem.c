@@ -268,6 +268,8 @@ int xpu_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *fil
 	u64 size;
 	int ret;
 
+	if (args->handle || args->va)	/* outputs */
+		return -EINVAL;
 	if ((args->flags & ~XPU_BO_VALID_FLAGS) ||
 	    (place != DRM_XPU_BO_HBM && place != DRM_XPU_BO_HOST))
 		return -EINVAL;

@@ -24,10 +24,12 @@
 #include <linux/devcoredump.h>
 #include <linux/dma-fence-chain.h>
 #include <linux/dma-resv.h>
+#include <linux/iopoll.h>
 #include <linux/module.h>
 #include <linux/vmalloc.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
+#include <drm/drm_managed.h>
 #include <drm/drm_syncobj.h>
 #include <drm/drm_utils.h>
 
@@ -107,13 +109,20 @@ static u64 xpu_queue_dpa(struct xpu_queue *q, const void *p)
 	return (q->dma + ((const char *)p - (const char *)q->ring)) | XPU_DPA_HOST;
 }
 
-static void xpu_queue_hw_setup(struct xpu_queue *q)
+/* (Re)program an empty queue; q->lock held. */
+static void xpu_queue_hw_setup_locked(struct xpu_queue *q)
 {
 	struct xpu_device *xdev = q->xdev;
 	u64 ring = xpu_queue_dpa(q, q->ring);
 	u64 fence = xpu_queue_dpa(q, q->fence_word);
 
+	u32 status;
+
 	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_RESET);
+	/* the ring can be programmed once the aborted job has left the tile */
+	if (readl_poll_timeout_atomic(xdev->regs + XPU_REG_Q(q->idx, XPU_Q_STATUS), status,
+				      !(status & XPU_QSTS_BUSY), 10, 500000))
+		dev_err(&xdev->pdev->dev, "queue %u: still busy after reset\n", q->idx);
 	q->tail = 0;
 	WRITE_ONCE(*q->fence_word, cpu_to_le64(q->seqno));
 	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_RING_LO), lower_32_bits(ring));
@@ -122,6 +131,15 @@ static void xpu_queue_hw_setup(struct xpu_queue *q)
 	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_FENCE_LO), lower_32_bits(fence));
 	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_FENCE_HI), upper_32_bits(fence));
 	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_ENABLE);
+}
+
+static void xpu_queue_hw_setup(struct xpu_queue *q)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	xpu_queue_hw_setup_locked(q);
+	spin_unlock_irqrestore(&q->lock, flags);
 }
 
 static u32 xpu_status_to_uapi(u32 hw)
@@ -164,9 +182,8 @@ static void xpu_job_complete(struct xpu_queue *q, struct xpu_job *job,
 	atomic64_add(res->cycles, &ctx->cycles);
 	atomic64_add(res->end_ns - res->start_ns, &ctx->engine_ns);
 	if (status == DRM_XPU_JOB_MMU_FAULT) {
-		WRITE_ONCE(ctx->state, ctx->state | DRM_XPU_CTX_FAULTED |
-			   DRM_XPU_CTX_BANNED);
-		ctx->resets++;
+		atomic_or(DRM_XPU_CTX_FAULTED | DRM_XPU_CTX_BANNED, &ctx->state);
+		atomic_inc(&ctx->resets);
 		dev_err_ratelimited(&q->xdev->pdev->dev,
 				    "pid %d ctx %u: MMU fault at VA 0x%llx (%s); context banned\n",
 				    ctx->pid, ctx->hw_ctx, res->fault_va,
@@ -231,12 +248,15 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	unsigned long flags;
 	int idx;
 
+	/* resubmitted after a device reset, but it had completed before */
+	if (job->hw_fence && dma_fence_is_signaled(job->hw_fence))
+		return dma_fence_get(job->hw_fence);
 	if (!drm_dev_enter(&xdev->drm, &idx)) {
 		job->result->status = DRM_XPU_JOB_ABORTED;
 		return ERR_PTR(-ENODEV);
 	}
 	if (unlikely(sched_job->s_fence->finished.error) ||
-	    (READ_ONCE(job->ctx->state) & DRM_XPU_CTX_BANNED) ||
+	    (atomic_read(&job->ctx->state) & DRM_XPU_CTX_BANNED) ||
 	    READ_ONCE(job->ctx->closing)) {
 		job->result->status = DRM_XPU_JOB_CANCELED;
 		drm_dev_exit(idx);
@@ -252,6 +272,7 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	spin_lock_irqsave(&q->lock, flags);
 	job->seqno = ++q->seqno;
 	dma_fence_init(&f->base, &xpu_fence_ops, &q->lock, q->fence_ctx, job->seqno);
+	dma_fence_put(job->hw_fence);
 	job->hw_fence = dma_fence_get(&f->base);
 	job->slot = q->tail;
 	q->tail = (q->tail + 1) % XPU_RING_SIZE;
@@ -279,31 +300,73 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 }
 
 /*
- * Abort the job running on q (whose hardware fence is @fence): the device
- * completes it with status ABORTED; then the queue is enabled again and
- * runs the jobs behind it. If the device does not answer, the queue is
- * reset and everything it held fails with @status.
+ * Is the job with @seqno and hardware fence @fence the one the hardware runs
+ * now? Every earlier job has completed (the fence word the device writes
+ * says so) and this one has not. q->lock held.
  */
-static void xpu_queue_stop_job(struct xpu_queue *q, struct dma_fence *fence, u32 status)
+static bool xpu_job_is_running(struct xpu_queue *q, u64 seqno, struct dma_fence *fence)
+{
+	u64 done = le64_to_cpu(READ_ONCE(*q->fence_word));
+
+	return fence && done + 1 == seqno && !dma_fence_is_signaled(fence);
+}
+
+/*
+ * Abort @job if it is the one running on q: the device completes it with
+ * status ABORTED, then the queue is enabled again and runs the jobs behind
+ * it. If the device does not answer, the queue is reset and everything it
+ * held fails (ABORTED). Returns true if a STOP was sent. Caller holds
+ * xdev->reset_lock and a reference to @fence; @hung_job (alive, owned by the
+ * caller) is marked as killed by hang detection, or NULL.
+ */
+static bool xpu_queue_stop_job(struct xpu_queue *q, u64 seqno, struct dma_fence *fence,
+			       struct xpu_job *hung_job)
 {
 	struct xpu_device *xdev = q->xdev;
+	unsigned long flags;
+	bool running;
 
 	mutex_lock(&q->stop_lock);
-	if (!dma_fence_is_signaled(fence)) {
-		xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_STOP);
-		if (dma_fence_wait_timeout(fence, false, msecs_to_jiffies(2000)) <= 0) {
-			dev_err(&xdev->pdev->dev,
-				"queue %u: stop did not complete; resetting the queue\n",
-				q->idx);
-			xpu_queue_fail_all(q, status);
-			xpu_queue_hw_setup(q);
-			mutex_unlock(&q->stop_lock);
-			return;
+	spin_lock_irqsave(&q->lock, flags);
+	running = xpu_job_is_running(q, seqno, fence);
+	if (running) {
+		if (hung_job) {
+			/* visible before the waiter of its fence wakes up */
+			struct xpu_ctx *ctx = hung_job->ctx;
+			int hangs = atomic_inc_return(&ctx->hangs);
+
+			WRITE_ONCE(hung_job->hung, true);
+			atomic_inc(&ctx->resets);
+			atomic_or(DRM_XPU_CTX_HUNG |
+				  (hangs >= xpu_ban_after ? DRM_XPU_CTX_BANNED : 0),
+				  &ctx->state);
 		}
+		xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_STOP);
 	}
-	/* a stopped queue stays disabled until enabled again */
-	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_ENABLE);
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (!running) {
+		mutex_unlock(&q->stop_lock);
+		return false;
+	}
+	if (dma_fence_wait_timeout(fence, false, msecs_to_jiffies(2000)) <= 0) {
+		struct xpu_job *j, *tmp;
+
+		dev_err(&xdev->pdev->dev,
+			"queue %u: stop did not complete; resetting the queue\n", q->idx);
+		/* reset the hardware first: nothing may still run the jobs */
+		spin_lock_irqsave(&q->lock, flags);
+		xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_RESET);
+		list_for_each_entry_safe(j, tmp, &q->inflight, node)
+			xpu_job_complete(q, j, NULL, j == hung_job ?
+					 DRM_XPU_JOB_HUNG : DRM_XPU_JOB_ABORTED);
+		xpu_queue_hw_setup_locked(q);
+		spin_unlock_irqrestore(&q->lock, flags);
+	} else {
+		/* a stopped queue stays disabled until enabled again */
+		xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_ENABLE);
+	}
 	mutex_unlock(&q->stop_lock);
+	return true;
 }
 
 /**
@@ -329,10 +392,11 @@ void xpu_ctx_abort(struct xpu_ctx *ctx)
 		struct xpu_queue *q = &xdev->queues[i];
 
 		while (time_before(jiffies, deadline)) {
-			struct dma_fence *head_fence = NULL;
+			struct dma_fence *fence = NULL;
 			struct xpu_job *job, *first;
 			unsigned long flags;
 			bool any = false;
+			u64 seqno = 0;
 
 			spin_lock_irqsave(&q->lock, flags);
 			list_for_each_entry(job, &q->inflight, node)
@@ -341,14 +405,22 @@ void xpu_ctx_abort(struct xpu_ctx *ctx)
 					break;
 				}
 			first = list_first_entry_or_null(&q->inflight, struct xpu_job, node);
-			if (first && first->ctx == ctx)
-				head_fence = dma_fence_get(first->hw_fence);
+			if (first && first->ctx == ctx) {
+				seqno = first->seqno;
+				fence = dma_fence_get(first->hw_fence);
+			}
 			spin_unlock_irqrestore(&q->lock, flags);
 			if (!any)
 				break;
-			if (head_fence) {
-				xpu_queue_stop_job(q, head_fence, DRM_XPU_JOB_ABORTED);
-				dma_fence_put(head_fence);
+			if (fence) {
+				bool stopped;
+
+				mutex_lock(&xdev->reset_lock);
+				stopped = xpu_queue_stop_job(q, seqno, fence, NULL);
+				mutex_unlock(&xdev->reset_lock);
+				dma_fence_put(fence);
+				if (!stopped)
+					usleep_range(1000, 2000);
 			} else {
 				/* another context's job runs first */
 				usleep_range(5000, 10000);
@@ -395,67 +467,62 @@ static void xpu_hang_uevent(struct xpu_job *job)
 	kobject_uevent_env(&xdev->drm.accel->kdev->kobj, KOBJ_CHANGE, envp);
 }
 
+/* 6.12's scheduler took the job off the pending list: put it back. */
+static void xpu_job_requeue(struct drm_sched_job *sched_job)
+{
+	struct drm_gpu_scheduler *sched = sched_job->sched;
+
+	spin_lock(&sched->job_list_lock);
+	list_add(&sched_job->list, &sched->pending_list);
+	spin_unlock(&sched->job_list_lock);
+}
+
 static enum drm_gpu_sched_stat xpu_timedout_job(struct drm_sched_job *sched_job)
 {
 	struct xpu_job *job = to_xpu_job(sched_job);
 	struct xpu_ctx *ctx = job->ctx;
 	struct xpu_device *xdev = ctx->xdev;
 	struct xpu_queue *q = &xdev->queues[job->queue];
-	struct drm_gpu_scheduler *sched = sched_job->sched;
 	u64 progress;
 	int idx;
 
 	/* a full device reset in progress handles everything */
-	if (!mutex_trylock(&xdev->reset_lock))
-		goto keep;
+	if (!mutex_trylock(&xdev->reset_lock)) {
+		xpu_job_requeue(sched_job);
+		return DRM_GPU_SCHED_STAT_NOMINAL;
+	}
 	if (!job->hw_fence || dma_fence_is_signaled(job->hw_fence))
-		goto unlock;
+		goto out;
 	if (!drm_dev_enter(&xdev->drm, &idx))
-		goto unlock;	/* removal fails the job */
+		goto out;	/* removal fails the job */
 	progress = xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_PROGRESS_LO)) |
 		   (u64)xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_PROGRESS_HI)) << 32;
 	if (job->seqno != q->hang_seqno || progress != q->hang_progress) {
-		/* still making progress: a long job, not a hung one */
+		/* still making progress (or not started): not a hung job */
 		q->hang_seqno = job->seqno;
 		q->hang_progress = progress;
-		drm_dev_exit(idx);
-		goto unlock;
+	} else if (xpu_queue_stop_job(q, job->seqno, job->hw_fence, job)) {
+		/* it was running and made no progress: it is aborted now */
+		dev_warn(&xdev->pdev->dev,
+			 "queue %u: job %llu of pid %d made no progress in %u ms: aborted\n",
+			 q->idx, job->seqno, ctx->pid, xpu_hang_check_ms);
+		xpu_log_fault(xdev, "pid %d ctx %u queue %u: hang at progress %llu",
+			      ctx->pid, ctx->hw_ctx, q->idx, progress);
+		xpu_coredump(job, progress);
+		xpu_hang_uevent(job);
+		q->hang_seqno = 0;
 	}
-
-	dev_warn(&xdev->pdev->dev,
-		 "queue %u: job %llu of pid %d made no progress in %u ms: aborting\n",
-		 q->idx, job->seqno, ctx->pid, xpu_hang_check_ms);
-	xpu_log_fault(xdev, "pid %d ctx %u queue %u: hang at progress %llu",
-		      ctx->pid, ctx->hw_ctx, q->idx, progress);
-	WRITE_ONCE(job->hung, true);
-	ctx->hangs++;
-	ctx->resets++;
-	WRITE_ONCE(ctx->state, ctx->state | DRM_XPU_CTX_HUNG |
-		   (ctx->hangs >= xpu_ban_after ? DRM_XPU_CTX_BANNED : 0));
-	xpu_coredump(job, progress);
-	xpu_hang_uevent(job);
-
-	xpu_queue_stop_job(q, job->hw_fence, DRM_XPU_JOB_HUNG);
-	q->hang_seqno = 0;
 	drm_dev_exit(idx);
-unlock:
-	mutex_unlock(&xdev->reset_lock);
+out:
 	/*
-	 * 6.12's scheduler took the job off the pending list: put it back, and
-	 * kick the free worker, which may have looked for it while it was off
+	 * Back on the pending list before a reset can look at it, and kick
+	 * the free worker, which may have looked for the job while it was off
 	 * the list (a finished job would otherwise stay first in the list, and
 	 * the timeout would keep looking at it instead of the next job).
 	 */
-	spin_lock(&sched->job_list_lock);
-	list_add(&sched_job->list, &sched->pending_list);
-	spin_unlock(&sched->job_list_lock);
-	drm_sched_wqueue_start(sched);
-	return DRM_GPU_SCHED_STAT_NOMINAL;
-
-keep:
-	spin_lock(&sched->job_list_lock);
-	list_add(&sched_job->list, &sched->pending_list);
-	spin_unlock(&sched->job_list_lock);
+	xpu_job_requeue(sched_job);
+	drm_sched_wqueue_start(sched_job->sched);
+	mutex_unlock(&xdev->reset_lock);
 	return DRM_GPU_SCHED_STAT_NOMINAL;
 }
 
@@ -491,7 +558,8 @@ int xpu_queues_init(struct xpu_device *xdev)
 	u32 i;
 	int ret;
 
-	xdev->queues = devm_kcalloc(&xdev->pdev->dev, xdev->num_queues,
+	/* the schedulers live as long as the DRM device, not the PCI binding */
+	xdev->queues = drmm_kcalloc(&xdev->drm, xdev->num_queues,
 				    sizeof(*xdev->queues), GFP_KERNEL);
 	if (!xdev->queues)
 		return -ENOMEM;
@@ -502,20 +570,20 @@ int xpu_queues_init(struct xpu_device *xdev)
 			.num_rqs = DRM_SCHED_PRIORITY_COUNT,
 			.credit_limit = XPU_RING_SIZE - 1,
 			.timeout = msecs_to_jiffies(xpu_hang_check_ms),
-			.name = devm_kasprintf(&xdev->pdev->dev, GFP_KERNEL,
-					       "xpu-%s-q%u", pci_name(xdev->pdev), i),
+			.name = xdev->queues[i].name,
 			.dev = &xdev->pdev->dev,
 		};
 		void *mem;
 
 		q->xdev = xdev;
 		q->idx = i;
+		snprintf(q->name, sizeof(q->name), "xpu-%s-q%u", pci_name(xdev->pdev), i);
 		spin_lock_init(&q->lock);
 		mutex_init(&q->stop_lock);
 		INIT_LIST_HEAD(&q->inflight);
 		mem = dmam_alloc_coherent(&xdev->pdev->dev, XPU_QUEUE_MEM, &q->dma,
 					  GFP_KERNEL);
-		if (!mem || !args.name)
+		if (!mem)
 			return -ENOMEM;
 		q->ring = mem;
 		q->records = (struct xpu_job_record *)(q->ring + XPU_RING_SIZE);
@@ -567,8 +635,14 @@ int xpu_device_reset(struct xpu_device *xdev, const char *why)
 
 	mutex_lock(&xdev->reset_lock);
 	dev_warn(&xdev->pdev->dev, "device reset: %s\n", why);
-	for (i = 0; i < xdev->num_queues; i++)
-		drm_sched_stop(&xdev->queues[i].sched, NULL);
+	for (i = 0; i < xdev->num_queues; i++) {
+		struct drm_gpu_scheduler *sched = &xdev->queues[i].sched;
+
+		/* no run_job, free_job or timeout handler from here on */
+		drm_sched_wqueue_stop(sched);
+		cancel_delayed_work_sync(&sched->work_tdr);
+		drm_sched_stop(sched, NULL);
+	}
 	xpu_write(xdev, XPU_REG_RESET, XPU_RESET_MAGIC);
 	/* context roots are gone with the reset: restore them */
 	mutex_lock(&xdev->ctx_list_lock);
@@ -651,6 +725,7 @@ static int xpu_job_add_syncs(struct xpu_job *job, struct drm_file *file,
 			     u64 user_ptr, u32 count)
 {
 	struct drm_xpu_sync __user *syncs = u64_to_user_ptr(user_ptr);
+	struct dma_fence *fence;
 	u32 i;
 	int ret;
 
@@ -661,10 +736,13 @@ static int xpu_job_add_syncs(struct xpu_job *job, struct drm_file *file,
 			return -EFAULT;
 		if (s.pad)
 			return -EINVAL;
-		ret = drm_sched_job_add_syncobj_dependency(&job->base, file, s.handle,
-							   s.point);
+		/* drm_sched_job_add_syncobj_dependency() takes a 32-bit point */
+		ret = drm_syncobj_find_fence(file, s.handle, s.point, 0, &fence);
 		if (ret)
 			return ret == -EINVAL ? -ENOENT : ret;
+		ret = drm_sched_job_add_dependency(&job->base, fence);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -706,7 +784,7 @@ int xpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 	    args->prog_va % 8 || args->bo_count > XPU_MAX_SUBMIT_BOS ||
 	    args->in_sync_count > XPU_MAX_IN_SYNCS)
 		return -EINVAL;
-	if (READ_ONCE(ctx->state) & DRM_XPU_CTX_BANNED)
+	if (atomic_read(&ctx->state) & DRM_XPU_CTX_BANNED)
 		return -ECANCELED;
 
 	job = kzalloc(sizeof(*job), GFP_KERNEL);
@@ -729,8 +807,13 @@ int xpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 	if (args->bo_count) {
 		ret = drm_gem_objects_lookup(file, u64_to_user_ptr(args->bo_handles),
 					     args->bo_count, &job->bos);
-		if (ret)
+		if (ret) {
+			/* the lookup keeps the references it took before failing */
+			for (i = 0; job->bos && i < args->bo_count; i++)
+				if (job->bos[i])
+					drm_gem_object_put(job->bos[i]);
 			goto err_free;
+		}
 		job->bo_count = args->bo_count;
 		xpu_job_dedup_bos(job);
 		for (i = 0; i < job->bo_count; i++) {
@@ -777,18 +860,20 @@ int xpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 	}
 
 	mutex_lock(&ctx->submit_lock);
-	ret = xa_insert(&ctx->results, ctx->next_job_id + 1, res, GFP_KERNEL);
+	/* reserved: WAIT_JOB sees the id only once res->done is set */
+	ret = xa_reserve(&ctx->results, ctx->next_job_id + 1, GFP_KERNEL);
 	if (ret) {
 		mutex_unlock(&ctx->submit_lock);
 		goto err_unlock;
 	}
 	args->job_id = ++ctx->next_job_id;
-	kref_get(&res->ref);	/* the xarray's */
 	if (args->job_id > XPU_RESULTS_KEPT)
 		xpu_result_put(xa_erase(&ctx->results, args->job_id - XPU_RESULTS_KEPT));
 
 	drm_sched_job_arm(&job->base);
 	res->done = dma_fence_get(&job->base.s_fence->finished);
+	kref_get(&res->ref);	/* the xarray's */
+	xa_store(&ctx->results, args->job_id, res, GFP_KERNEL);
 	for (i = 0; i < job->bo_count; i++)
 		dma_resv_add_fence(job->bos[i]->resv, res->done, DMA_RESV_USAGE_WRITE);
 	if (out) {

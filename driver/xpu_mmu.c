@@ -20,6 +20,8 @@ void xpu_mmu_invalidate(struct xpu_device *xdev, u32 hw_ctx)
 {
 	wmb();	/* page-table writes through the WC mapping land first */
 	xpu_write(xdev, XPU_REG_MMU_INVALIDATE, hw_ctx);
+	/* read back: the invalidation is done before memory is reused */
+	xpu_read(xdev, XPU_REG_STATUS);
 }
 
 static u64 xpu_pte_read(struct xpu_device *xdev, u64 off)
@@ -183,6 +185,7 @@ int xpu_vm_map(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va)
 		ret = -ENOMEM;
 		goto out_unlock;
 	}
+	drm_gem_object_get(obj);
 	vma->obj = obj;
 	/* + a guard page */
 	ret = drm_mm_insert_node_in_range(&ctx->va_mm, &vma->va,
@@ -190,6 +193,7 @@ int xpu_vm_map(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va)
 					  XPU_PAGE_SIZE, 0, XPU_VA_START,
 					  XPU_VA_END, DRM_MM_INSERT_BEST);
 	if (ret) {
+		drm_gem_object_put(vma->obj);
 		kfree(vma);
 		ret = -ENOSPC;
 		goto out_unlock;
@@ -199,6 +203,7 @@ int xpu_vm_map(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va)
 		xpu_vma_clear(ctx, vma, obj->size);
 		xpu_mmu_invalidate(ctx->xdev, ctx->hw_ctx);
 		drm_mm_remove_node(&vma->va);
+		drm_gem_object_put(vma->obj);
 		kfree(vma);
 		goto out_unlock;
 	}
@@ -242,9 +247,12 @@ void xpu_vm_unmap(struct xpu_ctx *ctx, struct drm_gem_object *obj)
 		}
 		list_del(&vma->node);
 		drm_mm_remove_node(&vma->va);
-		kfree(vma);
 	}
 	mutex_unlock(&ctx->vm_lock);
+	if (vma) {
+		drm_gem_object_put(vma->obj);
+		kfree(vma);
+	}
 }
 
 int xpu_vm_init(struct xpu_ctx *ctx)
@@ -290,6 +298,7 @@ void xpu_vm_fini(struct xpu_ctx *ctx)
 	list_for_each_entry_safe(vma, tmp, &ctx->vmas, node) {
 		list_del(&vma->node);
 		drm_mm_remove_node(&vma->va);
+		drm_gem_object_put(vma->obj);
 		kfree(vma);
 	}
 	drm_mm_takedown(&ctx->va_mm);
