@@ -100,6 +100,9 @@ TEST_F(rec, hang_detected_queue_keeps_serving)
 	EXPECT_FALSE(state & DRM_XPU_CTX_BANNED) TH_LOG("one hang does not ban");
 	ASSERT_EQ(0, xpu_get_param(self->fd, DRM_XPU_PARAM_CTX_RESETS, &resets));
 	EXPECT_EQ(1, resets);
+	/* the dump is taken right after the abort, give it a moment */
+	for (int i = 0; i < 50 && count_devcd() <= dumps; i++)
+		usleep(100000);
 	EXPECT_GT(count_devcd(), dumps) TH_LOG("no devcoredump captured");
 
 	/* another context on the same queue runs normally */
