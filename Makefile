@@ -9,7 +9,7 @@
 export XPU_CACHE ?= /var/cache/xpu
 BUILD := build
 GOALS := all run check shell bench lint qemu module runtime tests initramfs \
-	 host-tests runtime-host-tests qtest vm-tests
+	 host-tests runtime-host-tests examples-host-tests qtest vm-tests
 
 ifeq ($(XPU_SETUP_DONE),)
 
@@ -146,6 +146,13 @@ vm-tests: all
 		echo "vm exit status $$?" >>$(BUILD)/check/vm.tap; \
 		grep -E "^(ok|not ok|# Totals|xpu-vm)" $(BUILD)/check/vm.tap | grep -v "^ok" || true
 
+# The examples on libxpu's host backend (the VM runs them on the device).
+examples-host-tests: runtime
+	@mkdir -p $(BUILD)/check
+	@echo "== host: examples (digits, matmul demo, hello) on the host backend"
+	@tools/guest/xpu-examples-test.sh --host $(BUILD)/bin >$(BUILD)/check/examples-host.tap 2>&1; \
+		grep -E "^(ok|not ok)" $(BUILD)/check/examples-host.tap
+
 QTEST := $(QBUILD)/tests/qtest/xpu-test
 qtest: qemu
 	@mkdir -p $(BUILD)/check
@@ -178,7 +185,8 @@ lint:
 
 check: all
 	@rm -rf $(BUILD)/check
-	@$(MAKE) --no-print-directory lint host-tests runtime-host-tests qtest vm-tests
+	@$(MAKE) --no-print-directory lint host-tests runtime-host-tests examples-host-tests \
+		qtest vm-tests
 	@tools/check-summary.sh $(BUILD)/check
 
 FORCE:

@@ -7,6 +7,8 @@ for t in /opt/xpu/tests/*; do
 	echo "# ---- $(basename "$t")"
 	"$t" || rc=1
 done
+echo "# ---- xpu-examples-test.sh"
+xpu-examples-test.sh || rc=1
 # last: it unloads and reloads the driver
 echo "# ---- xpu-lifecycle-test.sh"
 xpu-lifecycle-test.sh || rc=1
