@@ -40,6 +40,10 @@ static unsigned int xpu_hang_check_ms = 500;
 module_param_named(hang_check_ms, xpu_hang_check_ms, uint, 0444);
 MODULE_PARM_DESC(hang_check_ms, "Interval of the progress check of running jobs (ms)");
 
+static unsigned int xpu_max_job_ms;
+module_param_named(max_job_ms, xpu_max_job_ms, uint, 0644);
+MODULE_PARM_DESC(max_job_ms, "Kill a job running longer than this even if it progresses (ms, 0 = no limit)");
+
 static unsigned int xpu_ban_after = 2;
 module_param_named(ban_after, xpu_ban_after, uint, 0644);
 MODULE_PARM_DESC(ban_after, "Ban a context after this many hung jobs");
@@ -497,7 +501,9 @@ static enum drm_gpu_sched_stat xpu_timedout_job(struct drm_sched_job *sched_job)
 		goto out;	/* removal fails the job */
 	progress = xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_PROGRESS_LO)) |
 		   (u64)xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_PROGRESS_HI)) << 32;
-	if (job->seqno != q->hang_seqno || progress != q->hang_progress) {
+	if ((job->seqno != q->hang_seqno || progress != q->hang_progress) &&
+	    !(xpu_max_job_ms && job->result->start_ns &&
+	      ktime_get_ns() - job->result->start_ns > xpu_max_job_ms * NSEC_PER_MSEC)) {
 		/* still making progress (or not started): not a hung job */
 		q->hang_seqno = job->seqno;
 		q->hang_progress = progress;

@@ -336,7 +336,8 @@ static bool xpu_ring_valid(XpuQueue *q)
         return q->ring_base < q->s->hbm_size &&
                bytes <= q->s->hbm_size - q->ring_base;
     }
-    return true;
+    /* a host ring must not wrap out of the host half of the DPA space */
+    return (q->ring_base & ~XPU_DPA_HOST) <= XPU_DPA_HOST - bytes;
 }
 
 uint32_t xpu_queue_reg_read(XpuState *s, uint32_t qi, uint32_t reg)

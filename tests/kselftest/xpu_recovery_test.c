@@ -67,6 +67,31 @@ static int count_devcd(void)
 	return n;
 }
 
+/* Delete the pending dumps (a device keeps one at a time). */
+static void clear_devcd(void)
+{
+	DIR *d = opendir("/sys/class/devcoredump");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[300];
+		int fd;
+
+		if (strncmp(e->d_name, "devcd", 5))
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/devcoredump/%s/data", e->d_name);
+		fd = open(path, O_WRONLY);
+		if (fd >= 0) {
+			if (write(fd, "1", 1) < 0)
+				perror("devcd");
+			close(fd);
+		}
+	}
+	closedir(d);
+}
+
 /* A job that keeps retiring instructions is never killed, however long. */
 TEST_F(rec, long_job_with_progress_survives)
 {
@@ -84,13 +109,43 @@ TEST_F(rec, long_job_with_progress_survives)
 	EXPECT_GE(ms, 2000);
 }
 
+static int set_param(const char *name, const char *val)
+{
+	char path[128];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/sys/module/xpu/parameters/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+/* With an administrator's max_job_ms, even a progressing job is killed. */
+TEST_F(rec, max_job_ms_caps_progressing_jobs)
+{
+	int64_t ms = 0;
+	int st;
+
+	ASSERT_EQ(0, set_param("max_job_ms", "1000"));
+	st = run_loop(self->fd, &self->prog, self->loop_len, &self->args, 3 % 3,
+		      1ull << 40, &ms);
+	ASSERT_EQ(0, set_param("max_job_ms", "0"));
+	EXPECT_EQ(DRM_XPU_JOB_HUNG, st);
+	EXPECT_LT(ms, 10000);
+}
+
 /* An injected hang is detected, reported and cleared; the queue goes on. */
 TEST_F(rec, hang_detected_queue_keeps_serving)
 {
 	uint64_t state = 0, resets = 0;
-	int dumps = count_devcd();
 	pid_t pid;
-	int status;
+	int dumps, status;
+
+	clear_devcd();
+	dumps = count_devcd();
 
 	ASSERT_EQ(0, xpu_debugfs_write(self->minor, "inject", "hang 1"));
 	EXPECT_EQ(DRM_XPU_JOB_HUNG, run_loop(self->fd, &self->prog, self->loop_len,
