@@ -336,6 +336,7 @@ static struct pci_driver xpu_pci_driver = {
 	.id_table = xpu_pci_ids,
 	.probe = xpu_probe,
 	.remove = xpu_remove,
+	.dev_groups = xpu_dev_groups,
 };
 
 static int __init xpu_init(void)

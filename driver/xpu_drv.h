@@ -245,6 +245,9 @@ static inline struct xpu_ctx *xpu_ctx_get(struct xpu_ctx *ctx)
 	return ctx;
 }
 
+/* xpu_sysfs.c */
+extern const struct attribute_group *xpu_dev_groups[];
+
 /* xpu_debugfs.c */
 void xpu_debugfs_init(struct xpu_device *xdev);
 void xpu_show_fdinfo(struct drm_printer *p, struct drm_file *file);

@@ -79,6 +79,25 @@ TEST_F(job, dma_copy_round_trip)
 	EXPECT_EQ(0, memcmp(s, d, 4096));
 }
 
+/* A counter of the driver's sysfs telemetry, or -1. */
+static long long perf_counter(int minor, const char *name)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	long long v = -1;
+	FILE *f;
+
+	if (xpu_pci_dir(minor, dir, sizeof(dir)))
+		return -1;
+	snprintf(path, sizeof(path), "%s/perf/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 /* An int8 matrix multiply on the systolic array. */
 TEST_F(job, matmul_int8)
 {
@@ -88,9 +107,12 @@ TEST_F(job, matmul_int8)
 	int32_t *c = self->dst.map;
 	uint32_t bos[] = { self->prog.handle, self->src.handle, self->dst.handle };
 	struct drm_xpu_wait_job w;
+	long long macs0 = perf_counter(self->minor, "macs");
+	long long jobs0 = perf_counter(self->minor, "jobs");
 	uint32_t n = 0;
 	int64_t id;
 
+	ASSERT_GE(macs0, 0) TH_LOG("no sysfs perf counters");
 	for (int i = 0; i < M * K + K * N; i++)
 		a[i] = (int8_t)(i * 37 + 11);
 	p[n++] = xpu_liu(3, M);
@@ -117,6 +139,10 @@ TEST_F(job, matmul_int8)
 	ASSERT_GT(id, 0);
 	ASSERT_EQ(0, xpu_wait(self->fd, id, 10000, &w));
 	ASSERT_EQ(DRM_XPU_JOB_OK, w.status);
+	/* the utilisation telemetry saw it */
+	EXPECT_GE(perf_counter(self->minor, "macs") - macs0, (long long)M * N * K);
+	EXPECT_GE(perf_counter(self->minor, "jobs") - jobs0, 1);
+	EXPECT_GT(perf_counter(self->minor, "mxu_busy_cycles"), 0);
 	for (int i = 0; i < M; i++)
 		for (int j = 0; j < N; j++) {
 			int32_t acc = 0;

@@ -90,6 +90,9 @@ static void clear_devcd(void)
 		}
 	}
 	closedir(d);
+	/* deletion is asynchronous */
+	for (int i = 0; i < 50 && count_devcd() > 0; i++)
+		usleep(100000);
 }
 
 /* A job that keeps retiring instructions is never killed, however long. */

@@ -14,3 +14,6 @@ xpu-matmul-demo || exit 1
 echo
 echo "== xpu-digits: a quantised MLP classifying sklearn's handwritten digits"
 xpu-digits || exit 1
+echo
+echo "== xpu-smi after the demo (utilisation from the device's counters)"
+xpu-smi

@@ -2,7 +2,8 @@
 /*
  * xpu-smi: list XPU devices. The PCI side comes from libpci (every XPU
  * function on the bus, bound or not); the device side from libxpu (the
- * driver's view through /dev/accel).
+ * driver's view through /dev/accel); utilisation from the driver's sysfs
+ * counters (/sys/bus/pci/devices/<pci>/perf/).
  */
 #include <pci/pci.h>
 #include <stdio.h>
@@ -10,6 +11,37 @@
 
 #include "xpu/xpu.h"
 #include "xpu_hw.h"
+
+/* A counter from the driver's sysfs telemetry, or -1. */
+static long long perf(const char *addr, const char *name)
+{
+	char path[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/perf/%s", addr, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static void print_usage(const char *addr)
+{
+	long long jobs = perf(addr, "jobs"), cycles = perf(addr, "cycles");
+	long long mxu = perf(addr, "mxu_busy_cycles"), dma = perf(addr, "dma_busy_cycles");
+	long long bytes = perf(addr, "dma_bytes"), macs = perf(addr, "macs");
+
+	if (jobs < 0)
+		return;
+	printf("    usage: %lld jobs, %lld modeled cycles, MXU busy %.1f%%, DMA busy %.1f%%, "
+	       "%.1f MiB moved, %.3g MACs\n", jobs, cycles,
+	       cycles > 0 ? 100.0 * mxu / cycles : 0.0,
+	       cycles > 0 ? 100.0 * dma / cycles : 0.0, bytes / 1048576.0, (double)macs);
+}
 
 static void print_header(void)
 {
@@ -85,6 +117,7 @@ int main(int argc, char **argv)
 		printf("%-3d %-14s %-18s %-7s %-9s %-6u %-9s %-6s %s\n", idx,
 		       addr, props.node, hw, array, props.num_queues, hbm,
 		       clock, uapi);
+		print_usage(addr);
 	}
 	pci_cleanup(pacc);
 	if (!found) {
