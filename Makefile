@@ -100,7 +100,7 @@ $(BUILD)/bin/xpu-busy: tests/kselftest/xpu_busy.c tests/kselftest/xpu_test_util.
 
 $(BUILD)/kselftest/%: tests/kselftest/%.c tests/kselftest/xpu_test_util.h uapi/xpu_hw.h uapi/xpu_isa.h uapi/drm/xpu_accel.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Wno-clobbered \
+	$(CC) $(CFLAGS) -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Wno-clobbered -Wno-misleading-indentation \
 		-I$(HARNESS) -Iuapi $(DRM_CFLAGS) -o $@ $< $(DRM_LIBS)
 
 $(BUILD)/host-tests/%: tests/engine/%.c $(ENGINE_SRCS) $(ENGINE_REF) $(wildcard qemu-device/engine/*.h tests/engine/*.h tests/engine/ref/*.h uapi/*.h)
