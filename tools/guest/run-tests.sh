@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Runs every XPU kselftest binary in the guest; TAP output on stdout.
 rc=0
+# the runtime suites find the tools (xpu-as, xpu-dis, xpu-cc) in $XPU_BUILD/bin
+export XPU_BUILD=/usr
 for t in /opt/xpu/tests/*; do
 	[ -x "$t" ] || continue
 	echo "# ---- $(basename "$t")"
