@@ -96,20 +96,13 @@ void xpu_exec_inject_dma_error(XpuExec *e)
 }
 
 void xpu_exec_run(XpuExec *e, uint64_t pt_root, const struct xpu_job_desc *d,
-                  XpuRunCtl *ctl, struct xpu_job_record *rec)
+                  XpuRunCtl *ctl, struct xpu_job_record *rec,
+                  struct xpu_job_stats *st)
 {
-    XpuState *s = e->s;
-    struct xpu_job_stats st = { 0 };
-
     /* SRAM contents never pass from one context to another. */
     if (qatomic_xchg(&e->reset_pending, false) || d->ctx != e->last_ctx) {
         xpu_tile_reset(e->tile);
         e->last_ctx = d->ctx;
     }
-    xpu_tile_run(e->tile, pt_root, d, ctl, rec, &st);
-    qatomic_add(&s->perf[XPU_PERF_DMA_BUSY], st.dma_busy);
-    qatomic_add(&s->perf[XPU_PERF_MXU_BUSY], st.mxu_busy);
-    qatomic_add(&s->perf[XPU_PERF_VPU_BUSY], st.vpu_busy);
-    qatomic_add(&s->perf[XPU_PERF_DMA_BYTES], st.dma_bytes);
-    qatomic_add(&s->perf[XPU_PERF_MACS], st.macs);
+    xpu_tile_run(e->tile, pt_root, d, ctl, rec, st);
 }

@@ -126,11 +126,13 @@ static bool xpu_queue_runnable(XpuQueue *q)
 
 /* Run one job outside the lock; fills rec. */
 static void xpu_queue_run_job(XpuQueue *q, const struct xpu_job_desc *d,
-                              struct xpu_job_record *rec, bool hang)
+                              struct xpu_job_record *rec,
+                              struct xpu_job_stats *st, bool hang)
 {
     XpuState *s = q->s;
 
     memset(rec, 0, sizeof(*rec));
+    memset(st, 0, sizeof(*st));
     rec->cookie = d->cookie;
     if (hang) {
         /* Injected hang: never ends, never progresses, until aborted. */
@@ -165,7 +167,7 @@ static void xpu_queue_run_job(XpuQueue *q, const struct xpu_job_desc *d,
             break;
         }
         xpu_exec_run(q->exec, qatomic_read(&s->ctx_root[d->ctx]), d,
-                     &q->ctl, rec);
+                     &q->ctl, rec, st);
         break;
     default:
         rec->status = XPU_JOB_STATUS_BAD_DESC;
@@ -237,6 +239,7 @@ static void *xpu_queue_thread(void *opaque)
     while (!q->exit) {
         struct xpu_job_desc d;
         struct xpu_job_record rec;
+        struct xpu_job_stats st;
         uint64_t slot, fence_addr;
         uint32_t gen;
         bool hang, ok;
@@ -258,7 +261,7 @@ static void *xpu_queue_thread(void *opaque)
         ok = xpu_phys_read(s, slot, &d, sizeof(d));
         if (ok) {
             xpu_desc_to_cpu(&d);
-            xpu_queue_run_job(q, &d, &rec, hang);
+            xpu_queue_run_job(q, &d, &rec, &st, hang);
             qemu_mutex_lock(&q->lock);
             ok = gen == q->gen;     /* not reset while running */
             qemu_mutex_unlock(&q->lock);
@@ -279,8 +282,14 @@ static void *xpu_queue_thread(void *opaque)
             xpu_queue_post_error(q, XPU_ERR_QUEUE, 0, XPU_ACCESS_READ, slot);
             continue;
         }
+        /* counted only if no reset came in between */
         qatomic_add(&s->perf[XPU_PERF_JOBS], 1);
         qatomic_add(&s->perf[XPU_PERF_CYCLES], rec.cycles);
+        qatomic_add(&s->perf[XPU_PERF_DMA_BUSY], st.dma_busy);
+        qatomic_add(&s->perf[XPU_PERF_MXU_BUSY], st.mxu_busy);
+        qatomic_add(&s->perf[XPU_PERF_VPU_BUSY], st.vpu_busy);
+        qatomic_add(&s->perf[XPU_PERF_DMA_BYTES], st.dma_bytes);
+        qatomic_add(&s->perf[XPU_PERF_MACS], st.macs);
         if (rec.status == XPU_JOB_STATUS_MMU_FAULT) {
             xpu_queue_post_error(q, XPU_ERR_MMU_FAULT, d.ctx,
                                  rec.fault_access, rec.fault_va);
