@@ -49,7 +49,7 @@ struct xpu_ctx;
  * @fence_ctx: dma_fence context of the hardware fences
  * @hang_seqno: seqno of the job seen by the last timeout check
  * @hang_progress: its progress counter then
- * @busy_ns: time the queue spent with jobs, for fdinfo/debugfs
+ * @jobs_done: jobs completed, for debugfs
  */
 struct xpu_queue {
 	struct xpu_device *xdev;
@@ -108,7 +108,6 @@ struct xpu_device {
 	char fault_log[16][96];
 	unsigned int fault_next;
 
-	struct dentry *debugfs;
 };
 
 #define to_xpu_device(d) container_of(d, struct xpu_device, drm)
@@ -221,7 +220,6 @@ int xpu_vm_init(struct xpu_ctx *ctx);
 void xpu_vm_fini(struct xpu_ctx *ctx);
 int xpu_vm_map(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va);
 void xpu_vm_unmap(struct xpu_ctx *ctx, struct drm_gem_object *obj);
-int xpu_vm_lookup(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va);
 void xpu_mmu_invalidate(struct xpu_device *xdev, u32 hw_ctx);
 
 /* xpu_job.c */

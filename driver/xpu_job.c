@@ -636,6 +636,7 @@ void xpu_queues_fini(struct xpu_device *xdev)
 int xpu_device_reset(struct xpu_device *xdev, const char *why)
 {
 	struct xpu_job *job, *tmp;
+	struct xpu_ctx *ctx;
 	unsigned long flags;
 	u32 i;
 
@@ -652,15 +653,9 @@ int xpu_device_reset(struct xpu_device *xdev, const char *why)
 	xpu_write(xdev, XPU_REG_RESET, XPU_RESET_MAGIC);
 	/* context roots are gone with the reset: restore them */
 	mutex_lock(&xdev->ctx_list_lock);
-	{
-		struct xpu_ctx *ctx;
-
-		list_for_each_entry(ctx, &xdev->ctx_list, node) {
-			xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx),
-				  lower_32_bits(ctx->pt_root));
-			xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx) + 4,
-				  upper_32_bits(ctx->pt_root));
-		}
+	list_for_each_entry(ctx, &xdev->ctx_list, node) {
+		xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx), lower_32_bits(ctx->pt_root));
+		xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx) + 4, upper_32_bits(ctx->pt_root));
 	}
 	mutex_unlock(&xdev->ctx_list_lock);
 	for (i = 0; i < xdev->num_queues; i++) {

@@ -216,21 +216,6 @@ out_unlock:
 	return ret;
 }
 
-int xpu_vm_lookup(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va)
-{
-	struct xpu_vma *vma;
-	int ret = -ENOENT;
-
-	mutex_lock(&ctx->vm_lock);
-	vma = xpu_vma_find(ctx, obj);
-	if (vma) {
-		*va = vma->va.start;
-		ret = 0;
-	}
-	mutex_unlock(&ctx->vm_lock);
-	return ret;
-}
-
 void xpu_vm_unmap(struct xpu_ctx *ctx, struct drm_gem_object *obj)
 {
 	struct xpu_vma *vma;
