@@ -7,9 +7,10 @@
 # the resolved versions in build/host.mk.
 
 export XPU_CACHE ?= /var/cache/xpu
-BUILD := build
+BUILD ?= build
 GOALS := all run check shell bench lint qemu module runtime tests initramfs \
-	 host-tests runtime-host-tests examples-host-tests qtest vm-tests
+	 host-tests runtime-host-tests examples-host-tests qtest vm-tests \
+	 graph-host-tests onnx-host-tests models-host-tests fuzz-onnx fuzz-elf
 
 ifeq ($(XPU_SETUP_DONE),)
 
@@ -37,6 +38,12 @@ QBUILD := $(XPU_CACHE)/qemu-build-$(notdir $(QSRC:$(XPU_CACHE)/qemu-%=%))
 QEMU := $(QBUILD)/qemu-system-x86_64
 KERNEL := $(KDIR)/vmlinuz
 INITRD := $(BUILD)/initramfs.cpio.gz
+# tools/xpu-vm boots these (the artifacts of this $(BUILD), not build/vm.env)
+export XPU_QEMU ?= $(QEMU)
+export XPU_KERNEL ?= $(KERNEL)
+export XPU_INITRD ?= $(abspath $(INITRD))
+ONNX_NODE_DIR := /usr/share/libonnx-testdata/data/node
+ONNX_VM_STAMP := $(BUILD)/share/xpu/onnx-node/.stamp
 
 CC := gcc
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -D_GNU_SOURCE
@@ -110,7 +117,7 @@ $(BUILD)/host-tests/%: tests/engine/%.c $(ENGINE_SRCS) $(ENGINE_REF) $(wildcard 
 
 # ---- initramfs ----
 initramfs: $(INITRD)
-$(INITRD): xpu.ko runtime tests $(RUNTIME_OUTPUTS) tools/mkinitramfs.sh tools/guest-init.sh $(wildcard tools/guest/*)
+$(INITRD): xpu.ko runtime tests $(RUNTIME_OUTPUTS) $(ONNX_VM_STAMP) tools/mkinitramfs.sh tools/guest-init.sh $(wildcard tools/guest/*)
 	tools/mkinitramfs.sh $(KDIR) $(KVER) xpu.ko $(BUILD) $@
 
 # ---- user-facing ----
@@ -163,30 +170,73 @@ qtest: qemu
 		grep -E "^(not ok|Bail)" $(BUILD)/check/qtest.tap; tail -1 $(BUILD)/check/qtest.tap
 
 # Kernel-style checks of driver/ and uapi/: checkpatch --strict (from the
-# linux-source-6.12 tree), sparse (C=2) and W=1, each one TAP line.
-# uapi/xpu_hw.h and xpu_isa.h are shared with QEMU and C99 userspace, and no
-# uapi header can use BIT(): those two checkpatch types are off for uapi/.
+# linux-source-6.12 tree), sparse (C=2) and W=1, kernel-doc -Wall, each one
+# TAP line. uapi/xpu_hw.h and xpu_isa.h are shared with QEMU and C99
+# userspace, and no uapi header can use BIT(): those two checkpatch types are
+# off for uapi/, and so are the macro checks an X-macro table trips (one list
+# per fact: job statuses, instructions). kernel-doc is the 6.12 script, from
+# linux-source-6.12 if extracted there, else from linux-kbuild-6.12.
+# lint.libxpu_symbols: libxpu's exports against runtime/libxpu.symbols
+# (runtime/check-symbols.sh, also run after every link of libxpu).
 CHECKPATCH := perl $(LSRC)/scripts/checkpatch.pl --strict --no-tree --terse
+KERNELDOC := perl $(firstword $(wildcard $(LSRC)/scripts/kernel-doc $(KHDR)/scripts/kernel-doc))
 lint:
 	@mkdir -p $(BUILD)/check
-	@{ echo "TAP version 13"; echo "1..3"; \
+	@{ echo "TAP version 13"; echo "1..5"; \
 	out=$$($(CHECKPATCH) -f driver/*.c driver/*.h Kbuild | grep -v '^total'); \
 	if [ -z "$$out" ]; then echo "ok 1 lint.checkpatch_driver"; \
 	else echo "not ok 1 lint.checkpatch_driver"; echo "$$out" | sed 's/^/# /'; fi; \
-	out=$$($(CHECKPATCH) --ignore BIT_MACRO,PREFER_KERNEL_TYPES,LONG_LINE \
-		-f uapi/xpu_hw.h uapi/xpu_isa.h uapi/drm/xpu_accel.h | grep -v '^total'); \
+	out=$$($(CHECKPATCH) --ignore BIT_MACRO,PREFER_KERNEL_TYPES,LONG_LINE,COMPLEX_MACRO,MACRO_ARG_REUSE,MACRO_ARG_UNUSED \
+		-f uapi/xpu_hw.h uapi/xpu_isa.h uapi/xpu_dtype.h uapi/drm/xpu_accel.h | grep -v '^total'); \
 	if [ -z "$$out" ]; then echo "ok 2 lint.checkpatch_uapi"; \
 	else echo "not ok 2 lint.checkpatch_uapi"; echo "$$out" | sed 's/^/# /'; fi; \
 	out=$$($(MAKE) --no-print-directory -C $(KHDR) M=$(CURDIR) W=1 C=2 modules 2>&1 | \
 		grep -E 'warning|error'); \
 	if [ -z "$$out" ]; then echo "ok 3 lint.sparse_and_w1"; \
 	else echo "not ok 3 lint.sparse_and_w1"; echo "$$out" | sed 's/^/# /'; fi; \
+	out=$$($(KERNELDOC) -none -Wall driver/*.c driver/*.h uapi/drm/xpu_accel.h 2>&1); \
+	if [ -z "$$out" ]; then echo "ok 4 lint.kernel_doc"; \
+	else echo "not ok 4 lint.kernel_doc"; echo "$$out" | sed 's/^/# /'; fi; \
+	bout=$$($(MAKE) --no-print-directory $(LIBXPU) 2>&1); lib=$(LIBXPU); \
+	if [ -f $$lib.tmp ] && { [ ! -f $$lib ] || [ $$lib.tmp -nt $$lib ]; }; then lib=$$lib.tmp; fi; \
+	if [ -f $$lib ]; then out=$$(runtime/check-symbols.sh $$lib $(LIBXPU_SYMBOLS) 2>&1); \
+	else out="libxpu does not build: $$(echo "$$bout" | grep -m5 -E ' error|Error ')"; fi; \
+	if [ -z "$$out" ]; then echo "ok 5 lint.libxpu_symbols"; \
+	else echo "not ok 5 lint.libxpu_symbols"; echo "$$out" | sed 's/^/# /'; fi; \
 	} >$(BUILD)/check/lint.tap; grep -v "^ok" $(BUILD)/check/lint.tap | grep -v "^TAP\|^1\.\." || true
+
+# ONNX's backend conformance data (libonnx-testdata): every node test whose
+# operators the compiler imports, on the host backend; the VM runs the subset
+# in tests/onnx/vm-subset.txt through the driver. Known failures are listed
+# with their reason in tests/onnx/known-failures.txt (TAP TODO lines).
+onnx-host-tests: runtime
+	@mkdir -p $(BUILD)/check
+	@echo "== host: onnx conformance ($(ONNX_NODE_DIR))"
+	@XPU_BACKEND=host $(BUILD)/bin/xpu-onnx-test --known tests/onnx/known-failures.txt \
+		$(ONNX_NODE_DIR)/test_* >$(BUILD)/check/onnx-host.tap 2>&1; \
+		echo "onnx-host exit status $$?" >>$(BUILD)/check/onnx-host.tap; \
+		grep -E "^not ok|^# onnx conformance" $(BUILD)/check/onnx-host.tap | grep -v TODO
+
+# the VM's conformance subset, copied into the guest's /usr/share/xpu/onnx-node
+$(ONNX_VM_STAMP): tests/onnx/vm-subset.txt tests/onnx/known-failures.txt
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	@grep -v '^#' tests/onnx/vm-subset.txt | while read -r t; do \
+		[ -n "$$t" ] && cp -r $(ONNX_NODE_DIR)/$$t $(dir $@); done; true
+	@cp tests/onnx/known-failures.txt $(BUILD)/share/xpu/onnx-known-failures.txt
+	@touch $@
+
+# The models (GPT, CNN, digits through ONNX) on the host backend.
+models-host-tests: runtime
+	@mkdir -p $(BUILD)/check
+	@echo "== host: models through ONNX"
+	@tools/guest/xpu-models-test.sh --host $(BUILD) >$(BUILD)/check/models-host.tap 2>&1; \
+		echo "models-host exit status $$?" >>$(BUILD)/check/models-host.tap; \
+		grep -E "^(ok|not ok)" $(BUILD)/check/models-host.tap
 
 check: all
 	@rm -rf $(BUILD)/check
 	@$(MAKE) --no-print-directory lint host-tests runtime-host-tests examples-host-tests \
-		qtest vm-tests
+		graph-host-tests onnx-host-tests models-host-tests qtest vm-tests
 	@tools/check-summary.sh $(BUILD)/check
 
 FORCE:

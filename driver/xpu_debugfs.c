@@ -7,7 +7,9 @@
  *   hbm        HBM use
  *   faults     the last hangs, MMU faults and ECC errors
  *   reset      write 1: reset the device (jobs on the hardware run again)
- *   inject     write "hang Q", "dma Q" or "ecc": error injection, debug only
+ *   inject     write "hang Q", "dma Q" or "ecc": error injection in the
+ *              device; "badctx Q": the next job on queue Q runs with
+ *              hardware context 0, which has no page table (driver side)
  */
 
 #include <linux/debugfs.h>
@@ -153,6 +155,10 @@ static ssize_t xpu_inject_write(struct file *f, const char __user *ubuf,
 	n = sscanf(buf, "%7s %u", what, &queue);
 	if (n < 1 || queue >= xdev->num_queues)
 		return -EINVAL;
+	if (!strcmp(what, "badctx")) {
+		atomic_or(BIT(queue), &xdev->inject_bad_ctx);
+		return len;
+	}
 	if (!strcmp(what, "hang"))
 		code = XPU_INJECT_HANG;
 	else if (!strcmp(what, "dma"))
@@ -174,6 +180,10 @@ static const struct file_operations xpu_inject_fops = {
 	.write = xpu_inject_write,
 };
 
+/**
+ * xpu_debugfs_init() - create the files under /sys/kernel/debug/accel/N/
+ * @xdev: registered device
+ */
 void xpu_debugfs_init(struct xpu_device *xdev)
 {
 	struct dentry *root = xdev->drm.accel->debugfs_root;
@@ -188,7 +198,13 @@ void xpu_debugfs_init(struct xpu_device *xdev)
 	debugfs_create_file("inject", 0200, root, xdev, &xpu_inject_fops);
 }
 
-/* Standard DRM fdinfo keys (Documentation/gpu/drm-usage-stats.rst). */
+/**
+ * xpu_show_fdinfo() - drm_driver.show_fdinfo: the standard DRM usage keys
+ * @p: printer
+ * @file: the file
+ *
+ * Documentation/gpu/drm-usage-stats.rst: engine time, cycles, clock, memory.
+ */
 void xpu_show_fdinfo(struct drm_printer *p, struct drm_file *file)
 {
 	struct xpu_ctx *ctx = file->driver_priv;

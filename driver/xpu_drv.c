@@ -15,7 +15,12 @@
 #include <drm/drm_print.h>
 
 #include "xpu_drv.h"
+#include "xpu_submit.h"
 #include "drm/xpu_accel.h"
+
+unsigned int xpu_dbg_mask;
+module_param_named(dbg_mask, xpu_dbg_mask, uint, 0644);
+MODULE_PARM_DESC(dbg_mask, "Debug categories: 0x1 JOB, 0x2 MMU, 0x4 IRQ, 0x8 RESET");
 
 static int xpu_ioctl_get_param(struct drm_device *drm, void *data,
 			       struct drm_file *file)
@@ -86,6 +91,9 @@ static int xpu_ioctl_get_param(struct drm_device *drm, void *data,
 	case DRM_XPU_PARAM_CTX_RESETS:
 		args->value = atomic_read(&ctx->resets);
 		break;
+	case DRM_XPU_PARAM_MAX_SYNC_OPS:
+		args->value = XPU_MAX_SYNC_OPS;
+		break;
 	default:
 		drm_dbg_driver(drm, "unknown param %u\n", args->param);
 		return -EINVAL;
@@ -135,6 +143,13 @@ static void xpu_ctx_release(struct kref *ref)
 	queue_work(xpu_wq, &ctx->free_work);
 }
 
+/**
+ * xpu_ctx_put() - drop a context reference
+ * @ctx: context
+ *
+ * The last put unmaps everything, frees the hardware context id and
+ * schedules the final free off the schedulers' workqueues.
+ */
 void xpu_ctx_put(struct xpu_ctx *ctx)
 {
 	kref_put(&ctx->ref, xpu_ctx_release);

@@ -5,6 +5,7 @@
 #ifndef __XPU_DRV_H__
 #define __XPU_DRV_H__
 
+#include <linux/bits.h>
 #include <linux/gpu_buddy.h>
 #include <linux/io.h>
 #include <linux/sizes.h>
@@ -13,6 +14,7 @@
 #include <drm/drm_device.h>
 #include <drm/drm_file.h>
 #include <drm/drm_mm.h>
+#include <drm/drm_print.h>
 #include <drm/gpu_scheduler.h>
 
 #include "xpu_hw.h"
@@ -26,9 +28,69 @@
 #define XPU_VA_END		BIT_ULL(47)
 #define XPU_MAX_BO_SIZE		SZ_1G
 #define XPU_MAX_SUBMIT_BOS	256
-#define XPU_MAX_IN_SYNCS	64
+#define XPU_MAX_IN_SYNCS	64	/* 1.0 in_syncs */
+#define XPU_MAX_SYNC_OPS	64	/* 1.1 sync-op array */
 #define XPU_MAX_PROG_LEN	(16u << 20)
 #define XPU_RESULTS_KEPT	4096	/* per file, for DRM_IOCTL_XPU_WAIT_JOB */
+
+/**
+ * DOC: Locking
+ *
+ * The lock order, outermost first. A lock is only taken while holding
+ * locks that come before it in the same chain; functions that need a lock
+ * held assert it (lockdep_assert_held(), dma_resv_assert_held()), so a
+ * lockdep kernel checks every rule written here.
+ *
+ * Recovery chain:
+ *
+ * 1. &xpu_device.reset_lock (mutex): one recovery at a time: the hang
+ *    handler, a device reset, the abort of a closing context.
+ * 2. &xpu_queue.stop_lock (mutex): one STOP ... ENABLE of a queue at a time.
+ * 3. &xpu_queue.lock (spinlock, irqsave): the queue's in-flight list, ring
+ *    tail and seqno; also the lock of its hardware fences.
+ *
+ * Memory chain:
+ *
+ * 1. &xpu_device.ctx_list_lock (mutex): the list of open contexts (taken
+ *    after reset_lock by a device reset, which restores their roots).
+ * 2. &xpu_ctx.vm_lock (mutex): a context's page tables, VA allocator and
+ *    mappings.
+ * 3. the dma_resv lock of a buffer (shmem pages are pinned under vm_lock).
+ * 4. &xpu_ctx.submit_lock (mutex): the arm + push order of a context's
+ *    jobs, taken with the reservations of the job's buffers held.
+ * 5. &xpu_device.hbm_lock (mutex): the HBM buddy allocator; a leaf.
+ *
+ * Leaves, taken under any of the above: &xpu_device.fault_lock (spinlock,
+ * irqsave) and the xarray lock of &xpu_ctx.results.
+ */
+
+/**
+ * DOC: Debug categories
+ *
+ * xpu_dbg(xdev, CATEGORY, fmt, ...) prints a KERN_DEBUG message prefixed
+ * with "[CATEGORY]" when the category's bit is set in the dbg_mask module
+ * parameter (writable at /sys/module/xpu/parameters/dbg_mask). Messages
+ * name the context (ctx = hardware context id), queue and seqno they are
+ * about, so one job can be followed from submit to completion:
+ *
+ * - %XPU_DBG_JOB: submit, hand-over to the hardware, completion;
+ * - %XPU_DBG_MMU: buffer map and unmap, MMU faults;
+ * - %XPU_DBG_IRQ: completion and error interrupts;
+ * - %XPU_DBG_RESET: hang checks, STOP, queue and device resets, bans.
+ */
+#define XPU_DBG_JOB	BIT(0)
+#define XPU_DBG_MMU	BIT(1)
+#define XPU_DBG_IRQ	BIT(2)
+#define XPU_DBG_RESET	BIT(3)
+
+extern unsigned int xpu_dbg_mask;
+
+/* not dev_dbg(): the mask alone turns a category on, without dyndbg */
+#define xpu_dbg(xdev, type, fmt, ...) do {					\
+	if (unlikely(xpu_dbg_mask & XPU_DBG_##type))				\
+		drm_dev_printk((xdev)->drm.dev, KERN_DEBUG, "[%s] " fmt, #type,	\
+			       ##__VA_ARGS__);					\
+} while (0)
 
 struct xpu_device;
 struct xpu_ctx;
@@ -37,8 +99,12 @@ struct xpu_ctx;
  * struct xpu_queue - one hardware queue and its scheduler
  * @xdev: device
  * @idx: queue index
+ * @name: scheduler name, "xpu-<pci name>-q<idx>"
  * @sched: the DRM scheduler feeding this queue
- * @lock: protects @inflight and the ring tail
+ * @lock: protects @inflight, @tail and @seqno; the lock of the hardware
+ *	fences
+ * @stop_lock: serializes STOP ... ENABLE sequences on the queue (taken
+ *	under &xpu_device.reset_lock)
  * @inflight: jobs handed to the hardware, in submission order
  * @ring: descriptor ring (coherent DMA memory)
  * @records: completion records, one per ring slot
@@ -73,6 +139,38 @@ struct xpu_queue {
 
 /**
  * struct xpu_device - one XPU PCIe function
+ * @drm: the DRM device (accel node)
+ * @pdev: the PCI function
+ * @regs: BAR0, the registers
+ * @hbm: BAR2, the HBM aperture, mapped write-combined
+ * @hbm_base: bus address of BAR2
+ * @hbm_size: HBM bytes
+ * @hw_version: version register (major << 16 | minor)
+ * @caps: XPU_CAP_* bits
+ * @rows: systolic array rows
+ * @cols: systolic array columns
+ * @num_queues: hardware queues
+ * @num_ctx: hardware address-space contexts (0 is never used)
+ * @clock_mhz: modeled core clock
+ * @spad_size: scratchpad bytes per tile
+ * @acc_size: accumulator bytes per tile
+ * @hbm_gbps: modeled HBM bandwidth
+ * @hbm_lock: protects @buddy and @hbm_used
+ * @buddy: HBM allocator
+ * @hbm_used: HBM bytes allocated
+ * @ctx_ida: hardware context ids
+ * @ctx_list_lock: protects @ctx_list
+ * @ctx_list: open contexts (&xpu_ctx.node)
+ * @queues: @num_queues hardware queues
+ * @reset_lock: one recovery (hang handling, device reset, context abort)
+ *	at a time
+ * @resets: device resets so far
+ * @inject_bad_ctx: test knob (debugfs "inject badctx Q"): bit Q set makes
+ *	the next job on queue Q run with hardware context 0, which has no
+ *	page table
+ * @fault_lock: protects @fault_log and @fault_next
+ * @fault_log: the last hangs, faults and ECC errors, for debugfs
+ * @fault_next: count of entries written to @fault_log
  */
 struct xpu_device {
 	struct drm_device drm;
@@ -103,17 +201,20 @@ struct xpu_device {
 	struct xpu_queue *queues;
 	struct mutex reset_lock;	/* one recovery at a time */
 	atomic_t resets;
+	atomic_t inject_bad_ctx;
 
 	spinlock_t fault_lock;		/* protects the fault log */
 	char fault_log[16][96];
 	unsigned int fault_next;
-
 };
 
 #define to_xpu_device(d) container_of(d, struct xpu_device, drm)
 
 /**
  * struct xpu_vma - a buffer mapped in a context's address space
+ * @node: in &xpu_ctx.vmas, under &xpu_ctx.vm_lock
+ * @obj: the buffer, referenced while mapped
+ * @va: its VA range, including the guard page behind it
  */
 struct xpu_vma {
 	struct list_head node;		/* in xpu_ctx.vmas */
@@ -123,6 +224,28 @@ struct xpu_vma {
 
 /**
  * struct xpu_ctx - one open file: address space, scheduler entities, state
+ * @ref: references: the file and each of its jobs
+ * @xdev: device
+ * @hw_ctx: hardware context id (1 .. num_ctx - 1)
+ * @node: in &xpu_device.ctx_list
+ * @pid: process that opened the file
+ * @vm_lock: protects the page tables, @va_mm, @vmas and @pt_blocks
+ * @va_mm: VA allocator
+ * @vmas: mapped buffers (&struct xpu_vma)
+ * @pt_root: HBM offset of the root page table
+ * @pt_blocks: HBM blocks of every page table
+ * @submit_lock: keeps the arm + push order of the context's jobs and
+ *	protects @next_job_id
+ * @entities: scheduler entities, one per queue
+ * @state: DRM_XPU_CTX_* bits
+ * @closing: set on the last close: the context's jobs are cancelled
+ * @resets: jobs of the context killed by a hang or fault
+ * @hangs: jobs of the context killed by hang detection
+ * @results: job id -> &struct xpu_result, the last XPU_RESULTS_KEPT jobs
+ * @next_job_id: last job id handed out
+ * @free_work: the final free, run off the schedulers' workqueues
+ * @cycles: modeled cycles of completed jobs
+ * @engine_ns: time its jobs were on the hardware
  */
 struct xpu_ctx {
 	struct kref ref;
@@ -153,6 +276,15 @@ struct xpu_ctx {
 
 /**
  * struct xpu_result - what DRM_IOCTL_XPU_WAIT_JOB reports
+ * @ref: references: the job and the context's result table
+ * @done: the scheduler's finished fence of the job
+ * @status: DRM_XPU_JOB_*
+ * @fault_access: XPU_ACCESS_* of an MMU fault
+ * @fault_va: faulting device VA
+ * @cycles: modeled cycles
+ * @submit_ns: time of the submit ioctl
+ * @start_ns: time the job was handed to the hardware
+ * @end_ns: time its completion was handled
  */
 struct xpu_result {
 	struct kref ref;
@@ -168,11 +300,28 @@ struct xpu_result {
 
 /**
  * struct xpu_job - one submitted program
+ * @base: the scheduler job
+ * @ctx: the submitting context (referenced)
+ * @queue: hardware queue index
+ * @job_id: per-context id, as returned by SUBMIT
+ * @seqno: hardware seqno on the queue (0 until run)
+ * @hw_fence: the hardware fence, signalled on completion
+ * @node: in &xpu_queue.inflight, under &xpu_queue.lock
+ * @bos: the buffers the job uses (referenced)
+ * @bo_count: entries in @bos
+ * @prog_va: device VA of the program
+ * @args_va: device VA of the argument block
+ * @prog_len: program bytes
+ * @args_len: argument block bytes
+ * @result: what WAIT_JOB reports (referenced)
+ * @hung: set when hang detection killed the job
+ * @slot: ring slot of its descriptor
  */
 struct xpu_job {
 	struct drm_sched_job base;
 	struct xpu_ctx *ctx;
 	u32 queue;
+	u64 job_id;
 	u64 seqno;
 	struct dma_fence *hw_fence;
 	struct list_head node;		/* in xpu_queue.inflight */
@@ -229,7 +378,8 @@ void xpu_queue_irq(struct xpu_queue *q);
 void xpu_ctx_abort(struct xpu_ctx *ctx);
 int xpu_ctx_entities_init(struct xpu_ctx *ctx);
 void xpu_ctx_entities_fini(struct xpu_ctx *ctx);
-int xpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file);
+struct xpu_job *xpu_job_alloc(struct xpu_ctx *ctx, u32 queue);
+void xpu_job_free(struct xpu_job *job);
 int xpu_ioctl_wait_job(struct drm_device *drm, void *data, struct drm_file *file);
 void xpu_result_put(struct xpu_result *res);
 int xpu_device_reset(struct xpu_device *xdev, const char *why);

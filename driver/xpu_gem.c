@@ -44,6 +44,12 @@ static struct xpu_host_bo *to_host_bo(struct drm_gem_object *obj)
 	return container_of(obj, struct xpu_host_bo, base.base);
 }
 
+/**
+ * xpu_bo_flags() - creation flags of a buffer
+ * @obj: buffer
+ *
+ * Return: DRM_XPU_BO_* bits.
+ */
 u32 xpu_bo_flags(struct drm_gem_object *obj)
 {
 	if (obj->funcs == &xpu_hbm_funcs)
@@ -51,6 +57,12 @@ u32 xpu_bo_flags(struct drm_gem_object *obj)
 	return to_host_bo(obj)->flags;
 }
 
+/**
+ * xpu_hbm_bo_blocks() - HBM blocks of an HBM buffer
+ * @obj: buffer created with DRM_XPU_BO_HBM
+ *
+ * Return: its list of gpu_buddy blocks.
+ */
 struct list_head *xpu_hbm_bo_blocks(struct drm_gem_object *obj)
 {
 	return &to_hbm_bo(obj)->blocks;
@@ -58,12 +70,22 @@ struct list_head *xpu_hbm_bo_blocks(struct drm_gem_object *obj)
 
 /* ---- HBM allocator --------------------------------------------------------- */
 
+/**
+ * xpu_hbm_init() - set up the HBM allocator
+ * @xdev: device with @hbm_size known
+ *
+ * Return: 0 or a negative errno.
+ */
 int xpu_hbm_init(struct xpu_device *xdev)
 {
 	mutex_init(&xdev->hbm_lock);
 	return gpu_buddy_init(&xdev->buddy, xdev->hbm_size, PAGE_SIZE);
 }
 
+/**
+ * xpu_hbm_fini() - tear the HBM allocator down (everything freed)
+ * @xdev: device
+ */
 void xpu_hbm_fini(struct xpu_device *xdev)
 {
 	gpu_buddy_fini(&xdev->buddy);
@@ -105,6 +127,11 @@ int xpu_hbm_alloc(struct xpu_device *xdev, u64 size, struct list_head *blocks)
 	return 0;
 }
 
+/**
+ * xpu_hbm_free() - free HBM blocks
+ * @xdev: device
+ * @blocks: blocks from xpu_hbm_alloc(); the list is empty afterwards
+ */
 void xpu_hbm_free(struct xpu_device *xdev, struct list_head *blocks)
 {
 	struct gpu_buddy_block *block;
@@ -114,6 +141,7 @@ void xpu_hbm_free(struct xpu_device *xdev, struct list_head *blocks)
 	list_for_each_entry(block, blocks, link)
 		size += gpu_buddy_block_size(&xdev->buddy, block);
 	gpu_buddy_free_list(&xdev->buddy, blocks, 0);
+	drm_WARN_ON(&xdev->drm, size > xdev->hbm_used);
 	xdev->hbm_used -= size;
 	mutex_unlock(&xdev->hbm_lock);
 	INIT_LIST_HEAD(blocks);
@@ -242,7 +270,15 @@ static const struct drm_gem_object_funcs xpu_host_funcs = {
 	.vm_ops = &drm_gem_shmem_vm_ops,
 };
 
-/* drm_driver.gem_create_object: also used for PRIME imports */
+/**
+ * xpu_gem_create_object() - drm_driver.gem_create_object, for shmem objects
+ * @drm: device
+ * @size: bytes
+ *
+ * Host buffers and PRIME imports are shmem objects with our callbacks.
+ *
+ * Return: the object or an ERR_PTR().
+ */
 struct drm_gem_object *xpu_gem_create_object(struct drm_device *drm, size_t size)
 {
 	struct xpu_host_bo *bo = kzalloc(sizeof(*bo), GFP_KERNEL);
@@ -259,6 +295,14 @@ struct drm_gem_object *xpu_gem_create_object(struct drm_device *drm, size_t size
 
 #define XPU_BO_VALID_FLAGS (DRM_XPU_BO_HBM | DRM_XPU_BO_HOST | DRM_XPU_BO_DEVICE_RO)
 
+/**
+ * xpu_ioctl_bo_create() - DRM_IOCTL_XPU_BO_CREATE
+ * @drm: device
+ * @data: &struct drm_xpu_bo_create
+ * @file: the calling file; the buffer is mapped in its address space
+ *
+ * Return: 0 or a negative errno (see the uAPI header).
+ */
 int xpu_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct xpu_device *xdev = to_xpu_device(drm);
@@ -300,6 +344,14 @@ out_put:
 	return ret;
 }
 
+/**
+ * xpu_ioctl_bo_info() - DRM_IOCTL_XPU_BO_INFO
+ * @drm: device
+ * @data: &struct drm_xpu_bo_info
+ * @file: the calling file
+ *
+ * Return: 0 or a negative errno (see the uAPI header).
+ */
 int xpu_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct drm_xpu_bo_info *args = data;
@@ -323,6 +375,15 @@ int xpu_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file)
 	return ret;
 }
 
+/**
+ * xpu_ioctl_bo_wait() - DRM_IOCTL_XPU_BO_WAIT
+ * @drm: device
+ * @data: &struct drm_xpu_bo_wait
+ * @file: the calling file
+ *
+ * Return: 0 when no job uses the buffer, -ETIME at the deadline, or a
+ * negative errno.
+ */
 int xpu_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct drm_xpu_bo_wait *args = data;

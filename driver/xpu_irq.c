@@ -21,6 +21,8 @@ static irqreturn_t xpu_err_irq(int irq, void *arg)
 
 	if (!cause)
 		return IRQ_NONE;
+	xpu_dbg(xdev, IRQ, "error interrupt: cause 0x%x queue %u\n", cause,
+		xpu_read(xdev, XPU_REG_ERR_QUEUE));
 	/* MMU faults are reported once, with the job, by the queue handler. */
 	if (cause & ~XPU_ERR_MMU_FAULT)
 		dev_err_ratelimited(&xdev->pdev->dev,

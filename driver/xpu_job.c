@@ -22,15 +22,13 @@
 
 #include <linux/delay.h>
 #include <linux/devcoredump.h>
-#include <linux/dma-fence-chain.h>
-#include <linux/dma-resv.h>
 #include <linux/iopoll.h>
 #include <linux/module.h>
 #include <linux/vmalloc.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_managed.h>
-#include <drm/drm_syncobj.h>
+#include <drm/drm_print.h>
 #include <drm/drm_utils.h>
 
 #include "xpu_drv.h"
@@ -73,6 +71,14 @@ static struct xpu_job *to_xpu_job(struct drm_sched_job *job)
 	return container_of(job, struct xpu_job, base);
 }
 
+/**
+ * xpu_log_fault() - add a line to the fault log (debugfs "faults")
+ * @xdev: device
+ * @fmt: printf format
+ * @...: its arguments
+ *
+ * Any context, including interrupts: takes &xpu_device.fault_lock.
+ */
 void xpu_log_fault(struct xpu_device *xdev, const char *fmt, ...)
 {
 	unsigned long flags;
@@ -97,6 +103,10 @@ static void xpu_result_release(struct kref *ref)
 	kfree(res);
 }
 
+/**
+ * xpu_result_put() - drop a result reference
+ * @res: result, or NULL
+ */
 void xpu_result_put(struct xpu_result *res)
 {
 	if (res)
@@ -119,9 +129,10 @@ static void xpu_queue_hw_setup_locked(struct xpu_queue *q)
 	struct xpu_device *xdev = q->xdev;
 	u64 ring = xpu_queue_dpa(q, q->ring);
 	u64 fence = xpu_queue_dpa(q, q->fence_word);
-
 	u32 status;
 
+	lockdep_assert_held(&q->lock);
+	drm_WARN_ON(&xdev->drm, !list_empty(&q->inflight));
 	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_RESET);
 	/* the ring can be programmed once the aborted job has left the tile */
 	if (readl_poll_timeout_atomic(xdev->regs + XPU_REG_Q(q->idx, XPU_Q_STATUS), status,
@@ -146,9 +157,49 @@ static void xpu_queue_hw_setup(struct xpu_queue *q)
 	spin_unlock_irqrestore(&q->lock, flags);
 }
 
-static u32 xpu_status_to_uapi(u32 hw)
+/*
+ * The device's job statuses (the one list, in xpu_hw.h) and their uAPI
+ * statuses, by name: the build fails unless each pair has the same value,
+ * below the driver's own codes (the array is that long).
+ */
+struct xpu_status_info {
+	u32 uapi;
+	const char *meaning;
+};
+
+#define XPU_STATUS_ENTRY(name, code, meaning)					\
+	[XPU_JOB_STATUS_##name] = {						\
+		DRM_XPU_JOB_##name + BUILD_BUG_ON_ZERO(DRM_XPU_JOB_##name != (code)), \
+		meaning },
+
+static const struct xpu_status_info xpu_job_statuses[XPU_JOB_STATUS_DRIVER_FIRST] = {
+	XPU_JOB_STATUS_LIST(XPU_STATUS_ENTRY)
+};
+
+static_assert(DRM_XPU_JOB_HUNG >= XPU_JOB_STATUS_DRIVER_FIRST);
+static_assert(DRM_XPU_JOB_CANCELED >= XPU_JOB_STATUS_DRIVER_FIRST);
+
+/* The uAPI status of a completion record's status. */
+static u32 xpu_status_to_uapi(struct xpu_queue *q, u32 hw)
 {
-	return hw <= XPU_JOB_STATUS_ECC ? hw : DRM_XPU_JOB_BAD_DESC;
+	if (hw < ARRAY_SIZE(xpu_job_statuses) && xpu_job_statuses[hw].meaning)
+		return xpu_job_statuses[hw].uapi;
+	/* a newer device: pass its code on unchanged, it cannot be a driver code */
+	dev_warn_ratelimited(q->xdev->drm.dev, "queue %u: unknown job status %u\n",
+			     q->idx, hw);
+	return hw < XPU_JOB_STATUS_DRIVER_FIRST ? hw : DRM_XPU_JOB_BAD_DESC;
+}
+
+/* What a uAPI status means, for the log. */
+static const char *xpu_status_meaning(u32 status)
+{
+	if (status < ARRAY_SIZE(xpu_job_statuses) && xpu_job_statuses[status].meaning)
+		return xpu_job_statuses[status].meaning;
+	if (status == DRM_XPU_JOB_HUNG)
+		return "hung";
+	if (status == DRM_XPU_JOB_CANCELED)
+		return "cancelled";
+	return "unknown";
 }
 
 static int xpu_status_to_errno(u32 status)
@@ -176,6 +227,10 @@ static void xpu_job_complete(struct xpu_queue *q, struct xpu_job *job,
 	struct xpu_ctx *ctx = job->ctx;
 	int err;
 
+	lockdep_assert_held(&q->lock);
+	/* only a job on the hardware completes, once */
+	if (drm_WARN_ON(&q->xdev->drm, list_empty(&job->node)))
+		return;
 	res->status = status;
 	res->end_ns = ktime_get_ns();
 	if (rec) {
@@ -196,7 +251,13 @@ static void xpu_job_complete(struct xpu_queue *q, struct xpu_job *job,
 		xpu_log_fault(q->xdev, "pid %d ctx %u queue %u: MMU fault VA 0x%llx access %u",
 			      ctx->pid, ctx->hw_ctx, q->idx, res->fault_va,
 			      res->fault_access);
+		xpu_dbg(q->xdev, MMU, "ctx %u queue %u seqno %llu job %llu: fault VA 0x%llx access %u\n",
+			ctx->hw_ctx, q->idx, job->seqno, job->job_id, res->fault_va,
+			res->fault_access);
 	}
+	xpu_dbg(q->xdev, JOB, "ctx %u queue %u seqno %llu job %llu: done, status %u (%s), %llu cycles\n",
+		ctx->hw_ctx, q->idx, job->seqno, job->job_id, status,
+		xpu_status_meaning(status), res->cycles);
 	err = xpu_status_to_errno(status);
 	if (err)
 		dma_fence_set_error(job->hw_fence, err);
@@ -205,7 +266,13 @@ static void xpu_job_complete(struct xpu_queue *q, struct xpu_job *job,
 	atomic64_inc(&q->jobs_done);
 }
 
-/* MSI-X handler of queue q: complete every job up to the fence word. */
+/**
+ * xpu_queue_irq() - completion interrupt of a queue
+ * @q: queue
+ *
+ * Completes every job up to the seqno in the queue's fence word, in order,
+ * with the status of its completion record. Takes &xpu_queue.lock.
+ */
 void xpu_queue_irq(struct xpu_queue *q)
 {
 	struct xpu_job *job, *tmp;
@@ -214,13 +281,14 @@ void xpu_queue_irq(struct xpu_queue *q)
 
 	spin_lock_irqsave(&q->lock, flags);
 	done = le64_to_cpu(READ_ONCE(*q->fence_word));
+	xpu_dbg(q->xdev, IRQ, "queue %u: completion interrupt, fence word %llu\n", q->idx, done);
 	list_for_each_entry_safe(job, tmp, &q->inflight, node) {
 		const struct xpu_job_record *rec = &q->records[job->slot];
 		u32 status;
 
 		if (job->seqno > done)
 			break;
-		status = xpu_status_to_uapi(le32_to_cpu(READ_ONCE(rec->status)));
+		status = xpu_status_to_uapi(q, le32_to_cpu(READ_ONCE(rec->status)));
 		if (READ_ONCE(job->hung))
 			status = DRM_XPU_JOB_HUNG;
 		xpu_job_complete(q, job, rec, status);
@@ -247,6 +315,7 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	struct xpu_job *job = to_xpu_job(sched_job);
 	struct xpu_device *xdev = job->ctx->xdev;
 	struct xpu_queue *q = &xdev->queues[job->queue];
+	struct xpu_job *first;
 	struct xpu_job_desc *d;
 	struct xpu_fence *f;
 	unsigned long flags;
@@ -263,6 +332,8 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	    (atomic_read(&job->ctx->state) & DRM_XPU_CTX_BANNED) ||
 	    READ_ONCE(job->ctx->closing)) {
 		job->result->status = DRM_XPU_JOB_CANCELED;
+		xpu_dbg(xdev, JOB, "ctx %u queue %u job %llu: cancelled before it ran\n",
+			job->ctx->hw_ctx, q->idx, job->job_id);
 		drm_dev_exit(idx);
 		return ERR_PTR(-ECANCELED);
 	}
@@ -274,6 +345,14 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	f->q = q;
 
 	spin_lock_irqsave(&q->lock, flags);
+	/* the credit limit keeps one slot free: the oldest job is never overwritten */
+	first = list_first_entry_or_null(&q->inflight, struct xpu_job, node);
+	if (drm_WARN_ON_ONCE(&xdev->drm, first && first->slot == q->tail)) {
+		spin_unlock_irqrestore(&q->lock, flags);
+		kfree(f);
+		drm_dev_exit(idx);
+		return ERR_PTR(-EBUSY);
+	}
 	job->seqno = ++q->seqno;
 	dma_fence_init(&f->base, &xpu_fence_ops, &q->lock, q->fence_ctx, job->seqno);
 	dma_fence_put(job->hw_fence);
@@ -285,6 +364,8 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	memset(&q->records[job->slot], 0, sizeof(q->records[0]));
 	d->op = cpu_to_le32(XPU_JOB_EXEC);
 	d->ctx = cpu_to_le32(job->ctx->hw_ctx);
+	if (atomic_fetch_andnot(BIT(q->idx), &xdev->inject_bad_ctx) & BIT(q->idx))
+		d->ctx = 0;	/* test knob: a context without page table */
 	d->fence = cpu_to_le64(job->seqno);
 	d->prog_va = cpu_to_le64(job->prog_va);
 	d->prog_len = cpu_to_le32(job->prog_len);
@@ -298,6 +379,8 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	job->result->start_ns = ktime_get_ns();
 	wmb();	/* descriptor before doorbell */
 	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_TAIL), q->tail);
+	xpu_dbg(xdev, JOB, "ctx %u queue %u seqno %llu job %llu: run, slot %u\n",
+		le32_to_cpu(d->ctx), q->idx, job->seqno, job->job_id, job->slot);
 	spin_unlock_irqrestore(&q->lock, flags);
 	drm_dev_exit(idx);
 	return &f->base;
@@ -312,6 +395,7 @@ static bool xpu_job_is_running(struct xpu_queue *q, u64 seqno, struct dma_fence 
 {
 	u64 done = le64_to_cpu(READ_ONCE(*q->fence_word));
 
+	lockdep_assert_held(&q->lock);
 	return fence && done + 1 == seqno && !dma_fence_is_signaled(fence);
 }
 
@@ -330,6 +414,7 @@ static bool xpu_queue_stop_job(struct xpu_queue *q, u64 seqno, struct dma_fence 
 	unsigned long flags;
 	bool running;
 
+	lockdep_assert_held(&xdev->reset_lock);
 	mutex_lock(&q->stop_lock);
 	spin_lock_irqsave(&q->lock, flags);
 	running = xpu_job_is_running(q, seqno, fence);
@@ -346,6 +431,8 @@ static bool xpu_queue_stop_job(struct xpu_queue *q, u64 seqno, struct dma_fence 
 				  &ctx->state);
 		}
 		xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_STOP);
+		xpu_dbg(xdev, RESET, "queue %u seqno %llu: STOP%s\n", q->idx, seqno,
+			hung_job ? " (hung)" : "");
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 	if (!running) {
@@ -355,6 +442,8 @@ static bool xpu_queue_stop_job(struct xpu_queue *q, u64 seqno, struct dma_fence 
 	if (dma_fence_wait_timeout(fence, false, msecs_to_jiffies(2000)) <= 0) {
 		struct xpu_job *j, *tmp;
 
+		xpu_dbg(xdev, RESET, "queue %u seqno %llu: no answer to STOP, queue reset\n",
+			q->idx, seqno);
 		dev_err(&xdev->pdev->dev,
 			"queue %u: stop did not complete; resetting the queue\n", q->idx);
 		/* reset the hardware first: nothing may still run the jobs */
@@ -505,6 +594,8 @@ static enum drm_gpu_sched_stat xpu_timedout_job(struct drm_sched_job *sched_job)
 	    !(xpu_max_job_ms && job->result->start_ns &&
 	      ktime_get_ns() - job->result->start_ns > xpu_max_job_ms * NSEC_PER_MSEC)) {
 		/* still making progress (or not started): not a hung job */
+		xpu_dbg(xdev, RESET, "ctx %u queue %u seqno %llu job %llu: progress %llu, not hung\n",
+			ctx->hw_ctx, q->idx, job->seqno, job->job_id, progress);
 		q->hang_seqno = job->seqno;
 		q->hang_progress = progress;
 	} else if (xpu_queue_stop_job(q, job->seqno, job->hw_fence, job)) {
@@ -514,6 +605,9 @@ static enum drm_gpu_sched_stat xpu_timedout_job(struct drm_sched_job *sched_job)
 			 q->idx, job->seqno, ctx->pid, xpu_hang_check_ms);
 		xpu_log_fault(xdev, "pid %d ctx %u queue %u: hang at progress %llu",
 			      ctx->pid, ctx->hw_ctx, q->idx, progress);
+		xpu_dbg(xdev, RESET, "ctx %u queue %u seqno %llu job %llu: hung, state 0x%x\n",
+			ctx->hw_ctx, q->idx, job->seqno, job->job_id,
+			atomic_read(&ctx->state));
 		xpu_coredump(job, progress);
 		xpu_hang_uevent(job);
 		q->hang_seqno = 0;
@@ -532,7 +626,39 @@ out:
 	return DRM_GPU_SCHED_STAT_NOMINAL;
 }
 
-static void xpu_job_free(struct xpu_job *job)
+/**
+ * xpu_job_alloc() - allocate a job and its result
+ * @ctx: the submitting context; the job takes a reference
+ * @queue: hardware queue index
+ *
+ * Return: the job, or NULL without memory.
+ */
+struct xpu_job *xpu_job_alloc(struct xpu_ctx *ctx, u32 queue)
+{
+	struct xpu_job *job = kzalloc(sizeof(*job), GFP_KERNEL);
+	struct xpu_result *res = kzalloc(sizeof(*res), GFP_KERNEL);
+
+	if (!job || !res) {
+		kfree(job);
+		kfree(res);
+		return NULL;
+	}
+	kref_init(&res->ref);
+	res->submit_ns = ktime_get_ns();
+	job->result = res;
+	job->ctx = xpu_ctx_get(ctx);
+	job->queue = queue;
+	INIT_LIST_HEAD(&job->node);
+	return job;
+}
+
+/**
+ * xpu_job_free() - release a job that is not (or no longer) on the hardware
+ * @job: job from xpu_job_alloc()
+ *
+ * Drops the references of its buffers, fence, result and context.
+ */
+void xpu_job_free(struct xpu_job *job)
 {
 	u32 i;
 
@@ -559,6 +685,12 @@ static const struct drm_sched_backend_ops xpu_sched_ops = {
 	.free_job = xpu_free_job,
 };
 
+/**
+ * xpu_queues_init() - rings, hardware set-up and schedulers of every queue
+ * @xdev: device
+ *
+ * Return: 0 or a negative errno.
+ */
 int xpu_queues_init(struct xpu_device *xdev)
 {
 	u32 i;
@@ -606,6 +738,10 @@ int xpu_queues_init(struct xpu_device *xdev)
 	return 0;
 }
 
+/**
+ * xpu_queues_fini() - stop the hardware queues on removal
+ * @xdev: device, unplugged
+ */
 void xpu_queues_fini(struct xpu_device *xdev)
 {
 	u32 i;
@@ -642,6 +778,7 @@ int xpu_device_reset(struct xpu_device *xdev, const char *why)
 
 	mutex_lock(&xdev->reset_lock);
 	dev_warn(&xdev->pdev->dev, "device reset: %s\n", why);
+	xpu_dbg(xdev, RESET, "device reset %d: %s\n", atomic_read(&xdev->resets) + 1, why);
 	for (i = 0; i < xdev->num_queues; i++) {
 		struct drm_gpu_scheduler *sched = &xdev->queues[i].sched;
 
@@ -664,6 +801,8 @@ int xpu_device_reset(struct xpu_device *xdev, const char *why)
 		/* the hardware forgot them: drop the fences, resubmit below */
 		spin_lock_irqsave(&q->lock, flags);
 		list_for_each_entry_safe(job, tmp, &q->inflight, node) {
+			xpu_dbg(xdev, RESET, "ctx %u queue %u seqno %llu job %llu: resubmitted\n",
+				job->ctx->hw_ctx, q->idx, job->seqno, job->job_id);
 			list_del_init(&job->node);
 			dma_fence_put(job->hw_fence);
 			job->hw_fence = NULL;
@@ -683,6 +822,12 @@ int xpu_device_reset(struct xpu_device *xdev, const char *why)
 
 /* ---- per-file entities ---------------------------------------------------- */
 
+/**
+ * xpu_ctx_entities_init() - one scheduler entity per queue for a context
+ * @ctx: new context
+ *
+ * Return: 0 or a negative errno.
+ */
 int xpu_ctx_entities_init(struct xpu_ctx *ctx)
 {
 	struct xpu_device *xdev = ctx->xdev;
@@ -708,6 +853,10 @@ int xpu_ctx_entities_init(struct xpu_ctx *ctx)
 	return 0;
 }
 
+/**
+ * xpu_ctx_entities_fini() - destroy a context's entities (waits for them)
+ * @ctx: context
+ */
 void xpu_ctx_entities_fini(struct xpu_ctx *ctx)
 {
 	u32 i;
@@ -720,189 +869,17 @@ void xpu_ctx_entities_fini(struct xpu_ctx *ctx)
 	ctx->entities = NULL;
 }
 
-/* ---- ioctls ---------------------------------------------------------------- */
+/* ---- ioctls (SUBMIT is in xpu_submit.c) ---------------------------------- */
 
-static int xpu_job_add_syncs(struct xpu_job *job, struct drm_file *file,
-			     u64 user_ptr, u32 count)
-{
-	struct drm_xpu_sync __user *syncs = u64_to_user_ptr(user_ptr);
-	struct dma_fence *fence;
-	u32 i;
-	int ret;
-
-	for (i = 0; i < count; i++) {
-		struct drm_xpu_sync s;
-
-		if (copy_from_user(&s, &syncs[i], sizeof(s)))
-			return -EFAULT;
-		if (s.pad)
-			return -EINVAL;
-		/* drm_sched_job_add_syncobj_dependency() takes a 32-bit point */
-		ret = drm_syncobj_find_fence(file, s.handle, s.point, 0, &fence);
-		if (ret)
-			return ret == -EINVAL ? -ENOENT : ret;
-		ret = drm_sched_job_add_dependency(&job->base, fence);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-/* A handle listed twice would deadlock-check its reservation lock (-EALREADY). */
-static void xpu_job_dedup_bos(struct xpu_job *job)
-{
-	u32 i, j, n = 0;
-
-	for (i = 0; i < job->bo_count; i++) {
-		for (j = 0; j < n; j++)
-			if (job->bos[j] == job->bos[i])
-				break;
-		if (j < n)
-			drm_gem_object_put(job->bos[i]);
-		else
-			job->bos[n++] = job->bos[i];
-	}
-	job->bo_count = n;
-}
-
-int xpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
-{
-	struct xpu_device *xdev = to_xpu_device(drm);
-	struct xpu_ctx *ctx = file->driver_priv;
-	struct drm_xpu_submit *args = data;
-	struct dma_fence_chain *chain = NULL;
-	struct drm_syncobj *out = NULL;
-	struct ww_acquire_ctx ticket;
-	struct xpu_result *res;
-	struct xpu_job *job;
-	u32 i;
-	int ret;
-
-	if (args->flags || args->pad || args->job_id)
-		return -EINVAL;
-	if (args->queue >= xdev->num_queues || !args->prog_len ||
-	    args->prog_len % 8 || args->prog_len > XPU_MAX_PROG_LEN ||
-	    args->prog_va % 8 || args->bo_count > XPU_MAX_SUBMIT_BOS ||
-	    args->in_sync_count > XPU_MAX_IN_SYNCS)
-		return -EINVAL;
-	if (atomic_read(&ctx->state) & DRM_XPU_CTX_BANNED)
-		return -ECANCELED;
-
-	job = kzalloc(sizeof(*job), GFP_KERNEL);
-	res = kzalloc(sizeof(*res), GFP_KERNEL);
-	if (!job || !res) {
-		kfree(job);
-		kfree(res);
-		return -ENOMEM;
-	}
-	kref_init(&res->ref);
-	res->submit_ns = ktime_get_ns();
-	job->result = res;
-	job->ctx = xpu_ctx_get(ctx);
-	job->queue = args->queue;
-	job->prog_va = args->prog_va;
-	job->prog_len = args->prog_len;
-	job->args_va = args->args_va;
-	job->args_len = args->args_len;
-
-	if (args->bo_count) {
-		ret = drm_gem_objects_lookup(file, u64_to_user_ptr(args->bo_handles),
-					     args->bo_count, &job->bos);
-		if (ret) {
-			/* the lookup keeps the references it took before failing */
-			for (i = 0; job->bos && i < args->bo_count; i++)
-				if (job->bos[i])
-					drm_gem_object_put(job->bos[i]);
-			goto err_free;
-		}
-		job->bo_count = args->bo_count;
-		xpu_job_dedup_bos(job);
-		for (i = 0; i < job->bo_count; i++) {
-			u64 va;
-
-			ret = xpu_vm_map(ctx, job->bos[i], &va);
-			if (ret)
-				goto err_free;
-		}
-	}
-	if (args->out_syncobj) {
-		out = drm_syncobj_find(file, args->out_syncobj);
-		if (!out) {
-			ret = -ENOENT;
-			goto err_free;
-		}
-		if (args->out_point) {
-			chain = dma_fence_chain_alloc();
-			if (!chain) {
-				ret = -ENOMEM;
-				goto err_free;
-			}
-		}
-	}
-
-	ret = drm_sched_job_init(&job->base, &ctx->entities[args->queue], 1, ctx,
-				 file->client_id);
-	if (ret)
-		goto err_free;
-	ret = xpu_job_add_syncs(job, file, args->in_syncs, args->in_sync_count);
-	if (ret)
-		goto err_cleanup;
-
-	ret = drm_gem_lock_reservations(job->bos, job->bo_count, &ticket);
-	if (ret)
-		goto err_cleanup;
-	for (i = 0; i < job->bo_count; i++) {
-		ret = dma_resv_reserve_fences(job->bos[i]->resv, 1);
-		if (!ret)
-			ret = drm_sched_job_add_implicit_dependencies(&job->base,
-								      job->bos[i], true);
-		if (ret)
-			goto err_unlock;
-	}
-
-	mutex_lock(&ctx->submit_lock);
-	/* reserved: WAIT_JOB sees the id only once res->done is set */
-	ret = xa_reserve(&ctx->results, ctx->next_job_id + 1, GFP_KERNEL);
-	if (ret) {
-		mutex_unlock(&ctx->submit_lock);
-		goto err_unlock;
-	}
-	args->job_id = ++ctx->next_job_id;
-	if (args->job_id > XPU_RESULTS_KEPT)
-		xpu_result_put(xa_erase(&ctx->results, args->job_id - XPU_RESULTS_KEPT));
-
-	drm_sched_job_arm(&job->base);
-	res->done = dma_fence_get(&job->base.s_fence->finished);
-	kref_get(&res->ref);	/* the xarray's */
-	xa_store(&ctx->results, args->job_id, res, GFP_KERNEL);
-	for (i = 0; i < job->bo_count; i++)
-		dma_resv_add_fence(job->bos[i]->resv, res->done, DMA_RESV_USAGE_WRITE);
-	if (out) {
-		if (chain)
-			drm_syncobj_add_point(out, chain, res->done, args->out_point);
-		else
-			drm_syncobj_replace_fence(out, res->done);
-	}
-	/* the job may run and be freed as soon as it is pushed */
-	drm_gem_unlock_reservations(job->bos, job->bo_count, &ticket);
-	drm_sched_entity_push_job(&job->base);
-	mutex_unlock(&ctx->submit_lock);
-	if (out)
-		drm_syncobj_put(out);
-	return 0;
-
-err_unlock:
-	drm_gem_unlock_reservations(job->bos, job->bo_count, &ticket);
-err_cleanup:
-	drm_sched_job_cleanup(&job->base);
-err_free:
-	dma_fence_chain_free(chain);
-	if (out)
-		drm_syncobj_put(out);
-	xpu_job_free(job);
-	return ret;
-}
-
+/**
+ * xpu_ioctl_wait_job() - DRM_IOCTL_XPU_WAIT_JOB
+ * @drm: device
+ * @data: &struct drm_xpu_wait_job
+ * @file: the calling file
+ *
+ * Return: 0 with the job's result, -ETIME at the deadline, -ENOENT for an
+ * unknown job, or a negative errno.
+ */
 int xpu_ioctl_wait_job(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct xpu_ctx *ctx = file->driver_priv;

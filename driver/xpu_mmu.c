@@ -12,10 +12,18 @@
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_gem_shmem_helper.h>
+#include <drm/drm_print.h>
 
 #include "xpu_drv.h"
 #include "drm/xpu_accel.h"
 
+/**
+ * xpu_mmu_invalidate() - flush a context's device TLB entries
+ * @xdev: device
+ * @hw_ctx: hardware context id
+ *
+ * Returns once the device has dropped them.
+ */
 void xpu_mmu_invalidate(struct xpu_device *xdev, u32 hw_ctx)
 {
 	wmb();	/* page-table writes through the WC mapping land first */
@@ -34,6 +42,7 @@ static void xpu_pte_write(struct xpu_device *xdev, u64 off, u64 val)
 	writeq(val, xdev->hbm + off);
 }
 
+/* A zeroed page-table block of the context; vm_lock held. */
 static int xpu_pt_alloc(struct xpu_ctx *ctx, u64 *off)
 {
 	struct xpu_device *xdev = ctx->xdev;
@@ -41,6 +50,7 @@ static int xpu_pt_alloc(struct xpu_ctx *ctx, u64 *off)
 	LIST_HEAD(blocks);
 	int ret;
 
+	lockdep_assert_held(&ctx->vm_lock);
 	ret = xpu_hbm_alloc(xdev, XPU_PAGE_SIZE, &blocks);
 	if (ret)
 		return ret;
@@ -50,13 +60,14 @@ static int xpu_pt_alloc(struct xpu_ctx *ctx, u64 *off)
 	return 0;
 }
 
-/* Return the HBM offset of va's leaf entry, allocating tables on the way. */
+/* Return the HBM offset of va's leaf entry, allocating tables on the way; vm_lock held. */
 static int xpu_pt_leaf(struct xpu_ctx *ctx, u64 va, bool alloc, u64 *slot)
 {
 	struct xpu_device *xdev = ctx->xdev;
 	u64 table = ctx->pt_root;
 	int level, ret;
 
+	lockdep_assert_held(&ctx->vm_lock);
 	for (level = XPU_PT_LEVELS - 1; level > 0; level--) {
 		u64 entry_off = table + XPU_PT_INDEX(va, level) * 8;
 		u64 e = xpu_pte_read(xdev, entry_off);
@@ -78,26 +89,30 @@ static int xpu_pt_leaf(struct xpu_ctx *ctx, u64 va, bool alloc, u64 *slot)
 	return 0;
 }
 
+/* The mapping of obj in ctx, or NULL; vm_lock held. */
 static struct xpu_vma *xpu_vma_find(struct xpu_ctx *ctx, struct drm_gem_object *obj)
 {
 	struct xpu_vma *vma;
 
+	lockdep_assert_held(&ctx->vm_lock);
 	list_for_each_entry(vma, &ctx->vmas, node)
 		if (vma->obj == obj)
 			return vma;
 	return NULL;
 }
 
+/* Clear the leaf entries of vma; vm_lock held. */
 static void xpu_vma_clear(struct xpu_ctx *ctx, struct xpu_vma *vma, u64 size)
 {
 	u64 off, slot;
 
+	lockdep_assert_held(&ctx->vm_lock);
 	for (off = 0; off < size; off += XPU_PAGE_SIZE)
 		if (!xpu_pt_leaf(ctx, vma->va.start + off, false, &slot))
 			xpu_pte_write(ctx->xdev, slot, 0);
 }
 
-/* Write the leaf entries of obj at vma. */
+/* Write the leaf entries of obj at vma; vm_lock held. */
 static int xpu_vma_fill(struct xpu_ctx *ctx, struct xpu_vma *vma,
 			struct drm_gem_object *obj)
 {
@@ -108,6 +123,10 @@ static int xpu_vma_fill(struct xpu_ctx *ctx, struct xpu_vma *vma,
 	u64 slot;
 	int ret;
 
+	lockdep_assert_held(&ctx->vm_lock);
+	/* the VA range holds the buffer and its guard page */
+	if (drm_WARN_ON(&xdev->drm, vma->va.size != obj->size + XPU_PAGE_SIZE))
+		return -EINVAL;
 	if (!(flags & DRM_XPU_BO_DEVICE_RO))
 		perm |= XPU_PTE_WRITE;
 
@@ -210,12 +229,20 @@ int xpu_vm_map(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va)
 	wmb();	/* entries visible before the VA is handed out */
 	list_add_tail(&vma->node, &ctx->vmas);
 	*va = vma->va.start;
+	xpu_dbg(ctx->xdev, MMU, "ctx %u: map %zu bytes at VA 0x%llx%s\n", ctx->hw_ctx,
+		obj->size, vma->va.start,
+		xpu_bo_flags(obj) & DRM_XPU_BO_DEVICE_RO ? " read-only" : "");
 out_unlock:
 	mutex_unlock(&ctx->vm_lock);
 	drm_dev_exit(idx);
 	return ret;
 }
 
+/**
+ * xpu_vm_unmap() - unmap a buffer from a context's address space
+ * @ctx: context
+ * @obj: buffer; nothing happens if it is not mapped
+ */
 void xpu_vm_unmap(struct xpu_ctx *ctx, struct drm_gem_object *obj)
 {
 	struct xpu_vma *vma;
@@ -224,6 +251,8 @@ void xpu_vm_unmap(struct xpu_ctx *ctx, struct drm_gem_object *obj)
 	mutex_lock(&ctx->vm_lock);
 	vma = xpu_vma_find(ctx, obj);
 	if (vma) {
+		xpu_dbg(ctx->xdev, MMU, "ctx %u: unmap VA 0x%llx\n", ctx->hw_ctx,
+			vma->va.start);
 		/* after removal only the bookkeeping is left to drop */
 		if (drm_dev_enter(&ctx->xdev->drm, &idx)) {
 			xpu_vma_clear(ctx, vma, obj->size);
@@ -240,6 +269,13 @@ void xpu_vm_unmap(struct xpu_ctx *ctx, struct drm_gem_object *obj)
 	}
 }
 
+/**
+ * xpu_vm_init() - a new context's address space: empty root table, root
+ * register programmed
+ * @ctx: new context
+ *
+ * Return: 0, -ENOMEM without HBM, -ENODEV after removal.
+ */
 int xpu_vm_init(struct xpu_ctx *ctx)
 {
 	struct xpu_device *xdev = ctx->xdev;
@@ -253,7 +289,9 @@ int xpu_vm_init(struct xpu_ctx *ctx)
 		drm_mm_takedown(&ctx->va_mm);
 		return -ENODEV;
 	}
+	mutex_lock(&ctx->vm_lock);
 	ret = xpu_pt_alloc(ctx, &ctx->pt_root);
+	mutex_unlock(&ctx->vm_lock);
 	if (ret) {
 		drm_mm_takedown(&ctx->va_mm);
 		drm_dev_exit(idx);
@@ -267,7 +305,10 @@ int xpu_vm_init(struct xpu_ctx *ctx)
 	return 0;
 }
 
-/* Called when no job of the context can run any more. */
+/**
+ * xpu_vm_fini() - tear a context's address space down
+ * @ctx: context no job of which can run any more
+ */
 void xpu_vm_fini(struct xpu_ctx *ctx)
 {
 	struct xpu_device *xdev = ctx->xdev;

@@ -21,6 +21,22 @@ for f in "$here"/*.c "$here"/*.h "$here"/engine/*.c "$here"/engine/*.h \
 	sync_file "$f" "$dst/$(basename "$f")"
 	files+=("$(basename "$f")")
 done
+# trace points: hw/misc/xpu is a trace-events directory of its own, wired as
+# QEMU 7.2 wires one (trace.h naming the group, the directory listed in the
+# top-level meson.build's trace_events_subdirs)
+sync_file "$here/trace-events" "$dst/trace-events"
+tmp=$(mktemp)
+echo '#include "trace/trace-hw_misc_xpu.h"' >"$tmp"
+sync_file "$tmp" "$dst/trace.h"
+rm -f "$tmp"
+files+=(trace.h)
+grep -q "^    'hw/misc/xpu',$" "$src/meson.build" ||
+	sed -i "s|^    'hw/misc',$|&\n    'hw/misc/xpu',|" "$src/meson.build"
+grep -q "^    'hw/misc/xpu',$" "$src/meson.build" || {
+	echo "install-into-qemu.sh: cannot add hw/misc/xpu to trace_events_subdirs" >&2
+	exit 1
+}
+
 # drop files that no longer exist in the repo
 for f in "$dst"/*.c "$dst"/*.h; do
 	b=$(basename "$f")
@@ -47,10 +63,13 @@ grep -q '^config XPU$' "$src/hw/misc/Kconfig" ||
 mak="$src/configs/devices/x86_64-softmmu/default.mak"
 grep -q '^CONFIG_XPU=y' "$mak" || echo 'CONFIG_XPU=y' >>"$mak"
 
-# qtest
+# qtest (it builds its page tables with the device's page-table writer)
 if [ -f "$top/tests/qtest/xpu-test.c" ]; then
 	sync_file "$top/tests/qtest/xpu-test.c" "$src/tests/qtest/xpu-test.c"
 	grep -q "'xpu-test'" "$src/tests/qtest/meson.build" ||
 		sed -i "s/^qtests_x86_64 = qtests_i386$/qtests_x86_64 = qtests_i386 + ['xpu-test']/" \
+			"$src/tests/qtest/meson.build"
+	grep -q "^  'xpu-test': " "$src/tests/qtest/meson.build" ||
+		sed -i "s|^qtests = {$|&\n  'xpu-test': files('../../hw/misc/xpu/pt.c'),|" \
 			"$src/tests/qtest/meson.build"
 fi

@@ -20,7 +20,4 @@ void xpu_exec_run(XpuExec *e, uint64_t pt_root, const struct xpu_job_desc *d,
                   XpuRunCtl *ctl, struct xpu_job_record *rec,
                   struct xpu_job_stats *st);
 
-bool xpu_phys_read(XpuState *s, uint64_t dpa, void *buf, uint64_t len);
-bool xpu_phys_write(XpuState *s, uint64_t dpa, const void *buf, uint64_t len);
-
 #endif

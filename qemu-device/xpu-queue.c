@@ -17,6 +17,7 @@
 #include "sysemu/dma.h"
 #include "xpu.h"
 #include "xpu-exec.h"
+#include "trace.h"
 
 struct XpuQueue {
     XpuState *s;
@@ -34,8 +35,10 @@ struct XpuQueue {
     bool enabled, busy, error, exit;
     uint64_t fence_addr;
     uint64_t done_fence;
-    /* bumped by stop and reset: a running job that sees a new generation
-     * when it ends must not post its completion */
+    /*
+     * bumped by a queue or device reset: a running job that sees a new
+     * generation when it ends must not post its completion
+     */
     uint32_t gen;
     bool inject_hang;
 
@@ -49,7 +52,8 @@ struct XpuQueue {
 
 /* ---- device physical memory access (any thread) --------------------------- */
 
-bool xpu_phys_read(XpuState *s, uint64_t dpa, void *buf, uint64_t len)
+/* Rings, records and fences: HBM directly, host memory by bus-master DMA. */
+static bool xpu_phys_read(XpuState *s, uint64_t dpa, void *buf, uint64_t len)
 {
     if (dpa & XPU_DPA_HOST) {
         dma_addr_t a = dpa & ~XPU_DPA_HOST;
@@ -63,7 +67,8 @@ bool xpu_phys_read(XpuState *s, uint64_t dpa, void *buf, uint64_t len)
     return true;
 }
 
-bool xpu_phys_write(XpuState *s, uint64_t dpa, const void *buf, uint64_t len)
+static bool xpu_phys_write(XpuState *s, uint64_t dpa, const void *buf,
+                           uint64_t len)
 {
     if (dpa & XPU_DPA_HOST) {
         dma_addr_t a = dpa & ~XPU_DPA_HOST;
@@ -84,7 +89,10 @@ static void xpu_queue_irq_bh(void *opaque)
     XpuQueue *q = opaque;
 
     if (msix_enabled(PCI_DEVICE(q->s))) {
+        trace_xpu_msix(q->idx);
         msix_notify(PCI_DEVICE(q->s), q->idx);
+    } else {
+        trace_xpu_msix_disabled(q->idx);
     }
 }
 
@@ -124,12 +132,17 @@ static bool xpu_queue_runnable(XpuQueue *q)
     return q->enabled && !q->error && q->head != q->tail;
 }
 
-/* Run one job outside the lock; fills rec. */
-static void xpu_queue_run_job(XpuQueue *q, const struct xpu_job_desc *d,
+/*
+ * Run one job outside the lock; fills rec. A descriptor the device rejects
+ * is a guest error: the job completes with BAD_DESC or BAD_CTX.
+ */
+static void xpu_queue_run_job(XpuQueue *q, uint32_t slot,
+                              const struct xpu_job_desc *d,
                               struct xpu_job_record *rec,
                               struct xpu_job_stats *st, bool hang)
 {
     XpuState *s = q->s;
+    const char *bad = NULL;
 
     memset(rec, 0, sizeof(*rec));
     memset(st, 0, sizeof(*st));
@@ -150,28 +163,30 @@ static void xpu_queue_run_job(XpuQueue *q, const struct xpu_job_desc *d,
     }
     if (d->flags || d->rsvd0) {
         rec->status = XPU_JOB_STATUS_BAD_DESC;
-        return;
-    }
-    switch (d->op) {
-    case XPU_JOB_NOP:
+        bad = "flags or rsvd0 not zero";
+    } else if (d->op == XPU_JOB_NOP) {
         rec->status = XPU_JOB_STATUS_OK;
-        break;
-    case XPU_JOB_EXEC:
-        if (d->ctx >= s->num_ctx) {
-            rec->status = XPU_JOB_STATUS_BAD_DESC;
-            break;
-        }
-        if (!qatomic_read(&s->ctx_root[d->ctx])) {
-            /* a zero root means the context has no page table */
-            rec->status = XPU_JOB_STATUS_BAD_CTX;
-            break;
-        }
+    } else if (d->op != XPU_JOB_EXEC) {
+        rec->status = XPU_JOB_STATUS_BAD_DESC;
+        bad = "unknown op";
+    } else if (d->ctx >= s->num_ctx) {
+        rec->status = XPU_JOB_STATUS_BAD_DESC;
+        bad = "ctx out of range";
+    } else if (!qatomic_read(&s->ctx_root[d->ctx])) {
+        /* a zero root means the context has no page table */
+        rec->status = XPU_JOB_STATUS_BAD_CTX;
+        bad = "context root is 0";
+    } else {
         xpu_exec_run(q->exec, qatomic_read(&s->ctx_root[d->ctx]), d,
                      &q->ctl, rec, st);
-        break;
-    default:
-        rec->status = XPU_JOB_STATUS_BAD_DESC;
-        break;
+        if (rec->status == XPU_JOB_STATUS_BAD_DESC) {
+            bad = "prog_len, args_len or alignment";
+        }
+    }
+    if (bad) {
+        XPU_GUEST_ERR(xpu_err_desc, "queue %u slot %u: bad descriptor (%s): "
+                      "op %u ctx %u flags 0x%x", q->idx, slot, bad, d->op,
+                      d->ctx, d->flags);
     }
 }
 
@@ -217,6 +232,11 @@ static void xpu_queue_post_completion(XpuQueue *q, const struct xpu_job_desc *d,
         fence_ok = xpu_phys_write(s, fence_addr, &f, sizeof(f));
     }
     if (!rec_ok || !fence_ok) {
+        uint64_t dpa = rec_ok ? fence_addr : d->record;
+
+        XPU_GUEST_ERR(xpu_err_completion, "queue %u: completion record or "
+                      "fence write to DPA 0x%" PRIx64 " failed: queue error",
+                      q->idx, dpa);
         qemu_mutex_lock(&q->lock);
         xpu_queue_post_error(q, XPU_ERR_QUEUE, d->ctx, XPU_ACCESS_WRITE,
                              rec_ok ? fence_addr : d->record);
@@ -241,14 +261,15 @@ static void *xpu_queue_thread(void *opaque)
         struct xpu_job_record rec;
         struct xpu_job_stats st;
         uint64_t slot, fence_addr;
-        uint32_t gen;
+        uint32_t gen, head;
         bool hang, ok;
 
         if (!xpu_queue_runnable(q)) {
             qemu_cond_wait(&q->cond, &q->lock);
             continue;
         }
-        slot = q->ring_base + (uint64_t)q->head * sizeof(d);
+        head = q->head;
+        slot = q->ring_base + (uint64_t)head * sizeof(d);
         gen = q->gen;
         fence_addr = q->fence_addr;
         hang = q->inject_hang;
@@ -261,13 +282,22 @@ static void *xpu_queue_thread(void *opaque)
         ok = xpu_phys_read(s, slot, &d, sizeof(d));
         if (ok) {
             xpu_desc_to_cpu(&d);
-            xpu_queue_run_job(q, &d, &rec, &st, hang);
+            trace_xpu_job_start(q->idx, head, d.op, d.ctx, d.fence, d.prog_va,
+                                d.prog_len);
+            xpu_queue_run_job(q, head, &d, &rec, &st, hang);
             qemu_mutex_lock(&q->lock);
             ok = gen == q->gen;     /* not reset while running */
             qemu_mutex_unlock(&q->lock);
             if (ok) {
+                trace_xpu_job_end(q->idx, d.ctx, d.fence, rec.status,
+                                  rec.cycles, rec.retired);
                 xpu_queue_post_completion(q, &d, &rec, fence_addr);
+            } else {
+                trace_xpu_job_dropped(q->idx, d.fence);
             }
+        } else {
+            XPU_GUEST_ERR(xpu_err_desc_read, "queue %u: descriptor at DPA 0x%"
+                          PRIx64 " unreadable: queue error", q->idx, slot);
         }
 
         qemu_mutex_lock(&q->lock);
@@ -278,6 +308,7 @@ static void *xpu_queue_thread(void *opaque)
             continue;
         }
         if (!ok) {
+            /* the descriptor read failed (a dropped job has gen != q->gen) */
             q->error = true;
             xpu_queue_post_error(q, XPU_ERR_QUEUE, 0, XPU_ACCESS_READ, slot);
             continue;
@@ -291,9 +322,11 @@ static void *xpu_queue_thread(void *opaque)
         qatomic_add(&s->perf[XPU_PERF_DMA_BYTES], st.dma_bytes);
         qatomic_add(&s->perf[XPU_PERF_MACS], st.macs);
         if (rec.status == XPU_JOB_STATUS_MMU_FAULT) {
+            trace_xpu_mmu_fault(q->idx, d.ctx, rec.fault_va, rec.fault_access);
             xpu_queue_post_error(q, XPU_ERR_MMU_FAULT, d.ctx,
                                  rec.fault_access, rec.fault_va);
         } else if (rec.status == XPU_JOB_STATUS_DMA_ERROR) {
+            trace_xpu_dma_error(q->idx, d.ctx);
             xpu_queue_post_error(q, XPU_ERR_DMA, d.ctx, 0, 0);
         }
         q->done_fence = d.fence;
@@ -398,8 +431,8 @@ uint32_t xpu_queue_reg_read(XpuState *s, uint32_t qi, uint32_t reg)
         v = q->done_fence >> 32;
         break;
     default:
-        qemu_log_mask(LOG_GUEST_ERROR, "xpu: queue %u: read of unknown "
-                      "register 0x%x\n", qi, reg);
+        XPU_GUEST_ERR(xpu_err_queue_reg_read, "queue %u: read of unknown "
+                      "register 0x%x", qi, reg);
     }
     qemu_mutex_unlock(&q->lock);
     return v;
@@ -417,8 +450,9 @@ void xpu_queue_reg_write(XpuState *s, uint32_t qi, uint32_t reg, uint32_t val)
     case XPU_Q_FENCE_LO:
     case XPU_Q_FENCE_HI:
         if (q->enabled || q->busy) {
-            qemu_log_mask(LOG_GUEST_ERROR, "xpu: queue %u: ring or fence "
-                          "changed while enabled or busy\n", qi);
+            XPU_GUEST_ERR(xpu_err_queue_busy, "queue %u: ring or fence "
+                          "register 0x%x = 0x%x written while enabled or "
+                          "busy (ignored)", qi, reg, val);
             break;
         }
         if (reg == XPU_Q_RING_LO) {
@@ -435,43 +469,55 @@ void xpu_queue_reg_write(XpuState *s, uint32_t qi, uint32_t reg, uint32_t val)
         break;
     case XPU_Q_TAIL:
         if (!q->ring_size || val >= q->ring_size) {
-            qemu_log_mask(LOG_GUEST_ERROR, "xpu: queue %u: tail %u out of "
-                          "range\n", qi, val);
+            XPU_GUEST_ERR(xpu_err_tail, "queue %u: tail %u out of range "
+                          "(ring size %u): queue error", qi, val,
+                          q->ring_size);
             q->error = true;
             xpu_raise_error(s, XPU_ERR_QUEUE, qi, 0, 0, 0);
             break;
         }
+        trace_xpu_doorbell(qi, val, q->head);
         q->tail = val;
         qemu_cond_broadcast(&q->cond);
         break;
     case XPU_Q_CONTROL:
+        if (val & ~(XPU_QCTL_ENABLE | XPU_QCTL_STOP | XPU_QCTL_RESET)) {
+            XPU_GUEST_ERR(xpu_err_control, "queue %u: CONTROL 0x%x has "
+                          "unknown bits", qi, val);
+        }
         if (val & XPU_QCTL_RESET) {
+            trace_xpu_queue_reset(qi, q->busy);
             xpu_queue_reset_locked(q);
             break;
         }
         if (val & XPU_QCTL_STOP) {
+            trace_xpu_queue_stop(qi, q->busy);
             xpu_queue_abort(q);
             q->enabled = false;
             break;
         }
         if ((val & XPU_QCTL_ENABLE) && !q->enabled) {
             if (!xpu_ring_valid(q)) {
-                qemu_log_mask(LOG_GUEST_ERROR, "xpu: queue %u: bad ring "
-                              "base or size\n", qi);
+                XPU_GUEST_ERR(xpu_err_ring, "queue %u: bad ring base 0x%"
+                              PRIx64 " or size %u at enable: queue error",
+                              qi, q->ring_base, q->ring_size);
                 q->error = true;
                 xpu_raise_error(s, XPU_ERR_QUEUE, qi, 0, 0, q->ring_base);
                 break;
             }
+            trace_xpu_queue_enable(qi, q->ring_base, q->ring_size,
+                                   q->fence_addr);
             q->error = false;
             q->enabled = true;
             qemu_cond_broadcast(&q->cond);
-        } else if (!(val & XPU_QCTL_ENABLE)) {
+        } else if (!(val & XPU_QCTL_ENABLE) && q->enabled) {
+            trace_xpu_queue_disable(qi);
             q->enabled = false;
         }
         break;
     default:
-        qemu_log_mask(LOG_GUEST_ERROR, "xpu: queue %u: write of unknown "
-                      "register 0x%x\n", qi, reg);
+        XPU_GUEST_ERR(xpu_err_queue_reg_write, "queue %u: write of unknown "
+                      "register 0x%x = 0x%x", qi, reg, val);
     }
     qemu_mutex_unlock(&q->lock);
 }
@@ -489,9 +535,11 @@ void xpu_inject(XpuState *s, uint32_t what, uint32_t qi)
     XpuQueue *q;
 
     if (qi >= s->num_queues) {
-        qemu_log_mask(LOG_GUEST_ERROR, "xpu: inject on bad queue %u\n", qi);
+        XPU_GUEST_ERR(xpu_err_inject, "unknown injection %u or queue %u out "
+                      "of range", what, qi);
         return;
     }
+    trace_xpu_inject(what, qi);
     q = &s->queues[qi];
     switch (what) {
     case XPU_INJECT_HANG:
@@ -507,7 +555,8 @@ void xpu_inject(XpuState *s, uint32_t what, uint32_t qi)
         xpu_exec_inject_dma_error(q->exec);
         break;
     default:
-        qemu_log_mask(LOG_GUEST_ERROR, "xpu: unknown injection %u\n", what);
+        XPU_GUEST_ERR(xpu_err_inject, "unknown injection %u or queue %u out "
+                      "of range", what, qi);
     }
 }
 

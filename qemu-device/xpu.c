@@ -17,17 +17,27 @@
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "xpu.h"
+#include "trace.h"
 
 static void xpu_update_err_irq(XpuState *s)
 {
-    if (s->err_status && msix_enabled(PCI_DEVICE(s))) {
-        msix_notify(PCI_DEVICE(s), XPU_MSIX_ERR_VEC(s->num_queues));
+    uint32_t vec = XPU_MSIX_ERR_VEC(s->num_queues);
+
+    if (!s->err_status) {
+        return;
+    }
+    if (msix_enabled(PCI_DEVICE(s))) {
+        trace_xpu_msix(vec);
+        msix_notify(PCI_DEVICE(s), vec);
+    } else {
+        trace_xpu_msix_disabled(vec);
     }
 }
 
 void xpu_raise_error(XpuState *s, uint32_t cause, uint32_t queue,
                      uint32_t ctx, uint32_t access, uint64_t va)
 {
+    trace_xpu_error(cause, queue, ctx, access, va);
     s->err_status |= cause;
     s->err_queue = queue;
     s->err_ctx = ctx;
@@ -93,28 +103,32 @@ static uint64_t xpu_global_read(XpuState *s, hwaddr addr)
 
         return (addr & 4) ? v >> 32 : (uint32_t)v;
     }
-    qemu_log_mask(LOG_GUEST_ERROR, "xpu: read of unknown register 0x%"
-                  HWADDR_PRIx "\n", addr);
+    XPU_GUEST_ERR(xpu_err_reg_read, "read of unknown register 0x%"
+                  HWADDR_PRIx, addr);
     return 0;
 }
 
 static void xpu_global_write(XpuState *s, hwaddr addr, uint32_t val)
 {
+    trace_xpu_reg_write(addr, val);
     switch (addr) {
     case XPU_REG_SCRATCH:
         s->scratch = val;
         return;
     case XPU_REG_RESET:
         if (val == XPU_RESET_MAGIC) {
+            trace_xpu_device_reset("RESET register");
             xpu_reset_all(s);
         } else {
-            qemu_log_mask(LOG_GUEST_ERROR, "xpu: bad reset magic 0x%x\n", val);
+            XPU_GUEST_ERR(xpu_err_reset_magic, "RESET written with 0x%x, "
+                          "not the magic", val);
         }
         return;
     case XPU_REG_ERR_STATUS:
         s->err_status &= ~val;
         return;
     case XPU_REG_MMU_INVALIDATE:
+        trace_xpu_mmu_invalidate(val);
         xpu_mmu_invalidate(s, val);
         return;
     case XPU_REG_INJECT:
@@ -123,17 +137,24 @@ static void xpu_global_write(XpuState *s, hwaddr addr, uint32_t val)
     }
     if (addr >= XPU_REG_CTX_ROOT_BASE &&
         addr < XPU_REG_CTX_ROOT(s->num_ctx)) {
-        uint64_t *root = &s->ctx_root[(addr - XPU_REG_CTX_ROOT_BASE) / 8];
+        uint32_t ctx = (addr - XPU_REG_CTX_ROOT_BASE) / 8;
+        uint64_t *root = &s->ctx_root[ctx];
 
         if (addr & 4) {
             *root = deposit64(*root, 32, 32, val);
         } else {
             *root = deposit64(*root, 0, 32, val);
+            if (val & (XPU_PAGE_SIZE - 1)) {
+                XPU_GUEST_ERR(xpu_err_ctx_root, "context %u root 0x%" PRIx64
+                              " not 4 KiB aligned: every access will fault",
+                              ctx, *root);
+            }
         }
+        trace_xpu_ctx_root(ctx, *root);
         return;
     }
-    qemu_log_mask(LOG_GUEST_ERROR, "xpu: write of unknown register 0x%"
-                  HWADDR_PRIx " = 0x%x\n", addr, val);
+    XPU_GUEST_ERR(xpu_err_reg_write, "write of unknown or read-only register "
+                  "0x%" HWADDR_PRIx " = 0x%x", addr, val);
 }
 
 static uint64_t xpu_mmio_read(void *opaque, hwaddr addr, unsigned size)
@@ -266,6 +287,7 @@ void xpu_reset_all(XpuState *s)
 
 static void xpu_qdev_reset(DeviceState *dev)
 {
+    trace_xpu_device_reset("system reset or FLR");
     xpu_reset_all(XPU(dev));
 }
 

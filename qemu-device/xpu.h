@@ -8,6 +8,7 @@
 #define HW_MISC_XPU_H
 
 #include "hw/pci/pci.h"
+#include "qemu/log.h"
 #include "qemu/thread.h"
 #include "qom/object.h"
 #include "xpu_hw.h"
@@ -16,6 +17,19 @@
 OBJECT_DECLARE_SIMPLE_TYPE(XpuState, XPU)
 
 typedef struct XpuQueue XpuQueue;
+
+/*
+ * Bad guest programming the device detects (register, descriptor, ring):
+ * the trace point xpu_err_* (-trace 'xpu_err_*') and one LOG_GUEST_ERROR
+ * line (-d guest_errors), as hw/nvme's NVME_GUEST_ERR. The device never
+ * crashes on it; what it does instead is in docs/hardware.md.
+ */
+#define XPU_GUEST_ERR(trace, fmt, ...) \
+    do { \
+        (trace_##trace)(__VA_ARGS__); \
+        qemu_log_mask(LOG_GUEST_ERROR, #trace " in %s: " fmt "\n", \
+                      __func__, ## __VA_ARGS__); \
+    } while (0)
 
 struct XpuState {
     PCIDevice parent_obj;

@@ -8,21 +8,35 @@
 # $(BUILD)/share -> /usr/share, $(BUILD)/vm-tests/* -> /opt/xpu/tests (run by
 # make check inside the VM; they must print TAP).
 
-XPU_VERSION := 0.1.0
+# 0.2: new entry points (runtime/libxpu.symbols), compatible: soname stays .so.0
+XPU_VERSION := 0.2.0
 LIBXPU_SONAME := libxpu.so.0
 LIBXPU := $(BUILD)/lib/libxpu.so.$(XPU_VERSION)
 # libxpu = runtime + kernel compiler + the device engine (host backend)
-RUNTIME_SRCS := $(wildcard runtime/lib/*.c runtime/compiler/*.c)
-RUNTIME_HDRS := $(wildcard runtime/include/xpu/*.h runtime/lib/*.h runtime/compiler/*.h \
+# the model compiler (runtime/graph/) adds its sources, generated ONNX
+# protobuf code, flags and libraries in runtime/graph/graph.mk
+include runtime/graph/graph.mk
+# the models (GPT, CNN, digits through ONNX): examples/models.mk, included at the end
+RUNTIME_SRCS := $(wildcard runtime/lib/*.c runtime/compiler/*.c runtime/graph/*.c) $(GRAPH_GEN_SRCS)
+RUNTIME_HDRS := $(wildcard runtime/include/xpu/*.h runtime/lib/*.h runtime/compiler/*.h runtime/graph/*.h \
 	uapi/*.h uapi/drm/*.h qemu-device/engine/*.h)
 RUNTIME_CFLAGS := $(CFLAGS) -fPIC -fvisibility=hidden -Iruntime/include -Iruntime/lib -Iuapi \
-	-Iqemu-device/engine $(DRM_CFLAGS)
-RUNTIME_LIBS := $(DRM_LIBS) -lelf -lpthread -lm
+	-Iqemu-device/engine $(DRM_CFLAGS) $(GRAPH_CFLAGS)
+RUNTIME_LIBS := $(DRM_LIBS) -lelf -lpthread -lm $(GRAPH_LIBS)
 # programs linked against the in-tree libxpu; rpath so they run from $(BUILD)
 XPU_PROG_CFLAGS := $(CFLAGS) -Iruntime/include -Iuapi
 XPU_PROG_LIBS := -L$(BUILD)/lib -lxpu -Wl,-rpath,'$$ORIGIN/../lib' -lm -lpthread
 
-XPU_TOOLS := $(BUILD)/bin/xpu-smi $(BUILD)/bin/xpu-as $(BUILD)/bin/xpu-dis $(BUILD)/bin/xpu-cc
+XPU_TOOLS := $(BUILD)/bin/xpu-smi $(BUILD)/bin/xpu-as $(BUILD)/bin/xpu-dis $(BUILD)/bin/xpu-cc \
+	$(BUILD)/bin/xpu-onnx-test
+
+# the post-training int8 quantiser: a Python script (python3-onnx, python3-numpy)
+XPU_QUANTIZE := $(BUILD)/bin/xpu-quantize
+$(XPU_QUANTIZE): tools/xpu-quantize/xpu-quantize.py
+	@mkdir -p $(dir $@)
+	install -m 755 $< $@
+runtime: $(XPU_QUANTIZE)
+
 XPU_EXAMPLES := $(BUILD)/bin/xpu-digits $(BUILD)/bin/xpu-matmul-demo $(BUILD)/bin/xpu-hello
 DIGITS_SHARE := $(BUILD)/share/xpu/digits
 DIGITS_DATA := $(DIGITS_SHARE)/model.bin $(DIGITS_SHARE)/test.bin
@@ -41,10 +55,17 @@ RUNTIME_OUTPUTS := $(LIBXPU) $(BUILD)/lib/pkgconfig/libxpu.pc $(XPU_TOOLS) $(XPU
 .PHONY: runtime runtime-host-tests
 runtime: $(RUNTIME_OUTPUTS) $(RT_HOST_TESTS)
 
-$(LIBXPU): $(RUNTIME_SRCS) $(RUNTIME_HDRS) $(ENGINE_SRCS)
+# The exported symbols are the ABI: runtime/libxpu.symbols lists them and
+# check-symbols.sh fails the link (naming the lines to add or remove) when
+# the library exports anything else; the library is only installed if so.
+LIBXPU_SYMBOLS := runtime/libxpu.symbols
+
+$(LIBXPU): $(RUNTIME_SRCS) $(RUNTIME_HDRS) $(ENGINE_SRCS) $(LIBXPU_SYMBOLS) runtime/check-symbols.sh
 	@mkdir -p $(dir $@)
-	$(CC) $(RUNTIME_CFLAGS) -shared -Wl,-soname,$(LIBXPU_SONAME) -Wl,--no-undefined -o $@ \
+	$(CC) $(RUNTIME_CFLAGS) -shared -Wl,-soname,$(LIBXPU_SONAME) -Wl,--no-undefined -o $@.tmp \
 		$(RUNTIME_SRCS) $(ENGINE_SRCS) $(RUNTIME_LIBS)
+	runtime/check-symbols.sh $@.tmp $(LIBXPU_SYMBOLS)
+	mv -f $@.tmp $@
 	ln -sf $(notdir $@) $(BUILD)/lib/$(LIBXPU_SONAME)
 	ln -sf $(LIBXPU_SONAME) $(BUILD)/lib/libxpu.so
 
@@ -62,6 +83,11 @@ $(BUILD)/bin/xpu-cc: tools/xpu-cc/xpu-cc.c $(LIBXPU)
 $(BUILD)/bin/xpu-as $(BUILD)/bin/xpu-dis $(BUILD)/bin/xpu-cc:
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
+
+# the conformance runner reads TensorProto files with the generated ONNX code
+$(BUILD)/bin/xpu-onnx-test: tools/xpu-onnx-test/xpu-onnx-test.c $(LIBXPU) $(GRAPH_GEN_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) $(XPU_PROG_CFLAGS) $(GRAPH_CFLAGS) -o $@ $< $(GRAPH_GEN_SRCS) $(XPU_PROG_LIBS) $(GRAPH_LIBS)
 
 $(BUILD)/bin/xpu-digits: examples/digits/digits.c examples/digits/digits.h $(LIBXPU)
 	@mkdir -p $(dir $@)
@@ -109,3 +135,5 @@ runtime-host-tests: $(RT_HOST_TESTS) $(XPU_TOOLS) $(XPU_EXAMPLES) $(DIGITS_DATA)
 		grep -E "^not ok" $(BUILD)/check/$$n.tap; \
 		grep -E "^# Totals" $(BUILD)/check/$$n.tap; \
 	done; true
+
+include examples/models.mk

@@ -9,14 +9,18 @@ set -euo pipefail
 
 CACHE=${XPU_CACHE:-/var/cache/xpu}
 mkdir -p "$CACHE"
+# One set-up at a time (parallel builds share the cache).
+exec 9>"$CACHE/.setup.lock"
+flock 9
 log() { echo "setup: $*" >&2; }
 
 PKGS="build-essential pkg-config meson ninja-build libglib2.0-dev libpixman-1-dev
 libfdt-dev zlib1g-dev flex bison python3-venv dpkg-dev busybox-static kmod cpio
 gzip xz-utils seabios qemu-system-data libdrm-dev libpci-dev libelf-dev sparse
-pciutils"
+pciutils protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata
+python3-onnx python3-numpy python3-torch libopenblas0-pthread fortunes clang-14"
 
-stamp="$CACHE/.apt-done-v1"
+stamp="$CACHE/.apt-done-v3"
 if [ ! -f "$stamp" ]; then
 	if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ &&
 	   ! grep -qs '^deb-src' /etc/apt/sources.list; then

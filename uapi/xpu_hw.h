@@ -165,16 +165,32 @@ struct xpu_job_record {
 	XPU_LE64 rsvd;
 };
 
-/* Job status codes */
-#define XPU_JOB_STATUS_OK		0
-#define XPU_JOB_STATUS_MMU_FAULT	1	/* unmapped VA or permission */
-#define XPU_JOB_STATUS_BAD_INSN		2	/* undefined opcode or operand */
-#define XPU_JOB_STATUS_SRAM_RANGE	3	/* scratchpad/acc out of range */
-#define XPU_JOB_STATUS_DMA_ERROR	4	/* host memory not reachable */
-#define XPU_JOB_STATUS_ABORTED		5	/* queue stopped or reset */
-#define XPU_JOB_STATUS_BAD_DESC		6	/* bad descriptor field */
-#define XPU_JOB_STATUS_ECC		7	/* uncorrectable memory error */
-#define XPU_JOB_STATUS_BAD_CTX		8	/* context has no page table */
+/*
+ * Job status codes: the one list, X(name, code, meaning). The device writes
+ * XPU_JOB_STATUS_<name> in the completion record; the kernel driver reports
+ * the same code as DRM_XPU_JOB_<name> (uapi/drm/xpu_accel.h repeats the values,
+ * as a uAPI header cannot include this one, and the driver checks every pair
+ * at compile time). Hardware codes stay below XPU_JOB_STATUS_DRIVER_FIRST;
+ * the codes from there on are the driver's own (hung, cancelled).
+ */
+#define XPU_JOB_STATUS_LIST(X) \
+	X(OK,		0, "completed") \
+	X(MMU_FAULT,	1, "unmapped VA or permission") \
+	X(BAD_INSN,	2, "undefined opcode or operand") \
+	X(SRAM_RANGE,	3, "scratchpad/acc out of range") \
+	X(DMA_ERROR,	4, "host memory not reachable") \
+	X(ABORTED,	5, "queue stopped or reset") \
+	X(BAD_DESC,	6, "bad descriptor field") \
+	X(ECC,		7, "uncorrectable memory error") \
+	X(BAD_CTX,	8, "context has no page table")
+
+#define XPU_JOB_STATUS_ENUM_(name, code, meaning) XPU_JOB_STATUS_##name = code,
+enum xpu_job_status {
+	XPU_JOB_STATUS_LIST(XPU_JOB_STATUS_ENUM_)
+	XPU_JOB_STATUS_DRIVER_FIRST = 16	/* first code that is not the device's */
+};
+
+#undef XPU_JOB_STATUS_ENUM_
 
 /* Access kinds reported on a fault */
 #define XPU_ACCESS_READ		1

@@ -122,50 +122,49 @@ int xpu_poll_abort(struct xpu_tile *t)
 	return 0;
 }
 
-/* ---- scalar core ------------------------------------------------------------ */
-#define U_RD	(0x1full << XPU_F_RD_SHIFT)
-#define U_RS1	(0x1full << XPU_F_RS1_SHIFT)
-#define U_RS2	(0x1full << XPU_F_RS2_SHIFT)
-#define U_RS3	(0x1full << XPU_F_RS3_SHIFT)
-#define U_FN	(0xfull << XPU_F_FUNC_SHIFT)
-#define U_IMM	0xffffffffull
-#define U_OP	(0xffull << XPU_F_OP_SHIFT)
+/* ---- decoder ----------------------------------------------------------------
+ * Generated from the instruction table in xpu_isa.h: per opcode the bits it
+ * may set, the defined func4 values and, for vector ops typed by imm, the
+ * element types each func4 value is defined for.
+ */
+struct op_info {
+	uint64_t used;		/* 0: undefined opcode */
+	uint16_t fns;		/* bit f: func4 value f is defined */
+	uint8_t imm;		/* XPU_IMM_* */
+	uint8_t types[16];	/* XPU_TY_* per func4 value */
+};
 
-/* fields each opcode uses; 0 = undefined opcode */
-static uint64_t used_fields(uint32_t op)
+#define FN_BIT(name, value, mn, types)	| (1u << (value))
+#define FN_TYPES(name, value, mn, types)	[value] = (types),
+#define OP_INFO(name, code, pre, suf, u, syn, imm, fn)				\
+	[code] = { XPU_FIELD_MASK(u), 0 fn(FN_BIT), imm, { fn(FN_TYPES) } },
+
+static const struct op_info op_info[256] = { XPU_OPCODES(OP_INFO) };
+
+/* 1 if insn is a defined encoding (else it is BAD_INSN) */
+static int decode_ok(uint64_t insn)
 {
-	switch (op) {
-	case XPU_OP_HALT: case XPU_OP_NOP: case XPU_OP_FENCE:
-		return U_OP;
-	case XPU_OP_LI: case XPU_OP_LIU: case XPU_OP_LIH: case XPU_OP_JAL:
-		return U_OP | U_RD | U_IMM;
-	case XPU_OP_ALU:
-		return U_OP | U_RD | U_RS1 | U_RS2 | U_FN;
-	case XPU_OP_ALUI: case XPU_OP_LD:
-		return U_OP | U_RD | U_RS1 | U_FN | U_IMM;
-	case XPU_OP_ST: case XPU_OP_BR:
-		return U_OP | U_RS1 | U_RS2 | U_FN | U_IMM;
-	case XPU_OP_JALR:
-		return U_OP | U_RD | U_RS1 | U_IMM;
-	case XPU_OP_DCFG:
-		return U_OP | U_RS1 | U_RS2 | U_RS3;
-	case XPU_OP_DMA: case XPU_OP_MATMUL:
-		return U_OP | U_RD | U_RS1 | U_RS2 | U_FN;
-	case XPU_OP_MCFG:
-		return U_OP | U_RS1 | U_RS2 | U_RS3 | U_FN;
-	case XPU_OP_VCFG:
-		return U_OP | U_RS1 | U_RS2;
-	case XPU_OP_VBIN: case XPU_OP_VQNT:
-		return U_OP | U_RD | U_RS1 | U_RS2 | U_FN | U_IMM;
-	case XPU_OP_VUN: case XPU_OP_VRED:
-		return U_OP | U_RD | U_RS1 | U_FN | U_IMM;
-	case XPU_OP_VCVT:
-		return U_OP | U_RD | U_RS1 | U_FN;
-	default:
+	const struct op_info *o = &op_info[XPU_INSN_OP(insn)];
+	uint32_t f = XPU_INSN_FUNC(insn), imm = XPU_INSN_IMM(insn), type;
+
+	if (!o->used || (insn & ~o->used) || !((o->fns >> f) & 1))
 		return 0;
+	switch (o->imm) {
+	case XPU_IMM_VTYPE:
+		type = imm;
+		break;
+	case XPU_IMM_VBIN:
+		if (imm & ~(uint32_t)(XPU_VB_TYPE_MASK | XPU_VB_BCAST_MASK))
+			return 0;
+		type = imm & XPU_VB_TYPE_MASK;
+		break;
+	default:
+		return 1;
 	}
+	return type <= XPU_VT_F32 && ((o->types[f] >> type) & 1);
 }
 
+/* ---- scalar core ------------------------------------------------------------ */
 static int alu(uint32_t f, uint64_t a, uint64_t b, uint64_t *r)
 {
 	switch (f) {
@@ -272,7 +271,7 @@ static int scalar_mem(struct xpu_tile *t, uint64_t insn, int store)
 
 static int run_program(struct xpu_tile *t, const struct xpu_job_desc *job)
 {
-	uint64_t n = job->prog_len / XPU_INSN_BYTES, pc = 0, insn, r, used;
+	uint64_t n = job->prog_len / XPU_INSN_BYTES, pc = 0, insn, r;
 	uint64_t poll = XPU_POLL_INSNS;
 	int64_t target;
 	int rc, taken;
@@ -291,8 +290,7 @@ static int run_program(struct xpu_tile *t, const struct xpu_job_desc *job)
 		rc = fetch(t, job->prog_va + pc * XPU_INSN_BYTES, &insn);
 		if (rc)
 			return rc;
-		used = used_fields(XPU_INSN_OP(insn));
-		if (!used || (insn & ~used))
+		if (!decode_ok(insn))
 			return XPU_JOB_STATUS_BAD_INSN;
 		t->regs[0] = 0;
 
@@ -443,8 +441,8 @@ uint32_t xpu_tile_run(struct xpu_tile *t, uint64_t pt_root, const struct xpu_job
 		   (job->prog_len & 7)) {
 		status = XPU_JOB_STATUS_BAD_DESC;
 	} else if ((status = xpu_poll_abort(t)) == 0) {
-		t->regs[XPU_REG_ARGS_VA] = job->args_va;
-		t->regs[XPU_REG_ARGS_LEN] = job->args_len;
+		t->regs[XPU_GPR_ARGS_VA] = job->args_va;
+		t->regs[XPU_GPR_ARGS_LEN] = job->args_len;
 		status = (uint32_t)run_program(t, job);
 	}
 

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * XPU numerics (see numerics.h and docs/isa.md). No libm: only IEEE basic
- * operations, so the results do not depend on the host's libm.
+ * operations (+ - * / and sqrt, all correctly rounded), so the results do not
+ * depend on the host's libm. Transcendentals are evaluated in binary64 with
+ * fixed polynomials / series / continued fractions (fixed term counts) and
+ * rounded once to fp32; docs/isa.md gives the algorithms and the measured
+ * accuracy.
  */
 #pragma GCC optimize("fp-contract=off")	/* no fused multiply-add: a*b+c rounds twice */
 
@@ -128,4 +132,152 @@ float xpu_rsqrt_f32(float x)
 	if (xpu_f32_isnan(x) || x < 0.0f)
 		return xpu_u2f(XPU_F32_CANON_NAN);
 	return (float)(1.0 / __builtin_sqrt((double)x));
+}
+
+float xpu_div_f32(float a, float b)
+{
+	return xpu_canon(a / b);
+}
+
+float xpu_sqrt_f32(float x)
+{
+	if (xpu_f32_isnan(x) || x < 0.0f)
+		return xpu_u2f(XPU_F32_CANON_NAN);
+	/* binary64 sqrt rounded to fp32 is the correctly rounded fp32 sqrt */
+	return (float)__builtin_sqrt((double)x);
+}
+
+/* e^t - 1 for |t| <= 700; Taylor series to t^17/17! on (-0.5, 0.5), where
+ * exp_core(t) - 1 would cancel */
+static double expm1_core(double t)
+{
+	double p;
+
+	if (t <= -0.5 || t >= 0.5)
+		return exp_core(t) - 1.0;
+	p = 1.0 / 355687428096000.0;		/* 1/17! */
+	p = p * t + 1.0 / 20922789888000.0;
+	p = p * t + 1.0 / 1307674368000.0;
+	p = p * t + 1.0 / 87178291200.0;
+	p = p * t + 1.0 / 6227020800.0;
+	p = p * t + 1.0 / 479001600.0;
+	p = p * t + 1.0 / 39916800.0;
+	p = p * t + 1.0 / 3628800.0;
+	p = p * t + 1.0 / 362880.0;
+	p = p * t + 1.0 / 40320.0;
+	p = p * t + 1.0 / 5040.0;
+	p = p * t + 1.0 / 720.0;
+	p = p * t + 1.0 / 120.0;
+	p = p * t + 1.0 / 24.0;
+	p = p * t + 1.0 / 6.0;
+	p = p * t + 0.5;
+	p = p * t + 1.0;
+	return p * t;
+}
+
+/* tanh(a) = -m / (2 + m), m = e^(-2a) - 1; for a >= 20 it rounds to 1 */
+float xpu_tanh_f32(float x)
+{
+	double a = x < 0.0f ? -(double)x : (double)x, m, t;
+
+	if (xpu_f32_isnan(x))
+		return xpu_u2f(XPU_F32_CANON_NAN);
+	if (x == 0.0f)
+		return x;			/* keeps the sign of zero */
+	if (a >= 20.0)
+		return x < 0.0f ? -1.0f : 1.0f;
+	m = expm1_core(-2.0 * a);
+	t = -m / (2.0 + m);
+	return (float)(x < 0.0f ? -t : t);
+}
+
+/* 1 / (1 + e^-x); x >= 40 rounds to 1, x <= -104 to +0 */
+float xpu_sigmoid_f32(float x)
+{
+	if (xpu_f32_isnan(x))
+		return xpu_u2f(XPU_F32_CANON_NAN);
+	if (x >= 40.0f)
+		return 1.0f;
+	if (x <= -104.0f)
+		return 0.0f;
+	return (float)(1.0 / (1.0 + exp_core(-(double)x)));
+}
+
+#define TWO_OVER_SQRTPI	1.12837916709551257390	/* 2 / sqrt(pi) */
+#define SQRTPI		1.77245385090551602730	/* sqrt(pi) */
+#define SQRT1_2		0.70710678118654752440	/* 1 / sqrt(2) */
+#define ERF_SPLIT	2.5
+
+/* erf(a), 0 <= a < ERF_SPLIT: 2/sqrt(pi) a e^(-a^2) sum_n (2a^2)^n / (2n+1)!!
+ * (positive terms, no cancellation; 40 terms reach binary64 precision) */
+static double erf_series(double a)
+{
+	double a2 = a * a, term = 1.0, sum = 1.0;
+	int n;
+
+	for (n = 1; n < 40; n++) {
+		term = term * (2.0 * a2) / (double)(2 * n + 1);
+		sum = sum + term;
+	}
+	return TWO_OVER_SQRTPI * a * exp_core(-a2) * sum;
+}
+
+/* erfc(a), ERF_SPLIT <= a < 26: Laplace's continued fraction
+ * e^(-a^2) / sqrt(pi) / (a + (1/2) / (a + 1 / (a + (3/2) / (a + ...)))),
+ * 40 levels evaluated backwards */
+static double erfc_cf(double a)
+{
+	double f = a;
+	int n;
+
+	for (n = 40; n >= 1; n--)
+		f = a + (0.5 * (double)n) / f;
+	return exp_core(-(a * a)) / (SQRTPI * f);
+}
+
+/* erf(a) and erfc(a) = 1 - erf(a) for a >= 0, each without cancellation
+ * where it is small */
+static double erf_pos(double a)
+{
+	if (a < ERF_SPLIT)
+		return erf_series(a);
+	return a < 26.0 ? 1.0 - erfc_cf(a) : 1.0;
+}
+
+static double erfc_pos(double a)
+{
+	if (a < ERF_SPLIT)
+		return 1.0 - erf_series(a);
+	return a < 26.0 ? erfc_cf(a) : 0.0;
+}
+
+/* erf(x); |x| >= 4 rounds to +-1 */
+float xpu_erf_f32(float x)
+{
+	double a = x < 0.0f ? -(double)x : (double)x, r;
+
+	if (xpu_f32_isnan(x))
+		return xpu_u2f(XPU_F32_CANON_NAN);
+	if (x == 0.0f)
+		return x;
+	if (a >= 4.0)
+		return x < 0.0f ? -1.0f : 1.0f;
+	r = erf_pos(a);
+	return (float)(x < 0.0f ? -r : r);
+}
+
+/* x * Phi(x), Phi(x) = 0.5 (1 + erf(x / sqrt(2))), for x < 0 as
+ * 0.5 erfc(|x| / sqrt(2)) so the tail keeps its relative accuracy */
+float xpu_gelu_erf_f32(float x)
+{
+	double d = (double)x, z = d * SQRT1_2, phi;
+
+	if (xpu_f32_isnan(x))
+		return xpu_u2f(XPU_F32_CANON_NAN);
+	if (x == xpu_u2f(0x7f800000u))
+		return x;
+	if (x == xpu_u2f(0xff800000u))
+		return -0.0f;
+	phi = z >= 0.0 ? 0.5 * (1.0 + erf_pos(z)) : 0.5 * erfc_pos(-z);
+	return (float)(d * phi);
 }

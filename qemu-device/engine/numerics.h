@@ -66,5 +66,11 @@ float xpu_exp_f32(float x);
 float xpu_gelu_f32(float x);
 float xpu_recip_f32(float x);
 float xpu_rsqrt_f32(float x);
+float xpu_div_f32(float a, float b);	/* IEEE a / b, NaN canonical */
+float xpu_sqrt_f32(float x);		/* correctly rounded; x < 0 or NaN -> canonical NaN */
+float xpu_tanh_f32(float x);
+float xpu_sigmoid_f32(float x);
+float xpu_erf_f32(float x);
+float xpu_gelu_erf_f32(float x);	/* x * 0.5 * (1 + erf(x / sqrt(2))) */
 
 #endif /* XPU_NUMERICS_H */

@@ -41,6 +41,9 @@ uint64_t xpu_timing_dma_cycles(const struct xpu_engine_config *cfg, uint64_t byt
 	return cfg->dma_latency_cycles + ceil_div(bytes, bpc);
 }
 
+/* Every VPU op costs the same per element: the transcendentals (EXP, GELU,
+ * TANH, ERF, ...), DIV and SQRT are modeled as pipelined function units of
+ * the same throughput as ADD; VSEL, with three inputs, as one pass too. */
 uint64_t xpu_timing_vector_cycles(const struct xpu_engine_config *cfg, uint64_t elements)
 {
 	if (!elements)

@@ -3,7 +3,9 @@
  * XPU vector unit. Operands are dense row-major rows x cols tensors (VCFG)
  * anywhere in local SRAM. Every op behaves as if elements were processed one
  * at a time in row-major order, each reading its sources then writing its
- * result, so overlapping operands have one defined result.
+ * result, so overlapping operands have one defined result. Undefined func4
+ * values, element types and imm bits never get here: the decoder generated
+ * from the xpu_isa.h table (engine.c) rejects them.
  */
 #pragma GCC optimize("fp-contract=off")
 
@@ -29,6 +31,7 @@ static uint32_t vbin_f32(uint32_t f, uint32_t ua, uint32_t ub)
 	case XPU_VBIN_ADD: r = a + b; break;
 	case XPU_VBIN_SUB: r = a - b; break;
 	case XPU_VBIN_MUL: r = a * b; break;
+	case XPU_VBIN_DIV: r = xpu_div_f32(a, b); break;
 	case XPU_VBIN_MAX:
 		r = (xpu_f32_isnan(a) || xpu_f32_isnan(b)) ? xpu_u2f(XPU_F32_CANON_NAN)
 							     : (b > a ? b : a);
@@ -49,6 +52,7 @@ static uint32_t vun(uint32_t f, uint32_t type, uint32_t u)
 		switch (f) {
 		case XPU_VUN_RELU: return (int32_t)u > 0 ? u : 0;
 		case XPU_VUN_NEG: return 0u - u;
+		case XPU_VUN_ABS: return (int32_t)u < 0 ? 0u - u : u;	/* INT32_MIN stays */
 		default: return u;	/* COPY */
 		}
 	}
@@ -59,6 +63,12 @@ static uint32_t vun(uint32_t f, uint32_t type, uint32_t u)
 	case XPU_VUN_GELU: return xpu_f2u(xpu_gelu_f32(x));
 	case XPU_VUN_RECIP: return xpu_f2u(xpu_recip_f32(x));
 	case XPU_VUN_RSQRT: return xpu_f2u(xpu_rsqrt_f32(x));
+	case XPU_VUN_TANH: return xpu_f2u(xpu_tanh_f32(x));
+	case XPU_VUN_SIGMOID: return xpu_f2u(xpu_sigmoid_f32(x));
+	case XPU_VUN_ERF: return xpu_f2u(xpu_erf_f32(x));
+	case XPU_VUN_SQRT: return xpu_f2u(xpu_sqrt_f32(x));
+	case XPU_VUN_ABS: return xpu_f2u(xpu_canon(xpu_u2f(u & 0x7fffffffu)));
+	case XPU_VUN_GELU_ERF: return xpu_f2u(xpu_gelu_erf_f32(x));
 	default: return xpu_f2u(xpu_canon(xpu_u2f(u ^ 0x80000000u)));	/* NEG */
 	}
 }
@@ -127,29 +137,20 @@ int xpu_exec_vpu(struct xpu_tile *t, uint64_t insn)
 	uint64_t rows = t->v_rows, cols = t->v_cols, n, r, c, i;
 	uint64_t la_d = t->regs[XPU_INSN_RD(insn)], la_s = t->regs[XPU_INSN_RS1(insn)];
 	uint64_t v2 = t->regs[XPU_INSN_RS2(insn)], ss = 4, ds = 4, dn;
-	uint8_t *d, *s, *s2 = NULL;
-	struct xpu_opnd in[2], out;
+	uint8_t *d, *s, *s2 = NULL, *s3 = NULL;
+	struct xpu_opnd in[3], out;
 	uint32_t bc = 0, type = 0;
 	int nin = 1, rc;
 
-	/* decode and validate */
+	/* decode; the decoder (engine.c, from the xpu_isa.h table) has already
+	 * rejected undefined func4 values, types and imm bits */
 	switch (op) {
 	case XPU_OP_VBIN:
-		if (f > XPU_VBIN_MIN || (imm & ~(uint32_t)(XPU_VB_TYPE_MASK | XPU_VB_BCAST_MASK)))
-			return XPU_JOB_STATUS_BAD_INSN;
 		type = imm & XPU_VB_TYPE_MASK;
 		bc = imm & XPU_VB_BCAST_MASK;
 		break;
 	case XPU_OP_VUN:
-		if (f > XPU_VUN_NEG || imm > XPU_VT_F32)
-			return XPU_JOB_STATUS_BAD_INSN;
-		type = imm;
-		if (type == XPU_VT_I32 && f != XPU_VUN_RELU && f != XPU_VUN_COPY && f != XPU_VUN_NEG)
-			return XPU_JOB_STATUS_BAD_INSN;
-		break;
 	case XPU_OP_VRED:
-		if (f > XPU_VRED_MAX || imm > XPU_VT_F32)
-			return XPU_JOB_STATUS_BAD_INSN;
 		type = imm;
 		break;
 	case XPU_OP_VCVT:
@@ -157,10 +158,10 @@ int xpu_exec_vpu(struct xpu_tile *t, uint64_t insn)
 			return XPU_JOB_STATUS_BAD_INSN;
 		break;
 	case XPU_OP_VQNT:
-		if (f > XPU_VT_F32)
-			return XPU_JOB_STATUS_BAD_INSN;
 		type = f;
 		ds = 1;
+		break;
+	case XPU_OP_VSEL:
 		break;
 	default:
 		return XPU_JOB_STATUS_BAD_INSN;
@@ -182,6 +183,13 @@ int xpu_exec_vpu(struct xpu_tile *t, uint64_t insn)
 		if ((rc = check(t, v2, n2, 4, &s2, &in[1])))
 			return rc;
 		nin = 2;
+	}
+	if (op == XPU_OP_VSEL) {
+		if ((rc = check(t, v2, n, 4, &s2, &in[1])))
+			return rc;
+		if ((rc = check(t, t->regs[XPU_INSN_RS3(insn)], n, 4, &s3, &in[2])))
+			return rc;
+		nin = 3;
 	}
 	if (!in[0].len)
 		in[0] = in[nin - 1], nin--;
@@ -252,6 +260,14 @@ int xpu_exec_vpu(struct xpu_tile *t, uint64_t insn)
 	case XPU_OP_VCVT:
 		for (i = 0; i < n; i++)
 			cvt(f, s + i * ss, d + i * ds);
+		break;
+	case XPU_OP_VSEL:
+		for (i = 0; i < n; i++) {
+			uint32_t m = xpu_ld32(s + i * 4), a = xpu_ld32(s2 + i * 4);
+			uint32_t b = xpu_ld32(s3 + i * 4);
+
+			xpu_st32(d + i * 4, m ? a : b);
+		}
 		break;
 	default: {	/* VQNT */
 		double scale = (double)xpu_u2f((uint32_t)v2);

@@ -3,6 +3,8 @@
  * Kernel compiler: the builder (a growing xpu_image), code-emission helpers
  * shared by the operation generators, and ELF emission.
  */
+#include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,21 @@ uint32_t f32_bits(float f)
 void kb_init(struct kb *k)
 {
 	memset(k, 0, sizeof(*k));
+}
+
+void kb_account(struct kb *k, const xpu_cc *cc)
+{
+	k->tc = &cc->tc;
+	k->est.valid = 1;
+}
+
+static int is_vector_op(uint64_t insn)
+{
+	switch (XPU_INSN_OP(insn)) {
+	case XPU_OP_VBIN: case XPU_OP_VUN: case XPU_OP_VRED: case XPU_OP_VCVT: case XPU_OP_VQNT:
+		return 1;
+	}
+	return 0;
 }
 
 void kb_free(struct kb *k)
@@ -49,6 +66,9 @@ void kb_emit(struct kb *k, uint64_t insn)
 		k->cap = cap;
 	}
 	k->w[k->n++] = insn;
+	/* every vector op works on the vcfg shape (the engine's vpu.c) */
+	if (k->tc && is_vector_op(insn))
+		k->est.vpu_busy += xpu_timing_vector_cycles(k->tc, k->vrows * k->vcols);
 }
 
 void kb_li(struct kb *k, uint32_t rd, uint64_t v)
@@ -86,7 +106,7 @@ uint32_t kb_arg(struct kb *k, const char *name, uint32_t type)
 void kb_load_args(struct kb *k)
 {
 	for (uint32_t i = 0; i < k->nargs; i++)
-		kb_emit(k, xpu_ld(XPU_MEM_W64, R_ARG0 + i, XPU_REG_ARGS_VA, (int32_t)(8 * i)));
+		kb_emit(k, xpu_ld(XPU_MEM_W64, R_ARG0 + i, XPU_GPR_ARGS_VA, (int32_t)(8 * i)));
 }
 
 void kb_dma(struct kb *k, uint32_t dir, uint32_t dbase, uint64_t doff, uint32_t sbase,
@@ -111,6 +131,10 @@ void kb_dma(struct kb *k, uint32_t dir, uint32_t dbase, uint64_t doff, uint32_t 
 	kb_addr(k, 4, sbase, soff);
 	kb_li(k, 8, bytes);
 	kb_emit(k, xpu_dma(f, 3, 4, 8));
+	if (k->tc) {	/* device buffers: HBM bandwidth */
+		k->est.dma_busy += xpu_timing_dma_cycles(k->tc, rows * bytes, 0);
+		k->est.dma_bytes += rows * bytes;
+	}
 }
 
 void kb_vcfg(struct kb *k, uint64_t rows, uint64_t cols)
@@ -118,6 +142,18 @@ void kb_vcfg(struct kb *k, uint64_t rows, uint64_t cols)
 	kb_li(k, 5, rows);
 	kb_li(k, 6, cols);
 	kb_emit(k, xpu_vcfg(5, 6));
+	k->vrows = rows;
+	k->vcols = cols;
+}
+
+void kb_matmul(struct kb *k, uint32_t flags, uint32_t rc, uint32_t ra, uint32_t rb, uint64_t m,
+	       uint64_t kk, uint64_t n)
+{
+	kb_emit(k, xpu_matmul(flags, rc, ra, rb));
+	if (k->tc) {
+		k->est.mxu_busy += xpu_timing_matmul_cycles(k->tc->rows, k->tc->cols, m, kk, n);
+		k->est.macs += m * kk * n;
+	}
 }
 
 void kb_use(struct kb *k, uint64_t spad_end, uint64_t acc_end)
@@ -147,6 +183,7 @@ xpu_status kb_finish(xpu_cc *cc, struct kb *k, const char *name)
 {
 	struct xpu_image *img = &cc->img;
 	struct xpu_image_kernel *ks, *nk;
+	struct cc_est *est;
 	uint64_t bytes;
 
 	kb_emit(k, xpu_halt());
@@ -177,6 +214,12 @@ xpu_status kb_finish(xpu_cc *cc, struct kb *k, const char *name)
 		img->text = t;
 		cc->text_cap = cap;
 	}
+	est = realloc(cc->est, (img->num_kernels + 1) * sizeof(*est));
+	if (!est) {
+		kb_free(k);
+		return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "realloc");
+	}
+	cc->est = est;
 	ks = realloc(img->kernels, (img->num_kernels + 1) * sizeof(*ks));
 	if (!ks) {
 		kb_free(k);
@@ -199,6 +242,7 @@ xpu_status kb_finish(xpu_cc *cc, struct kb *k, const char *name)
 	nk->acc_size = k->acc_used;
 	memcpy(img->text + img->text_size, k->w, bytes);
 	img->text_size += (uint32_t)bytes;
+	cc->est[img->num_kernels] = k->est;
 	img->num_kernels++;
 	kb_free(k);
 	return XPU_SUCCESS;
@@ -229,8 +273,38 @@ XPU_EXPORT xpu_status xpu_cc_create(const struct xpu_cc_target *t, xpu_cc **out)
 	if (!cc)
 		return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "calloc");
 	cc->t = *t;
+	/* the engine's defaults for what a target does not describe (yet) */
+	cc->tc.rows = t->rows;
+	cc->tc.cols = t->cols;
+	cc->tc.spad_bytes = t->spad_size;
+	cc->tc.acc_bytes = t->acc_size;
+	cc->tc.clock_mhz = XPU_ENG_DEF_CLOCK_MHZ;
+	cc->tc.hbm_gbps = XPU_ENG_DEF_HBM_GBPS;
+	cc->tc.dma_latency_cycles = XPU_ENG_DEF_DMA_LAT;
+	cc->tc.host_gbps = XPU_ENG_DEF_HOST_GBPS;
 	cc->img.isa_version = XPU_ISA_VERSION;
 	*out = cc;
+	return xpu_ok(XPU_SUCCESS);
+}
+
+XPU_EXPORT xpu_status xpu_cc_create_for_device(const struct xpu_device_props *props,
+					       xpu_cc **out)
+{
+	struct xpu_cc_target t;
+	xpu_status st;
+
+	if (!props || !out)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
+	st = xpu_cc_target_from_props(props, &t);
+	if (!st)
+		st = xpu_cc_create(&t, out);
+	if (st)
+		return st;
+	/* the device's clock and bandwidth: DMA costs as its engine counts them */
+	if (props->clock_mhz)
+		(*out)->tc.clock_mhz = props->clock_mhz;
+	if (props->hbm_gbps)
+		(*out)->tc.hbm_gbps = props->hbm_gbps;
 	return xpu_ok(XPU_SUCCESS);
 }
 
@@ -239,6 +313,7 @@ XPU_EXPORT xpu_status xpu_cc_destroy(xpu_cc *cc)
 	if (!cc)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
 	xpu_image_free(&cc->img);
+	free(cc->est);
 	free(cc);
 	return xpu_ok(XPU_SUCCESS);
 }
@@ -250,4 +325,38 @@ XPU_EXPORT xpu_status xpu_cc_emit(xpu_cc *cc, void **image, size_t *size)
 	if (!cc->img.num_kernels)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "no kernels to emit");
 	return xpu_ok(xpu_image_write(&cc->img, image, size));
+}
+
+static_assert(offsetof(struct xpu_cc_estimate, macs) + 8 == XPU_CC_ESTIMATE_SIZE_V1,
+	      "the first version of xpu_cc_estimate is frozen");
+
+XPU_EXPORT xpu_status xpu_cc_get_estimate(xpu_cc *cc, const char *name, struct xpu_cc_estimate *est)
+{
+	struct xpu_cc_estimate e = { 0 };
+	const struct cc_est *ce = NULL;
+	xpu_status st;
+
+	if (!cc || !name || !est)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
+	st = xpu_check_size(est->size, XPU_CC_ESTIMATE_SIZE_V1, "struct xpu_cc_estimate");
+	if (st)
+		return st;
+	for (uint32_t i = 0; i < cc->img.num_kernels; i++)
+		if (!strcmp(cc->img.kernels[i].name, name))
+			ce = &cc->est[i];
+	if (!ce)
+		return xpu_set_error(XPU_ERROR_NOT_FOUND, "no kernel '%s' in this builder", name);
+	if (!ce->valid)
+		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
+				     "kernel '%s': no cost estimate (matmul and conv2d kernels have one)",
+				     name);
+	e.size = est->size;
+	e.cycles = ce->cycles;
+	e.dma_busy_cycles = ce->dma_busy;
+	e.mxu_busy_cycles = ce->mxu_busy;
+	e.vpu_busy_cycles = ce->vpu_busy;
+	e.dma_bytes = ce->dma_bytes;
+	e.macs = ce->macs;
+	xpu_copy_sized(est, est->size, &e, sizeof(e));
+	return xpu_ok(XPU_SUCCESS);
 }

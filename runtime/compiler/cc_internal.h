@@ -1,14 +1,33 @@
 /* SPDX-License-Identifier: MIT */
-/* Kernel compiler internals: the kernel builder and code-emission helpers. */
+/*
+ * Kernel compiler internals: the kernel builder and code-emission helpers.
+ *
+ * Cost model: the compiler has no timing formulas of its own. Unit times
+ * come from the engine's xpu_timing_*() (qemu-device/engine/timing.c, linked
+ * into libxpu), evaluated on cc->tc, the engine configuration of the target.
+ * A builder with k->tc set adds up, as it emits them, the busy cycles every
+ * DMA, MATMUL and vector op will cost on the engine (exact for buffers in
+ * HBM); the GEMM planner uses the same functions to rank tilings.
+ */
 #ifndef XPU_CC_INTERNAL_H
 #define XPU_CC_INTERNAL_H
 
 #include "internal.h"
 #include "xpu/xpu_compiler.h"
+#include "xpu_engine.h"
+
+/* What a kernel will cost, per xpu_cc_estimate */
+struct cc_est {
+	int valid;			/* the generator accounted for every unit op */
+	uint64_t cycles;		/* the planner's estimate of the whole job */
+	uint64_t dma_busy, mxu_busy, vpu_busy, dma_bytes, macs;
+};
 
 struct xpu_cc {
 	struct xpu_cc_target t;
+	struct xpu_engine_config tc;	/* timing of the target (engine defaults + t) */
 	struct xpu_image img;		/* kernels so far; text grows */
+	struct cc_est *est;		/* per kernel of img */
 	uint32_t text_cap;
 };
 
@@ -20,6 +39,10 @@ struct kb {
 	uint32_t spad_used, acc_used;	/* high-water marks, bytes */
 	struct xpu_image_arg args[8];
 	uint32_t nargs;
+	/* cost accounting, when tc is set (see the top of this file) */
+	const struct xpu_engine_config *tc;
+	uint64_t vrows, vcols;		/* the last kb_vcfg() */
+	struct cc_est est;
 };
 
 #define KB_MAX_INSNS	(1u << 22)	/* 32 MiB of text: a tiling gone wrong */
@@ -31,6 +54,8 @@ struct kb {
 #define R_SCALE		20
 
 void kb_init(struct kb *k);
+/* Start accounting unit costs against cc's target (kernels with an estimate). */
+void kb_account(struct kb *k, const xpu_cc *cc);
 void kb_free(struct kb *k);
 void kb_emit(struct kb *k, uint64_t insn);
 /* rd = value, with the fewest instructions */
@@ -46,6 +71,9 @@ void kb_load_args(struct kb *k);
 void kb_dma(struct kb *k, uint32_t dir, uint32_t dbase, uint64_t doff, uint32_t sbase,
 	    uint64_t soff, uint64_t rows, uint64_t bytes, uint64_t sstride, uint64_t dstride);
 void kb_vcfg(struct kb *k, uint64_t rows, uint64_t cols);
+/* MATMUL of an m x kk x n tile (after MCFG SHAPE) */
+void kb_matmul(struct kb *k, uint32_t flags, uint32_t rc, uint32_t ra, uint32_t rb, uint64_t m,
+	       uint64_t kk, uint64_t n);
 /* Record SRAM use [0, end) of the scratchpad / accumulator. */
 void kb_use(struct kb *k, uint64_t spad_end, uint64_t acc_end);
 /* Append the finished kernel to the builder. */
@@ -63,13 +91,23 @@ static inline uint64_t min64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-#endif
+static inline uint64_t max64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Data types: the row of XPU_DTYPE_TABLE (uapi/xpu_dtype.h), NULL if invalid. */
+static inline const struct xpu_dtype_desc *cc_dtype(uint32_t type)
+{
+	return xpu_dtype_desc(type);
+}
 
 /* ---- the tiled GEMM generator (matmul.c), shared with conv2d ---- */
 struct gemm {
 	uint64_t M, K, N;
 	uint64_t esz;			/* input element bytes: 1 (int8) or 2 (bf16) */
-	int acc_f32;			/* bf16 -> fp32 accumulate, else int32 */
+	uint32_t mm_type;		/* XPU_MM_* of the input type */
+	uint32_t acc_vt;		/* XPU_VT_* of the accumulator type */
 	uint32_t out_type;		/* enum xpu_dtype */
 	uint64_t osz, stage_osz;	/* output bytes; staged in the scratchpad if converted */
 	uint32_t has_bias, act;
@@ -78,17 +116,58 @@ struct gemm {
 	int full_k;			/* A tiles span all of K (conv) */
 	uint64_t m_align;		/* M tiles are multiples of this (conv: output rows) */
 	uint64_t a_extra;		/* extra scratchpad bytes per A row (conv) */
-	uint64_t a_dma_ops;		/* DMAs per A tile, for the cost model */
 	/* emit the loads of an A tile (rows m0.. x cols k0..) to local address la */
 	void (*load_a)(struct kb *k, const struct gemm *g, uint64_t m0, uint64_t mi, uint64_t k0,
 		       uint64_t ki, uint64_t la, int slot);
 	const void *ctx;		/* for load_a */
+	/* batched GEMM (xcc_gemm, cc_graph.h): nbatch products (0 = 1), each at
+	 * per-batch byte offsets of A, B and C (a NULL table: offset 0) */
+	uint64_t nbatch;
+	const uint64_t *a_boff, *b_boff, *c_boff, *bias_boff;
+	uint64_t a_base, b_base, c_base, bias_base;	/* the current batch's (gemm_emit) */
+	int bias_col;			/* bias per output row (M), else per column (N) */
+	int epi_vun;			/* one more epilogue op: XPU_VUN_* + 1, 0 = none */
 	uint32_t r_a, r_b, r_c, r_bias;	/* argument registers */
 	/* plan */
 	uint64_t mt, kt, nt;
 	uint64_t a_la[2], b_la[2], bias_la[2], out_la[2], extra_la[2], c_la[2];
 	uint64_t spad_end, acc_end;
+	uint64_t est_cycles;
 };
 
-int gemm_plan(const struct xpu_cc_target *t, struct gemm *g);
+/* Zero g and fill its types from the data-type table; -1 (error set) if the
+ * matrix unit cannot do in_type -> out_type with act. */
+int gemm_types(struct gemm *g, uint32_t in_type, uint32_t out_type, uint32_t act,
+	       const char *name, const char *what);
+/* Choose the tiling; the estimate of the chosen one goes to g->est_cycles. */
+int gemm_plan(const xpu_cc *cc, struct gemm *g);
 void gemm_emit(struct kb *k, const struct gemm *g);
+
+/* ---- data-movement kernels (copy.c), used by the model compiler ---- */
+#define CC_COPY_MAX_DIMS	8
+#define CC_GATHER_FAULT_VA	0xbad0000000000000ull	/* + position of a bad index */
+struct cc_copy_dim {
+	uint64_t count;
+	int64_t sstride, dstride;	/* bytes; negative or 0 allowed */
+};
+/* Drop 1-dims, fold contiguous inner dims into *bytes, merge progressions;
+ * returns the new ndim, -1 if nothing is copied. */
+int cc_copy_simplify(int ndim, struct cc_copy_dim *d, uint64_t *bytes);
+/* Arguments src, dst: for every index tuple, bytes from src + sum(i*sstride)
+ * to dst + sum(i*dstride). */
+xpu_status cc_copy_strided(xpu_cc *cc, const char *name, int ndim, const struct cc_copy_dim *d,
+			   uint64_t bytes);
+/* Arguments src, dst: nblk 2-D DMAs of rows x bytes[b] at src + soff[b] / dst + doff[b]. */
+xpu_status cc_copy_blocks(xpu_cc *cc, const char *name, uint32_t nblk, const uint64_t *soff,
+			  const uint64_t *doff, const uint64_t *bytes, uint64_t rows, uint64_t sstride,
+			  uint64_t dstride);
+/* Arguments data, indices, out: out[o][j][:] = data[o][idx[j]][:] (blocks of
+ * `block` bytes, o < outer, j < nidx); an index outside [-axis_len, axis_len)
+ * faults the job at CC_GATHER_FAULT_VA + j. */
+struct cc_gather {
+	uint64_t nidx, outer, axis_len, block;
+	uint32_t idx_type;		/* XPU_DT_I64 or XPU_DT_I32 */
+};
+xpu_status cc_gather(xpu_cc *cc, const char *name, const struct cc_gather *g);
+
+#endif

@@ -119,10 +119,12 @@ XPU_EXPORT xpu_status xpu_cc_conv2d(xpu_cc *cc, const char *name, const struct x
 	    d->kw > 64 || d->pad >= d->kh || d->pad >= d->kw || d->h + 2 * d->pad < d->kh ||
 	    d->w + 2 * d->pad < d->kw)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "conv2d '%s': bad shape", name);
-	if (d->out_type != XPU_DT_I32 && d->out_type != XPU_DT_I8)
-		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED, "conv2d '%s': output I32 or I8", name);
-	if (d->act == XPU_ACT_GELU)
-		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED, "conv2d '%s': int8 path: no GELU", name);
+	/* int8 inputs; the output and activation rules are the GEMM's */
+	if (gemm_types(&g, XPU_DT_I8, d->out_type, d->act, name, "conv2d"))
+		return XPU_ERROR_NOT_SUPPORTED;
+	if (d->act > XPU_ACT_GELU)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "conv2d '%s': bad activation %u",
+				     name, d->act);
 	memset(&c, 0, sizeof(c));
 	c.B = d->batch;
 	c.H = d->h;
@@ -134,28 +136,24 @@ XPU_EXPORT xpu_status xpu_cc_conv2d(xpu_cc *cc, const char *name, const struct x
 	c.P = d->pad;
 	c.OH = (d->h + 2 * d->pad - d->kh) / d->stride + 1;
 	c.OW = (d->w + 2 * d->pad - d->kw) / d->stride + 1;
-	memset(&g, 0, sizeof(g));
 	g.M = c.B * c.OH * c.OW;
 	g.K = c.KH * c.KW * c.C;
 	g.N = d->cout;
-	g.esz = 1;
-	g.out_type = d->out_type;
-	g.osz = d->out_type == XPU_DT_I8 ? 1 : 4;
-	g.stage_osz = d->out_type == XPU_DT_I8 ? 1 : 0;
 	g.has_bias = d->has_bias;
 	g.act = d->act;
 	g.scale = d->scale;
 	g.zero_point = d->zero_point;
 	g.full_k = 1;
 	g.m_align = c.OW;
-	g.a_dma_ops = c.KH * 3;
 	g.load_a = load_a_im2col;
 	g.ctx = &c;
-	if (gemm_plan(&cc->t, &g))
+	if (gemm_plan(cc, &g))
 		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
 				     "conv2d '%s': the %llu x %u weights do not fit the scratchpad",
 				     name, (unsigned long long)g.K, d->cout);
 	kb_init(&k);
+	kb_account(&k, cc);
+	k.est.cycles = g.est_cycles;
 	c.r_x = kb_arg(&k, "x", XPU_ARG_BUFFER);
 	g.r_b = kb_arg(&k, "w", XPU_ARG_BUFFER);
 	g.r_c = kb_arg(&k, "y", XPU_ARG_BUFFER);

@@ -11,13 +11,28 @@
  * loads the next tile while the MXU works on this one and the epilogue of
  * one tile overlaps the next tile's matmuls (the engine's scoreboard orders
  * them). Tile sizes come from a small search over multiples of the array
- * size with a cost model of the engine's timing (docs/isa.md section 7).
+ * size, ranked by a cost model built on the engine's own timing functions
+ * (xpu_timing_*(), qemu-device/engine/timing.c; docs/isa.md section 7): the
+ * per-unit busy times are the engine's, and the way they are combined into a
+ * job time (the unit that ends last, with pipeline fill and drain, plus a
+ * DMA/MXU interference share) is the planner's approximation of the engine's
+ * scoreboard, which it does not run.
+ * Element sizes and ISA type codes come from the data-type table
+ * (uapi/xpu_dtype.h).
+ *
+ * The model compiler's xcc_gemm (cc_graph.h) reuses the same tiled loop for
+ * a batch of products at per-batch operand offsets (attention's batched
+ * matmuls, conv as W x col per image), with the bias per column or per row
+ * and one more vector-unit activation in the epilogue. Across K tiles the
+ * MXU keeps accumulating into the same fp32 accumulator in ascending k, so
+ * a result never depends on the tiling.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cc_internal.h"
+#include "cc_graph.h"
 
 #define ALIGN(x) (((x) + 63) & ~63ull)
 
@@ -31,15 +46,8 @@ static void cands(uint64_t *v, int *n, uint64_t base, uint64_t lim)
 		v[(*n)++] = x;
 }
 
-static uint64_t mm_cycles(const struct xpu_cc_target *t, uint64_t m, uint64_t k, uint64_t n)
-{
-	if (!m || !k || !n)
-		return 0;
-	return cdiv(k, t->rows) * cdiv(n, t->cols) * (2ull * t->rows + t->cols + m - 2);
-}
-
-/* Sum of mm_cycles over all tiles of an (M, K, N) split by (mt, kt, nt). */
-static uint64_t mxu_total(const struct xpu_cc_target *t, uint64_t M, uint64_t K, uint64_t N,
+/* Sum of the engine's MATMUL cycles over all tiles of an (M, K, N) split by (mt, kt, nt). */
+static uint64_t mxu_total(const struct xpu_engine_config *t, uint64_t M, uint64_t K, uint64_t N,
 			  uint64_t mt, uint64_t kt, uint64_t nt)
 {
 	uint64_t ms[2] = { mt, M % mt }, mc[2] = { M / mt, M % mt != 0 };
@@ -50,15 +58,61 @@ static uint64_t mxu_total(const struct xpu_cc_target *t, uint64_t M, uint64_t K,
 	for (int a = 0; a < 2; a++)
 		for (int b = 0; b < 2; b++)
 			for (int c = 0; c < 2; c++)
-				sum += mc[a] * kc[b] * nc[c] * mm_cycles(t, ms[a], ks[b], ns[c]);
+				sum += mc[a] * kc[b] * nc[c] *
+				       xpu_timing_matmul_cycles(t->rows, t->cols, ms[a], ks[b], ns[c]);
 	return sum;
 }
 
-int gemm_plan(const struct xpu_cc_target *t, struct gemm *g)
+/* The engine's vector-unit cycles of nops ops on every mt x nt output tile. */
+static uint64_t vpu_total(const struct xpu_engine_config *t, uint64_t M, uint64_t N,
+			  uint64_t mt, uint64_t nt, uint64_t nops)
 {
+	uint64_t ms[2] = { mt, M % mt }, mc[2] = { M / mt, M % mt != 0 };
+	uint64_t ns[2] = { nt, N % nt }, nc[2] = { N / nt, N % nt != 0 };
+	uint64_t sum = 0;
+
+	for (int a = 0; a < 2; a++)
+		for (int c = 0; c < 2; c++)
+			if (ms[a] && ns[c])
+				sum += mc[a] * nc[c] * xpu_timing_vector_cycles(t, ms[a] * ns[c]);
+	return sum * nops;
+}
+
+/* one DMA of bytes from device memory */
+static uint64_t dma1(const struct xpu_engine_config *t, uint64_t bytes)
+{
+	return xpu_timing_dma_cycles(t, bytes, 0);
+}
+
+/*
+ * DMA and vector cycles of loading one mi x ki A tile: the tile's loads are
+ * generated (by g->load_a, as gemm_emit will) into a scratch builder that
+ * only counts, so loaders that issue many DMAs (conv2d's im2col: one per
+ * output row, kernel row and edge column) are costed exactly, for the first
+ * tile of the matrix.
+ */
+static void a_tile_cost(const xpu_cc *cc, const struct gemm *g, uint64_t mi, uint64_t ki,
+			uint64_t *dma, uint64_t *vpu)
+{
+	struct kb k;
+
+	kb_init(&k);
+	kb_account(&k, cc);
+	g->load_a(&k, g, 0, mi, 0, ki, 0, 0);
+	kb_free(&k);
+	*dma = k.est.dma_busy;
+	*vpu = k.est.vpu_busy;
+}
+
+int gemm_plan(const xpu_cc *cc, struct gemm *g)
+{
+	const struct xpu_cc_target *t = &cc->t;
+	const struct xpu_engine_config *tc = &cc->tc;
 	uint64_t cn[48], ck[48], best = UINT64_MAX;
 	int nn, nk;
 	const uint64_t M = g->M, K = g->K, N = g->N, esz = g->esz;
+	/* epilogue vector ops per output tile, as epilogue() emits them */
+	const uint64_t nvec = !!g->has_bias + !!g->act + !!g->epi_vun + !!g->stage_osz;
 
 	cands(cn, &nn, t->cols, N);
 	if (g->full_k) {
@@ -71,10 +125,12 @@ int gemm_plan(const struct xpu_cc_target *t, struct gemm *g)
 		for (int j = 0; j < nk; j++) {
 			uint64_t nt = cn[i], kt = ck[j], fixed, per_row, mt, mt_a, tm, tn, tk;
 			uint64_t mxu, dma, vpu, cost, extra = g->a_extra;
-			uint64_t a_step, a_mtile, b_step, out;
+			uint64_t a_step = 0, a_mtile = 0, a_vpu, b_step, bias, out, fill, drain, store;
 
-			fixed = 2 * ALIGN(kt * nt * esz) + (g->has_bias ? 2 * ALIGN(nt * 4) : 0) + 64 * 8;
-			per_row = 2 * (kt * esz + nt * g->stage_osz) + (extra ? 2 * extra : 0);
+			fixed = 2 * ALIGN(kt * nt * esz) + 64 * 8 +
+				(g->has_bias ? 2 * (g->bias_col ? 64 : ALIGN(nt * 4)) : 0);
+			per_row = 2 * (kt * esz + nt * g->stage_osz) + (extra ? 2 * extra : 0) +
+				  (g->has_bias && g->bias_col ? 2 * 4 : 0);
 			if (fixed >= t->spad_size)
 				continue;
 			mt = (t->spad_size - fixed) / per_row;
@@ -91,19 +147,32 @@ int gemm_plan(const struct xpu_cc_target *t, struct gemm *g)
 			tm = cdiv(M, mt);
 			tn = cdiv(N, nt);
 			tk = cdiv(K, kt);
-			mxu = mxu_total(t, M, K, N, mt, kt, nt);
+			mxu = mxu_total(tc, M, K, N, mt, kt, nt);
 			/* the DMA unit is in order: every op pays the latency */
-			a_step = tk > 1 ? g->a_dma_ops * 500 + mt * kt * esz / 1600 : 0;
-			a_mtile = tk == 1 ? g->a_dma_ops * 500 + mt * K * esz / 1600 : 0;
-			b_step = 500 + kt * nt * esz / 1600;
-			out = 500 + mt * nt * 4 / 1600 + (g->has_bias ? 500 : 0);
+			if (tk > 1)
+				a_tile_cost(cc, g, mt, kt, &a_step, &a_vpu);
+			else
+				a_tile_cost(cc, g, mt, K, &a_mtile, &a_vpu);
+			b_step = dma1(tc, kt * nt * esz);
+			bias = g->has_bias ? dma1(tc, (g->bias_col ? mt : nt) * 4) : 0;
+			out = dma1(tc, mt * nt * g->osz) + bias;
 			dma = tm * tn * (tk * (a_step + b_step) + out) + tm * a_mtile;
-			vpu = tm * tn * 3 * 8 + 3 * M * N / t->cols;
-			cost = mxu > dma ? mxu : dma;
-			cost = cost > vpu ? cost : vpu;
-			/* pipeline fill and drain, and a share of the DMA time for the
-			 * stalls in-order DMA causes when it is nearly saturated */
-			cost += (tk == 1 ? a_mtile : a_step) + b_step + out + dma / 4;
+			vpu = vpu_total(tc, M, N, mt, nt, nvec) + a_vpu * (tk > 1 ? tm * tn * tk : tm);
+			/*
+			 * The units overlap; the job ends when the last of them does.
+			 * The DMA unit starts at once and ends with the last store;
+			 * the MXU waits for the first tile's loads (fill) and is
+			 * followed by the last tile's epilogue and store (drain); the
+			 * vector unit waits for the fill and is followed by the store.
+			 * With more than one tile, in-order DMA and the MXU hold each
+			 * other up: a quarter of the smaller of the two.
+			 */
+			fill = (tk == 1 ? a_mtile : a_step) + b_step + bias;
+			store = dma1(tc, mt * nt * g->osz);
+			drain = store + vpu_total(tc, mt, nt, mt, nt, nvec);
+			cost = max64(dma, max64(fill + mxu + drain, fill + vpu + store));
+			if (tm * tn * tk > 1)
+				cost += min64(dma, mxu) / 4;
 			if (tm * tn * tk > 1u << 16)
 				cost += tm * tn * tk * 64;	/* code size */
 			if (cost < best) {
@@ -116,6 +185,7 @@ int gemm_plan(const struct xpu_cc_target *t, struct gemm *g)
 	}
 	if (best == UINT64_MAX)
 		return -1;
+	g->est_cycles = best;
 	if (getenv("XPU_CC_DEBUG"))
 		fprintf(stderr, "xpu-cc: gemm %llux%llux%llu on %ux%u: tiles %llu x %llu x %llu, "
 			"estimated %llu cycles\n", (unsigned long long)M, (unsigned long long)K,
@@ -127,8 +197,10 @@ int gemm_plan(const struct xpu_cc_target *t, struct gemm *g)
 	g->b_la[0] = g->a_la[1] + ALIGN(g->mt * g->kt * esz);
 	g->b_la[1] = g->b_la[0] + ALIGN(g->kt * g->nt * esz);
 	g->bias_la[0] = g->b_la[1] + ALIGN(g->kt * g->nt * esz);
-	g->bias_la[1] = g->bias_la[0] + (g->has_bias ? ALIGN(g->nt * 4) : 0);
-	g->out_la[0] = g->bias_la[1] + (g->has_bias ? ALIGN(g->nt * 4) : 0);
+	g->bias_la[1] = g->bias_la[0] +
+			(g->has_bias ? ALIGN((g->bias_col ? g->mt : g->nt) * 4) : 0);
+	g->out_la[0] = g->bias_la[1] +
+		       (g->has_bias ? ALIGN((g->bias_col ? g->mt : g->nt) * 4) : 0);
 	g->out_la[1] = g->out_la[0] + ALIGN(g->mt * g->nt * g->stage_osz);
 	g->extra_la[0] = g->out_la[1] + ALIGN(g->mt * g->nt * g->stage_osz);
 	g->extra_la[1] = g->extra_la[0] + ALIGN(g->mt * g->a_extra);
@@ -148,20 +220,23 @@ static void la_reg(struct kb *k, uint32_t r, uint64_t la)
 static void epilogue(struct kb *k, const struct gemm *g, int slot, uint64_t m0, uint64_t mi,
 		     uint64_t n0, uint64_t ni)
 {
-	uint32_t vt = g->acc_f32 ? XPU_VT_F32 : XPU_VT_I32;
+	uint32_t vt = g->acc_vt;
 	uint64_t c = g->c_la[slot];
 
-	if (g->has_bias || g->act || g->out_type == XPU_DT_I8 || g->out_type == XPU_DT_BF16)
+	if (g->has_bias || g->act || g->epi_vun || g->stage_osz)
 		kb_vcfg(k, mi, ni);
 	la_reg(k, 3, c);
 	if (g->has_bias) {
 		la_reg(k, 4, g->bias_la[slot]);
-		kb_emit(k, xpu_vbin(XPU_VBIN_ADD, vt | XPU_VB_ROW, 3, 3, 4));
+		kb_emit(k, xpu_vbin(XPU_VBIN_ADD, vt | (g->bias_col ? XPU_VB_COL : XPU_VB_ROW),
+				    3, 3, 4));
 	}
 	if (g->act == XPU_ACT_RELU)
 		kb_emit(k, xpu_vun(XPU_VUN_RELU, vt, 3, 3));
 	else if (g->act == XPU_ACT_GELU)
-		kb_emit(k, xpu_vun(XPU_VUN_GELU, XPU_VT_F32, 3, 3));
+		kb_emit(k, xpu_vun(XPU_VUN_GELU, vt, 3, 3));	/* F32: checked by the caller */
+	if (g->epi_vun)
+		kb_emit(k, xpu_vun((uint32_t)g->epi_vun - 1, vt, 3, 3));
 	if (g->out_type == XPU_DT_I8) {
 		la_reg(k, 4, g->out_la[slot]);
 		kb_emit(k, xpu_vqnt(vt, 4, 3, R_SCALE, g->zero_point));
@@ -171,7 +246,8 @@ static void epilogue(struct kb *k, const struct gemm *g, int slot, uint64_t m0, 
 		kb_emit(k, xpu_vcvt(XPU_CVT_F32_BF16, 4, 3));
 		c = g->out_la[slot];
 	}
-	kb_dma(k, XPU_DMA_LA_TO_VA, g->r_c, (m0 * g->N + n0) * g->osz, 0, c, mi, ni * g->osz,
+	kb_dma(k, XPU_DMA_LA_TO_VA, g->r_c, g->c_base + (m0 * g->N + n0) * g->osz, 0, c, mi,
+	       ni * g->osz,
 	       ni * g->osz, g->N * g->osz);
 }
 
@@ -180,14 +256,15 @@ static void load_a_dense(struct kb *k, const struct gemm *g, uint64_t m0, uint64
 			 uint64_t ki, uint64_t la, int slot)
 {
 	(void)slot;
-	kb_dma(k, XPU_DMA_VA_TO_LA, 0, la, g->r_a, (m0 * g->K + k0) * g->esz, mi, ki * g->esz,
+	kb_dma(k, XPU_DMA_VA_TO_LA, 0, la, g->r_a, g->a_base + (m0 * g->K + k0) * g->esz, mi,
+	       ki * g->esz,
 	       g->K * g->esz, ki * g->esz);
 }
 
-void gemm_emit(struct kb *k, const struct gemm *g)
+static void gemm_emit_one(struct kb *k, const struct gemm *g)
 {
 	uint64_t M = g->M, K = g->K, N = g->N, esz = g->esz;
-	uint32_t mmf = g->acc_f32 ? XPU_MM_BF16 : XPU_MM_INT8;
+	uint32_t mmf = g->mm_type;
 	int aslot = 0, bslot = 0, cslot = 0, pending = 0;
 	uint64_t tk = cdiv(K, g->kt), pm0 = 0, pmi = 0, pn0 = 0, pni = 0;
 	int pslot = 0;
@@ -203,8 +280,13 @@ void gemm_emit(struct kb *k, const struct gemm *g)
 		for (uint64_t n0 = 0; n0 < N; n0 += g->nt) {
 			uint64_t ni = min64(g->nt, N - n0);
 
-			if (g->has_bias)
-				kb_dma(k, XPU_DMA_VA_TO_LA, 0, g->bias_la[cslot], g->r_bias, n0 * 4, 1,
+			if (g->has_bias && g->bias_col)
+				kb_dma(k, XPU_DMA_VA_TO_LA, 0, g->bias_la[cslot], g->r_bias,
+				       g->bias_base + m0 * 4, 1,
+				       mi * 4, 0, 0);
+			else if (g->has_bias)
+				kb_dma(k, XPU_DMA_VA_TO_LA, 0, g->bias_la[cslot], g->r_bias,
+				       g->bias_base + n0 * 4, 1,
 				       ni * 4, 0, 0);
 			for (uint64_t k0 = 0; k0 < K; k0 += g->kt) {
 				uint64_t ki = min64(g->kt, K - k0);
@@ -212,7 +294,7 @@ void gemm_emit(struct kb *k, const struct gemm *g)
 				if (tk > 1)
 					g->load_a(k, g, m0, mi, k0, ki, g->a_la[aslot], aslot);
 				kb_dma(k, XPU_DMA_VA_TO_LA, 0, g->b_la[bslot], g->r_b,
-				       (k0 * N + n0) * esz, ki, ni * esz, N * esz, ni * esz);
+				       g->b_base + (k0 * N + n0) * esz, ki, ni * esz, N * esz, ni * esz);
 				/*
 				 * The previous tile's epilogue goes after this tile's first
 				 * loads: the DMA unit is in order, so its store (which waits
@@ -230,7 +312,7 @@ void gemm_emit(struct kb *k, const struct gemm *g)
 				la_reg(k, 3, g->c_la[cslot]);
 				la_reg(k, 4, g->a_la[aslot]);
 				la_reg(k, 9, g->b_la[bslot]);
-				kb_emit(k, xpu_matmul(mmf | (k0 ? XPU_MM_ACC : 0), 3, 4, 9));
+				kb_matmul(k, mmf | (k0 ? XPU_MM_ACC : 0), 3, 4, 9, mi, ki, ni);
 				bslot ^= 1;
 				if (tk > 1)
 					aslot ^= 1;
@@ -251,6 +333,56 @@ void gemm_emit(struct kb *k, const struct gemm *g)
 	kb_use(k, g->spad_end, g->acc_end);
 }
 
+/* every batch in turn, each a whole tiled GEMM at its operands' offsets */
+void gemm_emit(struct kb *k, const struct gemm *g)
+{
+	uint64_t nb = g->nbatch ? g->nbatch : 1;
+
+	for (uint64_t b = 0; b < nb; b++) {
+		struct gemm gb = *g;
+
+		gb.a_base = g->a_boff ? g->a_boff[b] : 0;
+		gb.b_base = g->b_boff ? g->b_boff[b] : 0;
+		gb.c_base = g->c_boff ? g->c_boff[b] : 0;
+		gb.bias_base = g->bias_boff ? g->bias_boff[b] : 0;
+		gemm_emit_one(k, &gb);
+	}
+}
+
+int gemm_types(struct gemm *g, uint32_t in_type, uint32_t out_type, uint32_t act,
+	       const char *name, const char *what)
+{
+	const struct xpu_dtype_desc *in = cc_dtype(in_type), *out = cc_dtype(out_type), *acc;
+
+	memset(g, 0, sizeof(*g));
+	if (!in || in->mm < 0) {
+		xpu_set_error(XPU_ERROR_NOT_SUPPORTED, "%s '%s': input type %u (%s) is not a matrix "
+			      "unit type (I8 or BF16)", what, name, in_type,
+			      in ? in->name : "invalid");
+		return -1;
+	}
+	acc = cc_dtype(in->acc);
+	/* raw accumulator, or converted to the input type (int8: requantised) */
+	if (out_type != in->acc && out_type != in_type) {
+		xpu_set_error(XPU_ERROR_NOT_SUPPORTED, "%s '%s': %s inputs give %s or %s outputs, "
+			      "not %s", what, name, in->name, acc->name, in->name,
+			      out ? out->name : "an invalid type");
+		return -1;
+	}
+	if (act == XPU_ACT_GELU && acc->vt != XPU_VT_F32) {
+		xpu_set_error(XPU_ERROR_NOT_SUPPORTED, "%s '%s': GELU needs fp32 accumulation "
+			      "(bf16 inputs), not %s", what, name, acc->name);
+		return -1;
+	}
+	g->esz = in->bytes;
+	g->mm_type = (uint32_t)in->mm;
+	g->acc_vt = (uint32_t)acc->vt;
+	g->out_type = out_type;
+	g->osz = out->bytes;
+	g->stage_osz = out_type != in->acc ? out->bytes : 0;	/* converted in the scratchpad */
+	return 0;
+}
+
 XPU_EXPORT xpu_status xpu_cc_matmul(xpu_cc *cc, const char *name, const struct xpu_cc_matmul *d)
 {
 	struct gemm g;
@@ -264,44 +396,78 @@ XPU_EXPORT xpu_status xpu_cc_matmul(xpu_cc *cc, const char *name, const struct x
 	if (!d->m || !d->k || !d->n || d->m > (1u << 24) || d->k > (1u << 24) || d->n > (1u << 24))
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT,
 				     "matmul '%s': shape %ux%ux%u (each 1..2^24)", name, d->m, d->k, d->n);
-	memset(&g, 0, sizeof(g));
-	if (d->in_type == XPU_DT_I8) {
-		if (d->out_type != XPU_DT_I32 && d->out_type != XPU_DT_I8)
-			return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
-					     "matmul '%s': int8 inputs give I32 or I8 outputs", name);
-		if (d->act == XPU_ACT_GELU)
-			return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
-					     "matmul '%s': GELU needs fp32 (use bf16 inputs)", name);
-		g.esz = 1;
-	} else if (d->in_type == XPU_DT_BF16) {
-		if (d->out_type != XPU_DT_F32 && d->out_type != XPU_DT_BF16)
-			return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
-					     "matmul '%s': bf16 inputs give F32 or BF16 outputs", name);
-		g.esz = 2;
-		g.acc_f32 = 1;
-	} else {
-		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED, "matmul '%s': inputs are I8 or BF16", name);
-	}
+	if (gemm_types(&g, d->in_type, d->out_type, d->act, name, "matmul"))
+		return XPU_ERROR_NOT_SUPPORTED;
 	if (d->act > XPU_ACT_GELU)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "matmul '%s': bad activation %u",
 				     name, d->act);
 	g.M = d->m;
 	g.K = d->k;
 	g.N = d->n;
-	g.out_type = d->out_type;
-	g.osz = d->out_type == XPU_DT_I8 ? 1 : d->out_type == XPU_DT_BF16 ? 2 : 4;
-	g.stage_osz = d->out_type == XPU_DT_I8 || d->out_type == XPU_DT_BF16 ? g.osz : 0;
 	g.has_bias = d->has_bias;
 	g.act = d->act;
 	g.scale = d->scale;
 	g.zero_point = d->zero_point;
-	g.a_dma_ops = 1;
 	g.load_a = load_a_dense;
-	if (gemm_plan(&cc->t, &g))
+	if (gemm_plan(cc, &g))
 		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
 				     "matmul '%s': no tiling fits %u bytes of scratchpad and %u of "
 				     "accumulator", name, cc->t.spad_size, cc->t.acc_size);
 	kb_init(&k);
+	kb_account(&k, cc);
+	k.est.cycles = g.est_cycles;
+	g.r_a = kb_arg(&k, "a", XPU_ARG_BUFFER);
+	g.r_b = kb_arg(&k, "b", XPU_ARG_BUFFER);
+	g.r_c = kb_arg(&k, "c", XPU_ARG_BUFFER);
+	if (d->has_bias)
+		g.r_bias = kb_arg(&k, "bias", XPU_ARG_BUFFER);
+	kb_load_args(&k);
+	gemm_emit(&k, &g);
+	return xpu_ok(kb_finish(cc, &k, name));
+}
+
+/*
+ * The model compiler's GEMM (cc_graph.h): nbatch products C_b = A_b x B_b
+ * (each m x k x n, dense) at per-batch offsets, bias per column or per row,
+ * one activation of the vector unit in the epilogue.
+ */
+xpu_status xcc_gemm(xpu_cc *cc, const char *name, const struct xcc_gemm *d)
+{
+	struct gemm g;
+	struct kb k;
+	xpu_status st = cc_check_name(cc, name);
+
+	if (st)
+		return st;
+	if (!d->m || !d->k || !d->n || d->m > (1u << 24) || d->k > (1u << 24) ||
+	    d->n > (1u << 24) || !d->nbatch || d->nbatch > (1u << 20))
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT,
+				     "gemm '%s': shape %llu x %llux%llux%llu", name,
+				     (unsigned long long)d->nbatch, (unsigned long long)d->m,
+				     (unsigned long long)d->k, (unsigned long long)d->n);
+	if (gemm_types(&g, d->in_type, d->out_type, XPU_ACT_NONE, name, "gemm"))
+		return XPU_ERROR_NOT_SUPPORTED;
+	g.M = d->m;
+	g.K = d->k;
+	g.N = d->n;
+	g.has_bias = !!d->has_bias;
+	g.bias_col = !!d->bias_col;
+	g.epi_vun = d->act_vun >= 0 ? d->act_vun + 1 : 0;
+	g.nbatch = d->nbatch;
+	g.a_boff = d->a_off;
+	g.b_boff = d->b_off;
+	g.c_boff = d->c_off;
+	g.bias_boff = d->bias_off;
+	g.scale = d->scale;
+	g.zero_point = d->zero_point;
+	g.load_a = load_a_dense;
+	if (gemm_plan(cc, &g))
+		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
+				     "gemm '%s': no tiling fits %u bytes of scratchpad and %u of "
+				     "accumulator", name, cc->t.spad_size, cc->t.acc_size);
+	kb_init(&k);
+	kb_account(&k, cc);
+	k.est.cycles = g.est_cycles * d->nbatch;
 	g.r_a = kb_arg(&k, "a", XPU_ARG_BUFFER);
 	g.r_b = kb_arg(&k, "b", XPU_ARG_BUFFER);
 	g.r_c = kb_arg(&k, "c", XPU_ARG_BUFFER);

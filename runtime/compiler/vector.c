@@ -22,7 +22,9 @@ static uint64_t chunk_elems(const struct xpu_cc_target *t, uint64_t n, uint64_t 
 
 static xpu_status check_type(const char *name, uint32_t type)
 {
-	if (type != XPU_DT_I32 && type != XPU_DT_F32)
+	const struct xpu_dtype_desc *d = cc_dtype(type);
+
+	if (!d || d->vt < 0)	/* the vector unit's types: the data-type table */
 		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED, "'%s': vector type must be I32 or F32",
 				     name);
 	return XPU_SUCCESS;
@@ -30,7 +32,36 @@ static xpu_status check_type(const char *name, uint32_t type)
 
 static uint32_t vt_of(uint32_t type)
 {
-	return type == XPU_DT_F32 ? XPU_VT_F32 : XPU_VT_I32;
+	const struct xpu_dtype_desc *d = cc_dtype(type);
+
+	return d && d->vt >= 0 ? (uint32_t)d->vt : 0;	/* valid after check_type() */
+}
+
+/* enum xpu_cc_binop / xpu_cc_unop -> func4 */
+static const uint8_t bin_func[] = {
+	[XPU_BIN_ADD] = XPU_VBIN_ADD, [XPU_BIN_SUB] = XPU_VBIN_SUB, [XPU_BIN_MUL] = XPU_VBIN_MUL,
+	[XPU_BIN_MAX] = XPU_VBIN_MAX, [XPU_BIN_MIN] = XPU_VBIN_MIN, [XPU_BIN_DIV] = XPU_VBIN_DIV,
+};
+static const uint8_t un_func[] = {
+	[XPU_UN_RELU] = XPU_VUN_RELU, [XPU_UN_COPY] = XPU_VUN_COPY, [XPU_UN_EXP] = XPU_VUN_EXP,
+	[XPU_UN_GELU] = XPU_VUN_GELU, [XPU_UN_RECIP] = XPU_VUN_RECIP,
+	[XPU_UN_RSQRT] = XPU_VUN_RSQRT, [XPU_UN_NEG] = XPU_VUN_NEG, [XPU_UN_TANH] = XPU_VUN_TANH,
+	[XPU_UN_SIGMOID] = XPU_VUN_SIGMOID, [XPU_UN_ERF] = XPU_VUN_ERF,
+	[XPU_UN_SQRT] = XPU_VUN_SQRT, [XPU_UN_ABS] = XPU_VUN_ABS,
+	[XPU_UN_GELU_ERF] = XPU_VUN_GELU_ERF,
+};
+
+/* the element types each VBIN / VUN func4 is defined for (xpu_isa.h) */
+#define FN_TYPES(name, value, mn, types) [value] = (types),
+static const uint8_t vbin_types[16] = { XPU_FN_VBIN(FN_TYPES) };
+static const uint8_t vun_types[16] = { XPU_FN_VUN(FN_TYPES) };
+
+static xpu_status check_op_type(const char *name, int op, uint8_t types, uint32_t type)
+{
+	if (!(types & (1u << vt_of(type))))
+		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED, "'%s': op %d is %s only", name, op,
+				     types & XPU_TY_F32 ? "F32" : "I32");
+	return XPU_SUCCESS;
 }
 
 XPU_EXPORT xpu_status xpu_cc_binary(xpu_cc *cc, const char *name, enum xpu_cc_binop op,
@@ -46,8 +77,11 @@ XPU_EXPORT xpu_status xpu_cc_binary(xpu_cc *cc, const char *name, enum xpu_cc_bi
 		st = check_type(name, type);
 	if (st)
 		return st;
-	if ((unsigned int)op > XPU_BIN_MIN || !n)
+	if ((unsigned int)op >= sizeof(bin_func) || !n)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "'%s': bad op %d or n = 0", name, op);
+	st = check_op_type(name, op, vbin_types[bin_func[op]], type);
+	if (st)
+		return st;
 	chunk = chunk_elems(&cc->t, n, 8);
 	slot_bytes = ALIGN(chunk * 8);
 	kb_init(&k);
@@ -63,7 +97,7 @@ XPU_EXPORT xpu_status xpu_cc_binary(xpu_cc *cc, const char *name, enum xpu_cc_bi
 		kb_vcfg(&k, 1, c);
 		kb_li(&k, 3, la);
 		kb_li(&k, 4, lb);
-		kb_emit(&k, xpu_vbin(op, vt_of(type), 3, 3, 4));
+		kb_emit(&k, xpu_vbin(bin_func[op], vt_of(type), 3, 3, 4));
 		kb_dma(&k, XPU_DMA_LA_TO_VA, rc, i * 4, 0, la, 1, c * 4, 0, 0);
 	}
 	kb_use(&k, 2 * slot_bytes, 0);
@@ -83,10 +117,11 @@ XPU_EXPORT xpu_status xpu_cc_unary(xpu_cc *cc, const char *name, enum xpu_cc_uno
 		st = check_type(name, type);
 	if (st)
 		return st;
-	if ((unsigned int)op > XPU_UN_NEG || !n)
+	if ((unsigned int)op >= sizeof(un_func) || !n)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "'%s': bad op %d or n = 0", name, op);
-	if (type == XPU_DT_I32 && op != XPU_UN_RELU && op != XPU_UN_COPY && op != XPU_UN_NEG)
-		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED, "'%s': op %d is fp32 only", name, op);
+	st = check_op_type(name, op, vun_types[un_func[op]], type);
+	if (st)
+		return st;
 	chunk = chunk_elems(&cc->t, n, 4);
 	slot_bytes = ALIGN(chunk * 4);
 	kb_init(&k);
@@ -99,8 +134,46 @@ XPU_EXPORT xpu_status xpu_cc_unary(xpu_cc *cc, const char *name, enum xpu_cc_uno
 		kb_dma(&k, XPU_DMA_VA_TO_LA, 0, la, rx, i * 4, 1, c * 4, 0, 0);
 		kb_vcfg(&k, 1, c);
 		kb_li(&k, 3, la);
-		kb_emit(&k, xpu_vun(op, vt_of(type), 3, 3));
+		kb_emit(&k, xpu_vun(un_func[op], vt_of(type), 3, 3));
 		kb_dma(&k, XPU_DMA_LA_TO_VA, ry, i * 4, 0, la, 1, c * 4, 0, 0);
+	}
+	kb_use(&k, 2 * slot_bytes, 0);
+	return xpu_ok(kb_finish(cc, &k, name));
+}
+
+XPU_EXPORT xpu_status xpu_cc_select(xpu_cc *cc, const char *name, uint64_t n)
+{
+	xpu_status st = cc_check_name(cc, name);
+	uint32_t rm, ra, rb, rc;
+	uint64_t chunk, slot_bytes, arr;
+	struct kb k;
+	int slot = 0;
+
+	if (st)
+		return st;
+	if (!n)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "select '%s': n = 0", name);
+	chunk = chunk_elems(&cc->t, n, 12);
+	arr = ALIGN(chunk * 4);
+	slot_bytes = 3 * arr;
+	kb_init(&k);
+	rm = kb_arg(&k, "mask", XPU_ARG_BUFFER);
+	ra = kb_arg(&k, "a", XPU_ARG_BUFFER);
+	rb = kb_arg(&k, "b", XPU_ARG_BUFFER);
+	rc = kb_arg(&k, "c", XPU_ARG_BUFFER);
+	kb_load_args(&k);
+	for (uint64_t i = 0; i < n; i += chunk, slot ^= 1) {
+		uint64_t c = min64(chunk, n - i), lm = slot * slot_bytes;
+
+		kb_dma(&k, XPU_DMA_VA_TO_LA, 0, lm, rm, i * 4, 1, c * 4, 0, 0);
+		kb_dma(&k, XPU_DMA_VA_TO_LA, 0, lm + arr, ra, i * 4, 1, c * 4, 0, 0);
+		kb_dma(&k, XPU_DMA_VA_TO_LA, 0, lm + 2 * arr, rb, i * 4, 1, c * 4, 0, 0);
+		kb_vcfg(&k, 1, c);
+		kb_li(&k, 3, lm);
+		kb_li(&k, 4, lm + arr);
+		kb_li(&k, 5, lm + 2 * arr);
+		kb_emit(&k, xpu_vsel(3, 3, 4, 5));	/* in place over the mask */
+		kb_dma(&k, XPU_DMA_LA_TO_VA, rc, i * 4, 0, lm, 1, c * 4, 0, 0);
 	}
 	kb_use(&k, 2 * slot_bytes, 0);
 	return xpu_ok(kb_finish(cc, &k, name));

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * libxpu: the XPU assembler and disassembler (syntax in docs/runtime.md).
- * One instruction table drives both directions; the disassembler prints a
- * word as an instruction only when re-encoding the printed form gives the
- * same word back, else as ".word", so text -> binary -> text -> binary is
- * exact.
+ * Both directions are generated from the instruction table of xpu_isa.h; the
+ * disassembler prints a word as an instruction only if it is a defined
+ * encoding (the engine's decoder rules), and then the printed form assembles
+ * back to the same word; anything else is printed as ".word", so text ->
+ * binary -> text -> binary is exact.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,108 +18,155 @@
 
 #include "internal.h"
 
-enum fmt {
-	F_NONE,		/* halt */
-	F_RI,		/* li rd, imm */
-	F_RRR,		/* add rd, rs1, rs2 */
-	F_RRI,		/* addi rd, rs1, imm */
-	F_LD,		/* ld rd, imm(rs1) */
-	F_ST,		/* st rs2, imm(rs1) */
-	F_BR,		/* beq rs1, rs2, target */
-	F_JAL,		/* jal rd, target */
-	F_S3,		/* dcfg rs1, rs2, rs3 */
-	F_S2,		/* vcfg rs1, rs2 */
-	F_RR,		/* vrelu.f32 rd, rs1 */
-	F_RRRI,		/* vqnt.f32 rd, rs1, rs2, imm */
+/*
+ * The instruction table is generated from the X-macro tables in xpu_isa.h:
+ * a mnemonic is the opcode's prefix + the func4 entry's mnemonic + the
+ * opcode's suffix, then for vector ops typed by imm the type suffix (.i32,
+ * .f32; only the types the operation is defined for) and for VBIN the
+ * broadcast suffix. Exactly the encodings the engine accepts have a
+ * mnemonic; anything else disassembles as .word.
+ */
+struct fn_def {
+	const char *mn;		/* NULL ends a table */
+	uint8_t value, types;
 };
 
+struct op_def {
+	const char *pre, *suf;
+	uint8_t code, used, syn, imm;
+	const struct fn_def *fns;
+};
+
+#define FN_DEF(name, value, mn, types) { mn, value, types },
+#define FN_END { NULL, 0, 0 }
+#define OP_DEF(name, code, pre, suf, u, syn, imm, fn) \
+	{ pre, suf, code, u, syn, imm, (const struct fn_def[]){ fn(FN_DEF) FN_END } },
+
+static const struct op_def op_defs[] = { XPU_OPCODES(OP_DEF) };
+static const struct fn_def vtypes[] = { XPU_FN_VT(FN_DEF) FN_END };
+static const struct fn_def bcasts[] = { XPU_VB_BCASTS(FN_DEF) FN_END };
+#define NUM_OPS (sizeof(op_defs) / sizeof(op_defs[0]))
+
+/* one mnemonic: an opcode, a func4 entry and, if the opcode has them, the
+ * type and broadcast variants (which fix imm) */
 struct insn_def {
-	const char *name;
-	uint8_t op, func, fmt;
-	uint8_t imm_fixed;	/* the imm field is part of the mnemonic */
-	uint32_t imm;
-	uint8_t imm_unsigned;	/* print imm as unsigned hex */
+	const struct op_def *op;
+	const struct fn_def *fn, *type, *bcast;
 };
 
-#define D(n, o, f, fm) { n, o, f, fm, 0, 0, 0 }
-#define DU(n, o, f, fm) { n, o, f, fm, 0, 0, 1 }
-#define DI(n, o, f, fm, i) { n, o, f, fm, 1, i, 0 }
-#define VB(n, f, t) DI(n, XPU_OP_VBIN, f, F_RRR, (t)), \
-	DI(n ".row", XPU_OP_VBIN, f, F_RRR, (t) | XPU_VB_ROW), \
-	DI(n ".col", XPU_OP_VBIN, f, F_RRR, (t) | XPU_VB_COL), \
-	DI(n ".scalar", XPU_OP_VBIN, f, F_RRR, (t) | XPU_VB_SCALAR)
-#define ALU(n, f) D(n, XPU_OP_ALU, f, F_RRR), D(n "i", XPU_OP_ALUI, f, F_RRI)
-
-static const struct insn_def insns[] = {
-	D("halt", XPU_OP_HALT, 0, F_NONE),
-	D("nop", XPU_OP_NOP, 0, F_NONE),
-	D("fence", XPU_OP_FENCE, 0, F_NONE),
-	D("li", XPU_OP_LI, 0, F_RI),
-	DU("liu", XPU_OP_LIU, 0, F_RI),
-	DU("lih", XPU_OP_LIH, 0, F_RI),
-	ALU("add", XPU_ALU_ADD), ALU("sub", XPU_ALU_SUB), ALU("mul", XPU_ALU_MUL),
-	ALU("and", XPU_ALU_AND), ALU("or", XPU_ALU_OR), ALU("xor", XPU_ALU_XOR),
-	ALU("shl", XPU_ALU_SHL), ALU("shr", XPU_ALU_SHR), ALU("sra", XPU_ALU_SRA),
-	ALU("slt", XPU_ALU_SLT), ALU("sltu", XPU_ALU_SLTU), ALU("divu", XPU_ALU_DIVU),
-	ALU("remu", XPU_ALU_REMU), ALU("min", XPU_ALU_MIN), ALU("max", XPU_ALU_MAX),
-	D("ld", XPU_OP_LD, XPU_MEM_W64, F_LD),
-	D("ld32", XPU_OP_LD, XPU_MEM_W32, F_LD),
-	D("ldl", XPU_OP_LD, XPU_MEM_LOCAL | XPU_MEM_W64, F_LD),
-	D("ldl32", XPU_OP_LD, XPU_MEM_LOCAL | XPU_MEM_W32, F_LD),
-	D("st", XPU_OP_ST, XPU_MEM_W64, F_ST),
-	D("st32", XPU_OP_ST, XPU_MEM_W32, F_ST),
-	D("stl", XPU_OP_ST, XPU_MEM_LOCAL | XPU_MEM_W64, F_ST),
-	D("stl32", XPU_OP_ST, XPU_MEM_LOCAL | XPU_MEM_W32, F_ST),
-	D("beq", XPU_OP_BR, XPU_BR_EQ, F_BR), D("bne", XPU_OP_BR, XPU_BR_NE, F_BR),
-	D("blt", XPU_OP_BR, XPU_BR_LT, F_BR), D("bge", XPU_OP_BR, XPU_BR_GE, F_BR),
-	D("bltu", XPU_OP_BR, XPU_BR_LTU, F_BR), D("bgeu", XPU_OP_BR, XPU_BR_GEU, F_BR),
-	D("jal", XPU_OP_JAL, 0, F_JAL),
-	D("jalr", XPU_OP_JALR, 0, F_RRI),
-	D("dcfg", XPU_OP_DCFG, 0, F_S3),
-	D("dma.v2l", XPU_OP_DMA, XPU_DMA_VA_TO_LA, F_RRR),
-	D("dma.l2v", XPU_OP_DMA, XPU_DMA_LA_TO_VA, F_RRR),
-	D("dma.v2v", XPU_OP_DMA, XPU_DMA_VA_TO_VA, F_RRR),
-	D("dma.l2l", XPU_OP_DMA, XPU_DMA_LA_TO_LA, F_RRR),
-	D("dma.v2l.2d", XPU_OP_DMA, XPU_DMA_VA_TO_LA | XPU_DMA_2D, F_RRR),
-	D("dma.l2v.2d", XPU_OP_DMA, XPU_DMA_LA_TO_VA | XPU_DMA_2D, F_RRR),
-	D("dma.v2v.2d", XPU_OP_DMA, XPU_DMA_VA_TO_VA | XPU_DMA_2D, F_RRR),
-	D("dma.l2l.2d", XPU_OP_DMA, XPU_DMA_LA_TO_LA | XPU_DMA_2D, F_RRR),
-	D("mcfg.shape", XPU_OP_MCFG, XPU_MCFG_SHAPE, F_S3),
-	D("mcfg.stride", XPU_OP_MCFG, XPU_MCFG_STRIDE, F_S3),
-	D("matmul.i8", XPU_OP_MATMUL, XPU_MM_INT8, F_RRR),
-	D("matmul.bf16", XPU_OP_MATMUL, XPU_MM_BF16, F_RRR),
-	D("matmul.i8.acc", XPU_OP_MATMUL, XPU_MM_INT8 | XPU_MM_ACC, F_RRR),
-	D("matmul.bf16.acc", XPU_OP_MATMUL, XPU_MM_BF16 | XPU_MM_ACC, F_RRR),
-	D("vcfg", XPU_OP_VCFG, 0, F_S2),
-	VB("vadd.i32", XPU_VBIN_ADD, XPU_VT_I32), VB("vadd.f32", XPU_VBIN_ADD, XPU_VT_F32),
-	VB("vsub.i32", XPU_VBIN_SUB, XPU_VT_I32), VB("vsub.f32", XPU_VBIN_SUB, XPU_VT_F32),
-	VB("vmul.i32", XPU_VBIN_MUL, XPU_VT_I32), VB("vmul.f32", XPU_VBIN_MUL, XPU_VT_F32),
-	VB("vmax.i32", XPU_VBIN_MAX, XPU_VT_I32), VB("vmax.f32", XPU_VBIN_MAX, XPU_VT_F32),
-	VB("vmin.i32", XPU_VBIN_MIN, XPU_VT_I32), VB("vmin.f32", XPU_VBIN_MIN, XPU_VT_F32),
-#define VU(n, f) DI(n ".i32", XPU_OP_VUN, f, F_RR, XPU_VT_I32), \
-	DI(n ".f32", XPU_OP_VUN, f, F_RR, XPU_VT_F32)
-	VU("vrelu", XPU_VUN_RELU), VU("vcopy", XPU_VUN_COPY), VU("vexp", XPU_VUN_EXP),
-	VU("vgelu", XPU_VUN_GELU), VU("vrecip", XPU_VUN_RECIP), VU("vrsqrt", XPU_VUN_RSQRT),
-	VU("vneg", XPU_VUN_NEG),
-	DI("vredsum.i32", XPU_OP_VRED, XPU_VRED_SUM, F_RR, XPU_VT_I32),
-	DI("vredsum.f32", XPU_OP_VRED, XPU_VRED_SUM, F_RR, XPU_VT_F32),
-	DI("vredmax.i32", XPU_OP_VRED, XPU_VRED_MAX, F_RR, XPU_VT_I32),
-	DI("vredmax.f32", XPU_OP_VRED, XPU_VRED_MAX, F_RR, XPU_VT_F32),
-	D("vcvt.i32.f32", XPU_OP_VCVT, XPU_CVT_I32_F32, F_RR),
-	D("vcvt.f32.i32", XPU_OP_VCVT, XPU_CVT_F32_I32, F_RR),
-	D("vcvt.f32.bf16", XPU_OP_VCVT, XPU_CVT_F32_BF16, F_RR),
-	D("vcvt.bf16.f32", XPU_OP_VCVT, XPU_CVT_BF16_F32, F_RR),
-	D("vcvt.i8.i32", XPU_OP_VCVT, XPU_CVT_I8_I32, F_RR),
-	D("vcvt.i8.bf16", XPU_OP_VCVT, XPU_CVT_I8_BF16, F_RR),
-	D("vqnt.i32", XPU_OP_VQNT, XPU_VT_I32, F_RRRI),
-	D("vqnt.f32", XPU_OP_VQNT, XPU_VT_F32, F_RRRI),
-};
-#define NUM_INSNS (sizeof(insns) / sizeof(insns[0]))
-
-static int fmt_has_imm(int f)
+static const struct fn_def *find_fn(const struct fn_def *t, uint32_t value)
 {
-	return f == F_RI || f == F_RRI || f == F_LD || f == F_ST || f == F_BR || f == F_JAL ||
-	       f == F_RRRI;
+	for (; t->mn; t++)
+		if (t->value == value)
+			return t;
+	return NULL;
+}
+
+static void insn_name(const struct insn_def *d, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s%s%s", d->op->pre, d->fn->mn, d->op->suf,
+		 d->type ? d->type->mn : "", d->bcast ? d->bcast->mn : "");
+}
+
+/* the imm bits the mnemonic fixes (type, broadcast); 0 if none */
+static uint32_t insn_fixed_imm(const struct insn_def *d)
+{
+	uint32_t imm = d->type ? d->type->value : 0;
+
+	if (d->bcast)
+		imm |= (uint32_t)d->bcast->value << XPU_VB_BCAST_SHIFT;
+	return imm;
+}
+
+static int typed(const struct op_def *o)
+{
+	return o->imm == XPU_IMM_VTYPE || o->imm == XPU_IMM_VBIN;
+}
+
+/* Every mnemonic, built once (pthread_once: the library is thread-safe). */
+#define MAX_MNEMONICS 512
+struct mnemonic {
+	char name[32];
+	struct insn_def d;
+};
+static struct mnemonic mnemonics[MAX_MNEMONICS];
+static size_t num_mnemonics;
+static pthread_once_t mnemonics_once = PTHREAD_ONCE_INIT;
+
+static void add_mnemonic(const struct insn_def *d)
+{
+	if (num_mnemonics < MAX_MNEMONICS) {
+		insn_name(d, mnemonics[num_mnemonics].name, sizeof(mnemonics[0].name));
+		mnemonics[num_mnemonics++].d = *d;
+	}
+}
+
+static void build_mnemonics(void)
+{
+	for (size_t i = 0; i < NUM_OPS; i++) {
+		const struct op_def *o = &op_defs[i];
+
+		for (const struct fn_def *f = o->fns; f->mn; f++) {
+			if (!typed(o)) {
+				add_mnemonic(&(struct insn_def){ o, f, NULL, NULL });
+				continue;
+			}
+			for (const struct fn_def *ty = vtypes; ty->mn; ty++) {
+				if (!(f->types & (1u << ty->value)))
+					continue;
+				if (o->imm != XPU_IMM_VBIN) {
+					add_mnemonic(&(struct insn_def){ o, f, ty, NULL });
+					continue;
+				}
+				for (const struct fn_def *bc = bcasts; bc->mn; bc++)
+					add_mnemonic(&(struct insn_def){ o, f, ty, bc });
+			}
+		}
+	}
+}
+
+/* the instruction named mn */
+static int lookup(const char *mn, struct insn_def *out)
+{
+	pthread_once(&mnemonics_once, build_mnemonics);
+	for (size_t i = 0; i < num_mnemonics; i++) {
+		if (!strcmp(mnemonics[i].name, mn)) {
+			*out = mnemonics[i].d;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Decode w: 0 and *d if it is a defined encoding (the engine's decoder
+ * accepts exactly these), else -1. */
+static int decode(uint64_t w, struct insn_def *d)
+{
+	uint32_t func = XPU_INSN_FUNC(w), imm = XPU_INSN_IMM(w);
+	const struct op_def *o = NULL;
+
+	for (size_t i = 0; i < NUM_OPS && !o; i++)
+		if (op_defs[i].code == XPU_INSN_OP(w))
+			o = &op_defs[i];
+	if (!o || (w & ~XPU_FIELD_MASK(o->used)))
+		return -1;
+	memset(d, 0, sizeof(*d));
+	d->op = o;
+	d->fn = find_fn(o->fns, func);
+	if (!d->fn)
+		return -1;
+	if (o->imm == XPU_IMM_VBIN) {
+		if (imm & ~(uint32_t)(XPU_VB_TYPE_MASK | XPU_VB_BCAST_MASK))
+			return -1;
+		d->bcast = find_fn(bcasts, (imm & XPU_VB_BCAST_MASK) >> XPU_VB_BCAST_SHIFT);
+		imm &= XPU_VB_TYPE_MASK;
+	}
+	if (typed(o)) {
+		d->type = find_fn(vtypes, imm);
+		if (!d->type || !(d->fn->types & (1u << imm)))
+			return -1;
+	}
+	return 0;
 }
 
 /* ---- assembler ------------------------------------------------------------- */
@@ -291,61 +340,52 @@ static xpu_status target(struct asm_state *a, const char *s, uint32_t *imm)
 
 static xpu_status assemble_insn(struct asm_state *a, const char *mn, char *rest)
 {
-	const struct insn_def *d = NULL;
+	struct insn_def d;
 	char *ops[5];
 	uint32_t r[4] = { 0 }, imm = 0, rd = 0, rs1 = 0, rs2 = 0, rs3 = 0;
-	int n, want;
+	int n, want, nregs;
 	xpu_status st;
 
-	for (size_t i = 0; i < NUM_INSNS; i++)
-		if (!strcmp(insns[i].name, mn))
-			d = &insns[i];
-	if (!d)
+	if (lookup(mn, &d))
 		return serr(a, "unknown instruction '%s'", mn);
 	n = split_ops(rest, ops, 5);
-	switch (d->fmt) {
-	case F_NONE: want = 0; break;
-	case F_RI: case F_LD: case F_ST: case F_JAL: case F_S2: case F_RR: want = 2; break;
-	case F_RRRI: want = 4; break;
-	default: want = 3;
+	switch (d.op->syn) {
+	case XPU_SYN_NONE: want = 0, nregs = 0; break;
+	case XPU_SYN_RI: case XPU_SYN_JAL: want = 2, nregs = 1; break;
+	case XPU_SYN_LD: case XPU_SYN_ST: want = 2, nregs = 1; break;
+	case XPU_SYN_S2: case XPU_SYN_RR: want = 2, nregs = 2; break;
+	case XPU_SYN_RRI: case XPU_SYN_BR: want = 3, nregs = 2; break;
+	case XPU_SYN_RRRI: want = 4, nregs = 3; break;
+	case XPU_SYN_RRRR: want = 4, nregs = 4; break;
+	default: want = 3, nregs = 3;	/* RRR, S3 */
 	}
 	if (n != want)
 		return serr(a, "'%s' takes %d operands, %d given", mn, want, n < 0 ? 5 : n);
 	/* leading register operands */
-	{
-		int nregs = 0;
-
-		switch (d->fmt) {
-		case F_RI: case F_JAL: nregs = 1; break;
-		case F_RRI: case F_BR: case F_RR: case F_S2: nregs = 2; break;
-		case F_RRR: case F_S3: case F_RRRI: nregs = 3; break;
-		case F_LD: case F_ST: nregs = 1; break;
-		}
-		for (int i = 0; i < nregs; i++)
-			if (parse_reg(ops[i], &r[i]))
-				return serr(a, "'%s' operand %d: expected a register r0..r31, got '%s'",
-					    mn, i + 1, ops[i]);
-	}
-	switch (d->fmt) {
-	case F_NONE:
+	for (int i = 0; i < nregs; i++)
+		if (parse_reg(ops[i], &r[i]))
+			return serr(a, "'%s' operand %d: expected a register r0..r31, got '%s'",
+				    mn, i + 1, ops[i]);
+	switch (d.op->syn) {
+	case XPU_SYN_NONE:
 		break;
-	case F_RI:
+	case XPU_SYN_RI:
 		rd = r[0];
-		st = imm32(a, ops[1], d->op != XPU_OP_LI, &imm);
+		st = imm32(a, ops[1], d.op->imm == XPU_IMM_UIMM, &imm);
 		if (st)
 			return st;
 		break;
-	case F_RRR:
+	case XPU_SYN_RRR:
 		rd = r[0], rs1 = r[1], rs2 = r[2];
 		break;
-	case F_RRI:
+	case XPU_SYN_RRI:
 		rd = r[0], rs1 = r[1];
 		st = imm32(a, ops[2], 0, &imm);
 		if (st)
 			return st;
 		break;
-	case F_LD:
-	case F_ST: {
+	case XPU_SYN_LD:
+	case XPU_SYN_ST: {
 		char *lp = strchr(ops[1], '('), *rp = strchr(ops[1], ')');
 		uint32_t base;
 
@@ -360,43 +400,46 @@ static xpu_status assemble_insn(struct asm_state *a, const char *mn, char *rest)
 				return st;
 		}
 		rs1 = base;
-		if (d->fmt == F_LD)
+		if (d.op->syn == XPU_SYN_LD)
 			rd = r[0];
 		else
 			rs2 = r[0];
 		break;
 	}
-	case F_BR:
+	case XPU_SYN_BR:
 		rs1 = r[0], rs2 = r[1];
 		st = target(a, ops[2], &imm);
 		if (st)
 			return st;
 		break;
-	case F_JAL:
+	case XPU_SYN_JAL:
 		rd = r[0];
 		st = target(a, ops[1], &imm);
 		if (st)
 			return st;
 		break;
-	case F_S3:
+	case XPU_SYN_S3:
 		rs1 = r[0], rs2 = r[1], rs3 = r[2];
 		break;
-	case F_S2:
+	case XPU_SYN_S2:
 		rs1 = r[0], rs2 = r[1];
 		break;
-	case F_RR:
+	case XPU_SYN_RR:
 		rd = r[0], rs1 = r[1];
 		break;
-	case F_RRRI:
+	case XPU_SYN_RRRI:
 		rd = r[0], rs1 = r[1], rs2 = r[2];
 		st = imm32(a, ops[3], 0, &imm);
 		if (st)
 			return st;
 		break;
+	case XPU_SYN_RRRR:
+		rd = r[0], rs1 = r[1], rs2 = r[2], rs3 = r[3];
+		break;
 	}
-	if (d->imm_fixed)
-		imm = d->imm;
-	return emit(a, xpu_insn(d->op, rd, rs1, rs2, rs3, d->func, imm));
+	if (typed(d.op))
+		imm = insn_fixed_imm(&d);
+	return emit(a, xpu_insn(d.op->code, rd, rs1, rs2, rs3, d.fn->value, imm));
 }
 
 static xpu_status end_kernel(struct asm_state *a)
@@ -645,56 +688,19 @@ static void out(struct outbuf *o, const char *fmt, ...)
 	o->n += len;
 }
 
-/* Decode w at index pc of a kernel of n instructions; NULL if it is not the
- * canonical encoding of any table entry. */
-static const struct insn_def *decode(uint64_t w)
-{
-	uint32_t op = XPU_INSN_OP(w), func = XPU_INSN_FUNC(w), imm = XPU_INSN_IMM(w);
-
-	for (size_t i = 0; i < NUM_INSNS; i++) {
-		const struct insn_def *d = &insns[i];
-		uint64_t mask = 0;
-
-		if (d->op != op || d->func != func || (d->imm_fixed && d->imm != imm))
-			continue;
-		/* fields the format uses may be anything; the rest must be zero */
-		switch (d->fmt) {
-		case F_NONE: break;
-		case F_RI: case F_JAL: mask = 0x1full << XPU_F_RD_SHIFT; break;
-		case F_RRI: case F_LD: case F_RR:
-			mask = 0x1full << XPU_F_RD_SHIFT | 0x1full << XPU_F_RS1_SHIFT; break;
-		case F_RRR: case F_RRRI:
-			mask = 0x1full << XPU_F_RD_SHIFT | 0x1full << XPU_F_RS1_SHIFT |
-			       0x1full << XPU_F_RS2_SHIFT; break;
-		case F_ST: case F_BR: case F_S2:
-			mask = 0x1full << XPU_F_RS1_SHIFT | 0x1full << XPU_F_RS2_SHIFT; break;
-		case F_S3:
-			mask = 0x1full << XPU_F_RS1_SHIFT | 0x1full << XPU_F_RS2_SHIFT |
-			       0x1full << XPU_F_RS3_SHIFT; break;
-		}
-		mask |= 0xffull << XPU_F_OP_SHIFT | 0xfull << XPU_F_FUNC_SHIFT;
-		if (fmt_has_imm(d->fmt) || d->imm_fixed)
-			mask |= 0xffffffffull;
-		if (w & ~mask)
-			continue;
-		return d;
-	}
-	return NULL;
-}
-
 static void dis_insn(struct outbuf *o, uint64_t w, uint32_t pc, uint32_t n)
 {
-	const struct insn_def *d = decode(w);
+	struct insn_def d;
 	uint32_t rd = XPU_INSN_RD(w), rs1 = XPU_INSN_RS1(w), rs2 = XPU_INSN_RS2(w);
 	uint32_t rs3 = XPU_INSN_RS3(w);
 	int32_t simm = (int32_t)XPU_INSN_IMM(w);
-	char tgt[32];
+	char tgt[32], name[64];
 
-	if (!d) {
+	if (decode(w, &d)) {
 		out(o, "\t.word 0x%016" PRIx64 "\n", w);
 		return;
 	}
-	if (d->fmt == F_BR || d->fmt == F_JAL) {
+	if (d.op->imm == XPU_IMM_PCREL) {
 		int64_t t = (int64_t)pc + simm;
 
 		if (t >= 0 && t < n)
@@ -702,25 +708,27 @@ static void dis_insn(struct outbuf *o, uint64_t w, uint32_t pc, uint32_t n)
 		else
 			snprintf(tgt, sizeof(tgt), ".%+d", simm);
 	}
-	out(o, "\t%s", d->name);
-	switch (d->fmt) {
-	case F_NONE: break;
-	case F_RI:
-		if (d->imm_unsigned)
+	insn_name(&d, name, sizeof(name));
+	out(o, "\t%s", name);
+	switch (d.op->syn) {
+	case XPU_SYN_NONE: break;
+	case XPU_SYN_RI:
+		if (d.op->imm == XPU_IMM_UIMM)
 			out(o, " r%u, 0x%x", rd, XPU_INSN_IMM(w));
 		else
 			out(o, " r%u, %d", rd, simm);
 		break;
-	case F_RRR: out(o, " r%u, r%u, r%u", rd, rs1, rs2); break;
-	case F_RRI: out(o, " r%u, r%u, %d", rd, rs1, simm); break;
-	case F_LD: out(o, " r%u, %d(r%u)", rd, simm, rs1); break;
-	case F_ST: out(o, " r%u, %d(r%u)", rs2, simm, rs1); break;
-	case F_BR: out(o, " r%u, r%u, %s", rs1, rs2, tgt); break;
-	case F_JAL: out(o, " r%u, %s", rd, tgt); break;
-	case F_S3: out(o, " r%u, r%u, r%u", rs1, rs2, rs3); break;
-	case F_S2: out(o, " r%u, r%u", rs1, rs2); break;
-	case F_RR: out(o, " r%u, r%u", rd, rs1); break;
-	case F_RRRI: out(o, " r%u, r%u, r%u, %d", rd, rs1, rs2, simm); break;
+	case XPU_SYN_RRR: out(o, " r%u, r%u, r%u", rd, rs1, rs2); break;
+	case XPU_SYN_RRI: out(o, " r%u, r%u, %d", rd, rs1, simm); break;
+	case XPU_SYN_LD: out(o, " r%u, %d(r%u)", rd, simm, rs1); break;
+	case XPU_SYN_ST: out(o, " r%u, %d(r%u)", rs2, simm, rs1); break;
+	case XPU_SYN_BR: out(o, " r%u, r%u, %s", rs1, rs2, tgt); break;
+	case XPU_SYN_JAL: out(o, " r%u, %s", rd, tgt); break;
+	case XPU_SYN_S3: out(o, " r%u, r%u, r%u", rs1, rs2, rs3); break;
+	case XPU_SYN_S2: out(o, " r%u, r%u", rs1, rs2); break;
+	case XPU_SYN_RR: out(o, " r%u, r%u", rd, rs1); break;
+	case XPU_SYN_RRRI: out(o, " r%u, r%u, r%u, %d", rd, rs1, rs2, simm); break;
+	case XPU_SYN_RRRR: out(o, " r%u, r%u, r%u, r%u", rd, rs1, rs2, rs3); break;
 	}
 	out(o, "\n");
 }
@@ -751,9 +759,9 @@ XPU_EXPORT xpu_status xpu_disassemble(const void *image, size_t size, char **sou
 			break;
 		}
 		for (uint32_t pc = 0; pc < n; pc++) {
-			const struct insn_def *d = decode(t[pc]);
+			struct insn_def d;
 
-			if (d && (d->fmt == F_BR || d->fmt == F_JAL)) {
+			if (!decode(t[pc], &d) && d.op->imm == XPU_IMM_PCREL) {
 				int64_t tg = (int64_t)pc + (int32_t)XPU_INSN_IMM(t[pc]);
 
 				if (tg >= 0 && tg < n)

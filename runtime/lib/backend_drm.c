@@ -5,6 +5,7 @@
  * waits with timeline syncobjs (libdrm drmSyncobj*).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -171,6 +172,59 @@ static void drm_close(xpu_device *dev)
 	(void)dev;
 }
 
+/*
+ * Telemetry: the driver's sysfs counters (driver/xpu_sysfs.c), one decimal
+ * file each in /sys/class/accel/accelN/device/perf/, readable by any user.
+ */
+static xpu_status read_counter(const char *dir, const char *name, uint64_t *v)
+{
+	char path[PATH_MAX + 64];
+	unsigned long long x;
+	xpu_status st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "re");
+	if (!f) {
+		st = xpu_file_error(errno, "open", path);
+		if (st == XPU_ERROR_NOT_FOUND)	/* an older driver */
+			return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
+					     "%s: no such file: the driver has no telemetry", path);
+		return st;
+	}
+	if (fscanf(f, "%llu", &x) != 1) {
+		fclose(f);
+		return xpu_set_error(XPU_ERROR_IO, "%s: not a decimal counter", path);
+	}
+	fclose(f);
+	*v = x;
+	return XPU_SUCCESS;
+}
+
+static xpu_status drm_get_usage(xpu_device *dev, struct xpu_device_usage *u)
+{
+	const struct { const char *name; uint64_t *dst; } c[] = {
+		{ "jobs", &u->jobs },
+		{ "cycles", &u->cycles },
+		{ "dma_busy_cycles", &u->dma_busy_cycles },
+		{ "mxu_busy_cycles", &u->mxu_busy_cycles },
+		{ "vpu_busy_cycles", &u->vpu_busy_cycles },
+		{ "dma_bytes", &u->dma_bytes },
+		{ "macs", &u->macs },
+	};
+	const char *node = strrchr(dev->props.node, '/');
+	char dir[PATH_MAX];
+	xpu_status st;
+
+	snprintf(dir, sizeof(dir), "/sys/class/accel/%s/device/perf", node ? node + 1 : "?");
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		st = read_counter(dir, c[i].name, c[i].dst);
+		if (st)
+			return st;
+	}
+	return XPU_SUCCESS;
+}
+
 static const struct xpu_backend_ops drm_ops = {
 	.bo_create = drm_bo_create,
 	.bo_destroy = drm_bo_destroy,
@@ -180,6 +234,7 @@ static const struct xpu_backend_ops drm_ops = {
 	.timeline_wait = drm_tl_wait,
 	.submit = drm_submit,
 	.wait_job = drm_wait_job,
+	.get_usage = drm_get_usage,
 	.close = drm_close,
 };
 

@@ -2,11 +2,18 @@
 /*
  * libxpu host backend: the device engine (qemu-device/engine) running
  * in-process. It plays the driver's part: owns an HBM image, builds the
- * device page tables (xpu_hw.h format) for one address space, assigns VAs,
- * keeps "host memory" buffers behind bus addresses the engine reaches through
- * host_read/host_write, and runs jobs on one worker thread per queue (tile),
- * or in the submitting thread with XPU_HOST_SYNC. Timelines are counters
- * under one lock, like syncobj timelines.
+ * device page tables for one address space with the engine's page-table
+ * writer (xpu_pt.h), assigns VAs, keeps "host memory" buffers behind bus
+ * addresses the engine reaches through host_read/host_write, and runs jobs on
+ * one worker thread per queue (tile), or in the submitting thread with
+ * XPU_HOST_SYNC. Timelines are counters under one lock, like syncobj
+ * timelines.
+ *
+ * Policy follows the Linux driver, which is the reference (docs/runtime.md
+ * "Host backend policy"): VAs from XPU_VA_START to XPU_VA_END for every kind
+ * of buffer, one unmapped guard page after each buffer, and an MMU fault bans
+ * the context: the faulting job ends with MMU_FAULT, jobs that have not
+ * started end with CANCELED, and later submits fail.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,10 +23,13 @@
 
 #include "internal.h"
 #include "xpu_engine.h"
+#include "xpu_pt.h"
 #include "drm/xpu_accel.h"
 
-#define VA_BASE		0x100000000ull		/* VA 0..4 GiB stays unmapped */
-#define VA_SIZE		(1ull << 40)
+/* The driver's VA range (driver/xpu_drv.h, DRM_XPU_PARAM_VA_START/SIZE) */
+#define XPU_VA_START	0x100000ull
+#define XPU_VA_END	(1ull << 47)
+#define GUARD		XPU_PAGE_SIZE		/* unmapped page after each buffer */
 #define BUS_BASE	0x10000000000ull	/* fake host bus addresses */
 #define BUS_SIZE	(1ull << 40)
 #define PAGE		XPU_PAGE_SIZE
@@ -57,7 +67,7 @@ struct host_be {
 	/* memory management */
 	pthread_rwlock_t mm_lock;
 	struct xpu_ranges hbm_free, va_free, bus_free;
-	uint64_t pt_next, pt_end, root;
+	struct xpu_pt pt;		/* the address space, under mm_lock */
 	struct host_bo *hbos;
 	uint32_t num_hbos, cap_hbos;
 	/* jobs and timelines */
@@ -67,68 +77,10 @@ struct host_be {
 	uint8_t *tl_used;
 	uint32_t num_tl;
 	int stop;
-	int banned;			/* a job faulted: like the driver, no more submits */
+	int banned;			/* a job faulted: as the driver, cancel and refuse jobs */
 	struct host_queue *q;
+	struct xpu_device_usage usage;	/* the device's perf counters (__atomic adds) */
 };
-
-/* ---- page tables ---------------------------------------------------------- */
-static uint64_t *pte_at(struct host_be *be, uint64_t table, uint64_t va, int level)
-{
-	return (uint64_t *)(be->hbm + table) + XPU_PT_INDEX(va, level);
-}
-
-static int pt_alloc(struct host_be *be, uint64_t *out)
-{
-	if (be->pt_next >= be->pt_end)
-		return -1;
-	*out = be->pt_next;
-	be->pt_next += PAGE;
-	memset(be->hbm + *out, 0, PAGE);
-	return 0;
-}
-
-/* Leaf entry for va, creating tables on the way. */
-static uint64_t *pt_leaf(struct host_be *be, uint64_t va)
-{
-	uint64_t table = be->root;
-
-	for (int l = XPU_PT_LEVELS - 1; l > 0; l--) {
-		uint64_t *e = pte_at(be, table, va, l);
-
-		if (!(*e & XPU_PTE_VALID)) {
-			uint64_t t;
-
-			if (pt_alloc(be, &t))
-				return NULL;
-			*e = t | XPU_PTE_VALID;
-		}
-		table = *e & XPU_PTE_ADDR_MASK;
-	}
-	return pte_at(be, table, va, 0);
-}
-
-static int pt_map(struct host_be *be, uint64_t va, uint64_t frame, uint64_t len, uint64_t bits)
-{
-	for (uint64_t off = 0; off < len; off += PAGE) {
-		uint64_t *e = pt_leaf(be, va + off);
-
-		if (!e)
-			return -1;
-		*e = ((frame + off) & XPU_PTE_ADDR_MASK) | bits | XPU_PTE_VALID;
-	}
-	return 0;
-}
-
-static void pt_unmap(struct host_be *be, uint64_t va, uint64_t len)
-{
-	for (uint64_t off = 0; off < len; off += PAGE) {
-		uint64_t *e = pt_leaf(be, va + off);
-
-		if (e)
-			*e = 0;
-	}
-	__atomic_add_fetch(&be->tlb_gen, 1, __ATOMIC_RELEASE);
-}
 
 /* ---- host memory behind bus addresses ------------------------------------- */
 static struct host_bo *find_hbo(struct host_be *be, uint64_t bus, uint64_t len)
@@ -185,7 +137,7 @@ static xpu_status host_bo_create(xpu_device *dev, uint64_t size, uint32_t flags,
 
 	size = (size + PAGE - 1) & ~(PAGE - 1);
 	pthread_rwlock_wrlock(&be->mm_lock);
-	if (xpu_ranges_alloc(&be->va_free, size + PAGE, PAGE, &va)) {
+	if (xpu_ranges_alloc(&be->va_free, size + GUARD, PAGE, &va)) {
 		st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "host backend: device VA space exhausted");
 		goto out;
 	}
@@ -194,7 +146,7 @@ static xpu_status host_bo_create(xpu_device *dev, uint64_t size, uint32_t flags,
 		void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (p == MAP_FAILED) {
-			xpu_ranges_free(&be->va_free, va, size + PAGE);
+			xpu_ranges_free(&be->va_free, va, size + GUARD);
 			st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "host backend: mmap %llu bytes",
 					   (unsigned long long)size);
 			goto out;
@@ -205,7 +157,7 @@ static xpu_status host_bo_create(xpu_device *dev, uint64_t size, uint32_t flags,
 
 			if (!n) {
 				munmap(p, size);
-				xpu_ranges_free(&be->va_free, va, size + PAGE);
+				xpu_ranges_free(&be->va_free, va, size + GUARD);
 				st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "realloc");
 				goto out;
 			}
@@ -214,7 +166,7 @@ static xpu_status host_bo_create(xpu_device *dev, uint64_t size, uint32_t flags,
 		}
 		if (xpu_ranges_alloc(&be->bus_free, size, PAGE, &frame)) {
 			munmap(p, size);
-			xpu_ranges_free(&be->va_free, va, size + PAGE);
+			xpu_ranges_free(&be->va_free, va, size + GUARD);
 			st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "host backend: bus space exhausted");
 			goto out;
 		}
@@ -224,10 +176,10 @@ static xpu_status host_bo_create(xpu_device *dev, uint64_t size, uint32_t flags,
 		h->ptr = p;
 		bo->cpu = p;
 		bo->priv = frame;
-		perm |= XPU_PTE_HOST;
+		frame |= XPU_DPA_HOST;		/* leaf entries get XPU_PTE_HOST */
 	} else {
 		if (xpu_ranges_alloc(&be->hbm_free, size, PAGE, &frame)) {
-			xpu_ranges_free(&be->va_free, va, size + PAGE);
+			xpu_ranges_free(&be->va_free, va, size + GUARD);
 			st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY,
 					   "host backend: HBM exhausted allocating %llu bytes",
 					   (unsigned long long)size);
@@ -237,8 +189,8 @@ static xpu_status host_bo_create(xpu_device *dev, uint64_t size, uint32_t flags,
 		bo->cpu = be->hbm + frame;
 		bo->priv = frame;
 	}
-	/* one unmapped guard page after each buffer: overruns fault */
-	if (pt_map(be, va, frame, size, perm)) {
+	/* the guard page after the buffer stays unmapped: overruns fault */
+	if (xpu_pt_map(&be->pt, va, frame, size, perm)) {
 		st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "host backend: page-table pool exhausted");
 		pthread_rwlock_unlock(&be->mm_lock);
 		bo->size = size;
@@ -261,8 +213,9 @@ static void host_bo_destroy(xpu_device *dev, struct xpu_bo *bo)
 	struct host_be *be = dev->be;
 
 	pthread_rwlock_wrlock(&be->mm_lock);
-	pt_unmap(be, bo->va, bo->size);
-	xpu_ranges_free(&be->va_free, bo->va, bo->size + PAGE);
+	xpu_pt_unmap(&be->pt, bo->va, bo->size);
+	__atomic_add_fetch(&be->tlb_gen, 1, __ATOMIC_RELEASE);
+	xpu_ranges_free(&be->va_free, bo->va, bo->size + GUARD);
 	if (bo->flags & XPU_MEM_HOST) {
 		for (uint32_t i = 0; i < be->num_hbos; i++) {
 			if (be->hbos[i].bus == bo->priv) {
@@ -367,9 +320,24 @@ static xpu_status host_tl_wait(xpu_device *dev, uint64_t tl, uint64_t point, int
 static void run_job(struct host_be *be, struct host_queue *q, struct host_job *j)
 {
 	struct xpu_job_record rec;
+	struct xpu_job_stats st = { 0 };
+	struct xpu_device_usage *u = &be->usage;
 
+	if (__atomic_load_n(&be->banned, __ATOMIC_ACQUIRE)) {
+		/* as the driver's run_job: a banned context's jobs never start */
+		j->res.status = DRM_XPU_JOB_CANCELED;
+		return;
+	}
 	memset(&rec, 0, sizeof(rec));
-	xpu_tile_run(q->tile, be->root, &j->desc, NULL, &rec, NULL);
+	xpu_tile_run(q->tile, be->pt.root, &j->desc, NULL, &rec, &st);
+	/* counted like the device's perf registers (qemu-device/xpu-queue.c) */
+	__atomic_add_fetch(&u->jobs, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&u->cycles, rec.cycles, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&u->dma_busy_cycles, st.dma_busy, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&u->mxu_busy_cycles, st.mxu_busy, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&u->vpu_busy_cycles, st.vpu_busy, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&u->dma_bytes, st.dma_bytes, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&u->macs, st.macs, __ATOMIC_RELAXED);
 	j->res.status = rec.status;
 	j->res.fault_access = rec.fault_access;
 	j->res.fault_va = rec.fault_va;
@@ -492,6 +460,20 @@ static xpu_status host_wait_job(xpu_device *dev, uint64_t job, int64_t deadline,
 	return XPU_SUCCESS;
 }
 
+static xpu_status host_get_usage(xpu_device *dev, struct xpu_device_usage *u)
+{
+	const struct xpu_device_usage *c = &((struct host_be *)dev->be)->usage;
+
+	u->jobs = __atomic_load_n(&c->jobs, __ATOMIC_RELAXED);
+	u->cycles = __atomic_load_n(&c->cycles, __ATOMIC_RELAXED);
+	u->dma_busy_cycles = __atomic_load_n(&c->dma_busy_cycles, __ATOMIC_RELAXED);
+	u->mxu_busy_cycles = __atomic_load_n(&c->mxu_busy_cycles, __ATOMIC_RELAXED);
+	u->vpu_busy_cycles = __atomic_load_n(&c->vpu_busy_cycles, __ATOMIC_RELAXED);
+	u->dma_bytes = __atomic_load_n(&c->dma_bytes, __ATOMIC_RELAXED);
+	u->macs = __atomic_load_n(&c->macs, __ATOMIC_RELAXED);
+	return XPU_SUCCESS;
+}
+
 static void host_close(xpu_device *dev)
 {
 	struct host_be *be = dev->be;
@@ -535,6 +517,7 @@ static const struct xpu_backend_ops host_ops = {
 	.timeline_wait = host_tl_wait,
 	.submit = host_submit,
 	.wait_job = host_wait_job,
+	.get_usage = host_get_usage,
 	.close = host_close,
 };
 
@@ -598,11 +581,9 @@ xpu_status xpu_host_open(const struct xpu_host_config *cfg, xpu_device *dev)
 	if (pool < (1u << 20))
 		pool = 1u << 20;
 	pool &= ~(PAGE - 1);
-	be->pt_next = 0;
-	be->pt_end = pool;
-	if (pt_alloc(be, &be->root) ||
+	if (xpu_pt_init(&be->pt, be->hbm, c.hbm_size, 0, pool) ||
 	    xpu_ranges_init(&be->hbm_free, pool, c.hbm_size - pool) ||
-	    xpu_ranges_init(&be->va_free, VA_BASE, VA_SIZE) ||
+	    xpu_ranges_init(&be->va_free, XPU_VA_START, XPU_VA_END - XPU_VA_START) ||
 	    xpu_ranges_init(&be->bus_free, BUS_BASE, BUS_SIZE))
 		goto nomem;
 	be->mem.hbm = be->hbm;

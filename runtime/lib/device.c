@@ -5,10 +5,12 @@
  * keeps the nodes whose driver (DRM_IOCTL_VERSION) is "xpu". XPU_BACKEND=host
  * in the environment replaces them with one host-backend device.
  */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,25 +174,60 @@ static void dev_fill_common(xpu_device *dev)
 	struct xpu_device_props *p = &dev->props;
 
 	p->isa_version = XPU_ISA_VERSION;
-	p->dtypes = XPU_DTYPE_INT32 | XPU_DTYPE_FP32;
-	if (p->caps & XPU_CAP_INT8)
-		p->dtypes |= XPU_DTYPE_INT8;
-	if (p->caps & XPU_CAP_BF16)
-		p->dtypes |= XPU_DTYPE_BF16;
+	p->dtypes = xpu_dtype_bits(p->caps);
+}
+
+static_assert(offsetof(struct xpu_device_props, size) == XPU_DEVICE_PROPS_SIZE_V0,
+	      "the first version of xpu_device_props is frozen");
+static_assert(offsetof(struct xpu_host_config, size) == XPU_HOST_CONFIG_SIZE_V0,
+	      "the first version of xpu_host_config is frozen");
+static_assert(offsetof(struct xpu_device_usage, macs) + 8 == XPU_DEVICE_USAGE_SIZE_V1,
+	      "the first version of xpu_device_usage is frozen");
+
+/* The caller's config as this library's struct (see XPU_HOST_SIZED). */
+static xpu_status host_config_in(const struct xpu_host_config *cfg, struct xpu_host_config *c)
+{
+	size_t n = XPU_HOST_CONFIG_SIZE_V0;
+
+	memset(c, 0, sizeof(*c));
+	if (!cfg)
+		return XPU_SUCCESS;
+	if (cfg->flags & XPU_HOST_SIZED) {
+		xpu_status st = xpu_check_size(cfg->size, XPU_HOST_CONFIG_SIZE_V0 + 8,
+					       "struct xpu_host_config");
+
+		if (st)
+			return st;
+		/* a newer caller: what this library does not know must be unset */
+		for (size_t i = sizeof(*c); i < cfg->size; i++)
+			if (((const uint8_t *)cfg)[i])
+				return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
+						     "struct xpu_host_config: byte %zu is set, "
+						     "this libxpu knows %zu bytes", i, sizeof(*c));
+		n = cfg->size < sizeof(*c) ? cfg->size : sizeof(*c);
+	}
+	memcpy(c, cfg, n);
+	c->flags &= ~XPU_HOST_SIZED;
+	c->size = 0;
+	return XPU_SUCCESS;
 }
 
 XPU_EXPORT xpu_status xpu_device_open_host(const struct xpu_host_config *cfg, xpu_device **out)
 {
+	struct xpu_host_config c;
 	xpu_device *dev;
 	xpu_status st;
 
 	if (!out)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "dev is NULL");
 	*out = NULL;
+	st = host_config_in(cfg, &c);
+	if (st)
+		return st;
 	dev = dev_alloc();
 	if (!dev)
 		return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "calloc");
-	st = xpu_host_open(cfg, dev);
+	st = xpu_host_open(&c, dev);
 	if (st) {
 		pthread_mutex_destroy(&dev->lock);
 		free(dev);
@@ -271,12 +308,47 @@ XPU_EXPORT xpu_status xpu_device_close(xpu_device *dev)
 	return XPU_SUCCESS;
 }
 
+XPU_EXPORT xpu_status xpu_device_get_usage(xpu_device *dev, struct xpu_device_usage *usage)
+{
+	struct xpu_device_usage u = { 0 };
+	xpu_status st;
+
+	if (!dev || !usage)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
+	st = xpu_check_size(usage->size, XPU_DEVICE_USAGE_SIZE_V1, "struct xpu_device_usage");
+	if (st)
+		return st;
+	st = dev->ops->get_usage(dev, &u);
+	if (st)
+		return st;
+	u.size = usage->size;
+	xpu_copy_sized(usage, usage->size, &u, sizeof(u));
+	return xpu_ok(XPU_SUCCESS);
+}
+
 XPU_EXPORT xpu_status xpu_device_get_props(xpu_device *dev,
 					   struct xpu_device_props *props)
 {
 	if (!dev || !props)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
-	*props = dev->props;
+	/* the first version only: the caller's struct may end before size */
+	memcpy(props, &dev->props, XPU_DEVICE_PROPS_SIZE_V0);
 	xpu_clear_error();
 	return XPU_SUCCESS;
+}
+
+XPU_EXPORT xpu_status xpu_device_query_props(xpu_device *dev, struct xpu_device_props *props)
+{
+	struct xpu_device_props p;
+	xpu_status st;
+
+	if (!dev || !props)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
+	st = xpu_check_size(props->size, XPU_DEVICE_PROPS_SIZE_V0 + 8, "struct xpu_device_props");
+	if (st)
+		return st;
+	p = dev->props;
+	p.size = props->size;
+	xpu_copy_sized(props, props->size, &p, sizeof(p));
+	return xpu_ok(XPU_SUCCESS);
 }

@@ -65,6 +65,8 @@ void xpu_image_free(struct xpu_image *img)
 		free(img->kernels[i].args);
 	free(img->kernels);
 	free(img->text);
+	free(img->graph);
+	free(img->consts);
 	memset(img, 0, sizeof(*img));
 }
 
@@ -213,8 +215,9 @@ static xpu_status parse(const uint8_t *buf, size_t size, struct xpu_image *img)
 	Elf *e;
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
-	const uint8_t *text = NULL, *meta = NULL;
-	uint64_t text_size = 0, meta_size = 0;
+	const uint8_t *text = NULL, *meta = NULL, *graph = NULL, *consts = NULL;
+	uint64_t text_size = 0, meta_size = 0, graph_size = 0, const_size = 0;
+	Elf64_Shdr seen[4] = { { 0 } };	/* file ranges of .text, .xpu.meta, .xpu.graph, .xpu.const */
 	xpu_status st;
 
 	if (size < sizeof(eh))
@@ -271,6 +274,34 @@ static xpu_status parse(const uint8_t *buf, size_t size, struct xpu_image *img)
 		name = elf_strptr(e, shstrndx, sh.sh_name);
 		if (!name)
 			continue;
+		if (!strcmp(name, XPU_SECT_GRAPH) || !strcmp(name, XPU_SECT_CONST)) {
+			int is_graph = !strcmp(name, XPU_SECT_GRAPH);
+			uint32_t want = is_graph ? SHT_XPU_GRAPH : SHT_XPU_CONST;
+
+			if (sh.sh_type != want) {
+				st = BAD("%s has type 0x%x, expected 0x%x", name, sh.sh_type, want);
+				goto out;
+			}
+			if (is_graph ? graph != NULL : consts != NULL) {
+				st = BAD("two %s sections", name);
+				goto out;
+			}
+			if (!is_graph && sh.sh_offset % 64) {
+				st = BAD(".xpu.const at file offset %llu is not 64-byte aligned",
+					 (unsigned long long)sh.sh_offset);
+				goto out;
+			}
+			if (is_graph) {
+				graph = buf + sh.sh_offset;
+				graph_size = sh.sh_size;
+			} else {
+				consts = buf + sh.sh_offset;
+				const_size = sh.sh_size;
+			}
+			seen[is_graph ? 2 : 3].sh_offset = sh.sh_offset;
+			seen[is_graph ? 2 : 3].sh_size = sh.sh_size;
+			continue;
+		}
 		if (!strcmp(name, XPU_SECT_TEXT)) {
 			if (sh.sh_type != SHT_PROGBITS) {
 				st = BAD(".text has type %u, expected SHT_PROGBITS", sh.sh_type);
@@ -278,6 +309,8 @@ static xpu_status parse(const uint8_t *buf, size_t size, struct xpu_image *img)
 			}
 			text = buf + sh.sh_offset;
 			text_size = sh.sh_size;
+			seen[0].sh_offset = sh.sh_offset;
+			seen[0].sh_size = sh.sh_size;
 		} else if (!strcmp(name, XPU_SECT_META)) {
 			if (sh.sh_type != SHT_XPU_META) {
 				st = BAD(".xpu.meta has type 0x%x, expected 0x%x", sh.sh_type,
@@ -286,6 +319,8 @@ static xpu_status parse(const uint8_t *buf, size_t size, struct xpu_image *img)
 			}
 			meta = buf + sh.sh_offset;
 			meta_size = sh.sh_size;
+			seen[1].sh_offset = sh.sh_offset;
+			seen[1].sh_size = sh.sh_size;
 		}
 	}
 	if (!text) {
@@ -305,9 +340,42 @@ static xpu_status parse(const uint8_t *buf, size_t size, struct xpu_image *img)
 		st = BAD(".text too large");
 		goto out;
 	}
+	if (consts && !graph) {
+		st = BAD("a .xpu.const section without .xpu.graph");
+		goto out;
+	}
+	{	/* the XPU sections must not share bytes of the file */
+		static const char *const sn[4] = { XPU_SECT_TEXT, XPU_SECT_META, XPU_SECT_GRAPH,
+						   XPU_SECT_CONST };
+		const uint8_t *const present[4] = { text, meta, graph, consts };
+
+		for (int a = 0; a < 4; a++)
+			for (int b = a + 1; b < 4; b++)
+				if (present[a] && present[b] && seen[a].sh_size && seen[b].sh_size &&
+				    seen[a].sh_offset < seen[b].sh_offset + seen[b].sh_size &&
+				    seen[b].sh_offset < seen[a].sh_offset + seen[a].sh_size) {
+					st = BAD("sections %s and %s overlap in the file", sn[a],
+						 sn[b]);
+					goto out;
+				}
+	}
 	st = parse_meta(meta, meta_size, eh.e_flags, img);
 	if (st)
 		goto out;
+	if (graph) {
+		img->graph = malloc(graph_size ? graph_size : 1);
+		img->consts = malloc(const_size ? const_size : 1);
+		if (!img->graph || !img->consts) {
+			st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "malloc of %llu graph bytes",
+					   (unsigned long long)(graph_size + const_size));
+			goto out;
+		}
+		memcpy(img->graph, graph, graph_size);
+		img->graph_size = graph_size;
+		if (consts)
+			memcpy(img->consts, consts, const_size);
+		img->const_size = const_size;
+	}
 	img->text_size = (uint32_t)text_size;
 	img->text = malloc(text_size ? text_size : 1);
 	if (!img->text) {
@@ -501,6 +569,14 @@ xpu_status xpu_image_write(const struct xpu_image *img, void **data, size_t *siz
 			(img->num_kernels + 1) * sizeof(*syms), 8, ELF_T_SYM, 4, 1, sizeof(*syms)) ||
 	    add_section(e, &shstr, ".strtab", SHT_STRTAB, 0, strtab.p, strtab.n, 1, ELF_T_BYTE, 0,
 			0, 0))
+		goto elferr;
+	/* compiled models: 5 .xpu.graph, 6 .xpu.const (before .shstrtab) */
+	if (img->graph &&
+	    (add_section(e, &shstr, XPU_SECT_GRAPH, SHT_XPU_GRAPH, 0, img->graph,
+			 img->graph_size, 8, ELF_T_BYTE, 0, 0, 0) ||
+	     (img->const_size &&
+	      add_section(e, &shstr, XPU_SECT_CONST, SHT_XPU_CONST, 0, img->consts,
+			  img->const_size, 64, ELF_T_BYTE, 0, 0, 0))))
 		goto elferr;
 	if (sb_add(&shstr, ".shstrtab") == UINT32_MAX)
 		goto nomem;

@@ -29,6 +29,7 @@ XPU_EXPORT const char *xpu_status_string(xpu_status status)
 	case XPU_ERROR_NOT_SUPPORTED: return "XPU_ERROR_NOT_SUPPORTED";
 	case XPU_ERROR_JOB_FAULT: return "XPU_ERROR_JOB_FAULT";
 	case XPU_ERROR_INVALID_SOURCE: return "XPU_ERROR_INVALID_SOURCE";
+	case XPU_ERROR_IO: return "XPU_ERROR_IO";
 	}
 	return "XPU_ERROR_UNKNOWN";
 }
@@ -51,6 +52,48 @@ xpu_status xpu_set_error(xpu_status status, const char *fmt, ...)
 	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
 	return status;
+}
+
+xpu_status xpu_check_size(uint32_t size, size_t min, const char *what)
+{
+	if (size < min)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT,
+				     "%s: size field is %u, set it to sizeof(%s) (at least %zu)",
+				     what, size, what, min);
+	return XPU_SUCCESS;
+}
+
+void xpu_copy_sized(void *dst, uint32_t dst_size, const void *src, size_t src_size)
+{
+	size_t n = dst_size < src_size ? dst_size : src_size;
+
+	memcpy(dst, src, n);
+	/* a caller newer than this library: fields it does not know read 0 */
+	if (dst_size > n)
+		memset((char *)dst + n, 0, dst_size - n);
+}
+
+xpu_status xpu_file_error(int err, const char *what, const char *path)
+{
+	xpu_status st;
+
+	switch (err) {
+	case ENOENT:
+	case ENOTDIR:
+		st = XPU_ERROR_NOT_FOUND;
+		break;
+	case EACCES:
+	case EPERM:
+		st = XPU_ERROR_PERMISSION;
+		break;
+	case ENOMEM:
+		st = XPU_ERROR_OUT_OF_MEMORY;
+		break;
+	default:
+		st = XPU_ERROR_IO;
+		break;
+	}
+	return xpu_set_error(st, "%s %s: %s (errno %d)", what, path, strerror(err), err);
 }
 
 xpu_status xpu_errno_error(int err, const char *what)

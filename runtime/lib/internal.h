@@ -27,8 +27,39 @@ static inline xpu_status xpu_ok(xpu_status st)
 		xpu_clear_error();
 	return st;
 }
+/*
+ * Structs that grow start with (or, for the first-version structs that had
+ * none, contain) a uint32_t size the caller sets to sizeof() as compiled:
+ * xpu_check_size() rejects sizes below the first version's, and
+ * xpu_copy_sized() fills min(size, what the library knows) bytes of an
+ * output struct, keeping the caller's size field.
+ */
+xpu_status xpu_check_size(uint32_t size, size_t min, const char *what);
+void xpu_copy_sized(void *dst, uint32_t dst_size, const void *src, size_t src_size);
+/* A failed open/read of a file: NOT_FOUND (ENOENT, ENOTDIR), PERMISSION
+ * (EACCES, EPERM) or IO, recording "what path: strerror (errno N)". */
+xpu_status xpu_file_error(int err, const char *what, const char *path);
 /* A printable job status name. */
 const char *xpu_job_status_name(uint32_t status);
+
+/* ---- data types (dtype.c): the rows of XPU_DTYPE_TABLE ---- */
+struct xpu_dtype_desc {
+	uint32_t bytes;
+	const char *name;		/* canonical ("bfloat16") */
+	const char *abbr;		/* short ("bf16") */
+	int vt;				/* XPU_VT_* or -1 */
+	int mm;				/* XPU_MM_* input type or -1 */
+	uint32_t acc;			/* XPU_DT_* the matrix unit accumulates into, or 0 */
+	uint32_t arg;			/* XPU_ARG_* for one scalar, or 0 */
+	int bit;			/* bit in props.dtypes, or -1 */
+	uint32_t cap;			/* XPU_CAP_* the device needs */
+};
+/* The row of an XPU_DT_* value; NULL if it is not one. */
+const struct xpu_dtype_desc *xpu_dtype_desc(uint32_t type);
+/* The XPU_DT_* an argument kind (XPU_ARG_*) carries one of; 0 if none. */
+uint32_t xpu_arg_dtype(uint32_t arg);
+/* props.dtypes of a device with these XPU_CAP_* bits */
+uint32_t xpu_dtype_bits(uint32_t caps);
 
 /* ---- time ---- */
 int64_t xpu_now_ns(void);				/* CLOCK_MONOTONIC */
@@ -54,6 +85,11 @@ struct xpu_image {
 	uint32_t text_size;
 	uint32_t num_kernels;
 	struct xpu_image_kernel *kernels;
+	/* compiled models (xpu_elf.h): .xpu.graph and .xpu.const, owned; NULL/0 if absent */
+	void *graph;
+	uint64_t graph_size;
+	void *consts;
+	uint64_t const_size;
 };
 
 xpu_status xpu_image_parse(const void *data, size_t size, struct xpu_image *img);
@@ -117,6 +153,8 @@ struct xpu_backend_ops {
 	 * for again); on success the job is consumed (wait once). */
 	xpu_status (*wait_job)(xpu_device *dev, uint64_t job, int64_t deadline,
 			       struct xpu_job_result *res);
+	/* Fill u (all fields of this library's version) with the device's counters. */
+	xpu_status (*get_usage)(xpu_device *dev, struct xpu_device_usage *u);
 	void (*close)(xpu_device *dev);
 };
 

@@ -110,9 +110,9 @@ xpu_status xpu_builtin_module(xpu_device *dev, xpu_module **out)
 		{ "dst", XPU_ARG_U64 }, { "src", XPU_ARG_U64 }, { "bytes", XPU_ARG_U64 },
 	};
 	uint64_t text[] = {
-		xpu_ld(XPU_MEM_W64, 3, XPU_REG_ARGS_VA, 0),
-		xpu_ld(XPU_MEM_W64, 4, XPU_REG_ARGS_VA, 8),
-		xpu_ld(XPU_MEM_W64, 5, XPU_REG_ARGS_VA, 16),
+		xpu_ld(XPU_MEM_W64, 3, XPU_GPR_ARGS_VA, 0),
+		xpu_ld(XPU_MEM_W64, 4, XPU_GPR_ARGS_VA, 8),
+		xpu_ld(XPU_MEM_W64, 5, XPU_GPR_ARGS_VA, 16),
 		xpu_dma(XPU_DMA_VA_TO_VA, 3, 4, 5),
 		xpu_halt(),
 	};

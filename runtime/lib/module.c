@@ -95,24 +95,40 @@ XPU_EXPORT xpu_status xpu_module_load_file(xpu_device *dev, const char *path, xp
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
 	*out = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		char what[300];
-
-		snprintf(what, sizeof(what), "open %s", path);
-		return xpu_errno_error(errno, what);
-	}
-	if (fstat(fd, &sb) || sb.st_size > (1ll << 31)) {
+	if (fd < 0)
+		return xpu_file_error(errno, "open", path);	/* NOT_FOUND, PERMISSION, IO */
+	if (fstat(fd, &sb)) {
+		st = xpu_file_error(errno, "fstat", path);
 		close(fd);
-		return xpu_set_error(XPU_ERROR_INVALID_BINARY, "%s: not a regular file of at most 2 GiB",
-				     path);
+		return st;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		return xpu_set_error(XPU_ERROR_IO, "%s: not a regular file", path);
+	}
+	if (sb.st_size > (1ll << 31)) {
+		close(fd);
+		return xpu_set_error(XPU_ERROR_INVALID_BINARY, "%s: larger than 2 GiB", path);
 	}
 	buf = malloc(sb.st_size ? sb.st_size : 1);
 	if (!buf) {
 		close(fd);
 		return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "malloc");
 	}
-	while (got < (size_t)sb.st_size && (n = read(fd, buf + got, sb.st_size - got)) > 0)
+	while (got < (size_t)sb.st_size) {
+		n = read(fd, buf + got, sb.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			st = xpu_file_error(errno, "read", path);
+			free(buf);
+			close(fd);
+			return st;
+		}
+		if (n == 0)
+			break;		/* shrank meanwhile: the parser reports truncation */
 		got += n;
+	}
 	close(fd);
 	st = xpu_module_load(dev, buf, got, out);
 	free(buf);
@@ -215,9 +231,13 @@ XPU_EXPORT xpu_status xpu_kernel_get_arg_info(xpu_kernel *k, uint32_t index, str
 
 static size_t type_size(uint32_t type)
 {
+	const struct xpu_dtype_desc *d = xpu_dtype_desc(xpu_arg_dtype(type));
+
+	if (d)
+		return d->bytes;	/* I32, F32, I64: the data-type table */
 	switch (type) {
 	case XPU_ARG_BUFFER: return sizeof(xpu_buffer *);
-	case XPU_ARG_U64: case XPU_ARG_I64: return 8;
+	case XPU_ARG_U64: return 8;
 	default: return 4;
 	}
 }

@@ -1,5 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* Device MMU: faults, permissions, bounds, TLB invalidation, host memory. */
+/*
+ * Device MMU: faults, permissions, bounds, TLB invalidation, host memory; and
+ * the page-table writer (qemu-device/engine/pt.c, the one libxpu's host
+ * backend uses) against the documented format (docs/hardware.md 12.2) and
+ * against the walker.
+ */
+#include <errno.h>
+
 #include "kselftest_harness.h"
 #include "xpu_test_util.h"
 
@@ -241,6 +248,180 @@ TEST_F(mmu, program_and_tables_in_host_memory)
 	e->host_fail = 1;
 	e->tlb_gen++;
 	EXPECT_EQ(XPU_JOB_STATUS_DMA_ERROR, xpu_tile_run(e->t, XPU_DPA_HOST | bus, &j, NULL, &rec, NULL));
+}
+
+/* little-endian 64-bit value from bytes, independent of the engine's helpers */
+static uint64_t le64_at(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Walk by the bit layout of docs/hardware.md 12.2 written out by hand:
+ * returns the leaf entry and checks every non-leaf entry on the way. */
+static uint64_t doc_walk(struct __test_metadata *_metadata, const uint8_t *hbm,
+			 uint64_t hbm_size, uint64_t root, uint64_t va)
+{
+	static const int shift[4] = { 12, 21, 30, 39 };	/* leaf .. root */
+	uint64_t table = root, e = 0;
+
+	for (int l = 3; l >= 0; l--) {
+		uint64_t idx = (va >> shift[l]) & 0x1ff;
+
+		EXPECT_EQ(0, table & 0xfff);
+		EXPECT_GE(hbm_size - 4096, table);
+		if (table & 0xfff || table > hbm_size - 4096)
+			return 0;
+		e = le64_at(hbm + table + idx * 8);
+		if (l == 0)
+			break;
+		/* non-leaf: VALID, an HBM table, nothing else set */
+		EXPECT_EQ(1, e & 1);
+		EXPECT_EQ(0, e & 0xffe) TH_LOG("level %d entry 0x%llx", l, (unsigned long long)e);
+		EXPECT_EQ(0, e >> 52);
+		if (!(e & 1))
+			return 0;
+		table = e & 0x000ffffffffff000ull;
+	}
+	return e;
+}
+
+TEST_F(mmu, writer_follows_documented_format)
+{
+	struct tenv *e = self->e;
+	/* indices 5, 7, 9, 11 at levels 3..0 */
+	uint64_t va = (5ull << 39) | (7ull << 30) | (9ull << 21) | (11ull << 12);
+	uint64_t frame = T_DATA_DPA + 0x100000;
+	uint64_t v = 0x0123456789abcdefull, got;
+
+	ASSERT_EQ(0, xpu_pt_map(&e->pt, va, frame, 4096, XPU_PTE_READ | XPU_PTE_WRITE));
+	ASSERT_EQ(0, xpu_pt_map(&e->pt, va + 4096, XPU_DPA_HOST | T_HOST_BUS, 4096,
+				XPU_PTE_READ));
+	/* leaf entries: frame | VALID | READ | WRITE, and bus | HOST | VALID | READ */
+	EXPECT_EQ(frame | 0x7, doc_walk(_metadata, e->hbm, T_HBM_SIZE, e->pt.root, va));
+	EXPECT_EQ(T_HOST_BUS | 0x8 | 0x3,
+		  doc_walk(_metadata, e->hbm, T_HBM_SIZE, e->pt.root, va + 4096));
+	EXPECT_EQ(frame | 0x7, xpu_pt_leaf(&e->pt, va));
+	/* the guard page after them: no leaf */
+	EXPECT_EQ(0, doc_walk(_metadata, e->hbm, T_HBM_SIZE, e->pt.root, va + 8192));
+	EXPECT_EQ(0, xpu_pt_leaf(&e->pt, va + 8192));
+
+	/* the walker agrees: read through the HBM page, then the host page */
+	memcpy(e->hbm + frame + 8, &v, 8);
+	memcpy(e->host + 16, &v, 8);
+	tenv_clear(e);
+	LI64(e, 3, va);
+	E(e, xpu_ld(XPU_MEM_W64, 4, 3, 8));
+	E(e, xpu_st(XPU_MEM_W64, 4, 1, 0));
+	LI64(e, 3, va + 4096);
+	E(e, xpu_ld(XPU_MEM_W64, 4, 3, 16));
+	E(e, xpu_st(XPU_MEM_W64, 4, 1, 8));
+	E(e, xpu_halt());
+	ASSERT_EQ(XPU_JOB_STATUS_OK, tenv_run(e));
+	memcpy(&got, tva(e, T_DATA_VA), 8);
+	EXPECT_EQ(v, got);
+	memcpy(&got, tva(e, T_DATA_VA + 8), 8);
+	EXPECT_EQ(v, got);
+	/* the host page is read-only; the guard page faults */
+	EXPECT_EQ(XPU_JOB_STATUS_MMU_FAULT, access1(e, va + 4096, 1));
+	EXPECT_EQ(va + 4096, e->rec.fault_va);
+	EXPECT_EQ(XPU_JOB_STATUS_MMU_FAULT, access1(e, va + 8192, 0));
+	EXPECT_EQ(va + 8192, e->rec.fault_va);
+
+	/* unmap clears the leaf entries only; after invalidation the walker faults */
+	ASSERT_EQ(0, xpu_pt_unmap(&e->pt, va, 8192));
+	EXPECT_EQ(0, doc_walk(_metadata, e->hbm, T_HBM_SIZE, e->pt.root, va));
+	EXPECT_EQ(0, doc_walk(_metadata, e->hbm, T_HBM_SIZE, e->pt.root, va + 4096));
+	__atomic_add_fetch(&e->tlb_gen, 1, __ATOMIC_RELEASE);
+	EXPECT_EQ(XPU_JOB_STATUS_MMU_FAULT, access1(e, va, 0));
+	EXPECT_EQ(va, e->rec.fault_va);
+}
+
+/* Random pages all over the 48-bit space, HBM and host, every permission:
+ * the walker allows exactly what the writer wrote and finds the right frame. */
+TEST_F(mmu, writer_and_walker_agree_on_random_mappings)
+{
+	enum { N = 40 };
+	struct tenv *e = self->e;
+	static const uint64_t perms[3] = { XPU_PTE_READ, XPU_PTE_WRITE,
+					   XPU_PTE_READ | XPU_PTE_WRITE };
+	uint64_t seed = 12345, va[N], dpa[N], perm[N];
+
+	for (int i = 0; i < N; i++) {
+		do {
+			va[i] = ((uint64_t)trand(&seed) << 16 ^ trand(&seed)) << 12 &
+				((1ull << 48) - 1);
+		} while (va[i] < (1ull << 32) || xpu_pt_leaf(&e->pt, va[i]) ||
+			 xpu_pt_leaf(&e->pt, va[i] - 4096) || xpu_pt_leaf(&e->pt, va[i] + 4096));
+		perm[i] = perms[trand(&seed) % 3];
+		if (i % 4 == 3)		/* host page i/4 of the host buffer */
+			dpa[i] = XPU_DPA_HOST | (T_HOST_BUS + (uint64_t)(i / 4) * 4096);
+		else
+			dpa[i] = T_DATA_DPA + 0x100000 + (uint64_t)i * 4096;
+		ASSERT_EQ(0, xpu_pt_map(&e->pt, va[i], dpa[i], 4096, perm[i]));
+		ASSERT_EQ((dpa[i] & ~XPU_DPA_HOST) | perm[i] | XPU_PTE_VALID |
+			  ((dpa[i] & XPU_DPA_HOST) ? XPU_PTE_HOST : 0),
+			  doc_walk(_metadata, e->hbm, T_HBM_SIZE, e->pt.root, va[i]));
+	}
+	for (int i = 0; i < N; i++) {
+		uint64_t tag = 0xa5a5000000000000ull | (uint64_t)i << 8, got = 0;
+		uint8_t *p = (dpa[i] & XPU_DPA_HOST) ?
+			e->host + ((dpa[i] & ~XPU_DPA_HOST) - T_HOST_BUS) : e->hbm + dpa[i];
+
+		memcpy(p + 0x40, &tag, 8);
+		/* load: OK iff READ, and the value of the frame */
+		tenv_clear(e);
+		LI64(e, 3, va[i]);
+		E(e, xpu_ld(XPU_MEM_W64, 4, 3, 0x40));
+		E(e, xpu_st(XPU_MEM_W64, 4, 1, 0));
+		E(e, xpu_halt());
+		if (perm[i] & XPU_PTE_READ) {
+			EXPECT_EQ(XPU_JOB_STATUS_OK, tenv_run(e)) TH_LOG("page %d", i);
+			memcpy(&got, tva(e, T_DATA_VA), 8);
+			EXPECT_EQ(tag, got) TH_LOG("page %d", i);
+		} else {
+			EXPECT_EQ(XPU_JOB_STATUS_MMU_FAULT, tenv_run(e)) TH_LOG("page %d", i);
+			EXPECT_EQ(va[i] + 0x40, e->rec.fault_va);
+		}
+		/* store: OK iff WRITE; the next page is never mapped */
+		EXPECT_EQ(perm[i] & XPU_PTE_WRITE ? XPU_JOB_STATUS_OK : XPU_JOB_STATUS_MMU_FAULT,
+			  access1(e, va[i] + 8, 1)) TH_LOG("page %d", i);
+		EXPECT_EQ(XPU_JOB_STATUS_MMU_FAULT, access1(e, va[i] + 4096, 1));
+		EXPECT_EQ(va[i] + 4096, e->rec.fault_va);
+	}
+}
+
+TEST_F(mmu, writer_rejects_bad_arguments_and_rolls_back)
+{
+	struct tenv *e = self->e;
+	uint64_t rw = XPU_PTE_READ | XPU_PTE_WRITE;
+	struct xpu_pt small;
+
+	EXPECT_EQ(-EINVAL, xpu_pt_map(&e->pt, 0x5001, T_DATA_DPA, 4096, rw));
+	EXPECT_EQ(-EINVAL, xpu_pt_map(&e->pt, 0x5000, T_DATA_DPA + 8, 4096, rw));
+	EXPECT_EQ(-EINVAL, xpu_pt_map(&e->pt, 0x5000, T_DATA_DPA, 100, rw));
+	EXPECT_EQ(-EINVAL, xpu_pt_map(&e->pt, 1ull << 48, T_DATA_DPA, 4096, rw));
+	EXPECT_EQ(-EINVAL, xpu_pt_map(&e->pt, (1ull << 48) - 4096, T_DATA_DPA, 8192, rw));
+	EXPECT_EQ(-EINVAL, xpu_pt_map(&e->pt, 0x5000, 1ull << 52, 4096, rw));
+	EXPECT_EQ(-EINVAL, xpu_pt_map(&e->pt, 0x5000, T_DATA_DPA, 4096, XPU_PTE_HOST));
+	EXPECT_EQ(-EINVAL, xpu_pt_unmap(&e->pt, 0x5800, 4096));
+	EXPECT_EQ(0, xpu_pt_leaf(&e->pt, 0x5000));
+	EXPECT_EQ(-EINVAL, xpu_pt_init(&small, e->hbm, T_HBM_SIZE, 100, 8192));
+	EXPECT_EQ(-EINVAL, xpu_pt_init(&small, e->hbm, T_HBM_SIZE, 0, T_HBM_SIZE + 4096));
+
+	/* a pool of 4 pages: root + one table per level maps one 2 MiB block;
+	 * a range crossing into the next block needs a 5th page */
+	ASSERT_EQ(0, xpu_pt_init(&small, e->hbm, T_HBM_SIZE, T_DATA_DPA, T_DATA_DPA + 4 * 4096));
+	ASSERT_EQ(0, xpu_pt_map(&small, 0x1ff000, T_DATA_DPA + 0x100000, 4096, rw));
+	EXPECT_EQ(-ENOSPC, xpu_pt_map(&small, 0x1fe000, T_DATA_DPA + 0x100000, 3 * 4096, rw));
+	/* the entries this call wrote are gone (also the one it replaced) */
+	EXPECT_EQ(0, xpu_pt_leaf(&small, 0x1fe000));
+	EXPECT_EQ(0, xpu_pt_leaf(&small, 0x1ff000));
+	EXPECT_EQ(0, xpu_pt_leaf(&small, 0x200000));
+	EXPECT_EQ(0, doc_walk(_metadata, e->hbm, T_HBM_SIZE, small.root, 0x1fe000));
 }
 
 TEST_HARNESS_MAIN

@@ -245,7 +245,8 @@ TEST_F(sc, malformed_programs)
 {
 	struct tenv *e = self->e;
 	static const uint8_t defined[] = { 0x01, 0x02, 0x03, 0x10, 0x11, 0x12, 0x20, 0x21, 0x30,
-		0x31, 0x40, 0x41, 0x42, 0x50, 0x51, 0x60, 0x61, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75 };
+		0x31, 0x40, 0x41, 0x42, 0x50, 0x51, 0x60, 0x61, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75,
+		0x76 };
 	uint64_t fields[] = { 0x1full << XPU_F_RD_SHIFT, 0x1full << XPU_F_RS1_SHIFT,
 			      0x1full << XPU_F_RS2_SHIFT, 0x1full << XPU_F_RS3_SHIFT,
 			      0xfull << XPU_F_FUNC_SHIFT, 0xffffffffull };
@@ -287,11 +288,25 @@ TEST_F(sc, malformed_programs)
 	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, run1(e, xpu_vbin(5, 0, 0, 0, 0)));
 	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, run1(e, xpu_vbin(0, 8, 0, 0, 0)));
 	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, run1(e, xpu_vun(XPU_VUN_EXP, XPU_VT_I32, 0, 0)));
-	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, run1(e, xpu_vun(7, XPU_VT_F32, 0, 0)));
+	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, run1(e, xpu_vun(13, XPU_VT_F32, 0, 0)));
 	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, run1(e, xpu_vun(0, 2, 0, 0)));
 	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, run1(e, xpu_vred(2, 0, 0, 0)));
 	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, run1(e, xpu_vcvt(6, 0, 0)));
 	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, run1(e, xpu_vqnt(2, 0, 0, 0, 0)));
+	/* ISA additions: DIV is fp32 only, the new unary ops (but ABS) too, VSEL has
+	 * no func4 or imm */
+	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN,
+		  run1(e, xpu_vbin(XPU_VBIN_DIV, XPU_VT_I32 | XPU_VB_ROW, 0, 0, 0)));
+	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, run1(e, xpu_vbin(6, XPU_VT_F32, 0, 0, 0)));
+	for (f = XPU_VUN_TANH; f <= XPU_VUN_GELU_ERF; f++)
+		EXPECT_EQ(f == XPU_VUN_ABS ? XPU_JOB_STATUS_OK : XPU_JOB_STATUS_BAD_INSN,
+			  run1(e, xpu_vun(f, XPU_VT_I32, 0, 0)));
+	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, run1(e, xpu_vsel(1, 2, 3, 4) | fields[4]));
+	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, run1(e, xpu_vsel(1, 2, 3, 4) | 1));
+	EXPECT_EQ(XPU_JOB_STATUS_OK, run1(e, xpu_vsel(1, 2, 3, 4)));
+	EXPECT_EQ(XPU_JOB_STATUS_OK, run1(e, xpu_vbin(XPU_VBIN_DIV, XPU_VT_F32 | XPU_VB_COL, 0, 0, 0)));
+	for (f = XPU_VUN_TANH; f <= XPU_VUN_GELU_ERF; f++)
+		EXPECT_EQ(XPU_JOB_STATUS_OK, run1(e, xpu_vun(f, XPU_VT_F32, 0, 0)));
 	/* sanity: the same instructions without the extra bits are fine */
 	EXPECT_EQ(XPU_JOB_STATUS_OK, run1(e, xpu_alu(0, 3, 1, 2)));
 	EXPECT_EQ(XPU_JOB_STATUS_OK, run1(e, xpu_vbin(0, 0, 0, 0, 0)));

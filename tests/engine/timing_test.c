@@ -160,6 +160,41 @@ TEST_F(tm, scalar_load_waits_for_dma)
 	EXPECT_EQ(3 + dma, e->rec.cycles);
 }
 
+/* VSEL reads three operands: it waits for a DMA writing any of them (RAW),
+ * not for one writing elsewhere; it costs what every vector op costs */
+TEST_F(tm, vsel_waits_for_each_operand)
+{
+	struct tenv *e = self->e;
+	static const uint64_t la[] = { SPAD + 0x200000, SPAD + 0x280000, SPAD + 0x300000, SPAD };
+	struct xpu_engine_config c;
+	uint64_t dma, vec;
+
+	xpu_tile_get_config(e->t, &c);
+	dma = xpu_timing_dma_cycles(&c, 1 << 20, 0);
+	vec = xpu_timing_vector_cycles(&c, 256);
+	for (int which = 0; which < 4; which++) {
+		tenv_clear(e);
+		LI64(e, 3, 1 << 20);
+		LI64(e, 4, la[which]);
+		E(e, xpu_dma(XPU_DMA_VA_TO_LA, 4, 1, 3));	/* issued at cycle 2 */
+		LI64(e, 6, 16);
+		E(e, xpu_vcfg(6, 6));
+		LI64(e, 8, ACC);
+		LI64(e, 9, la[0]);
+		LI64(e, 10, la[1]);
+		LI64(e, 11, la[2]);
+		E(e, xpu_vsel(8, 9, 10, 11));
+		E(e, xpu_halt());
+		ASSERT_EQ(0, tenv_run(e));
+		EXPECT_EQ(vec, e->st.vpu_busy);
+		if (which < 3) {
+			EXPECT_EQ(2 + dma + vec, e->rec.cycles) TH_LOG("operand %d", which);
+		} else {
+			EXPECT_EQ(2 + dma, e->rec.cycles);	/* overlapped with the DMA */
+		}
+	}
+}
+
 static double now_s(void)
 {
 	struct timespec ts;

@@ -19,19 +19,13 @@ FIXTURE_SETUP(job)
 {
 	self->fd = xpu_open_nth(0, &self->minor);
 	ASSERT_GE(self->fd, 0);
-	ASSERT_EQ(0, xpu_bo_new(self->fd, 4096, DRM_XPU_BO_HBM | DRM_XPU_BO_DEVICE_RO, &self->prog));
-	ASSERT_EQ(0, xpu_bo_new(self->fd, 4096, DRM_XPU_BO_HOST, &self->args));
-	ASSERT_EQ(0, xpu_bo_new(self->fd, 64 << 10, DRM_XPU_BO_HOST, &self->src));
-	ASSERT_EQ(0, xpu_bo_new(self->fd, 64 << 10, DRM_XPU_BO_HBM, &self->dst));
-	self->copy_len = xpu_prog_copy(self->prog.map);
+	ASSERT_EQ(0, xpu_copy_bufs_new(self->fd, &self->prog, &self->args, &self->src,
+				       &self->dst, &self->copy_len));
 }
 
 FIXTURE_TEARDOWN(job)
 {
-	xpu_bo_free(self->fd, &self->prog);
-	xpu_bo_free(self->fd, &self->args);
-	xpu_bo_free(self->fd, &self->src);
-	xpu_bo_free(self->fd, &self->dst);
+	xpu_copy_bufs_free(self->fd, &self->prog, &self->args, &self->src, &self->dst);
 	close(self->fd);
 }
 
@@ -209,6 +203,38 @@ TEST_F(job, binary_syncobj_signalled)
 	EXPECT_EQ(0, drmSyncobjWait(self->fd, &syncobj, 1, xpu_now_ns() + 10000000000ll,
 				    DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, NULL));
 	drmSyncobjDestroy(self->fd, syncobj);
+}
+
+/*
+ * A job whose hardware context has no page table (the debugfs knob makes the
+ * driver send the next job on queue 1 with context 0) ends with its own
+ * status, DRM_XPU_JOB_BAD_CTX, not folded into BAD_DESC; the knob is one-shot
+ * and the queue keeps serving.
+ */
+TEST_F(job, bad_ctx_status_not_folded)
+{
+	struct drm_xpu_wait_job w;
+	uint64_t state = 0;
+	int64_t id;
+
+	ASSERT_EQ(0, xpu_debugfs_write(self->minor, "inject", "badctx 1"));
+	/* no buffer list: the next job must not depend on the failed one */
+	id = submit_copy(self->fd, 1, &self->prog, self->copy_len, &self->args,
+			 self->src.va, self->dst.va, 4096, NULL, 0, 0, 0, NULL, 0);
+	ASSERT_GT(id, 0);
+	ASSERT_EQ(0, xpu_wait(self->fd, id, 10000, &w));
+	EXPECT_EQ(DRM_XPU_JOB_BAD_CTX, w.status);
+	EXPECT_NE(DRM_XPU_JOB_BAD_DESC, w.status);
+
+	memset(self->src.map, 0x3c, 4096);
+	id = submit_copy(self->fd, 1, &self->prog, self->copy_len, &self->args,
+			 self->src.va, self->dst.va, 4096, NULL, 0, 0, 0, NULL, 0);
+	ASSERT_GT(id, 0);
+	ASSERT_EQ(0, xpu_wait(self->fd, id, 10000, &w));
+	EXPECT_EQ(DRM_XPU_JOB_OK, w.status);
+	EXPECT_EQ(0, memcmp(self->src.map, self->dst.map, 4096));
+	ASSERT_EQ(0, xpu_get_param(self->fd, DRM_XPU_PARAM_CTX_STATE, &state));
+	EXPECT_FALSE(state & DRM_XPU_CTX_BANNED);
 }
 
 TEST_F(job, submit_invalid)

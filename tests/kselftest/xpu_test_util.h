@@ -3,8 +3,8 @@
  * Helpers shared by the XPU kselftests: find and open an XPU accel node
  * (by driver name, as a runtime does) and map its BAR0 through sysfs.
  */
-#ifndef XPU_TEST_UTIL_H
-#define XPU_TEST_UTIL_H
+#ifndef XPU_KSELFTEST_UTIL_H
+#define XPU_KSELFTEST_UTIL_H
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -196,6 +196,37 @@ static inline uint32_t xpu_prog_copy(uint64_t *p)
 	return n * 8;
 }
 
+/*
+ * The buffers of a copy test: the copy program (device read-only HBM), its
+ * argument block (host), a 64 KiB host source and a 64 KiB HBM destination.
+ * Returns 0 or -errno; *copy_len gets the program's length.
+ */
+static inline int xpu_copy_bufs_new(int fd, struct xpu_bo *prog, struct xpu_bo *args,
+				    struct xpu_bo *src, struct xpu_bo *dst,
+				    uint32_t *copy_len)
+{
+	int ret = xpu_bo_new(fd, 4096, DRM_XPU_BO_HBM | DRM_XPU_BO_DEVICE_RO, prog);
+
+	if (!ret)
+		ret = xpu_bo_new(fd, 4096, DRM_XPU_BO_HOST, args);
+	if (!ret)
+		ret = xpu_bo_new(fd, 64 << 10, DRM_XPU_BO_HOST, src);
+	if (!ret)
+		ret = xpu_bo_new(fd, 64 << 10, DRM_XPU_BO_HBM, dst);
+	if (!ret)
+		*copy_len = xpu_prog_copy(prog->map);
+	return ret;
+}
+
+static inline void xpu_copy_bufs_free(int fd, struct xpu_bo *prog, struct xpu_bo *args,
+				      struct xpu_bo *src, struct xpu_bo *dst)
+{
+	xpu_bo_free(fd, prog);
+	xpu_bo_free(fd, args);
+	xpu_bo_free(fd, src);
+	xpu_bo_free(fd, dst);
+}
+
 /* Program: count r3 from 0 to args[0] (a long job that keeps progressing). */
 static inline uint32_t xpu_prog_loop(uint64_t *p)
 {
@@ -263,4 +294,4 @@ static inline uint64_t xpu_hbm_used(int minor)
 	return p ? strtoull(p + 5, NULL, 10) : ~0ull;
 }
 
-#endif
+#endif /* XPU_KSELFTEST_UTIL_H */

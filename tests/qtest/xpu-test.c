@@ -13,6 +13,7 @@
 #include "hw/pci/pci_regs.h"
 #include "../../hw/misc/xpu/xpu_hw.h"
 #include "../../hw/misc/xpu/xpu_isa.h"
+#include "../../hw/misc/xpu/xpu_pt.h"
 
 #define HBM_SIZE (16 * 1024 * 1024)
 
@@ -470,11 +471,23 @@ static void test_hostile_driver(void)
 #define DATA_BASE 0x400000ull   /* HBM data pages */
 #define CTX       3
 
+#define PT_POOL_SIZE 0x40000ull   /* per context */
+
+/*
+ * The page tables are written by the shared writer (hw/misc/xpu/pt.c, the
+ * one libxpu's host backend and the engine tests use) into a shadow of the
+ * table pool, and the pages it changed are copied into HBM through the BAR.
+ * One context at a time.
+ */
 typedef struct Ctx {
     Xpu *x;
     uint64_t root;
-    uint64_t next_table;
+    uint64_t pool;
+    struct xpu_pt pt;
 } Ctx;
+
+static uint8_t pt_shadow[PT_POOL + 4 * PT_POOL_SIZE];   /* DPA-indexed */
+static uint8_t pt_synced[PT_POOL_SIZE];                 /* HBM contents */
 
 static uint64_t hbm_readq(Xpu *x, uint64_t off)
 {
@@ -489,51 +502,53 @@ static void hbm_writeq(Xpu *x, uint64_t off, uint64_t v)
     hbm_write(x, off, &v, sizeof(v));
 }
 
-static uint64_t pt_alloc(Ctx *c)
+/* Copy the table pages the writer changed into HBM. */
+static void pt_sync(Ctx *c)
 {
-    uint64_t t = c->next_table;
-    static const uint8_t zero[4096];
+    for (uint64_t p = c->pool; p < c->pt.pool_next; p += 4096) {
+        uint8_t *old = pt_synced + (p - c->pool);
 
-    c->next_table += 4096;
-    g_assert_cmpuint(c->next_table, <=, DATA_BASE);
-    hbm_write(c->x, t, zero, sizeof(zero));
-    return t;
+        if (memcmp(pt_shadow + p, old, 4096)) {
+            hbm_write(c->x, p, pt_shadow + p, 4096);
+            memcpy(old, pt_shadow + p, 4096);
+        }
+    }
 }
 
 static void ctx_init(Ctx *c, Xpu *x, int ctx)
 {
+    static const uint8_t zero[4096];
+
+    g_assert_cmpuint(ctx, <, 4);
     c->x = x;
-    c->next_table = PT_POOL + ctx * 0x40000;
-    c->root = pt_alloc(c);
+    c->pool = PT_POOL + ctx * PT_POOL_SIZE;
+    memset(pt_shadow, 0, sizeof(pt_shadow));
+    g_assert_cmpint(xpu_pt_init(&c->pt, pt_shadow, sizeof(pt_shadow), c->pool,
+                                c->pool + PT_POOL_SIZE), ==, 0);
+    c->root = c->pt.root;
+    hbm_write(x, c->root, zero, sizeof(zero));  /* HBM matches pt_synced */
+    memset(pt_synced, 0, sizeof(pt_synced));
     wr(x, XPU_REG_CTX_ROOT(ctx), c->root);
     wr(x, XPU_REG_CTX_ROOT(ctx) + 4, c->root >> 32);
 }
 
-/* Map one 4 KiB page: frame is an HBM offset or (host) a guest address. */
-static void pt_map(Ctx *c, uint64_t va, uint64_t frame, uint64_t perm)
-{
-    uint64_t table = c->root;
-
-    for (int l = 3; l > 0; l--) {
-        uint64_t slot = table + XPU_PT_INDEX(va, l) * 8;
-        uint64_t e = hbm_readq(c->x, slot);
-
-        if (!(e & XPU_PTE_VALID)) {
-            e = pt_alloc(c) | XPU_PTE_VALID;
-            hbm_writeq(c->x, slot, e);
-        }
-        table = e & XPU_PTE_ADDR_MASK;
-    }
-    hbm_writeq(c->x, table + XPU_PT_INDEX(va, 0) * 8,
-               (frame & XPU_PTE_ADDR_MASK) | XPU_PTE_VALID | perm);
-}
-
+/*
+ * Map [va, va + len) (rounded up to pages): frame is an HBM offset, or a
+ * guest address with XPU_PTE_HOST in perm.
+ */
 static void pt_map_range(Ctx *c, uint64_t va, uint64_t frame, uint64_t len,
                          uint64_t perm)
 {
-    for (uint64_t o = 0; o < len; o += 4096) {
-        pt_map(c, va + o, frame + o, perm);
-    }
+    uint64_t dpa = frame | ((perm & XPU_PTE_HOST) ? XPU_DPA_HOST : 0);
+
+    g_assert_cmpint(xpu_pt_map(&c->pt, va, dpa, ROUND_UP(len, 4096),
+                               perm & ~XPU_PTE_HOST), ==, 0);
+    pt_sync(c);
+}
+
+static void pt_map(Ctx *c, uint64_t va, uint64_t frame, uint64_t perm)
+{
+    pt_map_range(c, va, frame, 4096, perm);
 }
 
 #define RW (XPU_PTE_READ | XPU_PTE_WRITE)
@@ -854,6 +869,124 @@ static void test_hostile_programs(void)
     xpu_stop(&x);
 }
 
+/*
+ * Observability: with -d guest_errors -trace 'xpu_*' -D FILE, every kind of
+ * bad programming the device detects is logged as a guest error (and does
+ * not stop the device), and the trace points fire for doorbells, jobs, MMU
+ * faults, STOP, queue and device reset and interrupts.
+ */
+static void test_guest_errors_and_trace(void)
+{
+    static const char *const guest_errors[] = {
+        "xpu_err_reg_read", "xpu_err_reg_write", "xpu_err_reset_magic",
+        "xpu_err_ctx_root", "xpu_err_inject", "xpu_err_queue_reg_read",
+        "xpu_err_queue_reg_write", "xpu_err_ring", "xpu_err_queue_busy",
+        "xpu_err_control", "xpu_err_desc", "xpu_err_tail",
+        "xpu_err_desc_read", "xpu_err_completion",
+    };
+    static const char *const events[] = {
+        "xpu_doorbell ", "xpu_queue_enable ", "xpu_queue_reset ",
+        "xpu_queue_stop ", "xpu_job_start ", "xpu_job_end ",
+        "xpu_mmu_fault ", "xpu_error ", "xpu_msix_disabled ",
+        "xpu_device_reset ", "xpu_ctx_root ", "xpu_mmu_invalidate ",
+    };
+    uint64_t fault_prog[] = {
+        xpu_liu(3, 0x50000000), xpu_ld(XPU_MEM_W64, 4, 3, 8), xpu_halt(),
+    };
+    const uint64_t ring = 0x1000, rec_off = 0x10000;
+    struct xpu_job_desc bad = { .op = 99, .fence = 1, .record = rec_off };
+    struct xpu_job_desc nop = { .op = XPU_JOB_NOP, .fence = 2,
+                                .record = rec_off + 64 };
+    struct xpu_job_record rec;
+    g_autofree gchar *path = NULL, *extra = NULL, *log = NULL;
+    Xpu x;
+    Ctx c;
+    int fd = g_file_open_tmp("xpu-qtest-XXXXXX.log", &path, NULL);
+
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    extra = g_strdup_printf(" -d guest_errors -trace 'xpu_*' -D %s", path);
+    xpu_start(&x, extra);
+
+    /* global registers */
+    g_assert_cmphex(rd(&x, 0xff00), ==, 0);
+    wr(&x, XPU_REG_ID, 1);                      /* read-only */
+    wr(&x, XPU_REG_RESET, 0x1234);              /* not the magic: no reset */
+    wr(&x, XPU_REG_CTX_ROOT(5), 0x1008);        /* misaligned root */
+    wr(&x, XPU_REG_INJECT, 0xee);               /* unknown injection */
+    /* queue registers and ring state */
+    g_assert_cmphex(qrd(&x, 0, 0xfc), ==, 0);
+    qwr(&x, 0, 0xfc, 5);
+    qwr(&x, 0, XPU_Q_RING_SIZE, 3);
+    qwr(&x, 0, XPU_Q_CONTROL, XPU_QCTL_ENABLE);
+    g_assert_true(qrd(&x, 0, XPU_Q_STATUS) & XPU_QSTS_ERROR);
+    queue_setup(&x, 1, ring, 4, 0x20000);
+    qwr(&x, 1, XPU_Q_RING_LO, 0x4000);          /* while enabled: ignored */
+    g_assert_cmphex(qrd(&x, 1, XPU_Q_RING_LO), ==, ring);
+    qwr(&x, 1, XPU_Q_CONTROL, XPU_QCTL_ENABLE | 0x100);
+    /* a bad descriptor, then a good one behind it */
+    put_desc_hbm(&x, ring, 0, &bad);
+    put_desc_hbm(&x, ring, 1, &nop);
+    qwr(&x, 1, XPU_Q_TAIL, 2);
+    WAIT_FOR(done_fence(&x, 1) == 2);
+    hbm_read(&x, rec_off, &rec, sizeof(rec));
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_BAD_DESC);
+    hbm_read(&x, rec_off + 64, &rec, sizeof(rec));
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_OK);
+    qwr(&x, 1, XPU_Q_TAIL, 9);                  /* beyond the ring */
+    g_assert_true(qrd(&x, 1, XPU_Q_STATUS) & XPU_QSTS_ERROR);
+    qwr(&x, 1, XPU_Q_CONTROL, XPU_QCTL_STOP);
+    /* a ring that is not guest RAM */
+    queue_setup(&x, 0, 0xfffffffff000ull | XPU_DPA_HOST, 4, 0);
+    qwr(&x, 0, XPU_Q_TAIL, 1);
+    WAIT_FOR(qrd(&x, 0, XPU_Q_STATUS) & XPU_QSTS_ERROR);
+    /* a completion record that cannot be written */
+    nop.fence = 5;
+    nop.record = HBM_SIZE;                      /* just past HBM */
+    wr(&x, XPU_REG_ERR_STATUS, ~0u);
+    queue_setup(&x, 0, 0x3000, 4, 0x20000);
+    put_desc_hbm(&x, 0x3000, 0, &nop);
+    qwr(&x, 0, XPU_Q_TAIL, 1);
+    WAIT_FOR(done_fence(&x, 0) == 5);
+    WAIT_FOR(rd(&x, XPU_REG_ERR_STATUS) & XPU_ERR_QUEUE);
+    /* an MMU fault */
+    ctx_init(&c, &x, CTX);
+    load_prog(&c, DATA_BASE, fault_prog, G_N_ELEMENTS(fault_prog), NULL, 0);
+    wr(&x, XPU_REG_MMU_INVALIDATE, XPU_MMU_INV_ALL);
+    rec = run_exec(&x, 0, CTX, sizeof(fault_prog), 0);
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_MMU_FAULT);
+    WAIT_FOR(rd(&x, XPU_REG_ERR_STATUS) & XPU_ERR_MMU_FAULT);
+
+    /* none of it stopped the device: reset, and it serves again */
+    wr(&x, XPU_REG_RESET, XPU_RESET_MAGIC);
+    nop.fence = 3;
+    nop.record = rec_off + 64;
+    queue_setup(&x, 1, ring, 4, 0x20000);
+    put_desc_hbm(&x, ring, 0, &nop);
+    qwr(&x, 1, XPU_Q_TAIL, 1);
+    WAIT_FOR(done_fence(&x, 1) == 3);
+    g_assert_cmphex(rd(&x, XPU_REG_ID), ==, XPU_ID_MAGIC);
+    xpu_stop(&x);
+
+    /* QEMU has exited: its log file is complete */
+    g_assert_true(g_file_get_contents(path, &log, NULL, NULL));
+    unlink(path);
+    for (size_t i = 0; i < G_N_ELEMENTS(guest_errors); i++) {
+        g_autofree gchar *needle = g_strdup_printf("%s in ", guest_errors[i]);
+
+        if (!strstr(log, needle)) {
+            g_test_message("guest error '%s' not logged", guest_errors[i]);
+            g_test_fail();
+        }
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(events); i++) {
+        if (!strstr(log, events[i])) {
+            g_test_message("trace event '%s' not logged", events[i]);
+            g_test_fail();
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -875,5 +1008,6 @@ int main(int argc, char **argv)
     qtest_add_func("/xpu/inject_dma", test_inject_dma);
     qtest_add_func("/xpu/progress_and_stop", test_progress_and_stop);
     qtest_add_func("/xpu/hostile_programs", test_hostile_programs);
+    qtest_add_func("/xpu/guest_errors_and_trace", test_guest_errors_and_trace);
     return g_test_run();
 }

@@ -410,7 +410,7 @@ TEST_F(api, module_load_file_and_errors)
 	ASSERT_NE(NULL, strstr(xpu_last_error(), path));
 	ASSERT_NE(NULL, strstr(xpu_last_error(), "truncated"));
 	unlink(path);
-	XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_module_load_file(self->dev, path, &m));
+	XERR(XPU_ERROR_NOT_FOUND, xpu_module_load_file(self->dev, path, &m));
 	ASSERT_NE(NULL, strstr(xpu_last_error(), "No such file"));
 	free(img);
 }
@@ -825,6 +825,337 @@ TEST(host_sync_mode)
 	xpu_kernel_destroy(k);
 	xpu_module_unload(mod);
 	XOK(xpu_device_close(dev));
+}
+#endif
+
+/* ---- added by issue 8: telemetry, cost model, file errors, growing structs ---- */
+
+static void usage_now(struct __test_metadata *_metadata, xpu_device *dev,
+		      struct xpu_device_usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->size = sizeof(*u);
+	XOK(xpu_device_get_usage(dev, u));
+}
+
+TEST_F(api, usage_counters_grow_after_a_job)
+{
+	struct xpu_device_usage u0, u1, tiny = { .size = 8 };
+	int32_t a[64], b[64];
+	xpu_buffer *ba, *bb, *bc;
+	xpu_kernel *k;
+	xpu_stream *s;
+
+	for (int i = 0; i < 64; i++)
+		a[i] = i, b[i] = 2 * i;
+	ba = rt_buf(self->dev, sizeof(a), a);
+	bb = rt_buf(self->dev, sizeof(b), b);
+	bc = rt_buf(self->dev, sizeof(a), NULL);
+	ASSERT_NE(NULL, bc);
+	XOK(xpu_kernel_create(self->mod, "vadd_i32", &k));
+	XOK(xpu_kernel_set_arg_buffer(k, 0, ba, 0));
+	XOK(xpu_kernel_set_arg_buffer(k, 1, bb, 0));
+	XOK(xpu_kernel_set_arg_buffer(k, 2, bc, 0));
+	XOK(xpu_kernel_set_arg_u64(k, 3, 64));
+	XOK(xpu_stream_create(self->dev, XPU_QUEUE_ANY, &s));
+	usage_now(_metadata, self->dev, &u0);
+	XOK(xpu_launch(s, k));
+	XOK(xpu_stream_synchronize(s, XPU_WAIT_FOREVER));
+	usage_now(_metadata, self->dev, &u1);
+	ASSERT_EQ(sizeof(u1), u1.size);		/* the caller's size is kept */
+	ASSERT_LE(u0.jobs + 1, u1.jobs);
+	ASSERT_LT(u0.cycles, u1.cycles);
+	ASSERT_LE(u0.dma_bytes + 3 * 256, u1.dma_bytes);	/* two loads, one store */
+	ASSERT_LT(u0.dma_busy_cycles, u1.dma_busy_cycles);
+	ASSERT_LT(u0.vpu_busy_cycles, u1.vpu_busy_cycles);
+	ASSERT_LE(u1.dma_busy_cycles, u1.cycles);
+	/* a struct without its size set is refused, with the fix in the message */
+	XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_device_get_usage(self->dev, &tiny));
+	ASSERT_NE(NULL, strstr(xpu_last_error(), "sizeof(struct xpu_device_usage)"));
+	XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_device_get_usage(NULL, &u1));
+	XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_device_get_usage(self->dev, NULL));
+	xpu_stream_destroy(s);
+	xpu_kernel_destroy(k);
+	xpu_buffer_free(ba);
+	xpu_buffer_free(bb);
+	xpu_buffer_free(bc);
+}
+
+/* A caller built against a newer header (a bigger struct): the fields this
+ * library does not know read 0; an older one (V1 size) gets V1 only. */
+TEST_F(api, usage_struct_sizes)
+{
+	struct { struct xpu_device_usage u; uint64_t future[2]; } big;
+	struct xpu_device_usage v1;
+
+	memset(&big, 0xa5, sizeof(big));
+	big.u.size = sizeof(big);
+	XOK(xpu_device_get_usage(self->dev, &big.u));
+	ASSERT_EQ(sizeof(big), big.u.size);
+	ASSERT_EQ(0, big.future[0]);
+	ASSERT_EQ(0, big.future[1]);
+	memset(&v1, 0, sizeof(v1));
+	v1.size = XPU_DEVICE_USAGE_SIZE_V1;
+	XOK(xpu_device_get_usage(self->dev, &v1));
+}
+
+/*
+ * Run kernel "k" of cc once with zeroed buffers of the given sizes as its
+ * arguments, and compare the compiler's estimate with the engine's counters:
+ * the per-unit busy cycles, bytes and MACs come from the engine's timing
+ * functions and must be equal; the job time is the planner's model of the
+ * overlap (the engine's scoreboard is not replayed) and must be close.
+ */
+static void estimate_vs_engine(struct __test_metadata *_metadata, xpu_device *dev, xpu_cc *cc,
+			       const size_t *sizes, int nbufs, const char *what, double lo)
+{
+	struct xpu_cc_estimate est = { .size = sizeof(est) };
+	struct xpu_device_usage u0, u1;
+	xpu_buffer *bufs[4] = { 0 };
+	uint64_t cycles, busy;
+	xpu_event *e0, *e1;
+	xpu_module *mod;
+	xpu_kernel *k;
+	xpu_stream *s;
+	void *img;
+	size_t size;
+	double ratio;
+
+	XOK(xpu_cc_get_estimate(cc, "k", &est));
+	XOK(xpu_cc_emit(cc, &img, &size));
+	XOK(xpu_module_load(dev, img, size, &mod));
+	free(img);
+	XOK(xpu_kernel_create(mod, "k", &k));
+	for (int i = 0; i < nbufs; i++) {
+		bufs[i] = rt_buf(dev, sizes[i], NULL);
+		ASSERT_NE(NULL, bufs[i]);
+		XOK(xpu_kernel_set_arg_buffer(k, i, bufs[i], 0));
+	}
+	XOK(xpu_stream_create(dev, XPU_QUEUE_ANY, &s));
+	XOK(xpu_event_create(dev, &e0));
+	XOK(xpu_event_create(dev, &e1));
+	usage_now(_metadata, dev, &u0);
+	XOK(xpu_event_record(e0, s));
+	XOK(xpu_launch(s, k));
+	XOK(xpu_event_record(e1, s));
+	XOK(xpu_stream_synchronize(s, XPU_WAIT_FOREVER));
+	usage_now(_metadata, dev, &u1);
+	XOK(xpu_event_elapsed(e0, e1, &cycles, NULL));
+
+	ASSERT_EQ(1, u1.jobs - u0.jobs);
+	ASSERT_EQ(cycles, u1.cycles - u0.cycles);
+	ASSERT_EQ(est.macs, u1.macs - u0.macs);
+	ASSERT_EQ(est.mxu_busy_cycles, u1.mxu_busy_cycles - u0.mxu_busy_cycles);
+	ASSERT_EQ(est.vpu_busy_cycles, u1.vpu_busy_cycles - u0.vpu_busy_cycles);
+	ASSERT_EQ(est.dma_bytes, u1.dma_bytes - u0.dma_bytes);
+	/* the builder was made for this device: its clock and bandwidth too */
+	ASSERT_EQ(est.dma_busy_cycles, u1.dma_busy_cycles - u0.dma_busy_cycles);
+	busy = est.mxu_busy_cycles > est.dma_busy_cycles ? est.mxu_busy_cycles
+							  : est.dma_busy_cycles;
+	ASSERT_LE(busy, cycles);	/* the units overlap, never exceed the job */
+	ratio = (double)est.cycles / (double)cycles;
+	TH_LOG("%s: estimate %llu, engine %llu cycles (%.2f); busy dma %llu mxu %llu vpu %llu",
+	       what, (unsigned long long)est.cycles, (unsigned long long)cycles, ratio,
+	       (unsigned long long)est.dma_busy_cycles, (unsigned long long)est.mxu_busy_cycles,
+	       (unsigned long long)est.vpu_busy_cycles);
+	ASSERT_TRUE(ratio > lo && ratio < 1.25);
+
+	xpu_event_destroy(e0);
+	xpu_event_destroy(e1);
+	xpu_stream_destroy(s);
+	xpu_kernel_destroy(k);
+	xpu_module_unload(mod);
+	for (int i = 0; i < nbufs; i++)
+		xpu_buffer_free(bufs[i]);
+}
+
+TEST_F(api, compiler_estimate_matches_engine)
+{
+	static const struct { uint32_t m, k, n, in, out, bias, act; } shapes[] = {
+		{ 64, 64, 64, XPU_DT_I8, XPU_DT_I32, 0, XPU_ACT_NONE },
+		{ 100, 70, 50, XPU_DT_I8, XPU_DT_I8, 1, XPU_ACT_RELU },
+		{ 33, 40, 17, XPU_DT_BF16, XPU_DT_BF16, 1, XPU_ACT_GELU },
+		{ 256, 96, 128, XPU_DT_BF16, XPU_DT_F32, 0, XPU_ACT_NONE },
+	};
+	struct xpu_cc_conv2d cd = { .batch = 2, .h = 10, .w = 9, .cin = 3, .cout = 12, .kh = 3,
+				    .kw = 3, .stride = 1, .pad = 1, .out_type = XPU_DT_I8,
+				    .has_bias = 1, .act = XPU_ACT_RELU, .scale = 0.1f };
+	struct xpu_device_props p;
+	size_t sizes[4];
+	xpu_cc *cc;
+
+	XOK(xpu_device_get_props(self->dev, &p));
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		struct xpu_cc_matmul d = {
+			.m = shapes[i].m, .k = shapes[i].k, .n = shapes[i].n,
+			.in_type = shapes[i].in, .out_type = shapes[i].out,
+			.has_bias = shapes[i].bias, .act = shapes[i].act, .scale = 0.01f,
+		};
+		size_t isz = xpu_dtype_size(d.in_type), osz = xpu_dtype_size(d.out_type);
+		char what[64];
+
+		XOK(xpu_cc_create_for_device(&p, &cc));
+		XOK(xpu_cc_matmul(cc, "k", &d));
+		sizes[0] = (size_t)d.m * d.k * isz;
+		sizes[1] = (size_t)d.k * d.n * isz;
+		sizes[2] = (size_t)d.m * d.n * osz;
+		sizes[3] = (size_t)d.n * 4;
+		snprintf(what, sizeof(what), "matmul %ux%ux%u %s->%s", d.m, d.k, d.n,
+			 xpu_dtype_name(d.in_type), xpu_dtype_name(d.out_type));
+		estimate_vs_engine(_metadata, self->dev, cc, sizes, d.has_bias ? 4 : 3, what, 0.8);
+		xpu_cc_destroy(cc);
+	}
+	/* conv2d: im2col DMAs, the zeroing vector op of padded tiles */
+	XOK(xpu_cc_create_for_device(&p, &cc));
+	XOK(xpu_cc_conv2d(cc, "k", &cd));
+	sizes[0] = (size_t)cd.batch * cd.h * cd.w * cd.cin;
+	sizes[1] = (size_t)cd.kh * cd.kw * cd.cin * cd.cout;
+	sizes[2] = (size_t)cd.batch * cd.h * cd.w * cd.cout;	/* stride 1, pad 1, 3x3 */
+	sizes[3] = (size_t)cd.cout * 4;
+	estimate_vs_engine(_metadata, self->dev, cc, sizes, 4, "conv2d 2x10x9x3 -> 12, 3x3", 0.8);
+	xpu_cc_destroy(cc);
+}
+
+#ifndef XPU_TEST_DRM
+/* A device with another clock and HBM bandwidth: DMA cycles follow them. */
+TEST(compiler_estimate_follows_device_clock)
+{
+	struct xpu_host_config c = rt_host_config();
+	struct xpu_cc_matmul d = { .m = 100, .k = 70, .n = 50, .in_type = XPU_DT_I8,
+				   .out_type = XPU_DT_I32 };
+	struct xpu_cc_estimate def = { .size = sizeof(def) };
+	struct xpu_device_props p;
+	size_t sizes[3] = { 100 * 70, 70 * 50, 100 * 50 * 4 };
+	xpu_device *dev;
+	xpu_cc *cc;
+
+	c.clock_mhz = 1250;
+	c.hbm_gbps = 100;	/* 80 bytes per cycle: DMA time is mostly bandwidth */
+	XOK(xpu_device_open_host(&c, &dev));
+	XOK(xpu_device_get_props(dev, &p));
+	XOK(xpu_cc_create_for_device(&p, &cc));
+	XOK(xpu_cc_matmul(cc, "k", &d));
+	/* DMA and MXU equally busy on a tiny array: they hold each other up
+	 * more than the planner's quarter share, the estimate is low */
+	estimate_vs_engine(_metadata, dev, cc, sizes, 3, "matmul 100x70x50 at 1250 MHz, 100 GB/s",
+			   0.7);
+	xpu_cc_destroy(cc);
+	/* the default timing (1000 MHz, 1600 GB/s) would get DMA time wrong */
+	{
+		struct xpu_cc_estimate e = { .size = sizeof(e) };
+		struct xpu_cc_target t;
+
+		XOK(xpu_cc_target_from_props(&p, &t));
+		XOK(xpu_cc_create(&t, &cc));
+		XOK(xpu_cc_matmul(cc, "k", &d));
+		XOK(xpu_cc_get_estimate(cc, "k", &def));
+		xpu_cc_destroy(cc);
+		XOK(xpu_cc_create_for_device(&p, &cc));
+		XOK(xpu_cc_matmul(cc, "k", &d));
+		XOK(xpu_cc_get_estimate(cc, "k", &e));
+		xpu_cc_destroy(cc);
+		ASSERT_LT(def.dma_busy_cycles, e.dma_busy_cycles);
+	}
+	XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_cc_create_for_device(NULL, &cc));
+	xpu_device_close(dev);
+}
+#endif
+
+TEST(compiler_estimate_errors)
+{
+	struct xpu_cc_target t = { .rows = 16, .cols = 8, .spad_size = 64 << 10,
+				   .acc_size = 16 << 10 };
+	struct xpu_cc_matmul d = { .m = 8, .k = 8, .n = 8, .in_type = XPU_DT_I8,
+				   .out_type = XPU_DT_I32 };
+	struct xpu_cc_estimate est = { .size = sizeof(est) }, old = { 0 };
+	xpu_cc *cc;
+
+	XOK(xpu_cc_create(&t, &cc));
+	XOK(xpu_cc_matmul(cc, "mm", &d));
+	XOK(xpu_cc_binary(cc, "add", XPU_BIN_ADD, XPU_DT_F32, 64));
+	XERR(XPU_ERROR_NOT_FOUND, xpu_cc_get_estimate(cc, "nope", &est));
+	ASSERT_NE(NULL, strstr(xpu_last_error(), "nope"));
+	XERR(XPU_ERROR_NOT_SUPPORTED, xpu_cc_get_estimate(cc, "add", &est));
+	XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_cc_get_estimate(cc, "mm", &old));
+	ASSERT_NE(NULL, strstr(xpu_last_error(), "sizeof(struct xpu_cc_estimate)"));
+	XOK(xpu_cc_get_estimate(cc, "mm", &est));
+	ASSERT_EQ(512, est.macs);
+	ASSERT_LT(0, est.cycles);
+	xpu_cc_destroy(cc);
+}
+
+TEST_F(api, module_load_file_missing_is_not_found)
+{
+	const char *path = "/nonexistent-xpu-dir/kernels.xpu";
+	xpu_module *m = (xpu_module *)1;
+
+	XERR(XPU_ERROR_NOT_FOUND, xpu_module_load_file(self->dev, path, &m));
+	ASSERT_EQ(NULL, m);
+	ASSERT_NE(NULL, strstr(xpu_last_error(), path));
+	ASSERT_NE(NULL, strstr(xpu_last_error(), "No such file or directory"));
+	ASSERT_STREQ("XPU_ERROR_IO", xpu_status_string(XPU_ERROR_IO));
+	/* a directory is found but cannot be read as a file */
+	XERR(XPU_ERROR_IO, xpu_module_load_file(self->dev, "/", &m));
+	ASSERT_NE(NULL, strstr(xpu_last_error(), "not a regular file"));
+}
+
+TEST_F(api, props_legacy_and_sized)
+{
+	struct xpu_device_props legacy, sized;
+	struct { struct xpu_device_props p; uint64_t future; } big;
+
+	/* the original call fills the first version and never touches size */
+	memset(&legacy, 0x5a, sizeof(legacy));
+	XOK(xpu_device_get_props(self->dev, &legacy));
+	ASSERT_EQ(0x5a5a5a5au, legacy.size);
+	memset(&sized, 0, sizeof(sized));
+	sized.size = sizeof(sized);
+	XOK(xpu_device_query_props(self->dev, &sized));
+	ASSERT_EQ(sizeof(sized), sized.size);
+	ASSERT_EQ(0, memcmp(&legacy, &sized, XPU_DEVICE_PROPS_SIZE_V0));
+	memset(&big, 0x5a, sizeof(big));
+	big.p.size = sizeof(big);
+	XOK(xpu_device_query_props(self->dev, &big.p));
+	ASSERT_EQ(0, big.future);
+	ASSERT_EQ(0, memcmp(&legacy, &big.p, XPU_DEVICE_PROPS_SIZE_V0));
+	sized.size = 4;
+	XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_device_query_props(self->dev, &sized));
+	ASSERT_NE(NULL, strstr(xpu_last_error(), "sizeof(struct xpu_device_props)"));
+}
+
+#ifndef XPU_TEST_DRM
+TEST(host_config_sized)
+{
+	struct { struct xpu_host_config c; uint32_t future; uint32_t pad; } big;
+	struct xpu_host_config c = rt_host_config();
+	struct xpu_device_props p;
+	xpu_device *dev;
+
+	/* legacy: without XPU_HOST_SIZED the size field is not read */
+	c.size = 12345;
+	XOK(xpu_device_open_host(&c, &dev));
+	XOK(xpu_device_get_props(dev, &p));
+	ASSERT_EQ(c.rows, p.array_rows);
+	xpu_device_close(dev);
+	/* sized, this version */
+	c.flags = XPU_HOST_SIZED;
+	c.size = sizeof(c);
+	XOK(xpu_device_open_host(&c, &dev));
+	XOK(xpu_device_get_props(dev, &p));
+	ASSERT_EQ(c.cols, p.array_cols);
+	xpu_device_close(dev);
+	c.size = 8;
+	XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_device_open_host(&c, &dev));
+	/* a newer caller: unknown fields must be 0, else NOT_SUPPORTED */
+	memset(&big, 0, sizeof(big));
+	big.c = rt_host_config();
+	big.c.flags = XPU_HOST_SIZED;
+	big.c.size = sizeof(big);
+	XOK(xpu_device_open_host(&big.c, &dev));
+	xpu_device_close(dev);
+	big.future = 1;
+	XERR(XPU_ERROR_NOT_SUPPORTED, xpu_device_open_host(&big.c, &dev));
+	ASSERT_NE(NULL, strstr(xpu_last_error(), "xpu_host_config"));
 }
 #endif
 

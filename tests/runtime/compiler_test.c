@@ -418,6 +418,77 @@ TEST_F(cc, elementwise_unary_and_activations)
 		}
 }
 
+/* ISA additions: DIV (fp32), TANH .. GELU_ERF (fp32; ABS also int32) */
+TEST_F(cc, elementwise_div_and_new_unary_ops)
+{
+	for (size_t i = 0; i < 4; i++) {
+		struct vdesc d = { 0, XPU_BIN_DIV, XPU_DT_F32, vsizes[i] };
+
+		ASSERT_TRUE(check_vec(_metadata, self, &d, 500 + i));
+	}
+	for (int op = XPU_UN_TANH; op <= XPU_UN_GELU_ERF; op++)
+		for (uint32_t t = XPU_DT_I32; t <= XPU_DT_F32; t++) {
+			if (t == XPU_DT_I32 && op != XPU_UN_ABS)
+				continue;
+			for (size_t i = 0; i < 4; i++) {
+				struct vdesc d = { 1, op, t, vsizes[i] };
+
+				ASSERT_TRUE(check_vec(_metadata, self, &d, op * 10 + t + i));
+			}
+		}
+}
+
+static xpu_status gen_select(xpu_cc *cc, const void *p)
+{
+	return xpu_cc_select(cc, "k", *(const uint64_t *)p);
+}
+
+/* c = mask ? a : b, the mask tested as a word (-0.0f selects a) */
+TEST_F(cc, select)
+{
+	for (size_t s = 0; s < 4; s++) {
+		uint64_t n = vsizes[s], seed = 900 + s;
+		uint32_t *m = malloc(n * 4), *a = malloc(n * 4), *b = malloc(n * 4);
+		uint32_t *out = calloc(n, 4), *want = calloc(n, 4);
+		struct io io[4] = { { m, n * 4 }, { a, n * 4 }, { b, n * 4 }, { NULL, n * 4 } };
+
+		for (uint64_t i = 0; i < n; i++) {
+			m[i] = rt_rand(&seed) % 3 ? 0 : rt_rand(&seed);
+			a[i] = rt_rand(&seed);
+			b[i] = rt_rand(&seed);
+		}
+		m[0] = n > 1 ? 0x80000000u : m[0];
+		xref_vsel(n, want, m, a, b);
+		ASSERT_EQ(XPU_SUCCESS, run(self->dev, self->s, &self->t, gen_select, &n, io, 4, out,
+					   NULL)) {
+			TH_LOG("n %llu: %s", (unsigned long long)n, run_err);
+		}
+		ASSERT_EQ(0, memcmp(out, want, n * 4)) {
+			TH_LOG("n %llu", (unsigned long long)n);
+		}
+		free(m);
+		free(a);
+		free(b);
+		free(out);
+		free(want);
+	}
+}
+
+TEST_F(cc, new_vector_ops_reject_bad_types)
+{
+	xpu_cc *cc;
+
+	XOK(xpu_cc_create(&self->t, &cc));
+	XERR(XPU_ERROR_NOT_SUPPORTED, xpu_cc_binary(cc, "a", XPU_BIN_DIV, XPU_DT_I32, 4));
+	XERR(XPU_ERROR_NOT_SUPPORTED, xpu_cc_unary(cc, "a", XPU_UN_TANH, XPU_DT_I32, 4));
+	XERR(XPU_ERROR_NOT_SUPPORTED, xpu_cc_unary(cc, "a", XPU_UN_GELU_ERF, XPU_DT_I32, 4));
+	XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_cc_unary(cc, "a", XPU_UN_GELU_ERF + 1, XPU_DT_F32, 4));
+	XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_cc_select(cc, "a", 0));
+	XOK(xpu_cc_unary(cc, "abs", XPU_UN_ABS, XPU_DT_I32, 4));
+	XOK(xpu_cc_select(cc, "sel", 4));
+	xpu_cc_destroy(cc);
+}
+
 TEST_F(cc, requantisation)
 {
 	for (uint32_t t = XPU_DT_I32; t <= XPU_DT_F32; t++)

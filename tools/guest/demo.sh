@@ -17,3 +17,7 @@ xpu-digits || exit 1
 echo
 echo "== xpu-smi after the demo (utilisation from the device's counters)"
 xpu-smi
+echo
+echo "== xpu-gpt: a character-level GPT (PyTorch -> ONNX -> xpu-cc) trained at build time on"
+echo "   fortune cookies, generating greedily with its KV cache on the device"
+xpu-gpt --prompt "The best way to" || exit 1

@@ -14,6 +14,12 @@
  *   softmax   rows, cols
  *   layernorm rows, cols, eps
  *
+ * Or a whole model: `xpu-cc model.onnx -o model.xpu` compiles an ONNX graph
+ * (xpu_model_compile_onnx) into a kernel binary with its graph, for
+ * xpu_graph_load(). --precision bf16|high|highest picks the fp32 matmul
+ * precision (1, 3 or 6 bf16 passes), --dim NAME=VALUE binds a symbolic
+ * dimension (repeatable), --print-passes prints the graph after every pass.
+ *
  * The target (array and SRAM sizes) comes from --device N (default 0), the
  * host backend's defaults (--host) or --target ROWS,COLS,SPAD_BYTES,ACC_BYTES.
  */
@@ -23,12 +29,17 @@
 
 #include "xpu/xpu.h"
 #include "xpu/xpu_compiler.h"
+#include "xpu/xpu_elf.h"
+#include "xpu/xpu_graph.h"
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: xpu-cc [--device N | --host | --target R,C,SPAD,ACC] -o OUT.xpu OP:NAME:k=v,... ...\n"
-		"ops: matmul conv2d binary unary requant softmax layernorm (see docs/runtime.md)\n");
+		"       xpu-cc [target options] [--precision bf16|high|highest] [--dim NAME=VALUE]...\n"
+		"              [--print-passes] MODEL.onnx -o OUT.xpu\n"
+		"ops: matmul conv2d binary unary requant softmax layernorm (see docs/runtime.md);\n"
+		"models: docs/models.md\n");
 	exit(2);
 }
 
@@ -158,11 +169,36 @@ static xpu_status add_kernel(xpu_cc *cc, char *spec)
 	return st;
 }
 
+static void *read_file(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	void *buf = NULL;
+	long n;
+
+	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
+	    !(buf = malloc(n ? n : 1)) || fread(buf, 1, n, f) != (size_t)n) {
+		perror(path);
+		exit(1);
+	}
+	fclose(f);
+	*size = n;
+	return buf;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
 int main(int argc, char **argv)
 {
 	struct xpu_cc_target t = { 0 };
 	struct xpu_device_props p;
-	const char *out = NULL;
+	const char *out = NULL, *model = NULL;
+	const char *dims[64];
+	struct xpu_model_options mo = { .size = sizeof(mo) };
 	int dev_index = 0, host = 0, have_target = 0, first = 0;
 	xpu_device *dev;
 	xpu_cc *cc;
@@ -182,15 +218,34 @@ int main(int argc, char **argv)
 				   &t.acc_size) != 4)
 				usage();
 			have_target = 1;
+		} else if (!strcmp(argv[i], "--precision") && i + 1 < argc) {
+			i++;
+			if (!strcmp(argv[i], "bf16"))
+				mo.precision = XPU_GRAPH_F_PREC_BF16;
+			else if (!strcmp(argv[i], "high"))
+				mo.precision = XPU_GRAPH_F_PREC_HIGH;
+			else if (!strcmp(argv[i], "highest"))
+				mo.precision = XPU_GRAPH_F_PREC_HIGHEST;
+			else
+				usage();
+		} else if (!strcmp(argv[i], "--dim") && i + 1 < argc) {
+			if (mo.num_dims >= 64 || !strchr(argv[i + 1], '='))
+				usage();
+			dims[mo.num_dims++] = argv[++i];
+		} else if (!strcmp(argv[i], "--print-passes")) {
+			mo.flags |= XPU_MODEL_DEBUG_PRINT;
 		} else if (argv[i][0] == '-') {
 			usage();
+		} else if (ends_with(argv[i], ".onnx") && !model) {
+			model = argv[i];
 		} else {
 			first = i;
 			break;
 		}
 	}
-	if (!out || !first)
+	if (!out || (!first && !model) || (first && model))
 		usage();
+	mo.dims = dims;
 	if (!have_target) {
 		xpu_status st = host ? xpu_device_open_host(NULL, &dev) : xpu_device_open(dev_index, &dev);
 
@@ -202,6 +257,23 @@ int main(int argc, char **argv)
 		xpu_device_get_props(dev, &p);
 		xpu_cc_target_from_props(&p, &t);
 		xpu_device_close(dev);
+	}
+	if (model) {
+		size_t msize;
+		void *onnx = read_file(model, &msize);
+
+		if (xpu_model_compile_onnx(onnx, msize, &t, &mo, &img, &size)) {
+			fprintf(stderr, "xpu-cc: %s: %s\n", model, xpu_last_error());
+			return 1;
+		}
+		free(onnx);
+		f = fopen(out, "wb");
+		if (!f || fwrite(img, 1, size, f) != size || fclose(f)) {
+			perror(out);
+			return 1;
+		}
+		free(img);
+		return 0;
 	}
 	if (xpu_cc_create(&t, &cc)) {
 		fprintf(stderr, "xpu-cc: %s\n", xpu_last_error());

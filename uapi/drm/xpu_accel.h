@@ -17,9 +17,20 @@
 extern "C" {
 #endif
 
-/* uAPI version: major changes only on an incompatible change (never so far) */
+/*
+ * uAPI version: major changes only on an incompatible change (never so far),
+ * minor when something is added.
+ *
+ * 1.0: the first version.
+ * 1.1: &struct drm_xpu_submit grows @bos and @syncs (strided arrays of
+ *	&struct drm_xpu_submit_bo and &struct drm_xpu_sync_op: several
+ *	syncobjs signalled by one job, binary and timeline, waits and signals
+ *	in one array); DRM_XPU_PARAM_MAX_SYNC_OPS; job status
+ *	DRM_XPU_JOB_BAD_CTX. A 1.0 program runs unchanged: it passes the
+ *	1.0-sized struct, whose missing tail reads as zero.
+ */
 #define DRM_XPU_UAPI_VERSION_MAJOR	1
-#define DRM_XPU_UAPI_VERSION_MINOR	0
+#define DRM_XPU_UAPI_VERSION_MINOR	1
 
 #define DRM_XPU_GET_PARAM		0x00
 #define DRM_XPU_BO_CREATE		0x01
@@ -65,6 +76,8 @@ extern "C" {
  * @DRM_XPU_PARAM_CTX_STATE: this file's context: DRM_XPU_CTX_* bits
  * @DRM_XPU_PARAM_CTX_RESETS: jobs of this file's context killed by a hang
  *	or fault so far
+ * @DRM_XPU_PARAM_MAX_SYNC_OPS: most sync operations one submit may list
+ *	(uAPI 1.1)
  */
 enum drm_xpu_param {
 	DRM_XPU_PARAM_UAPI_VERSION = 0,
@@ -86,6 +99,7 @@ enum drm_xpu_param {
 	DRM_XPU_PARAM_MAX_SUBMIT_BOS = 16,
 	DRM_XPU_PARAM_CTX_STATE = 17,
 	DRM_XPU_PARAM_CTX_RESETS = 18,
+	DRM_XPU_PARAM_MAX_SYNC_OPS = 19,
 };
 
 /* DRM_XPU_PARAM_CTX_STATE bits */
@@ -168,6 +182,62 @@ struct drm_xpu_sync {
 };
 
 /**
+ * struct drm_xpu_obj_array - a user array whose elements can grow (uAPI 1.1)
+ * @stride: in, bytes per element as userspace built it (the sizeof() of
+ *	the element struct in its copy of this header). The kernel accepts a
+ *	smaller stride down to the element's first version (the fields it
+ *	lacks read as zero) and a larger one (the tail it does not know must
+ *	be zero, -E2BIG otherwise); a stride below the first version or above
+ *	4096 gives -EINVAL
+ * @count: in, number of elements; 0 = none
+ * @array: in, user pointer to the first element
+ *
+ * As panthor's drm_panthor_obj_array: an array element can gain fields at
+ * its end without a new ioctl, and old and new userspace both work.
+ */
+struct drm_xpu_obj_array {
+	__u32 stride;
+	__u32 count;
+	__u64 array;
+};
+
+/**
+ * struct drm_xpu_submit_bo - one buffer a job uses (uAPI 1.1)
+ * @handle: in, GEM handle; unknown gives -ENOENT
+ * @flags: in, reserved, must be zero (-EINVAL)
+ *
+ * First version: 4 bytes (@handle), so a plain __u32 handle array with
+ * stride 4 is a valid buffer array.
+ */
+struct drm_xpu_submit_bo {
+	__u32 handle;
+	__u32 flags;
+};
+
+/* &struct drm_xpu_sync_op.flags: exactly one of WAIT and SIGNAL */
+#define DRM_XPU_SYNC_OP_WAIT		(1 << 0)	/* wait before the job runs */
+#define DRM_XPU_SYNC_OP_SIGNAL		(1 << 1)	/* signalled when the job ends */
+#define DRM_XPU_SYNC_OP_TIMELINE	(1 << 2)	/* @point of a timeline syncobj */
+
+/**
+ * struct drm_xpu_sync_op - wait for or signal one syncobj (uAPI 1.1)
+ * @flags: in, DRM_XPU_SYNC_OP_WAIT or DRM_XPU_SYNC_OP_SIGNAL, optionally
+ *	with DRM_XPU_SYNC_OP_TIMELINE; anything else gives -EINVAL
+ * @handle: in, syncobj handle; unknown gives -ENOENT. A WAIT on a syncobj
+ *	that has no fence (yet) gives -ENOENT
+ * @point: in, with DRM_XPU_SYNC_OP_TIMELINE the timeline point (> 0) to
+ *	wait for or to add; without it must be 0 (binary syncobj; a SIGNAL
+ *	replaces its fence). -EINVAL otherwise
+ *
+ * First version: 8 bytes (@flags, @handle): a binary wait or signal.
+ */
+struct drm_xpu_sync_op {
+	__u32 flags;
+	__u32 handle;
+	__u64 point;
+};
+
+/**
  * struct drm_xpu_submit - run one program on a hardware queue
  * @prog_va: in, device VA of the program (8-byte aligned)
  * @args_va: in, device VA of the argument block (r1 at start), or 0
@@ -184,10 +254,21 @@ struct drm_xpu_sync {
  * @out_syncobj: in, syncobj to signal when the job ends (0 = none)
  * @pad: must be zero
  * @out_point: in, timeline point for @out_syncobj, 0 = binary
- * @job_id: out, per-file job id for DRM_IOCTL_XPU_WAIT_JOB
+ * @job_id: out, per-file job id for DRM_IOCTL_XPU_WAIT_JOB; must be zero
+ *	on input
+ * @bos: in (1.1), the buffers the job uses, an array of &struct
+ *	drm_xpu_submit_bo: the strided form of @bo_handles. At most
+ *	DRM_XPU_PARAM_MAX_SUBMIT_BOS (-EINVAL beyond); a submit uses either
+ *	@bo_handles or @bos (-EINVAL if both have a count)
+ * @syncs: in (1.1), an array of &struct drm_xpu_sync_op: the syncobjs to
+ *	wait for and to signal, in one list. At most
+ *	DRM_XPU_PARAM_MAX_SYNC_OPS (-EINVAL beyond); a submit uses either
+ *	@in_syncs / @out_syncobj or @syncs (-EINVAL if both are set)
  *
- * Errors: -EINVAL bad field, -ENOENT bad handle, -EFAULT bad pointer,
- * -ECANCELED context banned, -ENODEV device gone.
+ * Zero in @bos and @syncs (what a 1.0 program passes) keeps the 1.0
+ * behaviour. Errors: -EINVAL bad field, -E2BIG unknown non-zero tail of an
+ * array element, -ENOENT bad handle, -EFAULT bad pointer, -ECANCELED context
+ * banned, -ENODEV device gone.
  */
 struct drm_xpu_submit {
 	__u64 prog_va;
@@ -204,17 +285,30 @@ struct drm_xpu_submit {
 	__u32 pad;
 	__u64 out_point;
 	__u64 job_id;
+	struct drm_xpu_obj_array bos;
+	struct drm_xpu_obj_array syncs;
 };
 
-/* &struct drm_xpu_wait_job.status */
+/*
+ * &struct drm_xpu_wait_job.status. Codes below 16 are the device's: the same
+ * names and values as XPU_JOB_STATUS_* in xpu_hw.h (the driver checks every
+ * pair at compile time and reports them unchanged, so a code a newer device
+ * adds shows up as its own number); 16 and up are the driver's. Every code
+ * names one cause: none is folded into another.
+ */
 #define DRM_XPU_JOB_OK		0	/* completed */
 #define DRM_XPU_JOB_MMU_FAULT	1	/* touched an unmapped or read-only VA */
 #define DRM_XPU_JOB_BAD_INSN	2	/* invalid instruction */
 #define DRM_XPU_JOB_SRAM_RANGE	3	/* SRAM operand out of range */
 #define DRM_XPU_JOB_DMA_ERROR	4	/* host memory not reachable */
 #define DRM_XPU_JOB_ABORTED	5	/* stopped by a reset it did not cause */
-#define DRM_XPU_JOB_BAD_DESC	6
+#define DRM_XPU_JOB_BAD_DESC	6	/* the device rejected a descriptor field */
 #define DRM_XPU_JOB_ECC		7	/* uncorrectable memory error */
+/*
+ * uAPI 1.1: the job's hardware context had no page table (a driver bug, or
+ * the debugfs "inject badctx" test knob); reported as BAD_DESC before 1.1.
+ */
+#define DRM_XPU_JOB_BAD_CTX	8
 #define DRM_XPU_JOB_HUNG	16	/* stopped making progress; killed */
 #define DRM_XPU_JOB_CANCELED	17	/* never ran: context banned or dependency failed */
 

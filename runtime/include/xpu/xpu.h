@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xpu_dtype.h"		/* enum xpu_dtype, from uapi/ */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -39,6 +41,8 @@ typedef enum xpu_status {
 	XPU_ERROR_NOT_SUPPORTED,	/* the device/driver cannot do this */
 	XPU_ERROR_JOB_FAULT,		/* a job faulted (MMU fault, bad insn, ...) */
 	XPU_ERROR_INVALID_SOURCE,	/* assembler syntax error */
+	XPU_ERROR_IO,			/* reading or writing a file failed */
+	/* new statuses go here, at the end: the values are ABI */
 } xpu_status;
 
 /* A fixed English name for a status ("XPU_ERROR_TIMEOUT"). */
@@ -56,11 +60,23 @@ enum xpu_backend {
 	XPU_BACKEND_HOST = 1,		/* in-process engine */
 };
 
-/* Data types, bits of xpu_device_props.dtypes */
-#define XPU_DTYPE_INT8		(1u << 0)	/* int8 x int8 -> int32 matmul */
-#define XPU_DTYPE_BF16		(1u << 1)	/* bf16 x bf16 -> fp32 matmul */
-#define XPU_DTYPE_INT32		(1u << 2)	/* vector unit */
-#define XPU_DTYPE_FP32		(1u << 3)	/* vector unit */
+/*
+ * Data types: enum xpu_dtype (XPU_DT_*) and its table of properties are in
+ * uapi/xpu_dtype.h. xpu_device_props.dtypes has bit XPU_DTYPE_BIT_<name> set
+ * for each type the device computes with; the names below are the original
+ * spellings of those bits, kept for compatibility.
+ */
+#define XPU_DTYPE_INT8		((uint32_t)XPU_DTYPE_BIT_I8)	/* int8 x int8 -> int32 matmul */
+#define XPU_DTYPE_BF16		((uint32_t)XPU_DTYPE_BIT_BF16)	/* bf16 x bf16 -> fp32 matmul */
+#define XPU_DTYPE_INT32		((uint32_t)XPU_DTYPE_BIT_I32)	/* vector unit */
+#define XPU_DTYPE_FP32		((uint32_t)XPU_DTYPE_BIT_F32)	/* vector unit */
+
+/* Bytes per element of a data type; 0 if type is not an XPU_DT_* value. */
+size_t xpu_dtype_size(enum xpu_dtype type);
+/* The canonical name ("int8", "bfloat16", ...); NULL if type is invalid. */
+const char *xpu_dtype_name(enum xpu_dtype type);
+/* The type of a canonical or short name ("bfloat16" or "bf16"); 0 if none. */
+enum xpu_dtype xpu_dtype_from_name(const char *name);
 
 struct xpu_device_props {
 	char node[XPU_NAME_MAX];	/* /dev/accel/accelN, or "host" */
@@ -82,7 +98,14 @@ struct xpu_device_props {
 	uint32_t isa_version;		/* major << 16 | minor */
 	uint32_t rsvd;
 	uint64_t max_buffer_size;	/* largest single buffer, bytes */
+	/* ---- since libxpu 0.2: filled by xpu_device_query_props() only ---- */
+	uint32_t size;			/* [in] sizeof(struct xpu_device_props) */
+	uint32_t rsvd2;
+	/* new fields are added here */
 };
+/* Bytes of the first version (everything before size): what
+ * xpu_device_get_props() fills. */
+#define XPU_DEVICE_PROPS_SIZE_V0	216
 
 /*
  * Number of devices. With XPU_BACKEND=host in the environment this is 1 (the
@@ -93,7 +116,38 @@ xpu_status xpu_device_count(int *count);
 /* Open the index-th device (0 <= index < count). */
 xpu_status xpu_device_open(int index, xpu_device **dev);
 xpu_status xpu_device_close(xpu_device *dev);
+/*
+ * Growing structs (docs/runtime.md, "ABI"): a struct that can grow has a
+ * uint32_t size the caller sets to sizeof() as compiled; libxpu fills (or
+ * reads) only that many bytes, and zeroes output fields it does not know.
+ * xpu_device_get_props() is the original call: it fills the first
+ * XPU_DEVICE_PROPS_SIZE_V0 bytes and never reads or writes size or later
+ * fields. xpu_device_query_props() fills props->size bytes (at least
+ * XPU_DEVICE_PROPS_SIZE_V0 + 8).
+ */
 xpu_status xpu_device_get_props(xpu_device *dev, struct xpu_device_props *props);
+xpu_status xpu_device_query_props(xpu_device *dev, struct xpu_device_props *props);
+
+/*
+ * Utilisation counters of the whole device (every context and queue), summed
+ * since the device was reset (DRM: the driver's sysfs perf/ directory) or the
+ * host-backend device was opened. Cycles are modeled device cycles.
+ */
+struct xpu_device_usage {
+	uint32_t size;			/* [in] sizeof(struct xpu_device_usage) */
+	uint32_t rsvd;
+	uint64_t jobs;			/* [out] jobs completed */
+	uint64_t cycles;		/* [out] device cycles of those jobs */
+	uint64_t dma_busy_cycles;	/* [out] per-unit busy cycles */
+	uint64_t mxu_busy_cycles;
+	uint64_t vpu_busy_cycles;
+	uint64_t dma_bytes;		/* [out] bytes moved by DMA */
+	uint64_t macs;			/* [out] multiply-accumulates */
+	/* new fields are added here; older callers pass a smaller size */
+};
+#define XPU_DEVICE_USAGE_SIZE_V1	64	/* sizeof the first version */
+/* NOT_SUPPORTED if the driver has no telemetry (the message names the file). */
+xpu_status xpu_device_get_usage(xpu_device *dev, struct xpu_device_usage *usage);
 
 /* Host backend configuration; a zero field means the default (in brackets). */
 struct xpu_host_config {
@@ -105,8 +159,19 @@ struct xpu_host_config {
 	uint32_t num_queues;		/* tiles, one worker thread each [2] */
 	uint32_t flags;			/* XPU_HOST_* */
 	uint64_t hbm_size;		/* bytes [256 MiB], allocated lazily */
+	/* ---- since libxpu 0.2: read only with XPU_HOST_SIZED in flags ---- */
+	uint32_t size;			/* sizeof(struct xpu_host_config) */
+	uint32_t rsvd;
+	/* new fields are added here */
 };
 #define XPU_HOST_SYNC	(1u << 0)	/* run jobs in the submitting thread */
+/*
+ * size is valid: libxpu reads size bytes (fields it does not know must be 0).
+ * Without it libxpu reads only the first XPU_HOST_CONFIG_SIZE_V0 bytes, as
+ * callers built before size existed expect.
+ */
+#define XPU_HOST_SIZED	(1u << 31)
+#define XPU_HOST_CONFIG_SIZE_V0	40
 
 /* Open a host-backend device (cfg may be NULL: all defaults). */
 xpu_status xpu_device_open_host(const struct xpu_host_config *cfg, xpu_device **dev);

@@ -3,6 +3,7 @@
 #pragma GCC optimize("fp-contract=off")
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "xpu_ref.h"
 
@@ -141,6 +142,117 @@ float xref_gelu(float x)
 	return (float)(d / (1.0 + exp_core(t)));
 }
 
+/* e^t - 1: the Taylor series sum_{i=1}^{17} t^i / i! in Horner form on
+ * (-0.5, 0.5), else exp_core(t) - 1 */
+static double expm1_core(double t)
+{
+	double fact[18], p;
+	int i;
+
+	if (t <= -0.5 || t >= 0.5)
+		return exp_core(t) - 1.0;
+	fact[0] = 1.0;
+	for (i = 1; i < 18; i++)
+		fact[i] = fact[i - 1] * i;
+	p = 1.0 / fact[17];
+	for (i = 16; i >= 1; i--)
+		p = p * t + 1.0 / fact[i];
+	return p * t;
+}
+
+float xref_tanh(float x)
+{
+	double a = fabs((double)x), m, t;
+
+	if (isnan(x))
+		return xref_u2f(CANON_NAN);
+	if (x == 0.0f)
+		return x;
+	if (a >= 20.0)
+		return copysignf(1.0f, x);
+	m = expm1_core(-2.0 * a);
+	t = -m / (2.0 + m);
+	return (float)copysign(t, (double)x);
+}
+
+float xref_sigmoid(float x)
+{
+	if (isnan(x))
+		return xref_u2f(CANON_NAN);
+	if (x >= 40.0f)
+		return 1.0f;
+	if (x <= -104.0f)
+		return 0.0f;
+	return (float)(1.0 / (1.0 + exp_core(-(double)x)));
+}
+
+/* erf for 0 <= a < 2.5: 2/sqrt(pi) a e^(-a^2) sum_{n<40} (2a^2)^n / (2n+1)!! */
+static double erf_series(double a)
+{
+	double a2 = a * a, term = 1.0, sum = 1.0;
+	int n;
+
+	for (n = 1; n < 40; n++) {
+		term = term * (2.0 * a2) / (double)(2 * n + 1);
+		sum = sum + term;
+	}
+	return 1.12837916709551257390 * a * exp_core(-a2) * sum;
+}
+
+/* erfc for 2.5 <= a < 26: continued fraction, 40 levels from the bottom */
+static double erfc_cf(double a)
+{
+	double f = a;
+	int n;
+
+	for (n = 40; n >= 1; n--)
+		f = a + (0.5 * (double)n) / f;
+	return exp_core(-(a * a)) / (1.77245385090551602730 * f);
+}
+
+static double erf_pos(double a)
+{
+	return a < 2.5 ? erf_series(a) : a < 26.0 ? 1.0 - erfc_cf(a) : 1.0;
+}
+
+static double erfc_pos(double a)
+{
+	return a < 2.5 ? 1.0 - erf_series(a) : a < 26.0 ? erfc_cf(a) : 0.0;
+}
+
+float xref_erf(float x)
+{
+	double a = fabs((double)x);
+
+	if (isnan(x))
+		return xref_u2f(CANON_NAN);
+	if (x == 0.0f)
+		return x;
+	if (a >= 4.0)
+		return copysignf(1.0f, x);
+	return (float)copysign(erf_pos(a), (double)x);
+}
+
+float xref_gelu_erf(float x)
+{
+	double d = x, z = d * 0.70710678118654752440;
+
+	if (isnan(x))
+		return xref_u2f(CANON_NAN);
+	if (isinf(x))
+		return x > 0 ? x : -0.0f;
+	if (z >= 0.0)
+		return (float)(d * (0.5 * (1.0 + erf_pos(z))));
+	return (float)(d * (0.5 * erfc_pos(-z)));
+}
+
+float xref_sqrt(float x)
+{
+	if (isnan(x) || x < 0)
+		return xref_u2f(CANON_NAN);
+	return sqrtf(x);
+}
+
 float xref_recip(float x)
 {
 	return canon(1.0f / x);
@@ -207,6 +319,7 @@ static uint32_t bin(uint32_t f, uint32_t type, uint32_t a, uint32_t b)
 		case XPU_VBIN_ADD: return xref_f2u(canon(x + y));
 		case XPU_VBIN_SUB: return xref_f2u(canon(x - y));
 		case XPU_VBIN_MUL: return xref_f2u(canon(x * y));
+		case XPU_VBIN_DIV: return xref_f2u(canon(x / y));
 		case XPU_VBIN_MAX: return xref_f2u(y > x ? y : x);	/* ties keep src1 */
 		default: return xref_f2u(y < x ? y : x);
 		}
@@ -247,6 +360,8 @@ void xref_vun(uint32_t f, uint32_t type, uint64_t n, uint32_t *dst, const uint32
 		} else if (type == XPU_VT_I32) {
 			if (f == XPU_VUN_RELU)
 				dst[i] = (int32_t)u < 0 ? 0 : u;
+			else if (f == XPU_VUN_ABS)
+				dst[i] = (uint32_t)llabs((int64_t)(int32_t)u);	/* INT32_MIN wraps */
 			else
 				dst[i] = (uint32_t)(-(int64_t)(int32_t)u);
 		} else {
@@ -258,10 +373,25 @@ void xref_vun(uint32_t f, uint32_t type, uint64_t n, uint32_t *dst, const uint32
 			case XPU_VUN_GELU: dst[i] = xref_f2u(xref_gelu(x)); break;
 			case XPU_VUN_RECIP: dst[i] = xref_f2u(xref_recip(x)); break;
 			case XPU_VUN_RSQRT: dst[i] = xref_f2u(xref_rsqrt(x)); break;
+			case XPU_VUN_TANH: dst[i] = xref_f2u(xref_tanh(x)); break;
+			case XPU_VUN_SIGMOID: dst[i] = xref_f2u(xref_sigmoid(x)); break;
+			case XPU_VUN_ERF: dst[i] = xref_f2u(xref_erf(x)); break;
+			case XPU_VUN_SQRT: dst[i] = xref_f2u(xref_sqrt(x)); break;
+			case XPU_VUN_ABS: dst[i] = isnan(x) ? CANON_NAN : (u & 0x7fffffffu); break;
+			case XPU_VUN_GELU_ERF: dst[i] = xref_f2u(xref_gelu_erf(x)); break;
 			default: dst[i] = isnan(x) ? CANON_NAN : (u ^ 0x80000000u); break;
 			}
 		}
 	}
+}
+
+void xref_vsel(uint64_t n, uint32_t *dst, const uint32_t *mask, const uint32_t *a,
+	       const uint32_t *b)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = mask[i] != 0 ? a[i] : b[i];
 }
 
 void xref_vred(uint32_t f, uint32_t type, uint64_t rows, uint64_t cols, uint32_t *dst,

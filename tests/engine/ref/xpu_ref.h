@@ -21,6 +21,11 @@ float xref_exp(float x);
 float xref_gelu(float x);
 float xref_recip(float x);
 float xref_rsqrt(float x);
+float xref_tanh(float x);
+float xref_sigmoid(float x);
+float xref_erf(float x);
+float xref_sqrt(float x);
+float xref_gelu_erf(float x);	/* x * 0.5 * (1 + erf(x / sqrt(2))) */
 
 /* C[m*ldc+n] (=|+=) sum_k A[m*lda+k] * B[k*ldb+n]; int32 wraps */
 void xref_matmul_i8(uint64_t M, uint64_t K, uint64_t N, const int8_t *A, uint64_t lda,
@@ -34,6 +39,9 @@ void xref_matmul_bf16(uint64_t M, uint64_t K, uint64_t N, const uint16_t *A, uin
 void xref_vbin(uint32_t f, uint32_t type, uint32_t bc, uint64_t rows, uint64_t cols,
 	       uint32_t *dst, const uint32_t *src1, const uint32_t *src2, uint32_t scalar);
 void xref_vun(uint32_t f, uint32_t type, uint64_t n, uint32_t *dst, const uint32_t *src);
+/* dst[i] = mask[i] != 0 ? a[i] : b[i] (raw 32-bit words) */
+void xref_vsel(uint64_t n, uint32_t *dst, const uint32_t *mask, const uint32_t *a,
+	       const uint32_t *b);
 void xref_vred(uint32_t f, uint32_t type, uint64_t rows, uint64_t cols, uint32_t *dst,
 	       const uint32_t *src);
 /* VCVT on raw bytes (little-endian elements), n elements */
