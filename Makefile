@@ -10,7 +10,8 @@ export XPU_CACHE ?= /var/cache/xpu
 BUILD ?= build
 GOALS := all run check shell bench lint qemu module runtime tests initramfs \
 	 host-tests runtime-host-tests examples-host-tests qtest vm-tests \
-	 graph-host-tests onnx-host-tests models-host-tests fuzz-onnx fuzz-elf
+	 graph-host-tests onnx-host-tests models-host-tests quant-host-tests python-host-tests fuzz-onnx fuzz-elf \
+	 summary-selftest install uninstall install-tests vm-add-tests
 
 ifeq ($(XPU_SETUP_DONE),)
 
@@ -90,6 +91,10 @@ xpu.ko: FORCE
 
 # ---- runtime, compiler, tools, examples (runtime/runtime.mk) ----
 include runtime/runtime.mk
+# the int8 quantiser's tests (after runtime.mk: they use its rules)
+include tests/quant/quant.mk
+# the Python package's tests
+include python/python.mk
 
 # ---- tests ----
 tests: $(KSELFTESTS) $(BUILD)/bin/xpu-busy $(BUILD)/bin/xpu-latency-bench
@@ -133,8 +138,9 @@ bench: all $(BUILD)/host-bench/engine-bench
 	@tools/xpu-vm --timeout 300 --log $(BUILD)/bench-console.log -- \
 		'xpu-latency-bench && xpu-matmul-demo' 2>&1 | grep -v "^xpu-vm\|reboot"
 
+# make shell ADD="./myprog ./data": copied into the guest's /opt/user (xpu-vm --add)
 shell: all
-	tools/xpu-vm
+	tools/xpu-vm $(addprefix --add ,$(ADD))
 
 host-tests: $(ENGINE_TESTS)
 	@mkdir -p $(BUILD)/check
@@ -158,12 +164,17 @@ examples-host-tests: runtime
 	@mkdir -p $(BUILD)/check
 	@echo "== host: examples (digits, matmul demo, hello) on the host backend"
 	@tools/guest/xpu-examples-test.sh --host $(BUILD)/bin >$(BUILD)/check/examples-host.tap 2>&1; \
+		echo "examples-host exit status $$?" >>$(BUILD)/check/examples-host.tap; \
 		grep -E "^(ok|not ok)" $(BUILD)/check/examples-host.tap
 
 QTEST := $(QBUILD)/tests/qtest/xpu-test
 qtest: qemu
 	@mkdir -p $(BUILD)/check
-	@flock $(XPU_CACHE)/qemu.lock ninja -C $(QBUILD) tests/qtest/xpu-test | grep -v "^ninja: no work" | tail -2
+	@if ! flock $(XPU_CACHE)/qemu.lock ninja -C $(QBUILD) tests/qtest/xpu-test >$(BUILD)/qtest-build.log 2>&1; then \
+		tail -30 $(BUILD)/qtest-build.log; \
+		{ echo "Bail out! the qtest binary does not build (see $(BUILD)/qtest-build.log)"; \
+		echo "qtest exit status 1"; } >$(BUILD)/check/qtest.tap; exit 1; fi
+	@grep -v "^ninja: no work" $(BUILD)/qtest-build.log | tail -2
 	@echo "== qtest: $(QTEST)"
 	@QTEST_QEMU_BINARY=$(QEMU) $(QTEST) --tap -k >$(BUILD)/check/qtest.tap 2>&1; \
 		rc=$$?; echo "qtest exit status $$rc" >>$(BUILD)/check/qtest.tap; \
@@ -233,11 +244,58 @@ models-host-tests: runtime
 		echo "models-host exit status $$?" >>$(BUILD)/check/models-host.tap; \
 		grep -E "^(ok|not ok)" $(BUILD)/check/models-host.tap
 
+# tools/check-summary.sh's own test: a missing suite, a short plan, a missing
+# exit-status line (on the host and in vm.tap's streams) must each fail it.
+summary-selftest:
+	@mkdir -p $(BUILD)/check
+	@echo "== host: tools/check-summary.sh self-test"
+	@tests/tools/check-summary-test.sh >$(BUILD)/check/summary-selftest.tap 2>&1; \
+		echo "summary-selftest exit status $$?" >>$(BUILD)/check/summary-selftest.tap; \
+		grep -E "^(not ok|Bail)" $(BUILD)/check/summary-selftest.tap; \
+		tail -1 $(BUILD)/check/summary-selftest.tap
+
+# Every TAP file make check must produce ('exit': with its '<name> exit status
+# N' line) and every stream of vm.tap (tools/guest/run-tests.sh), from the
+# same variables that choose the tests: a new test file needs no second edit.
+# tools/check-summary.sh counts a missing one as a failure.
+CHECK_SUITES := lint.tap summary-selftest.tap:exit \
+	$(patsubst $(BUILD)/host-tests/%,host-%.tap:exit,$(ENGINE_TESTS)) \
+	$(patsubst %,%.tap:exit,$(notdir $(RT_HOST_TESTS) $(GRAPH_TESTS))) \
+	examples-host.tap:exit onnx-host.tap:exit models-host.tap:exit quant-host.tap:exit \
+	qtest.tap:exit vm.tap:exit install.tap:exit vm-add.tap:exit python-host.tap:exit \
+	$(patsubst %,vm.tap/%,$(notdir $(KSELFTESTS) $(RT_VM_TESTS)) xpu-onnx-test \
+		xpu-models-test.sh xpu-examples-test.sh xpu-lifecycle-test.sh)
+CHECK_STAGES := lint summary-selftest host-tests runtime-host-tests examples-host-tests \
+	graph-host-tests onnx-host-tests models-host-tests quant-host-tests python-host-tests qtest vm-tests \
+	install-tests vm-add-tests
+
+# make install into a temporary DESTDIR, an outside program built with only
+# pkg-config against it and against the uninstalled .pc (tests/install/)
+install-tests: runtime
+	@mkdir -p $(BUILD)/check
+	@echo "== host: make install, an outside program through pkg-config"
+	@tests/install/install-test.sh $(BUILD) >$(BUILD)/check/install.tap 2>&1; \
+		echo "install exit status $$?" >>$(BUILD)/check/install.tap; \
+		grep -E "^not ok|^# install:" $(BUILD)/check/install.tap
+
+# a user's program in the VM: built with pkg-config, run with xpu-vm --add
+# (tests/install/vm-add-test.sh: one boot)
+vm-add-tests: qemu initramfs
+	@mkdir -p $(BUILD)/check
+	@echo "== vm: your own program in the VM (xpu-vm --add)"
+	@tests/install/vm-add-test.sh $(BUILD) >$(BUILD)/check/vm-add.tap 2>&1; \
+		echo "vm-add exit status $$?" >>$(BUILD)/check/vm-add.tap; \
+		grep -E "^not ok|^# vm-add:" $(BUILD)/check/vm-add.tap
+
+# -k: a stage that fails to build does not stop the others; the summary counts
+# its missing TAP file, and a failed recipe is one 'not ok' more.
 check: all
-	@rm -rf $(BUILD)/check
-	@$(MAKE) --no-print-directory lint host-tests runtime-host-tests examples-host-tests \
-		graph-host-tests onnx-host-tests models-host-tests qtest vm-tests
-	@tools/check-summary.sh $(BUILD)/check
+	@rm -rf $(BUILD)/check && mkdir -p $(BUILD)/check
+	@printf '%s\n' $(CHECK_SUITES) | sed 's/:/ /' >$(BUILD)/check/expected-suites.txt
+	@$(MAKE) -k --no-print-directory $(CHECK_STAGES) || \
+		printf '1..1\nnot ok 1 make.stages # a stage recipe failed: make exit status %s\n' $$? \
+		>$(BUILD)/check/make-stages.tap
+	@tools/check-summary.sh $(BUILD)/check $(BUILD)/check/expected-suites.txt
 
 FORCE:
 

@@ -178,6 +178,8 @@ static int xpu_open(struct drm_device *drm, struct drm_file *file)
 		return ret == -ENOSPC ? -EBUSY : ret;
 	}
 	ctx->hw_ctx = ret;
+	/* the id may have been another file's: no SRAM contents pass on */
+	ctx->scrub_queues = GENMASK(xdev->num_queues - 1, 0);
 	ret = xpu_ctx_entities_init(ctx);
 	if (ret)
 		goto err_ida;

@@ -158,6 +158,8 @@ struct xpu_queue {
  * @hbm_lock: protects @buddy and @hbm_used
  * @buddy: HBM allocator
  * @hbm_used: HBM bytes allocated
+ * @hbm_reserved: the block of HBM page 0, never handed out: the device
+ *	reads a page-table root of 0 as "no page table"
  * @ctx_ida: hardware context ids
  * @ctx_list_lock: protects @ctx_list
  * @ctx_list: open contexts (&xpu_ctx.node)
@@ -193,6 +195,7 @@ struct xpu_device {
 	struct mutex hbm_lock;		/* protects @buddy */
 	struct gpu_buddy buddy;
 	u64 hbm_used;
+	struct list_head hbm_reserved;
 
 	struct ida ctx_ida;		/* hardware context ids */
 	struct mutex ctx_list_lock;
@@ -215,11 +218,14 @@ struct xpu_device {
  * @node: in &xpu_ctx.vmas, under &xpu_ctx.vm_lock
  * @obj: the buffer, referenced while mapped
  * @va: its VA range, including the guard page behind it
+ * @closed: the file closed its handle while a job used the buffer: the
+ *	mapping stays until the buffer is idle (see xpu_vm_close())
  */
 struct xpu_vma {
 	struct list_head node;		/* in xpu_ctx.vmas */
 	struct drm_gem_object *obj;	/* referenced while mapped */
 	struct drm_mm_node va;
+	bool closed;
 };
 
 /**
@@ -239,6 +245,9 @@ struct xpu_vma {
  * @entities: scheduler entities, one per queue
  * @state: DRM_XPU_CTX_* bits
  * @closing: set on the last close: the context's jobs are cancelled
+ * @scrub_queues: bit Q set: the next job on queue Q asks the device to clear
+ *	the tile's SRAM first (set for every queue when the file opens: its
+ *	hardware context id may have belonged to another file)
  * @resets: jobs of the context killed by a hang or fault
  * @hangs: jobs of the context killed by hang detection
  * @results: job id -> &struct xpu_result, the last XPU_RESULTS_KEPT jobs
@@ -264,6 +273,7 @@ struct xpu_ctx {
 	struct drm_sched_entity *entities;	/* one per queue */
 	atomic_t state;			/* DRM_XPU_CTX_* bits */
 	bool closing;			/* last close: cancel everything */
+	unsigned long scrub_queues;
 	atomic_t resets;		/* jobs killed by hang or fault */
 	atomic_t hangs;
 
@@ -315,6 +325,7 @@ struct xpu_result {
  * @args_len: argument block bytes
  * @result: what WAIT_JOB reports (referenced)
  * @hung: set when hang detection killed the job
+ * @scrub: its descriptor carries XPU_JOB_F_CLEAR_SRAM
  * @slot: ring slot of its descriptor
  */
 struct xpu_job {
@@ -333,6 +344,7 @@ struct xpu_job {
 	u32 args_len;
 	struct xpu_result *result;
 	bool hung;
+	bool scrub;
 	u32 slot;
 };
 
@@ -369,6 +381,7 @@ int xpu_vm_init(struct xpu_ctx *ctx);
 void xpu_vm_fini(struct xpu_ctx *ctx);
 int xpu_vm_map(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va);
 void xpu_vm_unmap(struct xpu_ctx *ctx, struct drm_gem_object *obj);
+void xpu_vm_close(struct xpu_ctx *ctx, struct drm_gem_object *obj);
 void xpu_mmu_invalidate(struct xpu_device *xdev, u32 hw_ctx);
 
 /* xpu_job.c */

@@ -78,8 +78,23 @@ struct list_head *xpu_hbm_bo_blocks(struct drm_gem_object *obj)
  */
 int xpu_hbm_init(struct xpu_device *xdev)
 {
+	int ret;
+
 	mutex_init(&xdev->hbm_lock);
-	return gpu_buddy_init(&xdev->buddy, xdev->hbm_size, PAGE_SIZE);
+	INIT_LIST_HEAD(&xdev->hbm_reserved);
+	ret = gpu_buddy_init(&xdev->buddy, xdev->hbm_size, PAGE_SIZE);
+	if (ret)
+		return ret;
+	/*
+	 * Page 0 is never allocated: the device reads a context root of 0 as
+	 * "no page table", so a page table there would disable its context
+	 * (and a buffer there is no use to anyone). Not counted as used.
+	 */
+	ret = gpu_buddy_alloc_blocks(&xdev->buddy, 0, PAGE_SIZE, PAGE_SIZE, PAGE_SIZE,
+				     &xdev->hbm_reserved, 0);
+	if (ret)
+		gpu_buddy_fini(&xdev->buddy);
+	return ret;
 }
 
 /**
@@ -88,6 +103,7 @@ int xpu_hbm_init(struct xpu_device *xdev)
  */
 void xpu_hbm_fini(struct xpu_device *xdev)
 {
+	gpu_buddy_free_list(&xdev->buddy, &xdev->hbm_reserved, 0);
 	gpu_buddy_fini(&xdev->buddy);
 }
 
@@ -149,16 +165,16 @@ void xpu_hbm_free(struct xpu_device *xdev, struct list_head *blocks)
 
 /* ---- common object callbacks ----------------------------------------------- */
 
-/* A handle of file is closed: wait for its jobs, then unmap it there. */
+/*
+ * A handle of file is closed: unmap the buffer there, never waiting for the
+ * jobs that use it (a busy buffer stays mapped until it is idle).
+ */
 static void xpu_gem_close(struct drm_gem_object *obj, struct drm_file *file)
 {
 	struct xpu_ctx *ctx = file->driver_priv;
 
-	if (!ctx)
-		return;
-	dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_BOOKKEEP, false,
-			      MAX_SCHEDULE_TIMEOUT);
-	xpu_vm_unmap(ctx, obj);
+	if (ctx)
+		xpu_vm_close(ctx, obj);
 }
 
 /* ---- HBM objects ------------------------------------------------------------ */

@@ -34,13 +34,40 @@
 #include "xpu_drv.h"
 #include "drm/xpu_accel.h"
 
-static unsigned int xpu_hang_check_ms = 500;
-module_param_named(hang_check_ms, xpu_hang_check_ms, uint, 0444);
-MODULE_PARM_DESC(hang_check_ms, "Interval of the progress check of running jobs (ms)");
+/* A uint module parameter in 1 .. 3600000 (ms): 0 would disable hang checks. */
+static int xpu_param_set_ms(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret = kstrtouint(val, 0, &v);
 
-static unsigned int xpu_max_job_ms;
+	if (ret)
+		return ret;
+	if (!v || v > 3600000) {
+		pr_err("xpu: %s=%u: must be 1 .. 3600000 ms\n", kp->name, v);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops xpu_param_ms_ops = {
+	.set = xpu_param_set_ms,
+	.get = param_get_uint,
+};
+
+static unsigned int xpu_hang_check_ms = 500;
+module_param_cb(hang_check_ms, &xpu_param_ms_ops, &xpu_hang_check_ms, 0444);
+MODULE_PARM_DESC(hang_check_ms, "Interval of the progress check of running jobs (ms, 1 .. 3600000)");
+
+/*
+ * A job's run-time cap: however well it progresses, a job cannot hold its
+ * queue (and the jobs of every other process behind it) for longer. 60 s,
+ * the compute job timeout of amdgpu; an administrator may raise it, or
+ * write 0 for no limit.
+ */
+static unsigned int xpu_max_job_ms = 60000;
 module_param_named(max_job_ms, xpu_max_job_ms, uint, 0644);
-MODULE_PARM_DESC(max_job_ms, "Kill a job running longer than this even if it progresses (ms, 0 = no limit)");
+MODULE_PARM_DESC(max_job_ms, "Kill a job running longer than this even if it progresses (ms, 0 = no limit; default 60000)");
 
 static unsigned int xpu_ban_after = 2;
 module_param_named(ban_after, xpu_ban_after, uint, 0644);
@@ -123,21 +150,32 @@ static u64 xpu_queue_dpa(struct xpu_queue *q, const void *p)
 	return (q->dma + ((const char *)p - (const char *)q->ring)) | XPU_DPA_HOST;
 }
 
-/* (Re)program an empty queue; q->lock held. */
-static void xpu_queue_hw_setup_locked(struct xpu_queue *q)
+/*
+ * Reset a queue and wait until the job it aborted has left the tile. Sleeps
+ * (up to 500 ms if the device does not answer); called without q->lock, so
+ * interrupts stay on while the device finishes.
+ */
+static void xpu_queue_hw_reset(struct xpu_queue *q)
+{
+	struct xpu_device *xdev = q->xdev;
+	u32 status;
+
+	might_sleep();
+	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_RESET);
+	if (readl_poll_timeout(xdev->regs + XPU_REG_Q(q->idx, XPU_Q_STATUS), status,
+			       !(status & XPU_QSTS_BUSY), 100, 500000))
+		dev_err(&xdev->pdev->dev, "queue %u: still busy after reset\n", q->idx);
+}
+
+/* Program a reset, idle queue with no job on it; q->lock held. */
+static void xpu_queue_hw_program_locked(struct xpu_queue *q)
 {
 	struct xpu_device *xdev = q->xdev;
 	u64 ring = xpu_queue_dpa(q, q->ring);
 	u64 fence = xpu_queue_dpa(q, q->fence_word);
-	u32 status;
 
 	lockdep_assert_held(&q->lock);
 	drm_WARN_ON(&xdev->drm, !list_empty(&q->inflight));
-	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_RESET);
-	/* the ring can be programmed once the aborted job has left the tile */
-	if (readl_poll_timeout_atomic(xdev->regs + XPU_REG_Q(q->idx, XPU_Q_STATUS), status,
-				      !(status & XPU_QSTS_BUSY), 10, 500000))
-		dev_err(&xdev->pdev->dev, "queue %u: still busy after reset\n", q->idx);
 	q->tail = 0;
 	WRITE_ONCE(*q->fence_word, cpu_to_le64(q->seqno));
 	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_RING_LO), lower_32_bits(ring));
@@ -148,12 +186,14 @@ static void xpu_queue_hw_setup_locked(struct xpu_queue *q)
 	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_ENABLE);
 }
 
+/* (Re)program an empty queue: reset, wait for idle, program. Sleeps. */
 static void xpu_queue_hw_setup(struct xpu_queue *q)
 {
 	unsigned long flags;
 
+	xpu_queue_hw_reset(q);
 	spin_lock_irqsave(&q->lock, flags);
-	xpu_queue_hw_setup_locked(q);
+	xpu_queue_hw_program_locked(q);
 	spin_unlock_irqrestore(&q->lock, flags);
 }
 
@@ -258,6 +298,10 @@ static void xpu_job_complete(struct xpu_queue *q, struct xpu_job *job,
 	xpu_dbg(q->xdev, JOB, "ctx %u queue %u seqno %llu job %llu: done, status %u (%s), %llu cycles\n",
 		ctx->hw_ctx, q->idx, job->seqno, job->job_id, status,
 		xpu_status_meaning(status), res->cycles);
+	/* ended before the tile ran it, perhaps: the next job clears SRAM */
+	if (job->scrub && (status == DRM_XPU_JOB_ABORTED || status == DRM_XPU_JOB_BAD_DESC ||
+			   status == DRM_XPU_JOB_BAD_CTX || status == DRM_XPU_JOB_ECC))
+		set_bit(q->idx, &ctx->scrub_queues);
 	err = xpu_status_to_errno(status);
 	if (err)
 		dma_fence_set_error(job->hw_fence, err);
@@ -369,7 +413,8 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	d->fence = cpu_to_le64(job->seqno);
 	d->prog_va = cpu_to_le64(job->prog_va);
 	d->prog_len = cpu_to_le32(job->prog_len);
-	d->flags = 0;
+	job->scrub = test_and_clear_bit(q->idx, &job->ctx->scrub_queues);
+	d->flags = cpu_to_le32(job->scrub ? XPU_JOB_F_CLEAR_SRAM : 0);
 	d->args_va = cpu_to_le64(job->args_va);
 	d->args_len = cpu_to_le32(job->args_len);
 	d->rsvd0 = 0;
@@ -446,13 +491,16 @@ static bool xpu_queue_stop_job(struct xpu_queue *q, u64 seqno, struct dma_fence 
 			q->idx, seqno);
 		dev_err(&xdev->pdev->dev,
 			"queue %u: stop did not complete; resetting the queue\n", q->idx);
-		/* reset the hardware first: nothing may still run the jobs */
+		/*
+		 * Reset the hardware first and wait (interrupts on) until it
+		 * is idle: nothing may still run the jobs when they complete.
+		 */
+		xpu_queue_hw_reset(q);
 		spin_lock_irqsave(&q->lock, flags);
-		xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_RESET);
 		list_for_each_entry_safe(j, tmp, &q->inflight, node)
 			xpu_job_complete(q, j, NULL, j == hung_job ?
 					 DRM_XPU_JOB_HUNG : DRM_XPU_JOB_ABORTED);
-		xpu_queue_hw_setup_locked(q);
+		xpu_queue_hw_program_locked(q);
 		spin_unlock_irqrestore(&q->lock, flags);
 	} else {
 		/* a stopped queue stays disabled until enabled again */
@@ -576,6 +624,8 @@ static enum drm_gpu_sched_stat xpu_timedout_job(struct drm_sched_job *sched_job)
 	struct xpu_ctx *ctx = job->ctx;
 	struct xpu_device *xdev = ctx->xdev;
 	struct xpu_queue *q = &xdev->queues[job->queue];
+	unsigned int max_ms;
+	bool over_cap;
 	u64 progress;
 	int idx;
 
@@ -590,9 +640,10 @@ static enum drm_gpu_sched_stat xpu_timedout_job(struct drm_sched_job *sched_job)
 		goto out;	/* removal fails the job */
 	progress = xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_PROGRESS_LO)) |
 		   (u64)xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_PROGRESS_HI)) << 32;
-	if ((job->seqno != q->hang_seqno || progress != q->hang_progress) &&
-	    !(xpu_max_job_ms && job->result->start_ns &&
-	      ktime_get_ns() - job->result->start_ns > xpu_max_job_ms * NSEC_PER_MSEC)) {
+	max_ms = READ_ONCE(xpu_max_job_ms);
+	over_cap = max_ms && job->result->start_ns &&
+		   ktime_get_ns() - job->result->start_ns > max_ms * NSEC_PER_MSEC;
+	if ((job->seqno != q->hang_seqno || progress != q->hang_progress) && !over_cap) {
 		/* still making progress (or not started): not a hung job */
 		xpu_dbg(xdev, RESET, "ctx %u queue %u seqno %llu job %llu: progress %llu, not hung\n",
 			ctx->hw_ctx, q->idx, job->seqno, job->job_id, progress);
@@ -600,9 +651,14 @@ static enum drm_gpu_sched_stat xpu_timedout_job(struct drm_sched_job *sched_job)
 		q->hang_progress = progress;
 	} else if (xpu_queue_stop_job(q, job->seqno, job->hw_fence, job)) {
 		/* it was running and made no progress: it is aborted now */
-		dev_warn(&xdev->pdev->dev,
-			 "queue %u: job %llu of pid %d made no progress in %u ms: aborted\n",
-			 q->idx, job->seqno, ctx->pid, xpu_hang_check_ms);
+		if (over_cap)
+			dev_warn(&xdev->pdev->dev,
+				 "queue %u: job %llu of pid %d ran longer than max_job_ms=%u: aborted\n",
+				 q->idx, job->seqno, ctx->pid, max_ms);
+		else
+			dev_warn(&xdev->pdev->dev,
+				 "queue %u: job %llu of pid %d made no progress in %u ms: aborted\n",
+				 q->idx, job->seqno, ctx->pid, xpu_hang_check_ms);
 		xpu_log_fault(xdev, "pid %d ctx %u queue %u: hang at progress %llu",
 			      ctx->pid, ctx->hw_ctx, q->idx, progress);
 		xpu_dbg(xdev, RESET, "ctx %u queue %u seqno %llu job %llu: hung, state 0x%x\n",
@@ -643,6 +699,12 @@ struct xpu_job *xpu_job_alloc(struct xpu_ctx *ctx, u32 queue)
 		kfree(res);
 		return NULL;
 	}
+	/*
+	 * Every job pins the module: the scheduler may free it from a work
+	 * item (an entity killed on close waits for the job's dependencies)
+	 * after the last file is closed, so rmmod must wait for that.
+	 */
+	__module_get(THIS_MODULE);
 	kref_init(&res->ref);
 	res->submit_ns = ktime_get_ns();
 	job->result = res;
@@ -656,7 +718,7 @@ struct xpu_job *xpu_job_alloc(struct xpu_ctx *ctx, u32 queue)
  * xpu_job_free() - release a job that is not (or no longer) on the hardware
  * @job: job from xpu_job_alloc()
  *
- * Drops the references of its buffers, fence, result and context.
+ * Drops the references of its buffers, fence, result, context and module.
  */
 void xpu_job_free(struct xpu_job *job)
 {
@@ -669,6 +731,7 @@ void xpu_job_free(struct xpu_job *job)
 	xpu_result_put(job->result);
 	xpu_ctx_put(job->ctx);
 	kfree(job);
+	module_put(THIS_MODULE);	/* last: see xpu_job_alloc() */
 }
 
 static void xpu_free_job(struct drm_sched_job *sched_job)
@@ -721,21 +784,26 @@ int xpu_queues_init(struct xpu_device *xdev)
 		INIT_LIST_HEAD(&q->inflight);
 		mem = dmam_alloc_coherent(&xdev->pdev->dev, XPU_QUEUE_MEM, &q->dma,
 					  GFP_KERNEL);
-		if (!mem)
-			return -ENOMEM;
+		if (!mem) {
+			ret = -ENOMEM;
+			goto err_fini;
+		}
 		q->ring = mem;
 		q->records = (struct xpu_job_record *)(q->ring + XPU_RING_SIZE);
 		q->fence_word = (__le64 *)(q->records + XPU_RING_SIZE);
 		q->fence_ctx = dma_fence_context_alloc(1);
 		xpu_queue_hw_setup(q);
 		ret = drm_sched_init(&q->sched, &args);
-		if (ret) {
-			while (i--)
-				drm_sched_fini(&xdev->queues[i].sched);
-			return ret;
-		}
+		if (ret)
+			goto err_fini;
 	}
 	return 0;
+
+err_fini:
+	/* the schedulers of the queues before i (the probe fails: no job yet) */
+	while (i--)
+		drm_sched_fini(&xdev->queues[i].sched);
+	return ret;
 }
 
 /**

@@ -5,10 +5,13 @@
  * The driver owns the page tables (4-level, 4 KiB pages, in HBM, written
  * through the write-combined BAR mapping), assigns VAs with drm_mm and
  * invalidates the device TLB after every unmap. Userspace never sees or
- * provides a physical address. Every mapping is followed by an unmapped
+ * provides a physical address. Closing a handle never waits for the jobs
+ * that use the buffer: its mapping (and reference) stays until it is idle
+ * (xpu_vm_close()). Every mapping is followed by an unmapped
  * guard page so that an overrun faults instead of reaching the next buffer.
  */
 
+#include <linux/dma-resv.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_gem_shmem_helper.h>
@@ -175,6 +178,52 @@ static int xpu_vma_fill(struct xpu_ctx *ctx, struct xpu_vma *vma,
 	return 0;
 }
 
+/* Unmap vma and take it off the context; vm_lock held. The caller frees it. */
+static void xpu_vma_unmap_locked(struct xpu_ctx *ctx, struct xpu_vma *vma)
+{
+	int idx;
+
+	lockdep_assert_held(&ctx->vm_lock);
+	xpu_dbg(ctx->xdev, MMU, "ctx %u: unmap VA 0x%llx\n", ctx->hw_ctx, vma->va.start);
+	/* after removal only the bookkeeping is left to drop */
+	if (drm_dev_enter(&ctx->xdev->drm, &idx)) {
+		xpu_vma_clear(ctx, vma, vma->obj->size);
+		xpu_mmu_invalidate(ctx->xdev, ctx->hw_ctx);
+		drm_dev_exit(idx);
+	}
+	list_del(&vma->node);
+	drm_mm_remove_node(&vma->va);
+}
+
+/* Drop unmapped vmas (their object references), outside vm_lock. */
+static void xpu_vma_free_list(struct list_head *dead)
+{
+	struct xpu_vma *vma, *tmp;
+
+	list_for_each_entry_safe(vma, tmp, dead, node) {
+		drm_gem_object_put(vma->obj);
+		kfree(vma);
+	}
+}
+
+/*
+ * Unmap the buffers whose handle was closed while a job used them, now that
+ * they are idle; vm_lock held. They go to @dead.
+ */
+static void xpu_vm_reap_locked(struct xpu_ctx *ctx, struct list_head *dead)
+{
+	struct xpu_vma *vma, *tmp;
+
+	lockdep_assert_held(&ctx->vm_lock);
+	list_for_each_entry_safe(vma, tmp, &ctx->vmas, node) {
+		if (!vma->closed ||
+		    !dma_resv_test_signaled(vma->obj->resv, DMA_RESV_USAGE_BOOKKEEP))
+			continue;
+		xpu_vma_unmap_locked(ctx, vma);
+		list_add_tail(&vma->node, dead);
+	}
+}
+
 /**
  * xpu_vm_map() - map a buffer in a context's address space (idempotent)
  * @ctx: context
@@ -187,17 +236,19 @@ static int xpu_vma_fill(struct xpu_ctx *ctx, struct xpu_vma *vma,
 int xpu_vm_map(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va)
 {
 	struct xpu_vma *vma;
+	LIST_HEAD(dead);
 	int ret, idx;
 
 	if (!drm_dev_enter(&ctx->xdev->drm, &idx))
 		return -ENODEV;
 	mutex_lock(&ctx->vm_lock);
+	xpu_vm_reap_locked(ctx, &dead);
 	vma = xpu_vma_find(ctx, obj);
 	if (vma) {
+		vma->closed = false;	/* a handle again */
 		*va = vma->va.start;
-		mutex_unlock(&ctx->vm_lock);
-		drm_dev_exit(idx);
-		return 0;
+		ret = 0;
+		goto out_unlock;
 	}
 	vma = kzalloc(sizeof(*vma), GFP_KERNEL);
 	if (!vma) {
@@ -235,38 +286,60 @@ int xpu_vm_map(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va)
 out_unlock:
 	mutex_unlock(&ctx->vm_lock);
 	drm_dev_exit(idx);
+	xpu_vma_free_list(&dead);
 	return ret;
 }
 
 /**
- * xpu_vm_unmap() - unmap a buffer from a context's address space
+ * xpu_vm_unmap() - unmap a buffer from a context's address space now
  * @ctx: context
- * @obj: buffer; nothing happens if it is not mapped
+ * @obj: buffer no job uses; nothing happens if it is not mapped
  */
 void xpu_vm_unmap(struct xpu_ctx *ctx, struct drm_gem_object *obj)
 {
 	struct xpu_vma *vma;
-	int idx;
+	LIST_HEAD(dead);
 
 	mutex_lock(&ctx->vm_lock);
 	vma = xpu_vma_find(ctx, obj);
 	if (vma) {
-		xpu_dbg(ctx->xdev, MMU, "ctx %u: unmap VA 0x%llx\n", ctx->hw_ctx,
-			vma->va.start);
-		/* after removal only the bookkeeping is left to drop */
-		if (drm_dev_enter(&ctx->xdev->drm, &idx)) {
-			xpu_vma_clear(ctx, vma, obj->size);
-			xpu_mmu_invalidate(ctx->xdev, ctx->hw_ctx);
-			drm_dev_exit(idx);
-		}
-		list_del(&vma->node);
-		drm_mm_remove_node(&vma->va);
+		xpu_vma_unmap_locked(ctx, vma);
+		list_add_tail(&vma->node, &dead);
 	}
 	mutex_unlock(&ctx->vm_lock);
+	xpu_vma_free_list(&dead);
+}
+
+/**
+ * xpu_vm_close() - the file closed its handle of a buffer: unmap it, never
+ * waiting for the jobs that use it
+ * @ctx: context
+ * @obj: buffer; nothing happens if it is not mapped
+ *
+ * An idle buffer is unmapped at once. A buffer a job still uses (a fence in
+ * its reservation object) stays mapped, and referenced by its mapping, until
+ * it is idle: a later map or close in the context unmaps it then, the
+ * context's teardown at the latest (which comes after its last job). So a
+ * running job never loses its memory, and neither GEM_CLOSE nor the release
+ * of the file waits for a job, however long it runs.
+ */
+void xpu_vm_close(struct xpu_ctx *ctx, struct drm_gem_object *obj)
+{
+	struct xpu_vma *vma;
+	LIST_HEAD(dead);
+
+	mutex_lock(&ctx->vm_lock);
+	vma = xpu_vma_find(ctx, obj);
 	if (vma) {
-		drm_gem_object_put(vma->obj);
-		kfree(vma);
+		vma->closed = true;
+		xpu_dbg(ctx->xdev, MMU, "ctx %u: handle of VA 0x%llx closed%s\n",
+			ctx->hw_ctx, vma->va.start,
+			dma_resv_test_signaled(obj->resv, DMA_RESV_USAGE_BOOKKEEP) ?
+			"" : ", busy: unmapped when idle");
 	}
+	xpu_vm_reap_locked(ctx, &dead);
+	mutex_unlock(&ctx->vm_lock);
+	xpu_vma_free_list(&dead);
 }
 
 /**

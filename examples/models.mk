@@ -59,11 +59,11 @@ $(BUILD)/share/xpu/%/model.xpu: $(BUILD)/share/xpu/%/model.onnx $(BUILD)/bin/xpu
 	$(BUILD)/bin/xpu-cc --host $< -o $@
 
 $(BUILD)/bin/xpu-gpt: examples/gpt/gpt-generate.c examples/gpt/gpt-eval.h \
-		examples/gpt/model-load.h $(LIBXPU)
+		examples/gpt/model-load.h examples/common/example.h $(LIBXPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
 $(BUILD)/bin/xpu-classify: examples/cnn/classify.c examples/cnn/classify.h \
-		examples/gpt/model-load.h $(LIBXPU)
+		examples/gpt/model-load.h examples/common/example.h $(LIBXPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -Iexamples/gpt -o $@ $< $(XPU_PROG_LIBS)
 

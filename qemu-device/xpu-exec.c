@@ -4,13 +4,15 @@
  * XPU: runs EXEC jobs on a queue's compute tile. The tile reaches HBM
  * through a direct pointer (zero copy) and host memory through the PCI
  * bus-master address space, so every host access honours bus mastering and
- * can only reach guest RAM.
+ * can only reach guest RAM: a DMA aimed at MMIO or a hole fails (DMA_ERROR
+ * for the job) instead of dispatching to a device, which would need the BQL.
  */
 
 #include "qemu/osdep.h"
 #include "sysemu/dma.h"
 #include "xpu.h"
 #include "xpu-exec.h"
+#include "trace.h"
 
 struct XpuExec {
     XpuState *s;
@@ -22,26 +24,41 @@ struct XpuExec {
     uint32_t last_ctx;  /* worker thread only */
 };
 
-static int xpu_exec_host_read(void *opaque, uint64_t addr, void *buf,
-                              uint64_t len)
+/*
+ * Host memory by bus-master DMA, RAM only (xpu_dma_rw()): runs on the
+ * queue's worker thread, which is an RCU reader (see xpu-queue.c).
+ */
+static int xpu_exec_host_rw(XpuExec *e, uint64_t addr, void *buf,
+                            uint64_t len, DMADirection dir)
 {
-    XpuExec *e = opaque;
+    MemTxResult r;
 
     if (qatomic_xchg(&e->fail_next_dma, false)) {
         return -1;
     }
-    return pci_dma_read(PCI_DEVICE(e->s), addr, buf, len) == MEMTX_OK ? 0 : -1;
+    r = xpu_dma_rw(e->s, addr, buf, len, dir);
+    if (r != MEMTX_OK) {
+        XPU_GUEST_ERR(xpu_err_dma, "queue %u: DMA %s of %" PRIu64 " bytes at "
+                      "bus address 0x%" PRIx64 " failed (0x%x: not RAM, or "
+                      "bus mastering off): DMA error", e->queue,
+                      dir == DMA_DIRECTION_TO_DEVICE ? "read" : "write", len,
+                      addr, r);
+        return -1;
+    }
+    return 0;
+}
+
+static int xpu_exec_host_read(void *opaque, uint64_t addr, void *buf,
+                              uint64_t len)
+{
+    return xpu_exec_host_rw(opaque, addr, buf, len, DMA_DIRECTION_TO_DEVICE);
 }
 
 static int xpu_exec_host_write(void *opaque, uint64_t addr, const void *buf,
                                uint64_t len)
 {
-    XpuExec *e = opaque;
-
-    if (qatomic_xchg(&e->fail_next_dma, false)) {
-        return -1;
-    }
-    return pci_dma_write(PCI_DEVICE(e->s), addr, buf, len) == MEMTX_OK ? 0 : -1;
+    return xpu_exec_host_rw(opaque, addr, (void *)buf, len,
+                            DMA_DIRECTION_FROM_DEVICE);
 }
 
 XpuExec *xpu_exec_new(XpuState *s, uint32_t queue)
@@ -99,8 +116,12 @@ void xpu_exec_run(XpuExec *e, uint64_t pt_root, const struct xpu_job_desc *d,
                   XpuRunCtl *ctl, struct xpu_job_record *rec,
                   struct xpu_job_stats *st)
 {
-    /* SRAM contents never pass from one context to another. */
-    if (qatomic_xchg(&e->reset_pending, false) || d->ctx != e->last_ctx) {
+    /*
+     * SRAM contents never pass from one context to another, nor from one
+     * owner of a context id to the next (the driver asks with CLEAR_SRAM).
+     */
+    if (qatomic_xchg(&e->reset_pending, false) || d->ctx != e->last_ctx ||
+        (d->flags & XPU_JOB_F_CLEAR_SRAM)) {
         xpu_tile_reset(e->tile);
         e->last_ctx = d->ctx;
     }

@@ -7,12 +7,19 @@
  * record state and wake the worker, so a long job never holds the BQL or
  * blocks other queues. Completions raise the queue's MSI-X vector from a
  * bottom half, which runs with the BQL held.
+ *
+ * QEMU 7.2 rules for the workers (docs/devel/rcu.txt): they call the memory
+ * API, so they are registered RCU readers (rcu_register_thread()); every DMA
+ * goes through address_space_rw(), which holds the RCU read lock for the
+ * access, and is RAM only (xpu_dma_rw()), so a worker never takes the BQL.
+ * Unplug still drops the BQL while it joins them.
  */
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
+#include "qemu/rcu.h"
 #include "hw/pci/msix.h"
 #include "sysemu/dma.h"
 #include "xpu.h"
@@ -58,7 +65,8 @@ static bool xpu_phys_read(XpuState *s, uint64_t dpa, void *buf, uint64_t len)
     if (dpa & XPU_DPA_HOST) {
         dma_addr_t a = dpa & ~XPU_DPA_HOST;
 
-        return pci_dma_read(PCI_DEVICE(s), a, buf, len) == MEMTX_OK;
+        return xpu_dma_rw(s, a, buf, len, DMA_DIRECTION_TO_DEVICE) ==
+               MEMTX_OK;
     }
     if (dpa > s->hbm_size || len > s->hbm_size - dpa) {
         return false;
@@ -73,7 +81,8 @@ static bool xpu_phys_write(XpuState *s, uint64_t dpa, const void *buf,
     if (dpa & XPU_DPA_HOST) {
         dma_addr_t a = dpa & ~XPU_DPA_HOST;
 
-        return pci_dma_write(PCI_DEVICE(s), a, buf, len) == MEMTX_OK;
+        return xpu_dma_rw(s, a, (void *)buf, len,
+                          DMA_DIRECTION_FROM_DEVICE) == MEMTX_OK;
     }
     if (dpa > s->hbm_size || len > s->hbm_size - dpa) {
         return false;
@@ -143,6 +152,7 @@ static void xpu_queue_run_job(XpuQueue *q, uint32_t slot,
 {
     XpuState *s = q->s;
     const char *bad = NULL;
+    uint64_t root;
 
     memset(rec, 0, sizeof(*rec));
     memset(st, 0, sizeof(*st));
@@ -161,9 +171,9 @@ static void xpu_queue_run_job(XpuQueue *q, uint32_t slot,
         rec->status = XPU_JOB_STATUS_ECC;
         return;
     }
-    if (d->flags || d->rsvd0) {
+    if ((d->flags & ~XPU_JOB_F_ALL) || d->rsvd0) {
         rec->status = XPU_JOB_STATUS_BAD_DESC;
-        bad = "flags or rsvd0 not zero";
+        bad = "unknown flags or rsvd0 not zero";
     } else if (d->op == XPU_JOB_NOP) {
         rec->status = XPU_JOB_STATUS_OK;
     } else if (d->op != XPU_JOB_EXEC) {
@@ -172,15 +182,21 @@ static void xpu_queue_run_job(XpuQueue *q, uint32_t slot,
     } else if (d->ctx >= s->num_ctx) {
         rec->status = XPU_JOB_STATUS_BAD_DESC;
         bad = "ctx out of range";
-    } else if (!qatomic_read(&s->ctx_root[d->ctx])) {
-        /* a zero root means the context has no page table */
-        rec->status = XPU_JOB_STATUS_BAD_CTX;
-        bad = "context root is 0";
     } else {
-        xpu_exec_run(q->exec, qatomic_read(&s->ctx_root[d->ctx]), d,
-                     &q->ctl, rec, st);
-        if (rec->status == XPU_JOB_STATUS_BAD_DESC) {
-            bad = "prog_len, args_len or alignment";
+        /*
+         * The root is read once: a reset may clear it at any time, and the
+         * job runs with the value that was checked. A zero root means the
+         * context has no page table.
+         */
+        root = qatomic_read(&s->ctx_root[d->ctx]);
+        if (!root) {
+            rec->status = XPU_JOB_STATUS_BAD_CTX;
+            bad = "context root is 0";
+        } else {
+            xpu_exec_run(q->exec, root, d, &q->ctl, rec, st);
+            if (rec->status == XPU_JOB_STATUS_BAD_DESC) {
+                bad = "prog_len, args_len or alignment";
+            }
         }
     }
     if (bad) {
@@ -255,6 +271,7 @@ static void *xpu_queue_thread(void *opaque)
     XpuQueue *q = opaque;
     XpuState *s = q->s;
 
+    rcu_register_thread();
     qemu_mutex_lock(&q->lock);
     while (!q->exit) {
         struct xpu_job_desc d;
@@ -277,6 +294,7 @@ static void *xpu_queue_thread(void *opaque)
         q->busy = true;
         qatomic_set(&q->ctl.abort, 0);
         qatomic_set(&q->ctl.retired, 0);
+        qatomic_set(&q->ctl.work, 0);
         qemu_mutex_unlock(&q->lock);
 
         ok = xpu_phys_read(s, slot, &d, sizeof(d));
@@ -338,6 +356,7 @@ static void *xpu_queue_thread(void *opaque)
         qemu_bh_schedule(q->irq_bh);
     }
     qemu_mutex_unlock(&q->lock);
+    rcu_unregister_thread();
     return NULL;
 }
 
@@ -419,10 +438,10 @@ uint32_t xpu_queue_reg_read(XpuState *s, uint32_t qi, uint32_t reg)
         v = q->fence_addr >> 32;
         break;
     case XPU_Q_PROGRESS_LO:
-        v = qatomic_read(&q->ctl.retired);
+        v = xpu_run_progress(&q->ctl);
         break;
     case XPU_Q_PROGRESS_HI:
-        v = qatomic_read(&q->ctl.retired) >> 32;
+        v = xpu_run_progress(&q->ctl) >> 32;
         break;
     case XPU_Q_DONE_FENCE_LO:
         v = q->done_fence;
@@ -609,8 +628,17 @@ bool xpu_queues_realize(XpuState *s, Error **errp)
     return true;
 }
 
-void xpu_queues_unrealize(XpuState *s)
+/*
+ * Stop and join every worker. Called with the BQL held (unrealize, or a
+ * failed realize): a worker may be waiting for it (a DMA that reached a
+ * device despite xpu_dma_rw(), e.g. a ram_device region), so it is dropped
+ * around the joins. MMIO handlers that run meanwhile only see queues whose
+ * locks and state are still valid; nothing is freed until it is taken back.
+ */
+static void xpu_queues_join(XpuState *s)
 {
+    bool bql = qemu_mutex_iothread_locked();
+
     for (uint32_t i = 0; i < s->num_queues_live; i++) {
         XpuQueue *q = &s->queues[i];
 
@@ -618,7 +646,29 @@ void xpu_queues_unrealize(XpuState *s)
         q->exit = true;
         xpu_queue_abort(q);
         qemu_mutex_unlock(&q->lock);
-        qemu_thread_join(&q->thread);
+    }
+    if (bql) {
+        qemu_mutex_unlock_iothread();
+    }
+    for (uint32_t i = 0; i < s->num_queues_live; i++) {
+        XpuQueue *q = &s->queues[i];
+
+        /* never the current thread: a worker does not unplug its device */
+        if (!qemu_thread_is_self(&q->thread)) {
+            qemu_thread_join(&q->thread);
+        }
+    }
+    if (bql) {
+        qemu_mutex_lock_iothread();
+    }
+}
+
+void xpu_queues_unrealize(XpuState *s)
+{
+    xpu_queues_join(s);
+    for (uint32_t i = 0; i < s->num_queues_live; i++) {
+        XpuQueue *q = &s->queues[i];
+
         qemu_bh_delete(q->irq_bh);
         qemu_bh_delete(q->err_bh);
         xpu_exec_free(q->exec);

@@ -138,19 +138,17 @@ static void xpu_global_write(XpuState *s, hwaddr addr, uint32_t val)
     if (addr >= XPU_REG_CTX_ROOT_BASE &&
         addr < XPU_REG_CTX_ROOT(s->num_ctx)) {
         uint32_t ctx = (addr - XPU_REG_CTX_ROOT_BASE) / 8;
-        uint64_t *root = &s->ctx_root[ctx];
+        uint64_t root = s->ctx_root[ctx];
 
-        if (addr & 4) {
-            *root = deposit64(*root, 32, 32, val);
-        } else {
-            *root = deposit64(*root, 0, 32, val);
-            if (val & (XPU_PAGE_SIZE - 1)) {
-                XPU_GUEST_ERR(xpu_err_ctx_root, "context %u root 0x%" PRIx64
-                              " not 4 KiB aligned: every access will fault",
-                              ctx, *root);
-            }
+        /* one 64-bit store: workers read the root with qatomic_read() */
+        root = deposit64(root, (addr & 4) ? 32 : 0, 32, val);
+        qatomic_set(&s->ctx_root[ctx], root);
+        if (!(addr & 4) && (val & (XPU_PAGE_SIZE - 1))) {
+            XPU_GUEST_ERR(xpu_err_ctx_root, "context %u root 0x%" PRIx64
+                          " not 4 KiB aligned: every access will fault",
+                          ctx, root);
         }
-        trace_xpu_ctx_root(ctx, *root);
+        trace_xpu_ctx_root(ctx, root);
         return;
     }
     XPU_GUEST_ERR(xpu_err_reg_write, "write of unknown or read-only register "
@@ -276,7 +274,9 @@ static void xpu_exit(PCIDevice *pdev)
 void xpu_reset_all(XpuState *s)
 {
     xpu_queues_reset(s);
-    memset(s->ctx_root, 0, sizeof(s->ctx_root));
+    for (uint32_t i = 0; i < XPU_MAX_CTX; i++) {
+        qatomic_set(&s->ctx_root[i], 0);
+    }
     s->err_status = 0;
     s->err_queue = s->err_ctx = s->err_access = 0;
     s->err_va = 0;

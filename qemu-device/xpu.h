@@ -62,6 +62,22 @@ struct XpuState {
     uint32_t num_queues_live;   /* queues with a worker thread */
 };
 
+/*
+ * Bus-master DMA of the device (queue workers, any thread): RAM only. The
+ * memory core refuses an access that reaches MMIO or a hole with
+ * MEMTX_ACCESS_ERROR before dispatching it, so a worker never needs the BQL
+ * (which unplug, reset and every MMIO handler hold) and never re-enters a
+ * device. The caller is an RCU reader: address_space_rw() takes the RCU read
+ * lock itself, and the worker threads are registered with RCU.
+ */
+static inline MemTxResult xpu_dma_rw(XpuState *s, uint64_t addr, void *buf,
+                                     uint64_t len, DMADirection dir)
+{
+    MemTxAttrs attrs = { .memory = 1 };
+
+    return pci_dma_rw(PCI_DEVICE(s), addr, buf, len, dir, attrs);
+}
+
 void xpu_raise_error(XpuState *s, uint32_t cause, uint32_t queue,
                      uint32_t ctx, uint32_t access, uint64_t va);
 void xpu_reset_all(XpuState *s);

@@ -45,9 +45,12 @@ DIGITS_DATA := $(DIGITS_SHARE)/model.bin $(DIGITS_SHARE)/test.bin
 RT_TEST_NAMES := $(patsubst tests/runtime/%_test.c,%,$(wildcard tests/runtime/*_test.c))
 RT_HOST_TESTS := $(patsubst %,$(BUILD)/runtime-tests/runtime-%,$(RT_TEST_NAMES))
 RT_VM_TESTS := $(patsubst %,$(BUILD)/vm-tests/runtime-%,$(RT_TEST_NAMES))
-RT_TEST_CFLAGS := $(XPU_PROG_CFLAGS) -Itests/runtime -Itests/engine/ref -I$(HARNESS) \
-	-Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Wno-clobbered -Wno-misleading-indentation
-RT_TEST_DEPS := $(wildcard tests/runtime/*.h) $(ENGINE_REF) $(LIBXPU)
+RT_TEST_CFLAGS := $(XPU_PROG_CFLAGS) -Itests/runtime -Itests/engine/ref -Iqemu-device/engine \
+	-I$(HARNESS) -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare \
+	-Wno-clobbered -Wno-misleading-indentation
+# the ISA reference calls the engine's numerics, which libxpu does not export
+RT_TEST_REF := $(ENGINE_REF) qemu-device/engine/numerics.c
+RT_TEST_DEPS := $(wildcard tests/runtime/*.h) $(RT_TEST_REF) qemu-device/engine/numerics.h $(LIBXPU)
 
 RUNTIME_OUTPUTS := $(LIBXPU) $(BUILD)/lib/pkgconfig/libxpu.pc $(XPU_TOOLS) $(XPU_EXAMPLES) \
 	$(DIGITS_DATA) $(RT_VM_TESTS)
@@ -89,7 +92,8 @@ $(BUILD)/bin/xpu-onnx-test: tools/xpu-onnx-test/xpu-onnx-test.c $(LIBXPU) $(GRAP
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) $(GRAPH_CFLAGS) -o $@ $< $(GRAPH_GEN_SRCS) $(XPU_PROG_LIBS) $(GRAPH_LIBS)
 
-$(BUILD)/bin/xpu-digits: examples/digits/digits.c examples/digits/digits.h $(LIBXPU)
+$(BUILD)/bin/xpu-digits: examples/digits/digits.c examples/digits/digits.h \
+		examples/common/example.h $(LIBXPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
 
@@ -119,11 +123,11 @@ $(DIGITS_SHARE)/model.bin: $(BUILD)/digits/digits-train $(BUILD)/digits/digits.c
 # ---- tests: host variants (host backend) and VM variants (DRM backend) ----
 $(BUILD)/runtime-tests/runtime-%: tests/runtime/%_test.c $(RT_TEST_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(RT_TEST_CFLAGS) -o $@ $< $(ENGINE_REF) $(XPU_PROG_LIBS)
+	$(CC) $(RT_TEST_CFLAGS) -o $@ $< $(RT_TEST_REF) $(XPU_PROG_LIBS)
 
 $(BUILD)/vm-tests/runtime-%: tests/runtime/%_test.c $(RT_TEST_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(RT_TEST_CFLAGS) -DXPU_TEST_DRM=1 -o $@ $< $(ENGINE_REF) $(XPU_PROG_LIBS)
+	$(CC) $(RT_TEST_CFLAGS) -DXPU_TEST_DRM=1 -o $@ $< $(RT_TEST_REF) $(XPU_PROG_LIBS)
 
 runtime-host-tests: $(RT_HOST_TESTS) $(XPU_TOOLS) $(XPU_EXAMPLES) $(DIGITS_DATA)
 	@mkdir -p $(BUILD)/check
@@ -137,3 +141,50 @@ runtime-host-tests: $(RT_HOST_TESTS) $(XPU_TOOLS) $(XPU_EXAMPLES) $(DIGITS_DATA)
 	done; true
 
 include examples/models.mk
+
+# ---- install (make install PREFIX=/usr/local DESTDIR=) ----
+# Headers go to $(PREFIX)/include/xpu/ together with the uapi header they
+# include ("xpu_dtype.h", found next to xpu.h), so <xpu/xpu.h> works with
+# -I$(PREFIX)/include. libxpu.pc is generated for PREFIX at install time.
+# The tools keep their rpath $ORIGIN/../lib: $(PREFIX)/bin next to
+# $(PREFIX)/lib. tools/xpu-vm is not installed: it boots this build tree's
+# QEMU, kernel and initramfs.
+PREFIX ?= /usr/local
+DESTDIR ?=
+XPU_BINDIR := $(DESTDIR)$(PREFIX)/bin
+XPU_LIBDIR := $(DESTDIR)$(PREFIX)/lib
+XPU_INCDIR := $(DESTDIR)$(PREFIX)/include/xpu
+XPU_MAN1DIR := $(DESTDIR)$(PREFIX)/share/man/man1
+XPU_PUBLIC_HDRS := $(wildcard runtime/include/xpu/*.h) uapi/xpu_dtype.h
+XPU_MANPAGES := $(wildcard docs/man/*.1)
+
+.PHONY: install uninstall
+install: $(LIBXPU) $(XPU_TOOLS) $(XPU_QUANTIZE) runtime/libxpu.pc.in
+	install -d $(XPU_BINDIR) $(XPU_LIBDIR)/pkgconfig $(XPU_INCDIR) $(XPU_MAN1DIR)
+	install -m 644 $(XPU_PUBLIC_HDRS) $(XPU_INCDIR)/
+	install -m 755 $(LIBXPU) $(XPU_LIBDIR)/
+	ln -sf $(notdir $(LIBXPU)) $(XPU_LIBDIR)/$(LIBXPU_SONAME)
+	ln -sf $(LIBXPU_SONAME) $(XPU_LIBDIR)/libxpu.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(XPU_VERSION)|' runtime/libxpu.pc.in \
+		>$(XPU_LIBDIR)/pkgconfig/libxpu.pc
+	install -m 755 $(XPU_TOOLS) $(XPU_QUANTIZE) $(XPU_BINDIR)/
+	install -m 644 $(XPU_MANPAGES) $(XPU_MAN1DIR)/
+
+uninstall:
+	rm -f $(addprefix $(XPU_INCDIR)/,$(notdir $(XPU_PUBLIC_HDRS)))
+	-rmdir $(XPU_INCDIR) 2>/dev/null
+	rm -f $(XPU_LIBDIR)/$(notdir $(LIBXPU)) $(XPU_LIBDIR)/$(LIBXPU_SONAME) \
+		$(XPU_LIBDIR)/libxpu.so $(XPU_LIBDIR)/pkgconfig/libxpu.pc
+	rm -f $(addprefix $(XPU_BINDIR)/,$(notdir $(XPU_TOOLS) $(XPU_QUANTIZE)))
+	rm -f $(addprefix $(XPU_MAN1DIR)/,$(notdir $(XPU_MANPAGES)))
+
+# The uninstalled libxpu.pc: the source headers and this build's library
+# (with an rpath, so programs run from where they are built):
+#   PKG_CONFIG_PATH=$(BUILD)/pkgconfig pkg-config --cflags --libs libxpu
+# Not under $(BUILD)/lib, which is the guest's /usr/lib.
+XPU_UNINSTALLED_PC := $(BUILD)/pkgconfig/libxpu.pc
+$(XPU_UNINSTALLED_PC): runtime/libxpu-uninstalled.pc.in runtime/runtime.mk
+	@mkdir -p $(dir $@)
+	sed -e 's|@SRCDIR@|$(CURDIR)|' -e 's|@LIBDIR@|$(abspath $(BUILD)/lib)|' \
+		-e 's|@VERSION@|$(XPU_VERSION)|' $< >$@
+runtime: $(XPU_UNINSTALLED_PC)

@@ -34,12 +34,13 @@ cp "$ko" "$root/lib/modules/$kver/extra/xpu.ko"
 depmod -b "$root" "$kver"
 
 # Our binaries and their shared libraries.
-cp -a "$build"/bin/. "$root/usr/bin/" 2>/dev/null || true
-cp -a "$build"/lib/. "$root/usr/lib/" 2>/dev/null || true
-cp -a "$build"/kselftest/. "$root/opt/xpu/tests/" 2>/dev/null || true
-cp -a "$build"/vm-tests/. "$root/opt/xpu/tests/" 2>/dev/null || true
-mkdir -p "$root/usr/share" && cp -a "$build"/share/. "$root/usr/share/" 2>/dev/null || true
-cp -a "$here"/guest/. "$root/usr/bin/" 2>/dev/null || true
+# (a failed copy stops the build: a test left out would only go unnoticed)
+cp -a "$build"/bin/. "$root/usr/bin/"
+cp -a "$build"/lib/. "$root/usr/lib/"
+cp -a "$build"/kselftest/. "$root/opt/xpu/tests/"
+cp -a "$build"/vm-tests/. "$root/opt/xpu/tests/"
+mkdir -p "$root/usr/share" && cp -a "$build"/share/. "$root/usr/share/"
+cp -a "$here"/guest/. "$root/usr/bin/"
 find "$root/usr/bin" "$root/opt/xpu" "$root/usr/lib" -type f | while read -r f; do
 	LD_LIBRARY_PATH="$build/lib" ldd "$f" 2>/dev/null |
 		grep -o '/[^ ]*' || true

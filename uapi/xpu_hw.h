@@ -119,7 +119,7 @@
 #define XPU_QSTS_ERROR		(1u << 2)	/* bad ring or descriptor */
 #define XPU_Q_FENCE_LO		0x20	/* RW: where the fence is written */
 #define XPU_Q_FENCE_HI		0x24
-#define XPU_Q_PROGRESS_LO	0x28	/* RO: instructions retired, running job */
+#define XPU_Q_PROGRESS_LO	0x28	/* RO: progress (insns + work units), running job */
 #define XPU_Q_PROGRESS_HI	0x2c
 #define XPU_Q_DONE_FENCE_LO	0x30	/* RO: last fence value written */
 #define XPU_Q_DONE_FENCE_HI	0x34
@@ -144,13 +144,22 @@ struct xpu_job_desc {
 	XPU_LE64 fence;		/* written to the queue's fence address at end */
 	XPU_LE64 prog_va;	/* program, device VA, 8-byte aligned */
 	XPU_LE32 prog_len;	/* bytes, multiple of 8 */
-	XPU_LE32 flags;		/* must be 0 */
+	XPU_LE32 flags;		/* XPU_JOB_F_*; other bits must be 0 */
 	XPU_LE64 args_va;	/* argument block, device VA (r1 at start) */
 	XPU_LE32 args_len;	/* bytes (r2 at start) */
 	XPU_LE32 rsvd0;
 	XPU_LE64 record;	/* completion record, device physical; 0 = none */
 	XPU_LE64 cookie;	/* opaque, copied to the record */
 };
+
+/*
+ * Descriptor flags. CLEAR_SRAM: zero the tile's scratchpad and accumulators
+ * before the job runs (the device also does so whenever the context id
+ * changes); the driver sets it on the first job of a new owner of a context
+ * id, so that SRAM never passes from one process to the next.
+ */
+#define XPU_JOB_F_CLEAR_SRAM	(1u << 0)
+#define XPU_JOB_F_ALL		XPU_JOB_F_CLEAR_SRAM
 
 /* ---- Completion record, written by the device, 64 bytes -------------------- */
 struct xpu_job_record {

@@ -26,51 +26,13 @@
 #include "xpu/xpu.h"
 #include "xpu/xpu_elf.h"
 #include "xpu/xpu_graph.h"
+#define EX_PROG "xpu-classify"
+#include "../common/example.h"
 #include "classify.h"
 #include "model-load.h"
 
 /* images compared with the CPU reference (it compiles the model per call) */
 #define REF_IMAGES 64
-
-#define CHECK(call)                                                                  \
-	do {                                                                         \
-		xpu_status st_ = (call);                                             \
-		if (st_) {                                                           \
-			fprintf(stderr, "xpu-classify: %s: %s: %s\n", #call,         \
-				xpu_status_string(st_), xpu_last_error());           \
-			exit(1);                                                     \
-		}                                                                    \
-	} while (0)
-
-static void *slurp(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	long n;
-	void *p;
-
-	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		fprintf(stderr, "xpu-classify: cannot read %s\n", path);
-		exit(1);
-	}
-	p = malloc(n ? n : 1);
-	if (!p || fread(p, 1, n, f) != (size_t)n) {
-		fprintf(stderr, "xpu-classify: cannot read %s\n", path);
-		exit(1);
-	}
-	fclose(f);
-	*size = n;
-	return p;
-}
-
-static int argmax(const float *x, uint32_t n)
-{
-	uint32_t b = 0;
-
-	for (uint32_t i = 1; i < n; i++)
-		if (x[i] > x[b])
-			b = i;
-	return (int)b;
-}
 
 int main(int argc, char **argv)
 {
@@ -114,7 +76,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: xpu-classify [--host | --array RxC] MODEL.xpu TEST.bin [MODEL.onnx]\n");
 		return 2;
 	}
-	h = slurp(test, &tsize);
+	h = ex_read_file_or_exit(test, &tsize);
 	if (tsize < sizeof(*h) || h->magic != CLS_TEST_MAGIC || !h->n || h->n > 1000000 ||
 	    !h->in || h->in > 65536 || !h->classes || h->classes > 65536 ||
 	    tsize != sizeof(*h) + (size_t)h->n * 4 * (h->in + h->classes) + ((h->n + 3) & ~3u)) {
@@ -126,7 +88,7 @@ int main(int argc, char **argv)
 	labels = (const uint8_t *)(x + (size_t)n * h->in);
 	tl = (const float *)(labels + ((n + 3) & ~3u));
 	if (onnx_path)
-		onnx = slurp(onnx_path, &osize);
+		onnx = ex_read_file_or_exit(onnx_path, &osize);
 
 	CHECK(host ? xpu_device_open_host(&hc, &dev) : xpu_device_open(0, &dev));
 	CHECK(xpu_device_get_props(dev, &p));
@@ -189,8 +151,8 @@ int main(int argc, char **argv)
 			const float *o = out + (size_t)i * h->classes;
 			const float *r = tl + (size_t)(b0 + i) * h->classes;
 
-			correct += argmax(o, h->classes) == labels[b0 + i];
-			agree += argmax(o, h->classes) == argmax(r, h->classes);
+			correct += ex_argmax(o, h->classes) == labels[b0 + i];
+			agree += ex_argmax(o, h->classes) == ex_argmax(r, h->classes);
 			for (uint32_t k = 0; k < h->classes; k++)
 				worst = fmax(worst, fabs((double)o[k] - r[k]));
 		}

@@ -19,41 +19,9 @@
 
 #include "xpu/xpu.h"
 #include "xpu/xpu_compiler.h"
+#define EX_PROG "xpu-digits"
+#include "../common/example.h"
 #include "digits.h"
-
-#define CHECK(call) do { \
-	xpu_status st_ = (call); \
-	if (st_ != XPU_SUCCESS) { \
-		fprintf(stderr, "xpu-digits: %s: %s: %s\n", #call, xpu_status_string(st_), \
-			xpu_last_error()); \
-		return 1; \
-	} \
-} while (0)
-
-static void *slurp(const char *dir, const char *name, size_t *size)
-{
-	char path[PATH_MAX];
-	FILE *f;
-	long n;
-	void *buf;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc(n > 0 ? n : 1);
-	if (!buf || fread(buf, 1, n, f) != (size_t)n) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	*size = n;
-	return buf;
-}
 
 /* The device's VQNT: int8 = sat(rne(double(x) * double(scale)) + 0) */
 static int8_t requant(int32_t x, float scale)
@@ -99,26 +67,6 @@ static void cpu_forward(const struct digits_model *m, const int8_t *x, int32_t *
 	}
 }
 
-static const char *find_data(const char *arg)
-{
-	static char buf[PATH_MAX + 32];
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (arg)
-		return arg;
-	if (access("/usr/share/xpu/digits/model.bin", R_OK) == 0)
-		return "/usr/share/xpu/digits";
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		*strrchr(exe, '/') = '\0';
-		snprintf(buf, sizeof(buf), "%s/../share/xpu/digits", exe);
-		return buf;
-	}
-	return "/usr/share/xpu/digits";
-}
-
 int main(int argc, char **argv)
 {
 	const char *data = NULL;
@@ -155,9 +103,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	data = find_data(data);
-	m = slurp(data, "model.bin", &msize);
-	th = slurp(data, "test.bin", &tsize);
+	data = ex_find_data(data, "digits", "model.bin");
+	m = ex_read_data(data, "model.bin", &msize);
+	th = ex_read_data(data, "test.bin", &tsize);
 	if (!m || !th || msize != sizeof(*m) || m->magic != DIGITS_MODEL_MAGIC ||
 	    th->magic != DIGITS_TEST_MAGIC || tsize != sizeof(*th) + th->n * (DIGITS_IN + 1)) {
 		fprintf(stderr, "xpu-digits: no valid model.bin/test.bin in %s\n", data);

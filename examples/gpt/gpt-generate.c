@@ -40,21 +40,13 @@
 #include "xpu/xpu.h"
 #include "xpu/xpu_elf.h"
 #include "xpu/xpu_graph.h"
+#define EX_PROG "xpu-gpt"
+#include "../common/example.h"
 #include "gpt-eval.h"
 #include "model-load.h"
 
 #define DEFAULT_PROMPT "The best way to"
 #define REF_STEPS 8		/* decode steps compared with the reference */
-
-#define CHECK(call)                                                                  \
-	do {                                                                         \
-		xpu_status st_ = (call);                                             \
-		if (st_) {                                                           \
-			fprintf(stderr, "xpu-gpt: %s: %s: %s\n", #call,              \
-				xpu_status_string(st_), xpu_last_error());           \
-			exit(1);                                                     \
-		}                                                                    \
-	} while (0)
 
 struct gpt {
 	xpu_device *dev;
@@ -71,49 +63,6 @@ struct gpt {
 	int cur;
 	uint64_t macs_prefill, macs_decode;
 };
-
-static void *slurp(const char *dir, const char *name, size_t *size)
-{
-	char path[PATH_MAX];
-	FILE *f;
-	long n;
-	void *p;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		fprintf(stderr, "xpu-gpt: cannot read %s\n", path);
-		exit(1);
-	}
-	p = malloc(n ? n : 1);
-	if (!p || fread(p, 1, n, f) != (size_t)n) {
-		fprintf(stderr, "xpu-gpt: cannot read %s\n", path);
-		exit(1);
-	}
-	fclose(f);
-	*size = n;
-	return p;
-}
-
-static const char *find_data(const char *arg)
-{
-	static char buf[PATH_MAX + 32];
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (arg)
-		return arg;
-	if (access("/usr/share/xpu/gpt/decode-bf16.xpu", R_OK) == 0)
-		return "/usr/share/xpu/gpt";
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		*strrchr(exe, '/') = '\0';
-		snprintf(buf, sizeof(buf), "%s/../share/xpu/gpt", exe);
-		return buf;
-	}
-	return "/usr/share/xpu/gpt";
-}
 
 /* The vocabulary of examples/gpt/model.py: 0 = '\n', i = chr(31 + i). */
 static int encode_char(char c)
@@ -134,16 +83,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int argmax(const float *x, uint32_t n)
-{
-	uint32_t b = 0;
-
-	for (uint32_t i = 1; i < n; i++)
-		if (x[i] > x[b])
-			b = i;
-	return (int)b;
 }
 
 static void expect_io(xpu_graph *g, int input, const char *name, uint32_t dtype, uint32_t ndim,
@@ -178,8 +117,8 @@ static void gpt_load(struct gpt *g, const char *dir, const char *prec)
 	int compiled;
 
 	if (!g->pre_onnx) {
-		g->pre_onnx = slurp(dir, "prefill.onnx", &g->pre_onnx_size);
-		g->dec_onnx = slurp(dir, "decode.onnx", &g->dec_onnx_size);
+		g->pre_onnx = ex_read_data_or_exit(dir, "prefill.onnx", &g->pre_onnx_size);
+		g->dec_onnx = ex_read_data_or_exit(dir, "decode.onnx", &g->dec_onnx_size);
 	}
 	snprintf(name, sizeof(name), "%s/prefill-%s.xpu", dir, prec);
 	CHECK(model_load(g->dev, name, g->pre_onnx, g->pre_onnx_size, precision, &g->pre,
@@ -402,12 +341,12 @@ static int generate(struct gpt *g, const char *prompt, int ntok)
 		ntok = g->ctx - len;
 	t0 = now();
 	pc = gpt_prefill(g, tok, len, logits);
-	tok[len] = argmax(logits + (size_t)(len - 1) * g->V, g->V);
+	tok[len] = ex_argmax(logits + (size_t)(len - 1) * g->V, g->V);
 	tp = now() - t0;
 	t0 = now();
 	for (int p = len; p < len + ntok - 1; p++) {
 		dc += gpt_decode(g, tok[p], p, logits);
-		tok[p + 1] = argmax(logits, g->V);
+		tok[p + 1] = ex_argmax(logits, g->V);
 	}
 	td = now() - t0;
 	steps = ntok - 1;
@@ -463,8 +402,8 @@ static void check_reference(struct gpt *g, const char *prec, const char *prompt)
 	ref_prefill(g, rtok, len, rl, rk[0], rv[0]);
 	ok_pre = !memcmp(dl, rl, lsize) && !memcmp(dk, rk[0], g->cache_bytes) &&
 		 !memcmp(dv, rv[0], g->cache_bytes);
-	tok[len] = argmax(dl + (size_t)(len - 1) * g->V, g->V);
-	rtok[len] = argmax(rl + (size_t)(len - 1) * g->V, g->V);
+	tok[len] = ex_argmax(dl + (size_t)(len - 1) * g->V, g->V);
+	rtok[len] = ex_argmax(rl + (size_t)(len - 1) * g->V, g->V);
 	snprintf(note, sizeof(note), "logits [%u x %u] and KV cache of a %d-token prompt",
 		 g->ctx, g->V, len);
 	tap(ok_pre, "prefill_equals_cpu_reference", prec, note);
@@ -473,8 +412,8 @@ static void check_reference(struct gpt *g, const char *prec, const char *prompt)
 		gpt_decode(g, tok[p], p, dl);
 		ref_decode(g, rtok[p], p, rk[rc], rv[rc], rl, rk[!rc], rv[!rc]);
 		rc = !rc;
-		tok[p + 1] = argmax(dl, g->V);
-		rtok[p + 1] = argmax(rl, g->V);
+		tok[p + 1] = ex_argmax(dl, g->V);
+		rtok[p + 1] = ex_argmax(rl, g->V);
 		if (memcmp(dl, rl, sizeof(float) * g->V) || tok[p + 1] != rtok[p + 1])
 			ok_dec = 0;
 	}
@@ -518,7 +457,7 @@ static double check_agreement(struct gpt *g, const struct gpt_eval_hdr *h, const
 
 			if (p >= h->split)
 				gpt_decode(g, tok[p], p, lg);
-			agree += argmax(d, g->V) == argmax(r, g->V);
+			agree += ex_argmax(d, g->V) == ex_argmax(r, g->V);
 			total++;
 			for (uint32_t i = 0; i < g->V; i++)
 				worst = fmax(worst, fabs((double)d[i] - r[i]));
@@ -565,7 +504,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	data = find_data(data);
+	data = ex_find_data(data, "gpt", "decode-bf16.xpu");
 	if (host)
 		CHECK(xpu_device_open_host(&hc, &g.dev));
 	else
@@ -593,7 +532,7 @@ int main(int argc, char **argv)
 		gpt_unload(&g);
 	} else {
 		size_t esize;
-		struct gpt_eval_hdr *h = slurp(data, "eval.bin", &esize);
+		struct gpt_eval_hdr *h = ex_read_data_or_exit(data, "eval.bin", &esize);
 
 		printf("TAP version 13\n1..6\n");
 		for (int i = 0; i < 2; i++) {

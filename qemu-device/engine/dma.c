@@ -8,9 +8,12 @@
 
 #define ROW_POLL	1024
 
-static int va_to_va(struct xpu_tile *t, uint64_t dst, uint64_t src, uint64_t len)
+/* *pages counts across the rows of one instruction: the poll (and progress)
+ * period stays 256 pages however short the rows are */
+static int va_to_va(struct xpu_tile *t, uint64_t dst, uint64_t src, uint64_t len,
+		    uint64_t *pages)
 {
-	uint64_t done = 0, pages = 0;
+	uint64_t done = 0;
 	int rc;
 
 	t->fetch_tag = 0;
@@ -23,7 +26,7 @@ static int va_to_va(struct xpu_tile *t, uint64_t dst, uint64_t src, uint64_t len
 			chunk = c2;
 		if (chunk > len - done)
 			chunk = len - done;
-		if ((++pages & 255) == 0 && (rc = xpu_poll_abort(t)))
+		if ((++*pages & 255) == 0 && (rc = xpu_poll_abort(t)))
 			return rc;
 		if ((rc = xpu_mmu_translate(t, s, XPU_ACCESS_READ, &sd)))
 			return rc;
@@ -49,7 +52,7 @@ int xpu_exec_dma(struct xpu_tile *t, uint64_t insn)
 	uint32_t f = XPU_INSN_FUNC(insn), dir = f & XPU_DMA_DIR_MASK;
 	uint64_t dst = t->regs[XPU_INSN_RD(insn)], src = t->regs[XPU_INSN_RS1(insn)];
 	uint64_t bytes = t->regs[XPU_INSN_RS2(insn)];
-	uint64_t rows = 1, ss = 0, ds = 0, total, sext = 0, dext = 0, r;
+	uint64_t rows = 1, ss = 0, ds = 0, total, sext = 0, dext = 0, r, pages = 0;
 	uint8_t *sp = NULL, *dp = NULL;
 	struct xpu_opnd in = { 0, 0 }, out = { 0, 0 };
 	int rc;
@@ -94,7 +97,7 @@ int xpu_exec_dma(struct xpu_tile *t, uint64_t insn)
 			rc = xpu_va_write(t, dst + r * ds, sp + r * ss, bytes);
 			break;
 		case XPU_DMA_VA_TO_VA:
-			rc = va_to_va(t, dst + r * ds, src + r * ss, bytes);
+			rc = va_to_va(t, dst + r * ds, src + r * ss, bytes, &pages);
 			break;
 		default:
 			memmove(dp + r * ds, sp + r * ss, bytes);

@@ -115,11 +115,24 @@ int xpu_extent(uint64_t rows, uint64_t stride, uint64_t row_bytes, uint64_t *out
 	return 0;
 }
 
-int xpu_poll_abort(struct xpu_tile *t)
+/* Between instructions: no work unit (PROGRESS then counts instructions). */
+static int poll_abort_only(struct xpu_tile *t)
 {
 	if (t->ctl && __atomic_load_n(&t->ctl->abort, __ATOMIC_ACQUIRE))
 		return XPU_JOB_STATUS_ABORTED;
 	return 0;
+}
+
+/*
+ * Inside DMA, MATMUL and vector operations: a single instruction may run
+ * for seconds, so every poll point is also a heartbeat a hang check sees.
+ */
+int xpu_poll_abort(struct xpu_tile *t)
+{
+	if (!t->ctl)
+		return 0;
+	__atomic_store_n(&t->ctl->work, ++t->work, __ATOMIC_RELEASE);
+	return poll_abort_only(t);
 }
 
 /* ---- decoder ----------------------------------------------------------------
@@ -281,7 +294,7 @@ static int run_program(struct xpu_tile *t, const struct xpu_job_desc *job)
 			poll = XPU_POLL_INSNS;
 			if (t->ctl)
 				__atomic_store_n(&t->ctl->retired, t->retired, __ATOMIC_RELEASE);
-			if ((rc = xpu_poll_abort(t)))
+			if ((rc = poll_abort_only(t)))
 				return rc;
 			t->fetch_tag = 0;	/* re-translate: notices TLB invalidation */
 		}
@@ -426,21 +439,24 @@ uint32_t xpu_tile_run(struct xpu_tile *t, uint64_t pt_root, const struct xpu_job
 	t->fetch_tag = 0;
 	t->now = t->dma_free = t->mxu_free = t->vpu_free = 0;
 	t->dma_busy = t->mxu_busy = t->vpu_busy = t->dma_bytes = t->macs = t->retired = 0;
+	t->work = 0;
 	memset(t->sb_w, 0, t->sb_nblocks * sizeof(uint64_t));
 	memset(t->sb_r, 0, t->sb_nblocks * sizeof(uint64_t));
 	if (pt_root != t->tlb_root) {
 		xpu_tlb_flush(t);
 		t->tlb_root = pt_root;
 	}
-	if (ctl)
+	if (ctl) {
 		__atomic_store_n(&ctl->retired, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&ctl->work, 0, __ATOMIC_RELEASE);
+	}
 
 	if (job->op == XPU_JOB_NOP) {
 		status = XPU_JOB_STATUS_OK;
-	} else if (job->op != XPU_JOB_EXEC || job->flags || (job->prog_va & 7) ||
+	} else if (job->op != XPU_JOB_EXEC || (job->flags & ~XPU_JOB_F_ALL) || (job->prog_va & 7) ||
 		   (job->prog_len & 7)) {
 		status = XPU_JOB_STATUS_BAD_DESC;
-	} else if ((status = xpu_poll_abort(t)) == 0) {
+	} else if ((status = poll_abort_only(t)) == 0) {
 		t->regs[XPU_GPR_ARGS_VA] = job->args_va;
 		t->regs[XPU_GPR_ARGS_LEN] = job->args_len;
 		status = (uint32_t)run_program(t, job);

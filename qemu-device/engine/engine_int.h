@@ -52,6 +52,7 @@ struct xpu_tile {
 	/* timing */
 	uint64_t now, dma_free, mxu_free, vpu_free;
 	uint64_t dma_busy, mxu_busy, vpu_busy, dma_bytes, macs, retired;
+	uint64_t work;			/* published to ctl->work */
 
 	/* buffers */
 	uint8_t fetch_buf[XPU_PAGE_SIZE];
@@ -124,7 +125,9 @@ static inline uint64_t xpu_max64(uint64_t a, uint64_t b)
 }
 
 /* engine.c */
-int xpu_poll_abort(struct xpu_tile *t);		/* XPU_JOB_STATUS_ABORTED or 0 */
+/* Inside an operation: publish one unit of progress (ctl->work), then
+ * XPU_JOB_STATUS_ABORTED if the job is being aborted, else 0. */
+int xpu_poll_abort(struct xpu_tile *t);
 /* local SRAM: pointer to [la, la+len) or NULL if not wholly inside one SRAM */
 uint8_t *xpu_la_ptr(struct xpu_tile *t, uint64_t la, uint64_t len);
 /* extent of a 2D operand: (rows-1)*stride + row_bytes; -1 on overflow */

@@ -11,6 +11,10 @@
 #include "engine_int.h"
 #include "numerics.h"
 
+/* a panel of many rows (tall A) also polls abort / publishes progress
+ * every 4096 rows (4096 x 256 x 64 MACs) */
+#define MM_ROW_POLL_MASK	4095u
+
 struct mm {
 	const uint8_t *a, *b;
 	uint8_t *c;
@@ -68,6 +72,8 @@ static int mm_int8(struct xpu_tile *t, const struct mm *p)
 				}
 				for (j = 0; j < nb; j++)
 					xpu_st32(crow + j * 4, acc[j]);
+				if (((m + 1) & MM_ROW_POLL_MASK) == 0 && (rc = xpu_poll_abort(t)))
+					return rc;
 			}
 		}
 	}
@@ -124,6 +130,8 @@ static int mm_bf16(struct xpu_tile *t, const struct mm *p)
 				}
 				for (j = 0; j < nb; j++)
 					xpu_st32(crow + j * 4, xpu_f2u(acc[j]));
+				if (((m + 1) & MM_ROW_POLL_MASK) == 0 && (rc = xpu_poll_abort(t)))
+					return rc;
 			}
 		}
 	}

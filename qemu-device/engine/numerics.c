@@ -68,25 +68,31 @@ static double pow2i(int n)
 #define LN2_HI	6.93147180369123816490e-01	/* 0x3fe62e42fee00000 */
 #define LN2_LO	1.90821492927058770002e-10	/* 0x3dea39ef35793c76 */
 
+/* 1/i! for i = 0..17, each the binary64 nearest the exact value */
+static const double inv_fact[18] = {
+	1.0, 1.0, 1.0 / 2.0, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, 1.0 / 720.0, 1.0 / 5040.0,
+	1.0 / 40320.0, 1.0 / 362880.0, 1.0 / 3628800.0, 1.0 / 39916800.0, 1.0 / 479001600.0,
+	1.0 / 6227020800.0, 1.0 / 87178291200.0, 1.0 / 1307674368000.0,
+	1.0 / 20922789888000.0, 1.0 / 355687428096000.0,
+};
+
+/* sum_{i=lo..hi} t^(i-lo) / i! in Horner form, from the smallest term */
+static double taylor(double t, int lo, int hi)
+{
+	double p = inv_fact[hi];
+
+	for (int i = hi - 1; i >= lo; i--)
+		p = p * t + inv_fact[i];
+	return p;
+}
+
 /* e^t in binary64 for |t| <= 700: Cody-Waite reduction + degree-11 Taylor */
 static double exp_core(double t)
 {
 	double n = (double)xpu_rne_f64(t * LOG2E);
 	double r = (t - n * LN2_HI) - n * LN2_LO;
-	double p = 1.0 / 39916800.0;		/* 1/11! */
 
-	p = p * r + 1.0 / 3628800.0;		/* 1/10! */
-	p = p * r + 1.0 / 362880.0;
-	p = p * r + 1.0 / 40320.0;
-	p = p * r + 1.0 / 5040.0;
-	p = p * r + 1.0 / 720.0;
-	p = p * r + 1.0 / 120.0;
-	p = p * r + 1.0 / 24.0;
-	p = p * r + 1.0 / 6.0;
-	p = p * r + 0.5;
-	p = p * r + 1.0;
-	p = p * r + 1.0;
-	return p * pow2i((int)n);
+	return taylor(r, 0, 11) * pow2i((int)n);
 }
 
 float xpu_exp_f32(float x)
@@ -103,17 +109,28 @@ float xpu_exp_f32(float x)
 #define GELU_K0	0.7978845608028654	/* sqrt(2/pi) */
 #define GELU_K1	0.044715
 
+/* Both GELUs of NaN (canonical NaN) and of +-inf (x, -0): 1 with *y set */
+static int gelu_special(float x, float *y)
+{
+	if (xpu_f32_isnan(x))
+		*y = xpu_u2f(XPU_F32_CANON_NAN);
+	else if (x == xpu_u2f(0x7f800000u))
+		*y = x;
+	else if (x == xpu_u2f(0xff800000u))
+		*y = -0.0f;
+	else
+		return 0;
+	return 1;
+}
+
 /* tanh form: x * 0.5 * (1 + tanh(u)) = x / (1 + e^(-2u)), u = K0 (x + K1 x^3) */
 float xpu_gelu_f32(float x)
 {
 	double d = (double)x, t;
+	float y;
 
-	if (xpu_f32_isnan(x))
-		return xpu_u2f(XPU_F32_CANON_NAN);
-	if (x == xpu_u2f(0x7f800000u))
-		return x;
-	if (x == xpu_u2f(0xff800000u))
-		return -0.0f;
+	if (gelu_special(x, &y))
+		return y;
 	t = -2.0 * (GELU_K0 * (d + GELU_K1 * (d * d * d)));
 	if (t > 200.0)
 		return x < 0 ? -0.0f : 0.0f;
@@ -151,28 +168,9 @@ float xpu_sqrt_f32(float x)
  * exp_core(t) - 1 would cancel */
 static double expm1_core(double t)
 {
-	double p;
-
 	if (t <= -0.5 || t >= 0.5)
 		return exp_core(t) - 1.0;
-	p = 1.0 / 355687428096000.0;		/* 1/17! */
-	p = p * t + 1.0 / 20922789888000.0;
-	p = p * t + 1.0 / 1307674368000.0;
-	p = p * t + 1.0 / 87178291200.0;
-	p = p * t + 1.0 / 6227020800.0;
-	p = p * t + 1.0 / 479001600.0;
-	p = p * t + 1.0 / 39916800.0;
-	p = p * t + 1.0 / 3628800.0;
-	p = p * t + 1.0 / 362880.0;
-	p = p * t + 1.0 / 40320.0;
-	p = p * t + 1.0 / 5040.0;
-	p = p * t + 1.0 / 720.0;
-	p = p * t + 1.0 / 120.0;
-	p = p * t + 1.0 / 24.0;
-	p = p * t + 1.0 / 6.0;
-	p = p * t + 0.5;
-	p = p * t + 1.0;
-	return p * t;
+	return taylor(t, 1, 17) * t;
 }
 
 /* tanh(a) = -m / (2 + m), m = e^(-2a) - 1; for a >= 20 it rounds to 1 */
@@ -271,13 +269,10 @@ float xpu_erf_f32(float x)
 float xpu_gelu_erf_f32(float x)
 {
 	double d = (double)x, z = d * SQRT1_2, phi;
+	float y;
 
-	if (xpu_f32_isnan(x))
-		return xpu_u2f(XPU_F32_CANON_NAN);
-	if (x == xpu_u2f(0x7f800000u))
-		return x;
-	if (x == xpu_u2f(0xff800000u))
-		return -0.0f;
+	if (gelu_special(x, &y))
+		return y;
 	phi = z >= 0.0 ? 0.5 * (1.0 + erf_pos(z)) : 0.5 * erfc_pos(-z);
 	return (float)(d * phi);
 }

@@ -11,67 +11,7 @@
 
 #include "engine_int.h"
 #include "numerics.h"
-
-static uint32_t vbin_i32(uint32_t f, uint32_t a, uint32_t b)
-{
-	switch (f) {
-	case XPU_VBIN_ADD: return a + b;
-	case XPU_VBIN_SUB: return a - b;
-	case XPU_VBIN_MUL: return a * b;
-	case XPU_VBIN_MAX: return (int32_t)b > (int32_t)a ? b : a;
-	default: return (int32_t)b < (int32_t)a ? b : a;	/* MIN */
-	}
-}
-
-static uint32_t vbin_f32(uint32_t f, uint32_t ua, uint32_t ub)
-{
-	float a = xpu_u2f(ua), b = xpu_u2f(ub), r;
-
-	switch (f) {
-	case XPU_VBIN_ADD: r = a + b; break;
-	case XPU_VBIN_SUB: r = a - b; break;
-	case XPU_VBIN_MUL: r = a * b; break;
-	case XPU_VBIN_DIV: r = xpu_div_f32(a, b); break;
-	case XPU_VBIN_MAX:
-		r = (xpu_f32_isnan(a) || xpu_f32_isnan(b)) ? xpu_u2f(XPU_F32_CANON_NAN)
-							     : (b > a ? b : a);
-		break;
-	default:
-		r = (xpu_f32_isnan(a) || xpu_f32_isnan(b)) ? xpu_u2f(XPU_F32_CANON_NAN)
-							     : (b < a ? b : a);
-		break;
-	}
-	return xpu_f2u(xpu_canon(r));
-}
-
-static uint32_t vun(uint32_t f, uint32_t type, uint32_t u)
-{
-	float x = xpu_u2f(u);
-
-	if (type == XPU_VT_I32) {
-		switch (f) {
-		case XPU_VUN_RELU: return (int32_t)u > 0 ? u : 0;
-		case XPU_VUN_NEG: return 0u - u;
-		case XPU_VUN_ABS: return (int32_t)u < 0 ? 0u - u : u;	/* INT32_MIN stays */
-		default: return u;	/* COPY */
-		}
-	}
-	switch (f) {
-	case XPU_VUN_RELU: return xpu_f2u(xpu_f32_isnan(x) ? xpu_canon(x) : (x > 0.0f ? x : 0.0f));
-	case XPU_VUN_COPY: return u;
-	case XPU_VUN_EXP: return xpu_f2u(xpu_exp_f32(x));
-	case XPU_VUN_GELU: return xpu_f2u(xpu_gelu_f32(x));
-	case XPU_VUN_RECIP: return xpu_f2u(xpu_recip_f32(x));
-	case XPU_VUN_RSQRT: return xpu_f2u(xpu_rsqrt_f32(x));
-	case XPU_VUN_TANH: return xpu_f2u(xpu_tanh_f32(x));
-	case XPU_VUN_SIGMOID: return xpu_f2u(xpu_sigmoid_f32(x));
-	case XPU_VUN_ERF: return xpu_f2u(xpu_erf_f32(x));
-	case XPU_VUN_SQRT: return xpu_f2u(xpu_sqrt_f32(x));
-	case XPU_VUN_ABS: return xpu_f2u(xpu_canon(xpu_u2f(u & 0x7fffffffu)));
-	case XPU_VUN_GELU_ERF: return xpu_f2u(xpu_gelu_erf_f32(x));
-	default: return xpu_f2u(xpu_canon(xpu_u2f(u ^ 0x80000000u)));	/* NEG */
-	}
-}
+#include "vpu_elem.h"
 
 /* element sizes of a VCVT: source, destination */
 static int cvt_sizes(uint32_t f, uint64_t *ss, uint64_t *ds)
@@ -89,28 +29,16 @@ static int cvt_sizes(uint32_t f, uint64_t *ss, uint64_t *ds)
 	return 0;
 }
 
-static void cvt(uint32_t f, const uint8_t *s, uint8_t *d)
+/* one VCVT element: ss source and ds destination bytes */
+static void cvt(uint32_t f, const uint8_t *s, uint8_t *d, uint64_t ss, uint64_t ds)
 {
-	switch (f) {
-	case XPU_CVT_I32_F32:
-		xpu_st32(d, xpu_f2u((float)(int32_t)xpu_ld32(s)));
-		break;
-	case XPU_CVT_F32_I32:
-		xpu_st32(d, (uint32_t)xpu_f32_to_i32(xpu_u2f(xpu_ld32(s))));
-		break;
-	case XPU_CVT_F32_BF16:
-		xpu_st16(d, xpu_f32_to_bf16(xpu_u2f(xpu_ld32(s))));
-		break;
-	case XPU_CVT_BF16_F32:
-		xpu_st32(d, xpu_f2u(xpu_canon(xpu_bf16_to_f32(xpu_ld16(s)))));
-		break;
-	case XPU_CVT_I8_I32:
-		xpu_st32(d, (uint32_t)(int32_t)(int8_t)s[0]);
-		break;
-	default:	/* I8_BF16: exact */
-		xpu_st16(d, xpu_f32_to_bf16((float)(int8_t)s[0]));
-		break;
-	}
+	uint32_t v = ss == 4 ? xpu_ld32(s) : ss == 2 ? xpu_ld16(s) : s[0];
+
+	v = xpu_vcvt_elem(f, v);
+	if (ds == 4)
+		xpu_st32(d, v);
+	else
+		xpu_st16(d, (uint16_t)v);
 }
 
 static int check(struct xpu_tile *t, uint64_t la, uint64_t n, uint64_t es, uint8_t **p,
@@ -211,14 +139,13 @@ int xpu_exec_vpu(struct xpu_tile *t, uint64_t insn)
 					b = xpu_ld32(s2 + r * 4);
 				else
 					b = (uint32_t)v2;
-				xpu_st32(d + i * 4, type == XPU_VT_F32 ? vbin_f32(f, a, b)
-								 : vbin_i32(f, a, b));
+				xpu_st32(d + i * 4, xpu_vbin_elem(f, type, a, b));
 			}
 		}
 		break;
 	case XPU_OP_VUN:
 		for (i = 0; i < n; i++)
-			xpu_st32(d + i * 4, vun(f, type, xpu_ld32(s + i * 4)));
+			xpu_st32(d + i * 4, xpu_vun_elem(f, type, xpu_ld32(s + i * 4)));
 		break;
 	case XPU_OP_VRED:
 		for (r = 0; r < rows; r++) {
@@ -259,7 +186,7 @@ int xpu_exec_vpu(struct xpu_tile *t, uint64_t insn)
 		break;
 	case XPU_OP_VCVT:
 		for (i = 0; i < n; i++)
-			cvt(f, s + i * ss, d + i * ds);
+			cvt(f, s + i * ss, d + i * ds, ss, ds);
 		break;
 	case XPU_OP_VSEL:
 		for (i = 0; i < n; i++) {

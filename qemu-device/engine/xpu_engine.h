@@ -51,7 +51,19 @@ struct xpu_mem {			/* how a tile reaches device-physical memory */
 struct xpu_run_ctl {			/* shared with other threads: __atomic builtins only */
 	uint32_t abort;			/* non-zero: the job ends with XPU_JOB_STATUS_ABORTED */
 	uint64_t retired;		/* instructions retired so far, updated every <= 4096 */
+	/* progress inside long operations: +1 at every abort poll point within
+	 * an instruction (start of a DMA, MATMUL or vector op, every 1024 DMA
+	 * rows, 256 pages of a VA-to-VA copy, MXU panel, ...), published at once */
+	uint64_t work;
 };
+
+/* A job's progress count (the queue's PROGRESS register): it moves while
+ * the job retires instructions or works inside a long one. */
+static inline uint64_t xpu_run_progress(const struct xpu_run_ctl *ctl)
+{
+	return __atomic_load_n(&ctl->retired, __ATOMIC_ACQUIRE) +
+	       __atomic_load_n(&ctl->work, __ATOMIC_ACQUIRE);
+}
 
 struct xpu_job_stats {
 	uint64_t cycles, dma_busy, mxu_busy, vpu_busy, dma_bytes, macs, retired;

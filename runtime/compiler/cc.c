@@ -109,6 +109,17 @@ void kb_load_args(struct kb *k)
 		kb_emit(k, xpu_ld(XPU_MEM_W64, R_ARG0 + i, XPU_GPR_ARGS_VA, (int32_t)(8 * i)));
 }
 
+void kb_begin_xy(struct kb *k, const xpu_cc *account, const char *yname, uint32_t *rx,
+		 uint32_t *ry)
+{
+	kb_init(k);
+	if (account)
+		kb_account(k, account);
+	*rx = kb_arg(k, "x", XPU_ARG_BUFFER);
+	*ry = kb_arg(k, yname, XPU_ARG_BUFFER);
+	kb_load_args(k);
+}
+
 void kb_dma(struct kb *k, uint32_t dir, uint32_t dbase, uint64_t doff, uint32_t sbase,
 	    uint64_t soff, uint64_t rows, uint64_t bytes, uint64_t sstride, uint64_t dstride)
 {

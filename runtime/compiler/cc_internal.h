@@ -66,6 +66,10 @@ void kb_addr(struct kb *k, uint32_t rd, uint32_t base, uint64_t off);
 uint32_t kb_arg(struct kb *k, const char *name, uint32_t type);
 /* Load all declared arguments (emit right after the declarations). */
 void kb_load_args(struct kb *k);
+/* A kernel of two arguments: kb_init, accounting against `account` (NULL:
+ * none), arguments "x" and yname (registers to *rx, *ry), loaded. */
+void kb_begin_xy(struct kb *k, const xpu_cc *account, const char *yname, uint32_t *rx,
+		 uint32_t *ry);
 /* A DMA of rows x bytes from (sbase + soff) to (dbase + doff), strides in
  * bytes (ignored for one row). dir = XPU_DMA_* direction. */
 void kb_dma(struct kb *k, uint32_t dir, uint32_t dbase, uint64_t doff, uint32_t sbase,
@@ -101,6 +105,17 @@ static inline const struct xpu_dtype_desc *cc_dtype(uint32_t type)
 {
 	return xpu_dtype_desc(type);
 }
+
+/* ---- row kernels shared by the public and the model compiler (vector.c) ---- */
+/* The kernel of a softmax of rows x cols fp32 (arguments x, y) in blocks of
+ * rb rows, nslots slots; accounting against `account` unless NULL. */
+void cc_softmax_rows(struct kb *k, const xpu_cc *account, uint64_t rows, uint64_t cols,
+		     uint64_t rb, int nslots);
+/* Layernorm: load gamma/beta to lg/lb and set r21..r24; then per block of r
+ * rows (x at r3, temporary r4, means r9) the vector ops, variance in rv. */
+void cc_layernorm_consts(struct kb *k, uint32_t rg, uint32_t rbeta, uint64_t lg, uint64_t lb,
+			 uint64_t cols, float eps);
+void cc_layernorm_ops(struct kb *k, uint64_t r, uint64_t cols, uint32_t rv);
 
 /* ---- the tiled GEMM generator (matmul.c), shared with conv2d ---- */
 struct gemm {
@@ -142,6 +157,10 @@ int gemm_types(struct gemm *g, uint32_t in_type, uint32_t out_type, uint32_t act
 /* Choose the tiling; the estimate of the chosen one goes to g->est_cycles. */
 int gemm_plan(const xpu_cc *cc, struct gemm *g);
 void gemm_emit(struct kb *k, const struct gemm *g);
+/* The whole kernel of a planned GEMM: arguments args[0..2] (A, B, C; A's
+ * register to *r_a), then "bias" if g->has_bias; estimate est_cycles. */
+xpu_status gemm_build(xpu_cc *cc, const char *name, struct gemm *g, const char *const args[3],
+		      uint32_t *r_a, uint64_t est_cycles);
 
 /* ---- data-movement kernels (copy.c), used by the model compiler ---- */
 #define CC_COPY_MAX_DIMS	8

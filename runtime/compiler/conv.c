@@ -103,12 +103,13 @@ static void load_a_im2col(struct kb *k, const struct gemm *g, uint64_t m0, uint6
 	}
 }
 
+static const char *const conv_args[3] = { "x", "w", "y" };
+
 XPU_EXPORT xpu_status xpu_cc_conv2d(xpu_cc *cc, const char *name, const struct xpu_cc_conv2d *d)
 {
 	xpu_status st = cc_check_name(cc, name);
 	struct conv c;
 	struct gemm g;
-	struct kb k;
 
 	if (st)
 		return st;
@@ -151,15 +152,5 @@ XPU_EXPORT xpu_status xpu_cc_conv2d(xpu_cc *cc, const char *name, const struct x
 		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
 				     "conv2d '%s': the %llu x %u weights do not fit the scratchpad",
 				     name, (unsigned long long)g.K, d->cout);
-	kb_init(&k);
-	kb_account(&k, cc);
-	k.est.cycles = g.est_cycles;
-	c.r_x = kb_arg(&k, "x", XPU_ARG_BUFFER);
-	g.r_b = kb_arg(&k, "w", XPU_ARG_BUFFER);
-	g.r_c = kb_arg(&k, "y", XPU_ARG_BUFFER);
-	if (d->has_bias)
-		g.r_bias = kb_arg(&k, "bias", XPU_ARG_BUFFER);
-	kb_load_args(&k);
-	gemm_emit(&k, &g);
-	return xpu_ok(kb_finish(cc, &k, name));
+	return gemm_build(cc, name, &g, conv_args, &c.r_x, g.est_cycles);
 }

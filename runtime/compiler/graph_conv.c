@@ -53,11 +53,7 @@ xpu_status xcc_im2col(xpu_cc *cc, const char *name, const struct xcc_im2col *d)
 	    !d->sw)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "im2col '%s': bad shape", name);
 	zbytes = min64(ALIGN(P * 4), 1u << 16);
-	kb_init(&k);
-	kb_account(&k, cc);
-	rx = kb_arg(&k, "x", XPU_ARG_BUFFER);
-	rcol = kb_arg(&k, "col", XPU_ARG_BUFFER);
-	kb_load_args(&k);
+	kb_begin_xy(&k, cc, "col", &rx, &rcol);
 	/* a zeroed block: int32 multiply by r0 */
 	kb_vcfg(&k, 1, zbytes / 4);
 	kb_li(&k, 3, 0);
@@ -124,11 +120,7 @@ xpu_status xcc_pool(xpu_cc *cc, const char *name, const struct xcc_pool *d)
 	tsz = ALIGN(rc * d->OW * 4);
 	lacc = 0;
 	ltap = tsz;
-	kb_init(&k);
-	kb_account(&k, cc);
-	rx = kb_arg(&k, "x", XPU_ARG_BUFFER);
-	ry = kb_arg(&k, "y", XPU_ARG_BUFFER);
-	kb_load_args(&k);
+	kb_begin_xy(&k, cc, "y", &rx, &ry);
 	kb_li(&k, R_SCALE, fill);
 	for (uint64_t r0 = 0; r0 < rows; r0 += rc) {
 		uint64_t ri = min64(rc, rows - r0);

@@ -89,11 +89,7 @@ xpu_status xcc_split(xpu_cc *cc, const char *name, const struct xcc_split *d)
 	lterm[0] = lr + fsz;
 	lterm[1] = lterm[0] + tsz;
 	lterm[2] = lterm[1] + tsz;
-	kb_init(&k);
-	kb_account(&k, cc);
-	rx = kb_arg(&k, "x", XPU_ARG_BUFFER);
-	ry = kb_arg(&k, "y", XPU_ARG_BUFFER);
-	kb_load_args(&k);
+	kb_begin_xy(&k, cc, "y", &rx, &ry);
 	for (uint64_t o = 0; o < d->nouter; o++) {
 		for (uint64_t r0 = 0; r0 < d->rows; r0 += rc) {
 			uint64_t ri = min64(rc, d->rows - r0);
@@ -300,11 +296,7 @@ xpu_status xcc_rowred(xpu_cc *cc, const char *name, uint64_t rows, uint64_t cols
 	rb = min64(rb, rows);
 	lx = 0;
 	ly = ALIGN(rb * cols * 4);
-	kb_init(&k);
-	kb_account(&k, cc);
-	rx = kb_arg(&k, "x", XPU_ARG_BUFFER);
-	ry = kb_arg(&k, "y", XPU_ARG_BUFFER);
-	kb_load_args(&k);
+	kb_begin_xy(&k, cc, "y", &rx, &ry);
 	if (mean)
 		kb_li(&k, R_SCALE, f32_bits((float)cols));
 	for (uint64_t r0 = 0; r0 < rows; r0 += rb) {
@@ -368,12 +360,7 @@ xpu_status xcc_layernorm(xpu_cc *cc, const char *name, uint64_t rows, uint64_t c
 		rinv = kb_arg(&k, "invstd", XPU_ARG_BUFFER);
 	}
 	kb_load_args(&k);
-	kb_dma(&k, XPU_DMA_VA_TO_LA, 0, lg, rg, 0, 1, cols * 4, 0, 0);
-	kb_dma(&k, XPU_DMA_VA_TO_LA, 0, lb, rbeta, 0, 1, cols * 4, 0, 0);
-	kb_li(&k, 21, f32_bits(1.0f / (float)cols));
-	kb_li(&k, 22, f32_bits(eps));
-	kb_li(&k, 23, lg);
-	kb_li(&k, 24, lb);
+	cc_layernorm_consts(&k, rg, rbeta, lg, lb, cols, eps);
 	kb_li(&k, 16, lv);
 	for (uint64_t r0 = 0; r0 < rows; r0 += rb) {
 		uint64_t r = min64(rb, rows - r0);
@@ -383,22 +370,7 @@ xpu_status xcc_layernorm(xpu_cc *cc, const char *name, uint64_t rows, uint64_t c
 		kb_li(&k, 3, lx);
 		kb_li(&k, 4, lt);
 		kb_li(&k, 9, lm);
-		kb_vcfg(&k, r, cols);
-		kb_emit(&k, xpu_vred(XPU_VRED_SUM, XPU_VT_F32, 9, 3));
-		kb_vcfg(&k, r, 1);
-		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_SCALAR, 9, 9, 21));
-		kb_vcfg(&k, r, cols);
-		kb_emit(&k, xpu_vbin(XPU_VBIN_SUB, XPU_VT_F32 | XPU_VB_COL, 3, 3, 9));
-		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32, 4, 3, 3));
-		kb_emit(&k, xpu_vred(XPU_VRED_SUM, XPU_VT_F32, 16, 4));
-		kb_vcfg(&k, r, 1);
-		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_SCALAR, 16, 16, 21));
-		kb_emit(&k, xpu_vbin(XPU_VBIN_ADD, XPU_VT_F32 | XPU_VB_SCALAR, 16, 16, 22));
-		kb_emit(&k, xpu_vun(XPU_VUN_RSQRT, XPU_VT_F32, 16, 16));
-		kb_vcfg(&k, r, cols);
-		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_COL, 3, 3, 16));
-		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_ROW, 3, 3, 23));
-		kb_emit(&k, xpu_vbin(XPU_VBIN_ADD, XPU_VT_F32 | XPU_VB_ROW, 3, 3, 24));
+		cc_layernorm_ops(&k, r, cols, 16);
 		kb_dma(&k, XPU_DMA_LA_TO_VA, ry, r0 * cols * 4, 0, lx, 1, r * cols * 4, 0, 0);
 		if (stats) {
 			kb_dma(&k, XPU_DMA_LA_TO_VA, rmean, r0 * 4, 0, lm, 1, r * 4, 0, 0);
@@ -432,11 +404,7 @@ xpu_status xcc_midred(xpu_cc *cc, const char *name, uint64_t A, uint64_t R, uint
 	ssz = ALIGN(rc * ccol * 4);
 	lacc = 0;
 	ltmp = ssz;
-	kb_init(&k);
-	kb_account(&k, cc);
-	rx = kb_arg(&k, "x", XPU_ARG_BUFFER);
-	ry = kb_arg(&k, "y", XPU_ARG_BUFFER);
-	kb_load_args(&k);
+	kb_begin_xy(&k, cc, "y", &rx, &ry);
 	kb_li(&k, R_SCALE, f32_bits((float)R));
 	for (uint64_t a0 = 0; a0 < A; a0 += rc) {
 		uint64_t ai = min64(rc, A - a0);
@@ -475,10 +443,9 @@ xpu_status xcc_midred(xpu_cc *cc, const char *name, uint64_t A, uint64_t R, uint
 xpu_status xcc_softmax(xpu_cc *cc, const char *name, uint64_t rows, uint64_t cols)
 {
 	xpu_status st = cc_check_name(cc, name);
-	uint64_t rb, slot_bytes;
-	uint32_t rx, ry;
+	uint64_t rb;
 	struct kb k;
-	int slot = 0, nslots = 2;
+	int nslots = 2;
 
 	if (st)
 		return st;
@@ -495,32 +462,7 @@ xpu_status xcc_softmax(xpu_cc *cc, const char *name, uint64_t rows, uint64_t col
 				     "softmax '%s': a row of %llu floats does not fit the scratchpad",
 				     name, (unsigned long long)cols);
 	rb = min64(rb, rows);
-	slot_bytes = ALIGN(rb * cols * 4) + 2 * ALIGN(rb * 4);
-	kb_init(&k);
-	kb_account(&k, cc);
-	rx = kb_arg(&k, "x", XPU_ARG_BUFFER);
-	ry = kb_arg(&k, "y", XPU_ARG_BUFFER);
-	kb_load_args(&k);
-	for (uint64_t r0 = 0; r0 < rows; r0 += rb, slot = (slot + 1) % nslots) {
-		uint64_t r = min64(rb, rows - r0), lx = slot * slot_bytes;
-		uint64_t lm = lx + ALIGN(rb * cols * 4), ls = lm + ALIGN(rb * 4);
-
-		kb_dma(&k, XPU_DMA_VA_TO_LA, 0, lx, rx, r0 * cols * 4, 1, r * cols * 4, 0, 0);
-		kb_li(&k, 3, lx);
-		kb_li(&k, 4, lm);
-		kb_li(&k, 9, ls);
-		kb_vcfg(&k, r, cols);
-		kb_emit(&k, xpu_vred(XPU_VRED_MAX, XPU_VT_F32, 4, 3));
-		kb_emit(&k, xpu_vbin(XPU_VBIN_SUB, XPU_VT_F32 | XPU_VB_COL, 3, 3, 4));
-		kb_emit(&k, xpu_vun(XPU_VUN_EXP, XPU_VT_F32, 3, 3));
-		kb_emit(&k, xpu_vred(XPU_VRED_SUM, XPU_VT_F32, 9, 3));
-		kb_vcfg(&k, r, 1);
-		kb_emit(&k, xpu_vun(XPU_VUN_RECIP, XPU_VT_F32, 9, 9));
-		kb_vcfg(&k, r, cols);
-		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_COL, 3, 3, 9));
-		kb_dma(&k, XPU_DMA_LA_TO_VA, ry, r0 * cols * 4, 0, lx, 1, r * cols * 4, 0, 0);
-	}
-	kb_use(&k, nslots * slot_bytes, 0);
+	cc_softmax_rows(&k, cc, rows, cols, rb, nslots);
 	/* double-buffered: the DMA and the vector unit overlap */
 	k.est.cycles = k.est.dma_busy > k.est.vpu_busy ? k.est.dma_busy : k.est.vpu_busy;
 	if (nslots == 1)

@@ -27,6 +27,7 @@
  * MXU keeps accumulating into the same fp32 accumulator in ascending k, so
  * a result never depends on the tiling.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,10 +384,29 @@ int gemm_types(struct gemm *g, uint32_t in_type, uint32_t out_type, uint32_t act
 	return 0;
 }
 
+static const char *const gemm_args[3] = { "a", "b", "c" };
+
+xpu_status gemm_build(xpu_cc *cc, const char *name, struct gemm *g, const char *const args[3],
+		      uint32_t *r_a, uint64_t est_cycles)
+{
+	struct kb k;
+
+	kb_init(&k);
+	kb_account(&k, cc);
+	k.est.cycles = est_cycles;
+	*r_a = kb_arg(&k, args[0], XPU_ARG_BUFFER);
+	g->r_b = kb_arg(&k, args[1], XPU_ARG_BUFFER);
+	g->r_c = kb_arg(&k, args[2], XPU_ARG_BUFFER);
+	if (g->has_bias)
+		g->r_bias = kb_arg(&k, "bias", XPU_ARG_BUFFER);
+	kb_load_args(&k);
+	gemm_emit(&k, g);
+	return xpu_ok(kb_finish(cc, &k, name));
+}
+
 XPU_EXPORT xpu_status xpu_cc_matmul(xpu_cc *cc, const char *name, const struct xpu_cc_matmul *d)
 {
 	struct gemm g;
-	struct kb k;
 	xpu_status st = cc_check_name(cc, name);
 
 	if (st)
@@ -398,6 +418,11 @@ XPU_EXPORT xpu_status xpu_cc_matmul(xpu_cc *cc, const char *name, const struct x
 				     "matmul '%s': shape %ux%ux%u (each 1..2^24)", name, d->m, d->k, d->n);
 	if (gemm_types(&g, d->in_type, d->out_type, d->act, name, "matmul"))
 		return XPU_ERROR_NOT_SUPPORTED;
+	/* a zero or non-finite requantisation scale silently gives 0 or 127s */
+	if (d->out_type == XPU_DT_I8 && (!isfinite(d->scale) || d->scale == 0.0f))
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT,
+				     "matmul '%s': scale = %g (int8 output needs a finite, "
+				     "non-zero scale)", name, (double)d->scale);
 	if (d->act > XPU_ACT_GELU)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "matmul '%s': bad activation %u",
 				     name, d->act);
@@ -413,17 +438,19 @@ XPU_EXPORT xpu_status xpu_cc_matmul(xpu_cc *cc, const char *name, const struct x
 		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
 				     "matmul '%s': no tiling fits %u bytes of scratchpad and %u of "
 				     "accumulator", name, cc->t.spad_size, cc->t.acc_size);
-	kb_init(&k);
-	kb_account(&k, cc);
-	k.est.cycles = g.est_cycles;
-	g.r_a = kb_arg(&k, "a", XPU_ARG_BUFFER);
-	g.r_b = kb_arg(&k, "b", XPU_ARG_BUFFER);
-	g.r_c = kb_arg(&k, "c", XPU_ARG_BUFFER);
-	if (d->has_bias)
-		g.r_bias = kb_arg(&k, "bias", XPU_ARG_BUFFER);
-	kb_load_args(&k);
-	gemm_emit(&k, &g);
-	return xpu_ok(kb_finish(cc, &k, name));
+	st = gemm_build(cc, name, &g, gemm_args, &g.r_a, g.est_cycles);
+	if (!st) {
+		/* the extents the kernel touches, checked by xpu_launch: dense
+		 * A (m x k), B (k x n), C (m x n), bias (n 32-bit values) */
+		struct xpu_image_arg *a = cc->img.kernels[cc->img.num_kernels - 1].args;
+
+		a[0].min_size = (uint64_t)d->m * d->k * cc_dtype(d->in_type)->bytes;
+		a[1].min_size = (uint64_t)d->k * d->n * cc_dtype(d->in_type)->bytes;
+		a[2].min_size = (uint64_t)d->m * d->n * cc_dtype(d->out_type)->bytes;
+		if (d->has_bias)
+			a[3].min_size = (uint64_t)d->n * 4;
+	}
+	return st;
 }
 
 /*
@@ -434,7 +461,6 @@ XPU_EXPORT xpu_status xpu_cc_matmul(xpu_cc *cc, const char *name, const struct x
 xpu_status xcc_gemm(xpu_cc *cc, const char *name, const struct xcc_gemm *d)
 {
 	struct gemm g;
-	struct kb k;
 	xpu_status st = cc_check_name(cc, name);
 
 	if (st)
@@ -465,15 +491,5 @@ xpu_status xcc_gemm(xpu_cc *cc, const char *name, const struct xcc_gemm *d)
 		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
 				     "gemm '%s': no tiling fits %u bytes of scratchpad and %u of "
 				     "accumulator", name, cc->t.spad_size, cc->t.acc_size);
-	kb_init(&k);
-	kb_account(&k, cc);
-	k.est.cycles = g.est_cycles * d->nbatch;
-	g.r_a = kb_arg(&k, "a", XPU_ARG_BUFFER);
-	g.r_b = kb_arg(&k, "b", XPU_ARG_BUFFER);
-	g.r_c = kb_arg(&k, "c", XPU_ARG_BUFFER);
-	if (d->has_bias)
-		g.r_bias = kb_arg(&k, "bias", XPU_ARG_BUFFER);
-	kb_load_args(&k);
-	gemm_emit(&k, &g);
-	return xpu_ok(kb_finish(cc, &k, name));
+	return gemm_build(cc, name, &g, gemm_args, &g.r_a, g.est_cycles * d->nbatch);
 }

@@ -124,10 +124,7 @@ XPU_EXPORT xpu_status xpu_cc_unary(xpu_cc *cc, const char *name, enum xpu_cc_uno
 		return st;
 	chunk = chunk_elems(&cc->t, n, 4);
 	slot_bytes = ALIGN(chunk * 4);
-	kb_init(&k);
-	rx = kb_arg(&k, "x", XPU_ARG_BUFFER);
-	ry = kb_arg(&k, "y", XPU_ARG_BUFFER);
-	kb_load_args(&k);
+	kb_begin_xy(&k, NULL, "y", &rx, &ry);
 	for (uint64_t i = 0; i < n; i += chunk, slot ^= 1) {
 		uint64_t c = min64(chunk, n - i), la = slot * slot_bytes;
 
@@ -196,10 +193,7 @@ XPU_EXPORT xpu_status xpu_cc_requant(xpu_cc *cc, const char *name, uint32_t in_t
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "'%s': n = 0", name);
 	chunk = chunk_elems(&cc->t, n, 5);
 	slot_bytes = ALIGN(chunk * 4) + ALIGN(chunk);
-	kb_init(&k);
-	rx = kb_arg(&k, "x", XPU_ARG_BUFFER);
-	ry = kb_arg(&k, "y", XPU_ARG_BUFFER);
-	kb_load_args(&k);
+	kb_begin_xy(&k, NULL, "y", &rx, &ry);
 	kb_li(&k, R_SCALE, f32_bits(scale));
 	for (uint64_t i = 0; i < n; i += chunk, slot ^= 1) {
 		uint64_t c = min64(chunk, n - i), la = slot * slot_bytes, lo = la + ALIGN(chunk * 4);
@@ -215,13 +209,86 @@ XPU_EXPORT xpu_status xpu_cc_requant(xpu_cc *cc, const char *name, uint32_t in_t
 	return xpu_ok(kb_finish(cc, &k, name));
 }
 
+/*
+ * A row softmax kernel (xpu_cc_softmax, xcc_softmax; accounting against
+ * `account` unless NULL): arguments x, y; blocks of rb rows in nslots
+ * scratchpad slots; per block max, subtract, exp, sum, reciprocal, multiply
+ * (docs/isa.md section 5).
+ */
+void cc_softmax_rows(struct kb *k, const xpu_cc *account, uint64_t rows, uint64_t cols,
+		     uint64_t rb, int nslots)
+{
+	uint64_t slot_bytes = ALIGN(rb * cols * 4) + 2 * ALIGN(rb * 4);
+	uint32_t rx, ry;
+	int slot = 0;
+
+	kb_begin_xy(k, account, "y", &rx, &ry);
+	for (uint64_t r0 = 0; r0 < rows; r0 += rb, slot = (slot + 1) % nslots) {
+		uint64_t r = min64(rb, rows - r0), lx = slot * slot_bytes;
+		uint64_t lm = lx + ALIGN(rb * cols * 4), ls = lm + ALIGN(rb * 4);
+
+		kb_dma(k, XPU_DMA_VA_TO_LA, 0, lx, rx, r0 * cols * 4, 1, r * cols * 4, 0, 0);
+		kb_li(k, 3, lx);
+		kb_li(k, 4, lm);
+		kb_li(k, 9, ls);
+		kb_vcfg(k, r, cols);
+		kb_emit(k, xpu_vred(XPU_VRED_MAX, XPU_VT_F32, 4, 3));
+		kb_emit(k, xpu_vbin(XPU_VBIN_SUB, XPU_VT_F32 | XPU_VB_COL, 3, 3, 4));
+		kb_emit(k, xpu_vun(XPU_VUN_EXP, XPU_VT_F32, 3, 3));
+		kb_emit(k, xpu_vred(XPU_VRED_SUM, XPU_VT_F32, 9, 3));
+		kb_vcfg(k, r, 1);
+		kb_emit(k, xpu_vun(XPU_VUN_RECIP, XPU_VT_F32, 9, 9));
+		kb_vcfg(k, r, cols);
+		kb_emit(k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_COL, 3, 3, 9));
+		kb_dma(k, XPU_DMA_LA_TO_VA, ry, r0 * cols * 4, 0, lx, 1, r * cols * 4, 0, 0);
+	}
+	kb_use(k, nslots * slot_bytes, 0);
+}
+
+/* gamma, beta to lg, lb; r21 = 1/cols, r22 = eps, r23 = lg, r24 = lb */
+void cc_layernorm_consts(struct kb *k, uint32_t rg, uint32_t rbeta, uint64_t lg, uint64_t lb,
+			 uint64_t cols, float eps)
+{
+	kb_dma(k, XPU_DMA_VA_TO_LA, 0, lg, rg, 0, 1, cols * 4, 0, 0);
+	kb_dma(k, XPU_DMA_VA_TO_LA, 0, lb, rbeta, 0, 1, cols * 4, 0, 0);
+	kb_li(k, 21, f32_bits(1.0f / (float)cols));
+	kb_li(k, 22, f32_bits(eps));
+	kb_li(k, 23, lg);
+	kb_li(k, 24, lb);
+}
+
+/*
+ * The vector ops of layernorm on r rows of cols at r3 (temporary at r4, row
+ * means at r9, the variance / inverse std at rv), with the constants of
+ * cc_layernorm_consts(): y = (x - mean) * rsqrt(var + eps) * gamma + beta,
+ * in place at r3.
+ */
+void cc_layernorm_ops(struct kb *k, uint64_t r, uint64_t cols, uint32_t rv)
+{
+	kb_vcfg(k, r, cols);
+	kb_emit(k, xpu_vred(XPU_VRED_SUM, XPU_VT_F32, 9, 3));
+	kb_vcfg(k, r, 1);
+	kb_emit(k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_SCALAR, 9, 9, 21));
+	kb_vcfg(k, r, cols);
+	kb_emit(k, xpu_vbin(XPU_VBIN_SUB, XPU_VT_F32 | XPU_VB_COL, 3, 3, 9));
+	kb_emit(k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32, 4, 3, 3));
+	kb_emit(k, xpu_vred(XPU_VRED_SUM, XPU_VT_F32, rv, 4));
+	kb_vcfg(k, r, 1);
+	kb_emit(k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_SCALAR, rv, rv, 21));
+	kb_emit(k, xpu_vbin(XPU_VBIN_ADD, XPU_VT_F32 | XPU_VB_SCALAR, rv, rv, 22));
+	kb_emit(k, xpu_vun(XPU_VUN_RSQRT, XPU_VT_F32, rv, rv));
+	kb_vcfg(k, r, cols);
+	kb_emit(k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_COL, 3, 3, rv));
+	kb_emit(k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_ROW, 3, 3, 23));
+	kb_emit(k, xpu_vbin(XPU_VBIN_ADD, XPU_VT_F32 | XPU_VB_ROW, 3, 3, 24));
+}
+
 XPU_EXPORT xpu_status xpu_cc_softmax(xpu_cc *cc, const char *name, uint32_t rows, uint32_t cols)
 {
 	xpu_status st = cc_check_name(cc, name);
-	uint64_t rb, slot_bytes;
-	uint32_t rx, ry;
+	uint64_t rb;
 	struct kb k;
-	int slot = 0, nslots;
+	int nslots;
 
 	if (st)
 		return st;
@@ -239,31 +306,7 @@ XPU_EXPORT xpu_status xpu_cc_softmax(xpu_cc *cc, const char *name, uint32_t rows
 				     "softmax '%s': a row of %u floats does not fit the scratchpad",
 				     name, cols);
 	rb = min64(rb, rows);
-	slot_bytes = ALIGN(rb * cols * 4) + 2 * ALIGN(rb * 4);
-	kb_init(&k);
-	rx = kb_arg(&k, "x", XPU_ARG_BUFFER);
-	ry = kb_arg(&k, "y", XPU_ARG_BUFFER);
-	kb_load_args(&k);
-	for (uint64_t r0 = 0; r0 < rows; r0 += rb, slot = (slot + 1) % nslots) {
-		uint64_t r = min64(rb, rows - r0), lx = slot * slot_bytes;
-		uint64_t lm = lx + ALIGN(rb * cols * 4), ls = lm + ALIGN(rb * 4);
-
-		kb_dma(&k, XPU_DMA_VA_TO_LA, 0, lx, rx, r0 * cols * 4, 1, r * cols * 4, 0, 0);
-		kb_li(&k, 3, lx);
-		kb_li(&k, 4, lm);
-		kb_li(&k, 9, ls);
-		kb_vcfg(&k, r, cols);
-		kb_emit(&k, xpu_vred(XPU_VRED_MAX, XPU_VT_F32, 4, 3));
-		kb_emit(&k, xpu_vbin(XPU_VBIN_SUB, XPU_VT_F32 | XPU_VB_COL, 3, 3, 4));
-		kb_emit(&k, xpu_vun(XPU_VUN_EXP, XPU_VT_F32, 3, 3));
-		kb_emit(&k, xpu_vred(XPU_VRED_SUM, XPU_VT_F32, 9, 3));
-		kb_vcfg(&k, r, 1);
-		kb_emit(&k, xpu_vun(XPU_VUN_RECIP, XPU_VT_F32, 9, 9));
-		kb_vcfg(&k, r, cols);
-		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_COL, 3, 3, 9));
-		kb_dma(&k, XPU_DMA_LA_TO_VA, ry, r0 * cols * 4, 0, lx, 1, r * cols * 4, 0, 0);
-	}
-	kb_use(&k, nslots * slot_bytes, 0);
+	cc_softmax_rows(&k, NULL, rows, cols, rb, nslots);
 	return xpu_ok(kb_finish(cc, &k, name));
 }
 
@@ -301,12 +344,7 @@ XPU_EXPORT xpu_status xpu_cc_layernorm(xpu_cc *cc, const char *name, uint32_t ro
 	rbeta = kb_arg(&k, "beta", XPU_ARG_BUFFER);
 	ry = kb_arg(&k, "y", XPU_ARG_BUFFER);
 	kb_load_args(&k);
-	kb_dma(&k, XPU_DMA_VA_TO_LA, 0, lg, rg, 0, 1, (uint64_t)cols * 4, 0, 0);
-	kb_dma(&k, XPU_DMA_VA_TO_LA, 0, lb, rbeta, 0, 1, (uint64_t)cols * 4, 0, 0);
-	kb_li(&k, 21, f32_bits(1.0f / (float)cols));
-	kb_li(&k, 22, f32_bits(eps));
-	kb_li(&k, 23, lg);
-	kb_li(&k, 24, lb);
+	cc_layernorm_consts(&k, rg, rbeta, lg, lb, cols, eps);
 	for (uint64_t r0 = 0; r0 < rows; r0 += rb, slot = (slot + 1) % nslots) {
 		uint64_t r = min64(rb, rows - r0), lx = slot * slot_bytes;
 		uint64_t lt = lx + ALIGN(rb * cols * 4), lm = lt + ALIGN(rb * cols * 4);
@@ -317,22 +355,7 @@ XPU_EXPORT xpu_status xpu_cc_layernorm(xpu_cc *cc, const char *name, uint32_t ro
 		kb_li(&k, 4, lt);
 		kb_li(&k, 9, lm);
 		kb_li(&k, 11 + 4, lv);	/* r15: past the argument registers r10..r13 */
-		kb_vcfg(&k, r, cols);
-		kb_emit(&k, xpu_vred(XPU_VRED_SUM, XPU_VT_F32, 9, 3));
-		kb_vcfg(&k, r, 1);
-		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_SCALAR, 9, 9, 21));
-		kb_vcfg(&k, r, cols);
-		kb_emit(&k, xpu_vbin(XPU_VBIN_SUB, XPU_VT_F32 | XPU_VB_COL, 3, 3, 9));
-		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32, 4, 3, 3));
-		kb_emit(&k, xpu_vred(XPU_VRED_SUM, XPU_VT_F32, 15, 4));
-		kb_vcfg(&k, r, 1);
-		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_SCALAR, 15, 15, 21));
-		kb_emit(&k, xpu_vbin(XPU_VBIN_ADD, XPU_VT_F32 | XPU_VB_SCALAR, 15, 15, 22));
-		kb_emit(&k, xpu_vun(XPU_VUN_RSQRT, XPU_VT_F32, 15, 15));
-		kb_vcfg(&k, r, cols);
-		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_COL, 3, 3, 15));
-		kb_emit(&k, xpu_vbin(XPU_VBIN_MUL, XPU_VT_F32 | XPU_VB_ROW, 3, 3, 23));
-		kb_emit(&k, xpu_vbin(XPU_VBIN_ADD, XPU_VT_F32 | XPU_VB_ROW, 3, 3, 24));
+		cc_layernorm_ops(&k, r, cols, 15);
 		kb_dma(&k, XPU_DMA_LA_TO_VA, ry, r0 * cols * 4, 0, lx, 1, r * cols * 4, 0, 0);
 	}
 	kb_use(&k, lb + ALIGN((uint64_t)cols * 4), 0);

@@ -6,6 +6,8 @@
  * allocation is an error, never a crash.
  */
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +27,17 @@ const char *xg_op_name(enum xg_op op)
 	return op_names[op];
 }
 
+xpu_status xg_node_error(xpu_status code, const struct xg_node *n, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return xpu_set_error(code, XG_NODE_FMT ": %s", XG_NODE_ARG(n), msg);
+}
+
 int xg_op_from_name(const char *name)
 {
 	if (!name)
@@ -36,29 +49,22 @@ int xg_op_from_name(const char *name)
 	return -1;
 }
 
+/* Both from the one dtype table (uapi/xpu_dtype.h). */
 uint32_t xg_dtype_size(uint32_t dtype)
 {
-	switch (dtype) {
-	case XPU_DT_F32: case XPU_DT_I32: return 4;
-	case XPU_DT_I8: case XPU_DT_U8: case XPU_DT_BOOL: return 1;
-	case XPU_DT_I64: return 8;
-	case XPU_DT_BF16: return 2;
-	}
-	return 0;
+	return (uint32_t)xpu_dtype_size(dtype);
 }
 
+/* the table's short name ("f32"), as in IR dumps and assembler suffixes */
 const char *xg_dtype_name(uint32_t dtype)
 {
+#define XG_DTYPE_ABBR(name, value, bytes, str, abbr, ...) case value: return abbr;
 	switch (dtype) {
-	case XPU_DT_F32: return "f32";
-	case XPU_DT_I32: return "i32";
-	case XPU_DT_I8: return "i8";
-	case XPU_DT_U8: return "u8";
-	case XPU_DT_BOOL: return "bool";
-	case XPU_DT_I64: return "i64";
-	case XPU_DT_BF16: return "bf16";
-	case 0: return "?";
+	XPU_DTYPE_TABLE(XG_DTYPE_ABBR)
+	case 0:
+		return "?";
 	}
+#undef XG_DTYPE_ABBR
 	return "bad";
 }
 

@@ -40,13 +40,6 @@
 
 #define XG_MAX_DIMS XPU_GRAPH_MAX_DIMS
 
-/* TEMPORARY until enum xpu_dtype (the one dtype table) gains them: uint8 and
- * bool tensors (1 byte each). The lead folds these into the table. */
-#ifndef XPU_DT_U8
-#define XPU_DT_U8 6
-#define XPU_DT_BOOL 7
-#endif
-
 /* Operators: the ONNX ones we import, then the fused ones passes create. */
 #define XG_OP_LIST(X) \
 	X(MatMul) X(Gemm) X(Conv) X(Add) X(Sub) X(Mul) X(Div) X(Pow) X(Sqrt) X(Relu) \
@@ -191,7 +184,10 @@ void xg_print(const struct xg_graph *g, FILE *f);
 
 /* ---- more IR helpers (graph.c) ---- */
 /* Limits on what an imported model may declare (untrusted input). */
-#define XG_MAX_NODES		(1 << 20)
+/* The buffer plan compares each arena tensor with every earlier one (about
+ * n^2/2 steps): 64k nodes keep an untrusted model's compile near a second
+ * (a chain of 256k took 51 s). Real models are far smaller (GPT-2: ~3k). */
+#define XG_MAX_NODES		(1 << 16)
 #define XG_MAX_TENSORS		(1 << 20)
 #define XG_MAX_ATTRS		1024	/* per node */
 #define XG_MAX_NODE_IO		4096	/* inputs or outputs of one node */
@@ -231,6 +227,9 @@ float xg_const_f32(const struct xg_tensor *t, uint64_t i);
 /* Node names in messages: "node 'name' (Op)" */
 #define XG_NODE_FMT "node '%s' (%s)"
 #define XG_NODE_ARG(n) (n)->name, xg_op_name((n)->op)
+/* code, with "node 'name' (Op): " and the formatted message as the detail */
+xpu_status xg_node_error(xpu_status code, const struct xg_node *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* onnx_import.c: XPU_DT_* of an ONNX TensorProto.DataType; 0 if we do not
  * support it, -1 if it is no ONNX type at all. name: its ONNX name. */

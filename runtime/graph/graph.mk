@@ -28,7 +28,7 @@ $(LIBXPU): $(GRAPH_GEN_SRCS) $(GRAPH_GEN_HDRS)
 # read the ONNX models tests/graph/models/*.py write into $(BUILD)/graph-tests/.
 GRAPH_FRONT_SRCS := runtime/graph/compile.c runtime/graph/graph.c runtime/graph/onnx_import.c runtime/graph/pass_fold.c \
 	runtime/graph/pass_shape.c runtime/graph/pass_fuse.c runtime/graph/pass_plan.c \
-	runtime/lib/error.c $(GRAPH_GEN_SRCS)
+	runtime/lib/error.c runtime/lib/dtype.c $(GRAPH_GEN_SRCS)
 GRAPH_FRONT_HDRS := runtime/graph/graph.h $(GRAPH_GEN_HDRS) $(wildcard tests/graph/*.h)
 GRAPH_TEST_NAMES := $(patsubst tests/graph/%_test.c,%,$(wildcard tests/graph/*_test.c))
 GRAPH_TESTS := $(patsubst %,$(BUILD)/graph-tests/graph-%,$(GRAPH_TEST_NAMES))
@@ -75,7 +75,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	-Iqemu-device/engine -I$(GRAPH_GEN) $(DRM_CFLAGS)
 FUZZ_DIR := $(BUILD)/fuzz
 GRAPH_FUZZ_SRCS := runtime/graph/compile.c runtime/graph/graph.c runtime/graph/onnx_import.c runtime/graph/pass_fold.c \
-	runtime/graph/pass_shape.c runtime/graph/pass_fuse.c runtime/graph/pass_plan.c runtime/lib/error.c \
+	runtime/graph/pass_shape.c runtime/graph/pass_fuse.c runtime/graph/pass_plan.c runtime/lib/error.c runtime/lib/dtype.c \
 	$(GRAPH_GEN_SRCS)
 
 $(FUZZ_DIR)/onnx_import_fuzz: tests/fuzz/onnx_import_fuzz.c $(GRAPH_FUZZ_SRCS) $(GRAPH_FRONT_HDRS)
@@ -144,7 +144,8 @@ fuzz-elf: $(FUZZ_DIR)/elf_fuzz $(FUZZ_DIR)/elf-seeds.stamp
 		echo "fuzz-elf: exit status $$rc (log $(FUZZ_DIR)/elf.log)"; exit $$rc
 
 # ---- front: tests/graph/compile_test.c uses the public API of libxpu.so ---
-$(BUILD)/graph-tests/graph-compile: tests/graph/compile_test.c tests/runtime/rt_test.h $(LIBXPU)
+$(BUILD)/graph-tests/graph-compile: tests/graph/compile_test.c tests/graph/graph_model.h \
+		tests/runtime/rt_test.h $(LIBXPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -I$(HARNESS) -Itests/runtime -Wno-unused-parameter \
 		-Wno-missing-field-initializers -Wno-sign-compare -o $@ $< $(XPU_PROG_LIBS)

@@ -48,6 +48,9 @@ struct xg_kcache {
 	char kernel[64];
 };
 
+/* An error naming node n (lower_data.c, reference_data.c): xg_node_error() */
+#define NODE_ERR(code, n, ...) xg_node_error(code, n, __VA_ARGS__)
+
 /* A unique kernel name for node n: sanitized node name + what + sequence, <= 63 chars. */
 void xg_kernel_name(struct xg_lowered *L, int node, const char *what, char out[64]);
 /* Append a launch of kernel `kernel` (already added to L->cc) with its arguments in order. */

@@ -29,27 +29,12 @@
  * Copy kernels of equal shape are generated once and shared by launches
  * (L->kcache; transformer layers repeat the same copies).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lower.h"
 #include "../compiler/cc_internal.h"
-
-#define NODE_ERR(code, n, ...) lower_err(code, n, __VA_ARGS__)
-
-static xpu_status __attribute__((format(printf, 3, 4)))
-lower_err(xpu_status code, const struct xg_node *n, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return xpu_set_error(code, "node '%s' (%s): %s", n->name, xg_op_name(n->op), msg);
-}
 
 /* a graph input / output lives in its own buffer: never aliased */
 static int is_io(const struct xg_graph *g, int t)
@@ -492,6 +477,53 @@ static xpu_status lower_expand(struct xg_lowered *L, int node)
 	return copy_launch(L, node, "expand", n->in[0], 0, n->out[0], 0, r, d, esz);
 }
 
+/* The block lists of a cc_copy_blocks kernel */
+struct blocks {
+	uint64_t *soff, *doff, *bytes;
+};
+
+/* Room for count blocks; -1 (nothing allocated) on OOM. */
+static int blocks_alloc(struct blocks *b, uint64_t count)
+{
+	b->soff = calloc(count, sizeof(*b->soff));
+	b->doff = calloc(count, sizeof(*b->doff));
+	b->bytes = calloc(count, sizeof(*b->bytes));
+	if (b->soff && b->doff && b->bytes)
+		return 0;
+	free(b->soff);
+	free(b->doff);
+	free(b->bytes);
+	return -1;
+}
+
+static void blocks_free(struct blocks *b)
+{
+	free(b->soff);
+	free(b->doff);
+	free(b->bytes);
+}
+
+/* The first nblk blocks of b as one kernel (from the node's input 0 to its
+ * output 0: rows x the blocks, source / destination strides) and its launch */
+static xpu_status blocks_launch(struct xg_lowered *L, int node, const char *what,
+				const struct blocks *b, uint32_t nblk, uint64_t rows,
+				uint64_t sstride, uint64_t dstride)
+{
+	const struct xg_node *n = &L->g->n[node];
+	struct xpu_graph_arg a[2];
+	char kname[64];
+	xpu_status st;
+
+	xg_kernel_name(L, node, what, kname);
+	st = cc_copy_blocks(L->cc, kname, nblk, b->soff, b->doff, b->bytes, rows, sstride,
+			    dstride);
+	if (st)
+		return st;
+	a[0] = xg_arg_tensor(n->in[0], 0);
+	a[1] = xg_arg_tensor(n->out[0], 0);
+	return xg_add_launch(L, node, kname, a, 2);
+}
+
 /* Gather: out = data[:axis] + indices.shape + data[axis+1:] */
 static xpu_status lower_gather(struct xg_lowered *L, int node)
 {
@@ -524,23 +556,20 @@ static xpu_status lower_gather(struct xg_lowered *L, int node)
 	if (!xg_bytes(to))
 		return XPU_SUCCESS;
 	if (tx->kind == XG_CONST && tx->data) {
-		uint64_t *soff = calloc(nidx, sizeof(*soff)), *doff = calloc(nidx, sizeof(*doff));
-		uint64_t *bytes = calloc(nidx, sizeof(*bytes));
+		struct blocks b;
+		uint64_t *soff, *doff, *bytes;
 		uint32_t nb = 0;
 
-		if (!soff || !doff || !bytes) {
-			free(soff);
-			free(doff);
-			free(bytes);
+		if (blocks_alloc(&b, nidx))
 			return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "lowering: out of memory");
-		}
+		soff = b.soff;
+		doff = b.doff;
+		bytes = b.bytes;
 		for (uint64_t j = 0; j < nidx; j++) {
 			int64_t v = xg_const_i64(tx, j), w = v < 0 ? v + (int64_t)alen : v;
 
 			if (w < 0 || (uint64_t)w >= alen) {
-				free(soff);
-				free(doff);
-				free(bytes);
+				blocks_free(&b);
 				return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "index %lld (position "
 						"%llu) outside [-%llu, %llu)", (long long)v,
 						(unsigned long long)j, (unsigned long long)alen,
@@ -558,18 +587,10 @@ static xpu_status lower_gather(struct xg_lowered *L, int node)
 			xg_alias(L, n->out[0], n->in[0], soff[0]);
 			st = XPU_SUCCESS;
 		} else {
-			xg_kernel_name(L, node, "gather", kname);
-			st = cc_copy_blocks(L->cc, kname, nb, soff, doff, bytes, outer, alen * inner,
-					    nidx * inner);
-			if (!st) {
-				a[0] = xg_arg_tensor(n->in[0], 0);
-				a[1] = xg_arg_tensor(n->out[0], 0);
-				st = xg_add_launch(L, node, kname, a, 2);
-			}
+			st = blocks_launch(L, node, "gather", &b, nb, outer, alen * inner,
+					   nidx * inner);
 		}
-		free(soff);
-		free(doff);
-		free(bytes);
+		blocks_free(&b);
 		return st;
 	}
 	snprintf(key, sizeof(key), "gather:%u:%llu:%llu:%llu:%llu", tx->dtype,
@@ -610,8 +631,7 @@ static xpu_status lower_trilu(struct xg_lowered *L, int node)
 	uint64_t *soff, *doff, *bytes;
 	uint32_t nblk = 0;
 	struct cc_copy_dim d;
-	struct xpu_graph_arg a[2];
-	char kname[64];
+	struct blocks b;
 	xpu_status st;
 	int zero;
 
@@ -641,15 +661,11 @@ static xpu_status lower_trilu(struct xg_lowered *L, int node)
 	st = copy_launch(L, node, "trilu_zero", zero, 0, n->out[0], 0, 1, &d, mat);
 	if (st)
 		return st;
-	soff = calloc((size_t)rows, sizeof(*soff));
-	doff = calloc((size_t)rows, sizeof(*doff));
-	bytes = calloc((size_t)rows, sizeof(*bytes));
-	if (!soff || !doff || !bytes) {
-		free(soff);
-		free(doff);
-		free(bytes);
+	if (blocks_alloc(&b, (uint64_t)rows))
 		return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "trilu blocks");
-	}
+	soff = b.soff;
+	doff = b.doff;
+	bytes = b.bytes;
 	for (int64_t r = 0; r < rows; r++) {
 		/* kept columns: lower c <= r + k, upper c >= r + k */
 		int64_t c0 = upper ? r + k : 0, c1 = upper ? cols : r + k + 1;
@@ -665,18 +681,9 @@ static xpu_status lower_trilu(struct xg_lowered *L, int node)
 		nblk++;
 	}
 	st = XPU_SUCCESS;
-	if (nblk) {
-		xg_kernel_name(L, node, "trilu", kname);
-		st = cc_copy_blocks(L->cc, kname, nblk, soff, doff, bytes, batch, mat, mat);
-		if (!st) {
-			a[0] = xg_arg_tensor(n->in[0], 0);
-			a[1] = xg_arg_tensor(n->out[0], 0);
-			st = xg_add_launch(L, node, kname, a, 2);
-		}
-	}
-	free(soff);
-	free(doff);
-	free(bytes);
+	if (nblk)
+		st = blocks_launch(L, node, "trilu", &b, nblk, batch, mat, mat);
+	blocks_free(&b);
 	return st;
 }
 

@@ -28,7 +28,6 @@
  * Identical kernels (same generator, same descriptor) are generated once and
  * shared through L->kcache.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,26 +35,6 @@
 #include "lower.h"
 #include "math_common.h"
 #include "../compiler/cc_internal.h"
-
-static xpu_status unsup(const struct xg_graph *g, int node, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static xpu_status unsup(const struct xg_graph *g, int node, const char *fmt, ...)
-{
-	const struct xg_node *n = &g->n[node];
-	char msg[384];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return xpu_set_error(XPU_ERROR_NOT_SUPPORTED, XG_NODE_FMT ": %s", XG_NODE_ARG(n), msg);
-}
-
-static xpu_status oom(void)
-{
-	return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "lowering: out of memory");
-}
 
 /* ---- kernels shared by identical descriptors ------------------------------ */
 
@@ -274,7 +253,7 @@ static xpu_status lower_matmul_int8(struct xg_lowered *L, int node, const struct
 
 	acc = xg_add_temp(L, node, XPU_DT_I32, g->t[m->Y].ndim, g->t[m->Y].dims);
 	if (acc < 0)
-		return oom();
+		return xg_lower_oom();
 	memset(&d, 0, sizeof(d));
 	d.in_type = XPU_DT_I8;
 	d.out_type = XPU_DT_I32;
@@ -291,7 +270,7 @@ static xpu_status lower_matmul_int8(struct xg_lowered *L, int node, const struct
 		boff = malloc(m->nb * 8);
 		coff = malloc(m->nb * 8);
 		if (!aoff || !boff || !coff) {
-			st = oom();
+			st = xg_lower_oom();
 			goto out;
 		}
 		for (uint64_t b = 0; b < m->nb; b++) {
@@ -322,7 +301,7 @@ static xpu_status lower_matmul_int8(struct xg_lowered *L, int node, const struct
 		char base[200];
 
 		if (!sv) {
-			st = oom();
+			st = xg_lower_oom();
 			goto out;
 		}
 		for (int64_t j = 0; j < m->N; j++)
@@ -330,7 +309,7 @@ static xpu_status lower_matmul_int8(struct xg_lowered *L, int node, const struct
 		snprintf(base, sizeof(base), "%.180s.scale", g->n[node].name);
 		in_t[p.nin++] = xg_add_const(L, base, XPU_DT_F32, 1, dims, sv);
 		if (in_t[p.nin - 1] < 0) {
-			st = oom();
+			st = xg_lower_oom();
 			goto out;
 		}
 	}
@@ -372,7 +351,7 @@ static int transpose_temp(struct xg_lowered *L, int node, int t, xpu_status *st)
 
 	/* out[j][i] = in[i][j]: outer j (source stride 4), inner i (source stride c*4) */
 	if (tt < 0) {
-		*st = oom();
+		*st = xg_lower_oom();
 		return -1;
 	}
 	xg_kernel_name(L, node, "transpose", kname);
@@ -422,7 +401,7 @@ static xpu_status lower_matmul(struct xg_lowered *L, int node)
 		boff = malloc(m.nb * 8);
 		coff = malloc(m.nb * 8);
 		if (!aoff || !boff || !coff) {
-			st = oom();
+			st = xg_lower_oom();
 			goto out;
 		}
 		for (uint64_t b = 0; b < m.nb; b++) {
@@ -461,7 +440,7 @@ static xpu_status lower_matmul(struct xg_lowered *L, int node)
 		}
 	}
 	if (Bp < 0) {
-		st = oom();
+		st = xg_lower_oom();
 		goto out;
 	}
 	if (g->t[ta].kind == XG_CONST) {
@@ -487,7 +466,7 @@ static xpu_status lower_matmul(struct xg_lowered *L, int node)
 		}
 	}
 	if (Ap < 0) {
-		st = oom();
+		st = xg_lower_oom();
 		goto out;
 	}
 	args[0] = Ap;
@@ -526,22 +505,25 @@ static xpu_status lower_conv(struct xg_lowered *L, int node)
 	char kname[64];
 
 	if (g->t[X].dtype != XPU_DT_F32 || g->t[Wt].dtype != XPU_DT_F32)
-		return unsup(g, node, "%s input (float32 supported)", xg_dtype_name(g->t[X].dtype));
+		return xg_unsup(g, node, "%s input (float32 supported)",
+				xg_dtype_name(g->t[X].dtype));
 	G = xg_attr_int(n, "group", 1);
 	if (g->t[Wt].ndim != g->t[X].ndim || g->t[Wt].ndim < 3)
-		return unsup(g, node, "weights of rank %d for an input of rank %d", g->t[Wt].ndim,
-			     g->t[X].ndim);
+		return xg_unsup(g, node, "weights of rank %d for an input of rank %d",
+				g->t[Wt].ndim, g->t[X].ndim);
 	st = xg_window(g, node, g->t[Wt].dims + 2, g->t[Wt].ndim - 2, &w);
 	if (st)
 		return st;
 	if (G < 1 || w.C % G || g->t[Wt].dims[0] % G || g->t[Wt].dims[1] * G != w.C)
-		return unsup(g, node, "attribute group=%lld with weights for %lld channels, input "
-			     "has %lld", (long long)G, (long long)g->t[Wt].dims[1], (long long)w.C);
+		return xg_unsup(g, node, "attribute group=%lld with weights for %lld channels, "
+				"input has %lld", (long long)G, (long long)g->t[Wt].dims[1],
+				(long long)w.C);
 	if (n->nin > 2 && n->in[2] >= 0) {
 		bias = n->in[2];
 		if (g->t[bias].dtype != XPU_DT_F32 ||
 		    (int64_t)xg_numel(&g->t[bias]) != g->t[Wt].dims[0])
-			return unsup(g, node, "bias must be float32 with one value per output channel");
+			return xg_unsup(g, node,
+					"bias must be float32 with one value per output channel");
 	}
 	/* per group: Kg = C/G*KH*KW rows of col, Cout/G rows of W */
 	K = (uint64_t)(w.C / G * w.KH * w.KW);
@@ -560,7 +542,7 @@ static xpu_status lower_conv(struct xg_lowered *L, int node)
 		dims[1] = np * (int64_t)K;
 		colp = xg_add_temp(L, node, XPU_DT_BF16, 3, dims);
 		if (col < 0 || colp < 0)
-			return oom();
+			return xg_lower_oom();
 		xg_kernel_name(L, node, "im2col", kname);
 		st = xcc_im2col(L->cc, kname, &ic);
 		if (st)
@@ -589,7 +571,7 @@ static xpu_status lower_conv(struct xg_lowered *L, int node)
 		Wp = split_const(L, g->t[Wt].data, 1, (uint64_t)g->t[Wt].dims[0], K, np, aterm, 1, 0,
 				 base);
 		if (Wp < 0)
-			return oom();
+			return xg_lower_oom();
 	} else {	/* weights at run time: split on the device, [Cout][np*K] */
 		int64_t dims[3] = { 1, g->t[Wt].dims[0], np * (int64_t)K };
 		struct xcc_split s = { .nouter = 1, .rows = (uint64_t)g->t[Wt].dims[0], .cols = K,
@@ -599,7 +581,7 @@ static xpu_status lower_conv(struct xg_lowered *L, int node)
 		memcpy(s.term, aterm, np);
 		Wp = xg_add_temp(L, node, XPU_DT_BF16, 3, dims);
 		if (Wp < 0)
-			return oom();
+			return xg_lower_oom();
 		st = split_kernel(L, node, Wt, Wp, &s);
 		if (st)
 			return st;
@@ -624,7 +606,7 @@ static xpu_status lower_conv(struct xg_lowered *L, int node)
 		free(boff);
 		free(coff);
 		free(biasoff);
-		return oom();
+		return xg_lower_oom();
 	}
 	for (uint64_t b = 0; b < d.nbatch; b++) {
 		uint64_t grp = b % (uint64_t)G;
@@ -663,12 +645,13 @@ static xpu_status lower_pool(struct xg_lowered *L, int node)
 	char kname[64];
 
 	if (g->t[X].dtype != XPU_DT_F32)
-		return unsup(g, node, "%s input (float32 supported)", xg_dtype_name(g->t[X].dtype));
+		return xg_unsup(g, node, "%s input (float32 supported)",
+				xg_dtype_name(g->t[X].dtype));
 	if (!ks || ks->n < 1)
-		return unsup(g, node, "attribute kernel_shape missing");
+		return xg_unsup(g, node, "attribute kernel_shape missing");
 	if (n->nout > 1 && n->out[1] >= 0 &&
 	    (xg_users(g, n->out[1]) || g->t[n->out[1]].is_output))
-		return unsup(g, node, "output Indices");
+		return xg_unsup(g, node, "output Indices");
 	st = xg_window(g, node, ks->ints, ks->n, &w);
 	if (st)
 		return st;
@@ -694,7 +677,7 @@ static xpu_status lower_pool(struct xg_lowered *L, int node)
 		float *cnt = malloc((size_t)(w.OH * w.OW) * 4);
 
 		if (!cnt)
-			return oom();
+			return xg_lower_oom();
 		for (int64_t oh = 0; oh < w.OH; oh++)
 			for (int64_t ow = 0; ow < w.OW; ow++) {
 				cnt[oh * w.OW + ow] = xg_pool_count(&w, include, oh, ow);
@@ -717,7 +700,7 @@ static xpu_status lower_pool(struct xg_lowered *L, int node)
 			snprintf(base, sizeof(base), "%.180s.count", g->n[node].name);
 			in_t[1] = xg_add_const(L, base, XPU_DT_F32, 2, dims, cnt);
 			if (in_t[1] < 0)
-				return oom();
+				return xg_lower_oom();
 			/* the divisor broadcasts as [OH, OW] against [N, C, OH, OW] */
 			p.nin = 2;
 			p.nslots = 3;
@@ -786,13 +769,13 @@ static xpu_status lower_rows(struct xg_lowered *L, int node)
 	xpu_status st;
 
 	if (g->t[n->in[0]].dtype != XPU_DT_F32)
-		return unsup(g, node, "%s input (float32 supported)",
-			     xg_dtype_name(g->t[n->in[0]].dtype));
+		return xg_unsup(g, node, "%s input (float32 supported)",
+				xg_dtype_name(g->t[n->in[0]].dtype));
 	st = xg_norm_shape(g, node, &rows, &cols);
 	if (st)
 		return st;
 	if (rows > UINT32_MAX || cols > UINT32_MAX)
-		return unsup(g, node, "too large");
+		return xg_unsup(g, node, "too large");
 	if (n->op == XG_OP_Softmax) {
 		int t[2] = { n->in[0], n->out[0] };
 
@@ -820,25 +803,25 @@ static xpu_status lower_rows(struct xg_lowered *L, int node)
 			if (n->out[o] >= 0 && (xg_users(g, n->out[o]) || g->t[n->out[o]].is_output)) {
 				if (g->t[n->out[o]].dtype != XPU_DT_F32 ||
 				    xg_numel(&g->t[n->out[o]]) != rows)
-					return unsup(g, node, "output %d: float32 with one value per "
-						     "row supported", o);
+					return xg_unsup(g, node, "output %d: float32 with one "
+							"value per row supported", o);
 				stats = 1;
 			}
 		if (gam < 0 || g->t[gam].dtype != XPU_DT_F32 || xg_numel(&g->t[gam]) != cols)
-			return unsup(g, node, "scale must be float32 with %llu elements",
-				     (unsigned long long)cols);
+			return xg_unsup(g, node, "scale must be float32 with %llu elements",
+					(unsigned long long)cols);
 		if (bet >= 0 && (g->t[bet].dtype != XPU_DT_F32 || xg_numel(&g->t[bet]) != cols))
-			return unsup(g, node, "bias must be float32 with %llu elements",
-				     (unsigned long long)cols);
+			return xg_unsup(g, node, "bias must be float32 with %llu elements",
+					(unsigned long long)cols);
 		if (bet < 0) {
 			float *z = calloc(cols, 4);
 			int64_t dims[1] = { (int64_t)cols };
 
 			if (!z)
-				return oom();
+				return xg_lower_oom();
 			bet = xg_add_const(L, "layernorm.zero_bias", XPU_DT_F32, 1, dims, z);
 			if (bet < 0)
-				return oom();
+				return xg_lower_oom();
 		}
 		t[0] = n->in[0];
 		t[1] = gam;
@@ -850,7 +833,7 @@ static xpu_status lower_rows(struct xg_lowered *L, int node)
 			t[3 + o] = o < n->nout && n->out[o] >= 0 ? n->out[o] :
 				   xg_add_temp(L, node, XPU_DT_F32, 1, dims);
 			if (t[3 + o] < 0)
-				return oom();
+				return xg_lower_oom();
 		}
 		snprintf(key, sizeof(key), "lm.layernorm:%llu:%llu:%08x:%d", (unsigned long long)rows,
 			 (unsigned long long)cols, xpu_f2u(eps), stats);
@@ -893,7 +876,7 @@ xpu_status xg_lower_math(struct xg_lowered *L, int node)
 		const struct xg_tensor *x = &g->t[n->in[0]];
 
 		if (x->dtype != XPU_DT_F32 || x->ndim < 3)
-			return unsup(g, node, "input must be float32 N x C x spatial");
+			return xg_unsup(g, node, "input must be float32 N x C x spatial");
 		rows = (uint64_t)(x->dims[0] * x->dims[1]);
 		return lower_rowred(L, node, rows, xg_numel(x) / rows, XPU_VRED_SUM, XPU_VT_F32, 1);
 	}
@@ -904,7 +887,7 @@ xpu_status xg_lower_math(struct xg_lowered *L, int node)
 		int vt = x->dtype == XPU_DT_F32 ? XPU_VT_F32 : x->dtype == XPU_DT_I32 ? XPU_VT_I32 : -1;
 
 		if (vt < 0 || (n->op == XG_OP_ReduceMean && vt != XPU_VT_F32))
-			return unsup(g, node, "%s input", xg_dtype_name(x->dtype));
+			return xg_unsup(g, node, "%s input", xg_dtype_name(x->dtype));
 		st = xg_reduce_shape(g, node, &ra, &rr, &rb);
 		if (st)
 			return st;

@@ -9,32 +9,11 @@
  * unsupported case is XPU_ERROR_NOT_SUPPORTED naming the node, its op type
  * and the attribute or type it cannot do.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "math_common.h"
-
-static xpu_status unsup(const struct xg_graph *g, int node, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static xpu_status unsup(const struct xg_graph *g, int node, const char *fmt, ...)
-{
-	const struct xg_node *n = &g->n[node];
-	char msg[384];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return xpu_set_error(XPU_ERROR_NOT_SUPPORTED, XG_NODE_FMT ": %s", XG_NODE_ARG(n), msg);
-}
-
-static xpu_status oom(void)
-{
-	return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "lowering: out of memory");
-}
 
 void xg_mm_passes(uint32_t precision, int *np, uint8_t *a, uint8_t *b)
 {
@@ -98,12 +77,12 @@ xpu_status xg_bc_plan(const struct xg_graph *g, int node, int out, int nin, cons
 		int64_t s = 1;
 
 		if (ti->ndim > nd && !(in_axis && in_axis[i] >= 0))
-			return unsup(g, node, "input '%s' has more dimensions than the output",
-				     ti->name);
+			return xg_unsup(g, node, "input '%s' has more dimensions than the output",
+					ti->name);
 		if (in_axis && in_axis[i] >= 0 && (in_axis[i] >= nd ||
 		    (int64_t)xg_numel(ti) != to->dims[in_axis[i]]))
-			return unsup(g, node, "input '%s' does not run along axis %d", ti->name,
-				     in_axis[i]);
+			return xg_unsup(g, node, "input '%s' does not run along axis %d", ti->name,
+					in_axis[i]);
 		for (int d = nd - 1; d >= 0; d--) {
 			int di = d - (nd - ti->ndim);
 			int64_t n = di >= 0 ? ti->dims[di] : 1;
@@ -112,8 +91,9 @@ xpu_status xg_bc_plan(const struct xg_graph *g, int node, int out, int nin, cons
 				n = d == in_axis[i] ? (int64_t)xg_numel(ti) : 1;
 
 			if (n != 1 && n != to->dims[d])
-				return unsup(g, node, "input '%s' does not broadcast to the output",
-					     ti->name);
+				return xg_unsup(g, node,
+						"input '%s' does not broadcast to the output",
+						ti->name);
 			st[i][d] = n == 1 ? 0 : s;
 			s *= n;
 		}
@@ -151,14 +131,14 @@ xpu_status xg_bc_plan(const struct xg_graph *g, int node, int out, int nin, cons
 	for (int d = 0; d < md - 1; d++)
 		bc->R *= (uint64_t)dims[d];
 	if (bc->R > (1u << 24))
-		return unsup(g, node, "%llu rows of broadcasting (at most 2^24)",
-			     (unsigned long long)bc->R);
+		return xg_unsup(g, node, "%llu rows of broadcasting (at most 2^24)",
+				(unsigned long long)bc->R);
 	for (int i = 0; i < nin; i++) {
 		uint64_t *o = malloc(bc->R * sizeof(*o));
 
 		if (!o) {
 			xg_bc_free(bc);
-			return oom();
+			return xg_lower_oom();
 		}
 		bc->row_off[i] = o;
 		bc->inner[i] = st[i][md - 1] != 0 || bc->C == 1;
@@ -274,14 +254,14 @@ xpu_status xg_ew_program(const struct xg_graph *g, int node, struct xcc_ew *p, i
 		int variadic = n->op == XG_OP_Max || n->op == XG_OP_Min;
 
 		if (variadic ? n->nin < 1 || n->nin > XCC_MAX_IN : n->nin != 2)
-			return unsup(g, node, "%d inputs (%s supported)", n->nin,
-				     variadic ? "1 to 3" : "2");
+			return xg_unsup(g, node, "%d inputs (%s supported)", n->nin,
+					variadic ? "1 to 3" : "2");
 		for (int i = 0; i < n->nin; i++)
 			if (vt < 0 || n->in[i] < 0 || g->t[n->in[i]].dtype != dt0)
-				return unsup(g, node, "%s operands (float32 or int32 supported)",
-					     xg_dtype_name(dt0));
+				return xg_unsup(g, node, "%s operands (float32 or int32 supported)",
+						xg_dtype_name(dt0));
 		if (n->op == XG_OP_Div && vt != XPU_VT_F32)
-			return unsup(g, node, "integer division");
+			return xg_unsup(g, node, "integer division");
 		p->nin = n->nin;
 		for (int i = 0; i < n->nin; i++) {
 			in_t[i] = n->in[i];
@@ -298,9 +278,9 @@ xpu_status xg_ew_program(const struct xg_graph *g, int node, struct xcc_ew *p, i
 	}
 	case XG_OP_Pow:
 		if (dt0 != XPU_DT_F32)
-			return unsup(g, node, "%s base (float32 supported)", xg_dtype_name(dt0));
+			return xg_unsup(g, node, "%s base (float32 supported)", xg_dtype_name(dt0));
 		if (!const_scalar(g, n->in[1], &v) || (v != 2.0f && v != 1.0f && v != 0.5f))
-			return unsup(g, node, "exponent must be a constant 2, 1 or 0.5");
+			return xg_unsup(g, node, "exponent must be a constant 2, 1 or 0.5");
 		p->nin = 1;
 		in_t[0] = n->in[0];
 		p->in[0].esz = 4;
@@ -336,7 +316,7 @@ xpu_status xg_ew_program(const struct xg_graph *g, int node, struct xcc_ew *p, i
 		}
 		if (vt < 0 || (vt == XPU_VT_I32 && f != XPU_VUN_RELU && f != XPU_VUN_NEG &&
 			       f != XPU_VUN_ABS))
-			return unsup(g, node, "%s input", xg_dtype_name(dt0));
+			return xg_unsup(g, node, "%s input", xg_dtype_name(dt0));
 		p->nin = 1;
 		in_t[0] = n->in[0];
 		p->in[0].esz = 4;
@@ -349,10 +329,10 @@ xpu_status xg_ew_program(const struct xg_graph *g, int node, struct xcc_ew *p, i
 		uint32_t dx = g->t[n->in[1]].dtype;
 
 		if (n->nin != 3 || g->t[n->in[0]].dtype != XPU_DT_BOOL)
-			return unsup(g, node, "condition must be bool");
+			return xg_unsup(g, node, "condition must be bool");
 		if (xg_dtype_size(dx) != 4 || g->t[n->in[2]].dtype != dx)
-			return unsup(g, node, "%s values (32-bit types supported)",
-				     xg_dtype_name(dx));
+			return xg_unsup(g, node, "%s values (32-bit types supported)",
+					xg_dtype_name(dx));
 		p->nin = 3;
 		for (int i = 0; i < 3; i++)
 			in_t[i] = n->in[i];
@@ -367,8 +347,8 @@ xpu_status xg_ew_program(const struct xg_graph *g, int node, struct xcc_ew *p, i
 	case XG_OP_Equal:
 		if (n->nin != 2 || g->t[n->in[1]].dtype != dt0 ||
 		    (dt0 != XPU_DT_I32 && dt0 != XPU_DT_BOOL && dt0 != XPU_DT_I8))
-			return unsup(g, node, "%s operands (int32, int8 and bool supported)",
-				     xg_dtype_name(dt0));
+			return xg_unsup(g, node, "%s operands (int32, int8 and bool supported)",
+					xg_dtype_name(dt0));
 		p->nin = 2;
 		in_t[0] = n->in[0];
 		in_t[1] = n->in[1];
@@ -411,8 +391,8 @@ xpu_status xg_ew_program(const struct xg_graph *g, int node, struct xcc_ew *p, i
 			if (dto == XPU_DT_F32)
 				p->step[p->nsteps++] = xg_step(XCC_VCVT, XPU_CVT_I32_F32, 0, 1, 1, 0, 0);
 		} else {
-			return unsup(g, node, "cast from %s to %s", xg_dtype_name(dt0),
-				     xg_dtype_name(dto));
+			return xg_unsup(g, node, "cast from %s to %s", xg_dtype_name(dt0),
+					xg_dtype_name(dto));
 		}
 		return XPU_SUCCESS;
 	}
@@ -423,9 +403,10 @@ xpu_status xg_ew_program(const struct xg_graph *g, int node, struct xcc_ew *p, i
 		int ax;
 
 		if (dt0 != XPU_DT_F32)
-			return unsup(g, node, "%s input (float32 supported)", xg_dtype_name(dt0));
+			return xg_unsup(g, node, "%s input (float32 supported)",
+					xg_dtype_name(dt0));
 		if (dto != XPU_DT_I8)
-			return unsup(g, node, "%s output (int8 supported)", xg_dtype_name(dto));
+			return xg_unsup(g, node, "%s output (int8 supported)", xg_dtype_name(dto));
 		if (n->nin > 2 && n->in[2] >= 0) {
 			const struct xg_tensor *z = &g->t[n->in[2]];
 
@@ -436,8 +417,8 @@ xpu_status xg_ew_program(const struct xg_graph *g, int node, struct xcc_ew *p, i
 					if (xg_const_f32(z, i) != 0.0f)
 						zp = 1;
 				if (z->kind != XG_CONST || zp)
-					return unsup(g, node, "y_zero_point must be a constant "
-						     "scalar (or a per-axis vector of zeros)");
+					return xg_unsup(g, node, "y_zero_point must be a constant "
+							"scalar (or a per-axis vector of zeros)");
 			}
 		}
 		if (const_axis_vec(g, node, n->in[1], &ax)) {
@@ -446,7 +427,8 @@ xpu_status xg_ew_program(const struct xg_graph *g, int node, struct xcc_ew *p, i
 
 			for (uint64_t i = 0; i < xg_numel(ts); i++)
 				if (!(xg_const_f32(ts, i) > 0.0f) || ts->dtype != XPU_DT_F32)
-					return unsup(g, node, "y_scale must be positive float32");
+					return xg_unsup(g, node,
+							"y_scale must be positive float32");
 			p->nin = 2;
 			in_t[0] = n->in[0];
 			in_t[1] = n->in[1];
@@ -461,8 +443,8 @@ xpu_status xg_ew_program(const struct xg_graph *g, int node, struct xcc_ew *p, i
 			return XPU_SUCCESS;
 		}
 		if (!const_scalar(g, n->in[1], &s) || !(s > 0.0f))
-			return unsup(g, node, "y_scale must be a positive constant scalar or a "
-				     "constant vector along axis");
+			return xg_unsup(g, node, "y_scale must be a positive constant scalar or a "
+					"constant vector along axis");
 		p->nin = 1;
 		in_t[0] = n->in[0];
 		p->in[0].esz = 4;
@@ -486,18 +468,18 @@ xpu_status xg_ew_program(const struct xg_graph *g, int node, struct xcc_ew *p, i
 		int zp = 0;
 
 		if (dt0 != XPU_DT_I8 && dt0 != XPU_DT_U8 && dt0 != XPU_DT_I32)
-			return unsup(g, node, "%s input (int8, uint8 and int32 supported)",
-				     xg_dtype_name(dt0));
+			return xg_unsup(g, node, "%s input (int8, uint8 and int32 supported)",
+					xg_dtype_name(dt0));
 		if (g->t[st_].dtype != XPU_DT_F32 ||
 		    (!const_scalar(g, st_, &s) && xg_numel(&g->t[st_]) != 1 &&
 		     !axis_vec(g, node, st_, &ax)))
-			return unsup(g, node, "x_scale must be float32, one value or one per entry "
-				     "of axis");
+			return xg_unsup(g, node, "x_scale must be float32, one value or one "
+					"per entry of axis");
 		if (zt >= 0 && (g->t[zt].dtype != dt0 ||
 				(xg_numel(&g->t[zt]) != 1 && !axis_vec(g, node, zt, &zax)) ||
 				(ax >= 0 && zax >= 0 && zax != ax)))
-			return unsup(g, node, "x_zero_point must be of x's type, one value or one "
-				     "per entry of axis");
+			return xg_unsup(g, node, "x_zero_point must be of x's type, one value "
+					"or one per entry of axis");
 		if (zt >= 0 && const_scalar(g, zt, &v)) {
 			zp = (int)v;
 			zt = -1;
@@ -534,7 +516,7 @@ xpu_status xg_ew_program(const struct xg_graph *g, int node, struct xcc_ew *p, i
 		return XPU_SUCCESS;
 	}
 	default:
-		return unsup(g, node, "not an elementwise operator");
+		return xg_unsup(g, node, "not an elementwise operator");
 	}
 }
 
@@ -548,8 +530,9 @@ xpu_status xg_window(const struct xg_graph *g, int node, const int64_t *kernel, 
 
 	memset(w, 0, sizeof(*w));
 	if ((x->ndim != 3 && x->ndim != 4) || nk != x->ndim - 2 || y->ndim != x->ndim)
-		return unsup(g, node, "%d-D input with a %d-D kernel (1-D and 2-D NCHW supported)",
-			     x->ndim, nk);
+		return xg_unsup(g, node,
+				"%d-D input with a %d-D kernel (1-D and 2-D NCHW supported)",
+				x->ndim, nk);
 	w->N = x->dims[0];
 	w->C = x->dims[1];
 	/* 1-D is 2-D with H = 1 */
@@ -558,22 +541,22 @@ xpu_status xg_window(const struct xg_graph *g, int node, const int64_t *kernel, 
 	w->KH = nk == 2 ? kernel[0] : 1;
 	w->KW = kernel[nk - 1];
 	if (w->KH < 1 || w->KW < 1 || w->KH > 65536 || w->KW > 65536)
-		return unsup(g, node, "kernel %lld x %lld (1..65536 each)", (long long)w->KH,
-			     (long long)w->KW);
+		return xg_unsup(g, node, "kernel %lld x %lld (1..65536 each)", (long long)w->KH,
+				(long long)w->KW);
 	w->sh = w->sw = 1;
 	a = xg_attr(n, "auto_pad");
 	if (a && a->s && strcmp(a->s, "NOTSET") && strcmp(a->s, "VALID"))
-		return unsup(g, node, "attribute auto_pad=%s (resolved into pads by shape "
-			     "inference, else NOTSET and VALID supported)", a->s);
+		return xg_unsup(g, node, "attribute auto_pad=%s (resolved into pads by shape "
+				"inference, else NOTSET and VALID supported)", a->s);
 	if ((a = xg_attr(n, "strides"))) {
 		if (a->n != nk || a->ints[0] < 1 || a->ints[nk - 1] < 1)
-			return unsup(g, node, "attribute strides (%d positive values)", nk);
+			return xg_unsup(g, node, "attribute strides (%d positive values)", nk);
 		w->sh = nk == 2 ? a->ints[0] : 1;
 		w->sw = a->ints[nk - 1];
 	}
 	if ((a = xg_attr(n, "pads"))) {
 		if (a->n != 2 * nk)
-			return unsup(g, node, "attribute pads (%d values)", 2 * nk);
+			return xg_unsup(g, node, "attribute pads (%d values)", 2 * nk);
 		/* ONNX order: begins of each axis, then ends */
 		v[0] = nk == 2 ? a->ints[0] : 0;
 		v[1] = a->ints[nk - 1];
@@ -581,7 +564,7 @@ xpu_status xg_window(const struct xg_graph *g, int node, const int64_t *kernel, 
 		v[3] = a->ints[2 * nk - 1];
 		for (int i = 0; i < 4; i++)
 			if (v[i] < 0 || v[i] > 65536)
-				return unsup(g, node, "attribute pads (each 0..65536)");
+				return xg_unsup(g, node, "attribute pads (each 0..65536)");
 		w->pt = v[0];
 		w->pl = v[1];
 		w->pb = v[2];
@@ -591,18 +574,18 @@ xpu_status xg_window(const struct xg_graph *g, int node, const int64_t *kernel, 
 	if ((a = xg_attr(n, "dilations"))) {
 		if (a->n != nk || a->ints[0] < 1 || a->ints[nk - 1] < 1 || a->ints[0] > 65536 ||
 		    a->ints[nk - 1] > 65536)
-			return unsup(g, node, "attribute dilations (%d values, 1..65536)", nk);
+			return xg_unsup(g, node, "attribute dilations (%d values, 1..65536)", nk);
 		w->dh = nk == 2 ? a->ints[0] : 1;
 		w->dw = a->ints[nk - 1];
 	}
 	if (xg_attr_int(n, "storage_order", 0))
-		return unsup(g, node, "attribute storage_order=1 (0 supported)");
+		return xg_unsup(g, node, "attribute storage_order=1 (0 supported)");
 	ekh = (w->KH - 1) * w->dh + 1;
 	ekw = (w->KW - 1) * w->dw + 1;
 	if (w->pt >= ekh || w->pb >= ekh || w->pl >= ekw || w->pr >= ekw)
-		return unsup(g, node, "attribute pads (each smaller than the dilated kernel)");
+		return xg_unsup(g, node, "attribute pads (each smaller than the dilated kernel)");
 	if (w->H + w->pt + w->pb < ekh || w->W + w->pl + w->pr < ekw)
-		return unsup(g, node, "kernel larger than the padded input");
+		return xg_unsup(g, node, "kernel larger than the padded input");
 	w->OH = (w->H + w->pt + w->pb - ekh) / w->sh + 1;
 	w->OW = (w->W + w->pl + w->pr - ekw) / w->sw + 1;
 	if (xg_attr_int(n, "ceil_mode", 0)) {
@@ -613,8 +596,9 @@ xpu_status xg_window(const struct xg_graph *g, int node, const int64_t *kernel, 
 
 		if (oh < w->OH || oh > w->OH + 1 || ow < w->OW || ow > w->OW + 1 ||
 		    (oh - 1) * w->sh >= w->H + w->pt || (ow - 1) * w->sw >= w->W + w->pl)
-			return unsup(g, node, "attribute ceil_mode=1: output %lld x %lld", (long long)oh,
-				     (long long)ow);
+			return xg_unsup(g, node, "attribute ceil_mode=1: output %lld x %lld",
+					(long long)oh,
+					(long long)ow);
 		w->OH = oh;
 		w->OW = ow;
 	}
@@ -634,8 +618,8 @@ xpu_status xg_reduce_shape(const struct xg_graph *g, int node, uint64_t *A, uint
 			int64_t ax = a->ints[i] < 0 ? a->ints[i] + x->ndim : a->ints[i];
 
 			if (ax < 0 || ax >= x->ndim)
-				return unsup(g, node, "attribute axes: %lld out of range",
-					     (long long)a->ints[i]);
+				return xg_unsup(g, node, "attribute axes: %lld out of range",
+						(long long)a->ints[i]);
 			mask[ax] = 1;
 			naxes++;
 		}
@@ -643,19 +627,19 @@ xpu_status xg_reduce_shape(const struct xg_graph *g, int node, uint64_t *A, uint
 		const struct xg_tensor *t = &g->t[n->in[1]];
 
 		if (t->kind != XG_CONST)
-			return unsup(g, node, "axes must be a constant");
+			return xg_unsup(g, node, "axes must be a constant");
 		for (uint64_t i = 0; i < xg_numel(t); i++) {
 			int64_t v = xg_const_i64(t, i), ax = v < 0 ? v + x->ndim : v;
 
 			if (ax < 0 || ax >= x->ndim)
-				return unsup(g, node, "axes: %lld out of range", (long long)v);
+				return xg_unsup(g, node, "axes: %lld out of range", (long long)v);
 			mask[ax] = 1;
 			naxes++;
 		}
 	}
 	if (!naxes) {
 		if (xg_attr_int(n, "noop_with_empty_axes", 0))
-			return unsup(g, node, "attribute noop_with_empty_axes=1");
+			return xg_unsup(g, node, "attribute noop_with_empty_axes=1");
 		for (int d = 0; d < x->ndim; d++)
 			mask[d] = 1;
 	}
@@ -669,8 +653,9 @@ xpu_status xg_reduce_shape(const struct xg_graph *g, int node, uint64_t *A, uint
 	}
 	for (int d = first + 1; first >= 0 && d < last; d++)
 		if (!mask[d] && x->dims[d] != 1)
-			return unsup(g, node, "axes: reduces axes %d and %d but not axis %d between "
-				     "them (one contiguous block of axes supported)", first, last, d);
+			return xg_unsup(g, node, "axes: reduces axes %d and %d but not axis "
+					"%d between them (one contiguous block of axes "
+					"supported)", first, last, d);
 	*A = *R = *B = 1;
 	for (int d = 0; d < x->ndim; d++) {
 		uint64_t v = (uint64_t)x->dims[d];
@@ -693,15 +678,15 @@ xpu_status xg_norm_shape(const struct xg_graph *g, int node, uint64_t *rows, uin
 	int64_t a = axis < 0 ? axis + x->ndim : axis;
 
 	if (x->ndim < 1 || a < 0 || a >= x->ndim)
-		return unsup(g, node, "attribute axis=%lld out of range", (long long)axis);
+		return xg_unsup(g, node, "attribute axis=%lld out of range", (long long)axis);
 	/* Softmax before opset 13 and LayerNormalization: axis.. are one
 	 * flattened row; Softmax from opset 13: the one axis, so it must be the
 	 * last (or all after it of size 1) */
 	if (n->op == XG_OP_Softmax && g->opset >= 13)
 		for (int d = (int)a + 1; d < x->ndim; d++)
 			if (x->dims[d] != 1)
-				return unsup(g, node, "attribute axis=%lld (softmax over the last "
-					     "axis supported)", (long long)axis);
+				return xg_unsup(g, node, "attribute axis=%lld (softmax over "
+						"the last axis supported)", (long long)axis);
 	*rows = 1;
 	*cols = 1;
 	for (int d = 0; d < x->ndim; d++) {
@@ -711,7 +696,7 @@ xpu_status xg_norm_shape(const struct xg_graph *g, int node, uint64_t *rows, uin
 			*cols *= (uint64_t)x->dims[d];
 	}
 	if (!*cols)
-		return unsup(g, node, "empty rows");
+		return xg_unsup(g, node, "empty rows");
 	return XPU_SUCCESS;
 }
 
@@ -732,8 +717,8 @@ xpu_status xg_mm_describe(const struct xg_graph *g, int node, struct xg_mm *m)
 	ta = &g->t[m->A];
 	tb = &g->t[m->B];
 	if (ta->dtype != XPU_DT_F32 || tb->dtype != XPU_DT_F32)
-		return unsup(g, node, "%s x %s operands (float32 supported)",
-			     xg_dtype_name(ta->dtype), xg_dtype_name(tb->dtype));
+		return xg_unsup(g, node, "%s x %s operands (float32 supported)",
+				xg_dtype_name(ta->dtype), xg_dtype_name(tb->dtype));
 	if (n->op == XG_OP_FusedMatMul && n->nin > 2 && n->in[2] >= 0)
 		m->bias = n->in[2];
 	if (n->op == XG_OP_Gemm) {
@@ -742,19 +727,19 @@ xpu_status xg_mm_describe(const struct xg_graph *g, int node, struct xg_mm *m)
 		m->alpha = xg_attr_float(n, "alpha", 1.0f);
 		m->beta = xg_attr_float(n, "beta", 1.0f);
 		if (ta->ndim != 2 || tb->ndim != 2)
-			return unsup(g, node, "Gemm operands must be 2-D");
+			return xg_unsup(g, node, "Gemm operands must be 2-D");
 		if (n->nin > 2 && n->in[2] >= 0) {
 			const struct xg_tensor *c = &g->t[n->in[2]];
 
 			if (c->dtype != XPU_DT_F32)
-				return unsup(g, node, "%s C (float32 supported)",
-					     xg_dtype_name(c->dtype));
+				return xg_unsup(g, node, "%s C (float32 supported)",
+						xg_dtype_name(c->dtype));
 			m->C = n->in[2];
 		}
 		m->post = m->alpha != 1.0f || (m->C >= 0 && m->beta != 1.0f);
 	}
 	if (ta->ndim < 1 || tb->ndim < 1)
-		return unsup(g, node, "scalar operands");
+		return xg_unsup(g, node, "scalar operands");
 	if (m->transA) {
 		m->M = ta->dims[1];
 		m->K = ta->dims[0];
@@ -770,8 +755,8 @@ xpu_status xg_mm_describe(const struct xg_graph *g, int node, struct xg_mm *m)
 		m->N = tb->ndim == 1 ? 1 : tb->dims[tb->ndim - 1];
 	}
 	if (m->K != K2 || m->M < 1 || m->N < 1 || m->K < 1)
-		return unsup(g, node, "operand shapes do not match (K %lld vs %lld)",
-			     (long long)m->K, (long long)K2);
+		return xg_unsup(g, node, "operand shapes do not match (K %lld vs %lld)",
+				(long long)m->K, (long long)K2);
 	if (m->C >= 0 && !m->post) {
 		const struct xg_tensor *c = &g->t[m->C];
 
@@ -783,10 +768,11 @@ xpu_status xg_mm_describe(const struct xg_graph *g, int node, struct xg_mm *m)
 			m->post = 1;
 	}
 	if (m->post && m->act >= 0)
-		return unsup(g, node, "an activation after the C addend");
+		return xg_unsup(g, node, "an activation after the C addend");
 	if (m->bias >= 0 && (g->t[m->bias].dtype != XPU_DT_F32 ||
 			     (int64_t)xg_numel(&g->t[m->bias]) != m->N))
-		return unsup(g, node, "bias must be float32 with N = %lld elements", (long long)m->N);
+		return xg_unsup(g, node, "bias must be float32 with N = %lld elements",
+				(long long)m->N);
 	na = ta->ndim > 2 ? ta->ndim - 2 : 0;
 	nb_ = tb->ndim > 2 ? tb->ndim - 2 : 0;
 	no = na > nb_ ? na : nb_;
@@ -798,7 +784,7 @@ xpu_status xg_mm_describe(const struct xg_graph *g, int node, struct xg_mm *m)
 		m->ab[i] = ia >= 0 ? ta->dims[ia] : 1;
 		m->bb[i] = ib >= 0 ? tb->dims[ib] : 1;
 		if (m->ab[i] != m->bb[i] && m->ab[i] != 1 && m->bb[i] != 1)
-			return unsup(g, node, "batch dimensions do not broadcast");
+			return xg_unsup(g, node, "batch dimensions do not broadcast");
 		m->ob[i] = m->ab[i] > m->bb[i] ? m->ab[i] : m->bb[i];
 		m->nbA *= (uint64_t)m->ab[i];
 		m->nbB *= (uint64_t)m->bb[i];

@@ -41,6 +41,14 @@ xpu_status xg_bc_plan(const struct xg_graph *g, int node, int out, int nin, cons
 		      const int *in_axis, struct xg_bc *bc);
 void xg_bc_free(struct xg_bc *bc);
 
+/* NOT_SUPPORTED naming node `node` of g; the lowering's OUT_OF_MEMORY */
+#define xg_unsup(g, node, ...) \
+	xg_node_error(XPU_ERROR_NOT_SUPPORTED, &(g)->n[node], __VA_ARGS__)
+static inline xpu_status xg_lower_oom(void)
+{
+	return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "lowering: out of memory");
+}
+
 /* One step of a vector program (xcc_ew_step), the other fields zero */
 struct xcc_ew_step xg_step(int kind, int func, int vt, int dst, int a, int b, int c);
 

@@ -213,13 +213,32 @@ static void fold_concat(struct xg_graph *g, struct xg_node *n, const struct xg_t
 		}
 }
 
+/* out[i] = x[base + sum_d c_d * ostride[d]], (c_0, ...) the index of i in o */
+static void gather_strided(void *out, const struct xg_tensor *o, const struct xg_tensor *x,
+			   uint64_t base, const uint64_t *ostride)
+{
+	uint64_t numel = xg_numel(o);
+
+	for (uint64_t i = 0; i < numel; i++) {
+		uint64_t rem = i, src = base;
+
+		for (int d = o->ndim - 1; d >= 0; d--) {
+			uint64_t c = rem % (uint64_t)o->dims[d];
+
+			rem /= (uint64_t)o->dims[d];
+			src += c * ostride[d];
+		}
+		copy_el(out, i, x, src);
+	}
+}
+
 static void fold_slice(struct xg_graph *g, struct xg_node *n, const struct xg_tensor *o, void *out)
 {
 	const struct xg_tensor *x = IN(g, n, 0);
 	const struct xg_attr *sa = xg_attr(n, "starts"), *aa = xg_attr(n, "axes"),
 		*pa = xg_attr(n, "steps");
 	int64_t start[XG_MAX_DIMS] = { 0 }, step[XG_MAX_DIMS];
-	uint64_t xs[XG_MAX_DIMS], numel = xg_numel(o);
+	uint64_t xs[XG_MAX_DIMS], os[XG_MAX_DIMS], base = 0;
 
 	for (int d = 0; d < x->ndim; d++)
 		step[d] = 1;
@@ -228,37 +247,23 @@ static void fold_slice(struct xg_graph *g, struct xg_node *n, const struct xg_te
 		step[aa->ints[i]] = pa->ints[i];
 	}
 	strides_of(x->ndim, x->dims, xs);
-	for (uint64_t i = 0; i < numel; i++) {
-		uint64_t rem = i, src = 0;
-
-		for (int d = o->ndim - 1; d >= 0; d--) {
-			uint64_t c = rem % (uint64_t)o->dims[d];
-
-			rem /= (uint64_t)o->dims[d];
-			src += (uint64_t)(start[d] + (int64_t)c * step[d]) * xs[d];
-		}
-		copy_el(out, i, x, src);
+	for (int d = 0; d < x->ndim; d++) {	/* a slice keeps the rank */
+		base += (uint64_t)start[d] * xs[d];
+		os[d] = (uint64_t)step[d] * xs[d];
 	}
+	gather_strided(out, o, x, base, os);
 }
 
 static void fold_transpose(struct xg_graph *g, struct xg_node *n, const struct xg_tensor *o, void *out)
 {
 	const struct xg_tensor *x = IN(g, n, 0);
 	const struct xg_attr *p = xg_attr(n, "perm");
-	uint64_t xs[XG_MAX_DIMS], numel = xg_numel(o);
+	uint64_t xs[XG_MAX_DIMS], os[XG_MAX_DIMS];
 
 	strides_of(x->ndim, x->dims, xs);
-	for (uint64_t i = 0; i < numel; i++) {
-		uint64_t rem = i, src = 0;
-
-		for (int d = o->ndim - 1; d >= 0; d--) {
-			uint64_t c = rem % (uint64_t)o->dims[d];
-
-			rem /= (uint64_t)o->dims[d];
-			src += c * xs[p->ints[d]];
-		}
-		copy_el(out, i, x, src);
-	}
+	for (int d = 0; d < o->ndim; d++)
+		os[d] = xs[p->ints[d]];
+	gather_strided(out, o, x, 0, os);
 }
 
 static xpu_status fold_constant(struct xg_graph *g, struct xg_node *n, const struct xg_tensor *o,

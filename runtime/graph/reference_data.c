@@ -9,7 +9,6 @@
  * Gather: an index outside [-axis_len, axis_len) is an error naming the
  * index and its position (the device's kernel faults the job on it).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +16,6 @@
 #include "internal.h"
 #include "lower.h"
 #include "reference.h"
-
-static xpu_status __attribute__((format(printf, 3, 4)))
-ref_err(xpu_status code, const struct xg_node *n, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return xpu_set_error(code, "node '%s' (%s): %s", n->name, xg_op_name(n->op), msg);
-}
 
 static uint64_t prod(const int64_t *d, int from, int to)
 {
@@ -82,21 +69,21 @@ xpu_status xg_ref_data(struct xg_ref *R, int node)
 	int64_t is[XG_MAX_DIMS], sstr[XG_MAX_DIMS];
 
 	if (n->nin < 1 || n->in[0] < 0 || n->nout < 1 || n->out[0] < 0)
-		return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "missing input or output");
+		return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "missing input or output");
 	ti = &g->t[n->in[0]];
 	to = &g->t[n->out[0]];
 	in = R->val[n->in[0]];
 	out = R->val[n->out[0]];
 	esz = xg_dtype_size(ti->dtype);
 	if (!esz || !in || !out)
-		return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "input without a value or of unknown "
-			       "dtype");
+		return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n,
+				"input without a value or of unknown dtype");
 	elem_strides(ti->ndim, ti->dims, is);
 	switch (n->op) {
 	case XG_OP_Reshape: case XG_OP_Flatten: case XG_OP_Squeeze: case XG_OP_Unsqueeze:
 	case XG_OP_Identity:
 		if (xg_bytes(ti) != xg_bytes(to))
-			return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "sizes differ");
+			return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "sizes differ");
 		memcpy(out, in, xg_bytes(ti));
 		return XPU_SUCCESS;
 	case XG_OP_Trilu: {
@@ -105,7 +92,7 @@ xpu_status xg_ref_data(struct xg_ref *R, int node)
 		int64_t rows, cols;
 
 		if (ti->ndim < 2)
-			return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "rank < 2");
+			return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "rank < 2");
 		if (!xg_numel(ti))
 			return XPU_SUCCESS;
 		rows = ti->dims[ti->ndim - 2];
@@ -126,14 +113,14 @@ xpu_status xg_ref_data(struct xg_ref *R, int node)
 		const struct xg_attr *pa = xg_attr(n, "perm");
 
 		if (to->ndim != ti->ndim || (pa && pa->n != ti->ndim))
-			return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "bad perm");
+			return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "bad perm");
 		for (int i = 0; i < to->ndim; i++) {
 			int64_t p = pa ? pa->ints[i] : ti->ndim - 1 - i;
 
 			if (p < 0)
 				p += ti->ndim;
 			if (p < 0 || p >= ti->ndim || ti->dims[p] != to->dims[i])
-				return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "bad perm");
+				return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "bad perm");
 			sstr[i] = is[p];
 		}
 		gather_strided(out, in, to->ndim, to->dims, sstr, 0, esz);
@@ -147,7 +134,7 @@ xpu_status xg_ref_data(struct xg_ref *R, int node)
 			return st;
 		for (int i = 0; i < ti->ndim; i++) {
 			if (count[i] != to->dims[i])
-				return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "shape mismatch");
+				return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "shape mismatch");
 			sstr[i] = is[i] * step[i];
 			if (count[i])
 				base += start[i] * is[i];
@@ -159,12 +146,12 @@ xpu_status xg_ref_data(struct xg_ref *R, int node)
 		int lead = to->ndim - ti->ndim;
 
 		if (lead < 0)
-			return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "rank grows down");
+			return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "rank grows down");
 		for (int i = 0; i < to->ndim; i++) {
 			int64_t d = i < lead ? 1 : ti->dims[i - lead];
 
 			if (d != 1 && d != to->dims[i])
-				return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "no broadcast");
+				return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "no broadcast");
 			sstr[i] = d == 1 ? 0 : is[i - lead];
 		}
 		gather_strided(out, in, to->ndim, to->dims, sstr, 0, esz);
@@ -177,7 +164,7 @@ xpu_status xg_ref_data(struct xg_ref *R, int node)
 		if (axis < 0)
 			axis += to->ndim;
 		if (axis < 0 || axis >= to->ndim)
-			return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "bad axis");
+			return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "bad axis");
 		outer = prod(to->dims, 0, (int)axis);
 		inner = prod(to->dims, (int)axis + 1, to->ndim) * esz;
 		for (int k = 0; k < n->nin; k++) {
@@ -191,7 +178,7 @@ xpu_status xg_ref_data(struct xg_ref *R, int node)
 			src = R->val[n->in[k]];
 			blk = (uint64_t)tk->dims[axis] * inner;
 			if (at + (uint64_t)tk->dims[axis] > (uint64_t)to->dims[axis] || (!src && blk))
-				return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "bad input %d", k);
+				return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "bad input %d", k);
 			for (uint64_t o = 0; o < outer; o++)
 				memcpy(out + o * to->dims[axis] * inner + at * inner, src + o * blk, blk);
 			at += (uint64_t)tk->dims[axis];
@@ -205,7 +192,7 @@ xpu_status xg_ref_data(struct xg_ref *R, int node)
 		if (axis < 0)
 			axis += ti->ndim;
 		if (axis < 0 || axis >= ti->ndim)
-			return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "bad axis");
+			return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "bad axis");
 		outer = prod(ti->dims, 0, (int)axis);
 		inner = prod(ti->dims, (int)axis + 1, ti->ndim) * esz;
 		for (int k = 0; k < n->nout; k++) {
@@ -219,7 +206,7 @@ xpu_status xg_ref_data(struct xg_ref *R, int node)
 			dst = R->val[n->out[k]];
 			blk = (uint64_t)tk->dims[axis] * inner;
 			if (at + (uint64_t)tk->dims[axis] > (uint64_t)ti->dims[axis] || (!dst && blk))
-				return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "bad output %d", k);
+				return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "bad output %d", k);
 			for (uint64_t o = 0; o < outer; o++)
 				memcpy(dst + o * blk, in + o * ti->dims[axis] * inner + at * inner, blk);
 			at += (uint64_t)tk->dims[axis];
@@ -233,22 +220,22 @@ xpu_status xg_ref_data(struct xg_ref *R, int node)
 		uint64_t outer, inner, nidx;
 
 		if (n->nin < 2 || n->in[1] < 0 || !R->val[n->in[1]])
-			return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "no indices");
+			return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "no indices");
 		tx = &g->t[n->in[1]];
 		ix = R->val[n->in[1]];
 		if (axis < 0)
 			axis += ti->ndim;
 		if (axis < 0 || axis >= ti->ndim)
-			return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "bad axis");
+			return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "bad axis");
 		if (tx->dtype != XPU_DT_I64 && tx->dtype != XPU_DT_I32)
-			return ref_err(XPU_ERROR_NOT_SUPPORTED, n, "indices of type %s",
-				       xg_dtype_name(tx->dtype));
+			return NODE_ERR(XPU_ERROR_NOT_SUPPORTED, n, "indices of type %s",
+					xg_dtype_name(tx->dtype));
 		outer = prod(ti->dims, 0, (int)axis);
 		inner = prod(ti->dims, (int)axis + 1, ti->ndim) * esz;
 		alen = ti->dims[axis];
 		nidx = xg_numel(tx);
 		if (xg_bytes(to) != outer * nidx * inner)
-			return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "output size");
+			return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "output size");
 		for (uint64_t j = 0; j < nidx; j++) {
 			int64_t v, w;
 
@@ -262,16 +249,16 @@ xpu_status xg_ref_data(struct xg_ref *R, int node)
 			}
 			w = v < 0 ? v + alen : v;
 			if (w < 0 || w >= alen)
-				return ref_err(XPU_ERROR_INVALID_ARGUMENT, n, "index %lld at position "
-					       "%llu outside [-%lld, %lld)", (long long)v,
-					       (unsigned long long)j, (long long)alen,
-					       (long long)alen);
+				return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n,
+						"index %lld at position %llu outside [-%lld, %lld)",
+						(long long)v, (unsigned long long)j,
+						(long long)alen, (long long)alen);
 			for (uint64_t o = 0; o < outer; o++)
 				memcpy(out + (o * nidx + j) * inner, in + (o * alen + w) * inner, inner);
 		}
 		return XPU_SUCCESS;
 	}
 	default:
-		return ref_err(XPU_ERROR_NOT_SUPPORTED, n, "not a data-movement operator");
+		return NODE_ERR(XPU_ERROR_NOT_SUPPORTED, n, "not a data-movement operator");
 	}
 }

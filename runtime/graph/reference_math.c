@@ -23,84 +23,14 @@
 
 #include "reference.h"
 #include "math_common.h"
+#include "vpu_elem.h"
 
 static xpu_status ref_oom(void)
 {
 	return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "reference: out of memory");
 }
 
-/* ---- the vector unit, element by element (qemu-device/engine/vpu.c) ---- */
-
-static uint32_t vbin(uint32_t f, uint32_t vt, uint32_t ua, uint32_t ub)
-{
-	float a = xpu_u2f(ua), b = xpu_u2f(ub), r;
-
-	if (vt == XPU_VT_I32) {
-		switch (f) {
-		case XPU_VBIN_ADD: return ua + ub;
-		case XPU_VBIN_SUB: return ua - ub;
-		case XPU_VBIN_MUL: return ua * ub;
-		case XPU_VBIN_MAX: return (int32_t)ub > (int32_t)ua ? ub : ua;
-		default: return (int32_t)ub < (int32_t)ua ? ub : ua;
-		}
-	}
-	switch (f) {
-	case XPU_VBIN_ADD: r = a + b; break;
-	case XPU_VBIN_SUB: r = a - b; break;
-	case XPU_VBIN_MUL: r = a * b; break;
-	case XPU_VBIN_DIV: r = xpu_div_f32(a, b); break;
-	case XPU_VBIN_MAX:
-		r = (xpu_f32_isnan(a) || xpu_f32_isnan(b)) ? xpu_u2f(XPU_F32_CANON_NAN)
-							     : (b > a ? b : a);
-		break;
-	default:
-		r = (xpu_f32_isnan(a) || xpu_f32_isnan(b)) ? xpu_u2f(XPU_F32_CANON_NAN)
-							     : (b < a ? b : a);
-		break;
-	}
-	return xpu_f2u(xpu_canon(r));
-}
-
-static uint32_t vun(uint32_t f, uint32_t vt, uint32_t u)
-{
-	float x = xpu_u2f(u);
-
-	if (vt == XPU_VT_I32) {
-		switch (f) {
-		case XPU_VUN_RELU: return (int32_t)u > 0 ? u : 0;
-		case XPU_VUN_NEG: return 0u - u;
-		case XPU_VUN_ABS: return (int32_t)u < 0 ? 0u - u : u;
-		default: return u;
-		}
-	}
-	switch (f) {
-	case XPU_VUN_RELU: return xpu_f2u(xpu_f32_isnan(x) ? xpu_canon(x) : (x > 0.0f ? x : 0.0f));
-	case XPU_VUN_COPY: return u;
-	case XPU_VUN_EXP: return xpu_f2u(xpu_exp_f32(x));
-	case XPU_VUN_GELU: return xpu_f2u(xpu_gelu_f32(x));
-	case XPU_VUN_RECIP: return xpu_f2u(xpu_recip_f32(x));
-	case XPU_VUN_RSQRT: return xpu_f2u(xpu_rsqrt_f32(x));
-	case XPU_VUN_TANH: return xpu_f2u(xpu_tanh_f32(x));
-	case XPU_VUN_SIGMOID: return xpu_f2u(xpu_sigmoid_f32(x));
-	case XPU_VUN_ERF: return xpu_f2u(xpu_erf_f32(x));
-	case XPU_VUN_SQRT: return xpu_f2u(xpu_sqrt_f32(x));
-	case XPU_VUN_ABS: return xpu_f2u(xpu_canon(xpu_u2f(u & 0x7fffffffu)));
-	case XPU_VUN_GELU_ERF: return xpu_f2u(xpu_gelu_erf_f32(x));
-	default: return xpu_f2u(xpu_canon(xpu_u2f(u ^ 0x80000000u)));	/* NEG */
-	}
-}
-
-static uint32_t vcvt(uint32_t f, uint32_t v)
-{
-	switch (f) {
-	case XPU_CVT_I32_F32: return xpu_f2u((float)(int32_t)v);
-	case XPU_CVT_F32_I32: return (uint32_t)xpu_f32_to_i32(xpu_u2f(v));
-	case XPU_CVT_F32_BF16: return xpu_f32_to_bf16(xpu_u2f(v));
-	case XPU_CVT_BF16_F32: return xpu_f2u(xpu_canon(xpu_bf16_to_f32((uint16_t)v)));
-	case XPU_CVT_I8_I32: return (uint32_t)(int32_t)(int8_t)(uint8_t)v;
-	default: return xpu_f32_to_bf16((float)(int8_t)(uint8_t)v);	/* I8_BF16 */
-	}
-}
+/* the vector unit, element by element: xpu_vbin/vun/vcvt_elem (vpu_elem.h) */
 
 static uint32_t ld(const uint8_t *p, uint32_t esz)
 {
@@ -147,14 +77,14 @@ static xpu_status ew_run(struct xg_ref *R, int node, const struct xcc_ew *p, con
 
 				switch (q->kind) {
 				case XCC_VBIN:
-					s[q->dst] = vbin(q->func, q->vt, s[q->a],
-							 q->b < 0 ? q->imm : s[q->b]);
+					s[q->dst] = xpu_vbin_elem(q->func, q->vt, s[q->a],
+								  q->b < 0 ? q->imm : s[q->b]);
 					break;
 				case XCC_VUN:
-					s[q->dst] = vun(q->func, q->vt, s[q->a]);
+					s[q->dst] = xpu_vun_elem(q->func, q->vt, s[q->a]);
 					break;
 				case XCC_VCVT:
-					s[q->dst] = vcvt(q->func, s[q->a]);
+					s[q->dst] = xpu_vcvt_elem(q->func, s[q->a]);
 					break;
 				case XCC_VSEL:
 					s[q->dst] = s[q->a] ? s[q->b] : s[q->c];
@@ -194,9 +124,9 @@ static float epilogue(float v, const float *bias, int act)
 	uint32_t u = xpu_f2u(v);
 
 	if (bias)
-		u = vbin(XPU_VBIN_ADD, XPU_VT_F32, u, xpu_f2u(*bias));
+		u = xpu_vbin_elem(XPU_VBIN_ADD, XPU_VT_F32, u, xpu_f2u(*bias));
 	if (act >= 0)
-		u = vun((uint32_t)act, XPU_VT_F32, u);
+		u = xpu_vun_elem((uint32_t)act, XPU_VT_F32, u);
 	return xpu_u2f(u);
 }
 
@@ -229,14 +159,14 @@ static xpu_status ref_matmul(struct xg_ref *R, int node)
 					for (int64_t k = 0; k < m.K; k++)
 						acc += (uint32_t)((int32_t)qa[(ia * m.M + i) * m.K + k] *
 								  (int32_t)qb[(ib * m.K + k) * m.N + j]);
-					v = vcvt(XPU_CVT_I32_F32, acc);
-					v = vbin(XPU_VBIN_MUL, XPU_VT_F32, v,
-						 xpu_f2u(q.sb ? q.sa * q.sb[j] : q.scale));
+					v = xpu_vcvt_elem(XPU_CVT_I32_F32, acc);
+					v = xpu_vbin_elem(XPU_VBIN_MUL, XPU_VT_F32, v,
+							  xpu_f2u(q.sb ? q.sa * q.sb[j] : q.scale));
 					if (m.bias >= 0)
-						v = vbin(XPU_VBIN_ADD, XPU_VT_F32, v,
-							 xpu_f2u(f32at(R, m.bias, j)));
+						v = xpu_vbin_elem(XPU_VBIN_ADD, XPU_VT_F32, v,
+								  xpu_f2u(f32at(R, m.bias, j)));
 					if (m.act >= 0)
-						v = vun((uint32_t)m.act, XPU_VT_F32, v);
+						v = xpu_vun_elem((uint32_t)m.act, XPU_VT_F32, v);
 					memcpy(&y[(b * m.M + i) * m.N + j], &v, 4);
 				}
 		}
@@ -384,6 +314,7 @@ static xpu_status ref_pool(struct xg_ref *R, int node)
 	const struct xg_node *n = &g->n[node];
 	const struct xg_attr *ks = xg_attr(n, "kernel_shape");
 	int is_max = n->op == XG_OP_MaxPool, include;
+	uint32_t op = is_max ? XPU_VBIN_MAX : XPU_VBIN_ADD;
 	float *y = R->val[n->out[0]];
 	struct xg_win w;
 	xpu_status st;
@@ -410,12 +341,15 @@ static xpu_status ref_pool(struct xg_ref *R, int node)
 							v = xpu_f2u(f32at(R, n->in[0],
 									  (pl * w.H + ih) * w.W + iw));
 						}
-						acc = kh || kw ? vbin(is_max ? XPU_VBIN_MAX : XPU_VBIN_ADD,
-								      XPU_VT_F32, acc, v) : v;
+						if (kh || kw)	/* the first tap starts acc */
+							v = xpu_vbin_elem(op, XPU_VT_F32, acc, v);
+						acc = v;
 					}
-				if (!is_max)
-					acc = vbin(XPU_VBIN_DIV, XPU_VT_F32, acc,
-						   xpu_f2u(xg_pool_count(&w, include, oh, ow)));
+				if (!is_max) {
+					uint32_t cnt = xpu_f2u(xg_pool_count(&w, include, oh, ow));
+
+					acc = xpu_vbin_elem(XPU_VBIN_DIV, XPU_VT_F32, acc, cnt);
+				}
 				y[(pl * w.OH + oh) * w.OW + ow] = xpu_u2f(acc);
 			}
 	return XPU_SUCCESS;
@@ -463,7 +397,7 @@ static void ref_rowred(struct xg_ref *R, int node, uint64_t rows, uint64_t cols,
 		uint32_t v = vred(f, vt, x + r * cols, cols);
 
 		if (mean)
-			v = vbin(XPU_VBIN_DIV, XPU_VT_F32, v, xpu_f2u((float)cols));
+			v = xpu_vbin_elem(XPU_VBIN_DIV, XPU_VT_F32, v, xpu_f2u((float)cols));
 		y[r] = v;
 	}
 }
@@ -478,11 +412,12 @@ static xpu_status ref_softmax(struct xg_ref *R, int node, uint64_t rows, uint64_
 		uint32_t *yr = y + r * cols, m = vred(XPU_VRED_MAX, XPU_VT_F32, xr, cols), s;
 
 		for (uint64_t c = 0; c < cols; c++)
-			yr[c] = vun(XPU_VUN_EXP, XPU_VT_F32,
-				    vbin(XPU_VBIN_SUB, XPU_VT_F32, xr[c], m));
-		s = vun(XPU_VUN_RECIP, XPU_VT_F32, vred(XPU_VRED_SUM, XPU_VT_F32, yr, cols));
+			yr[c] = xpu_vun_elem(XPU_VUN_EXP, XPU_VT_F32,
+					     xpu_vbin_elem(XPU_VBIN_SUB, XPU_VT_F32, xr[c], m));
+		s = xpu_vun_elem(XPU_VUN_RECIP, XPU_VT_F32,
+				 vred(XPU_VRED_SUM, XPU_VT_F32, yr, cols));
 		for (uint64_t c = 0; c < cols; c++)
-			yr[c] = vbin(XPU_VBIN_MUL, XPU_VT_F32, yr[c], s);
+			yr[c] = xpu_vbin_elem(XPU_VBIN_MUL, XPU_VT_F32, yr[c], s);
 	}
 	return XPU_SUCCESS;
 }
@@ -505,19 +440,21 @@ static xpu_status ref_layernorm(struct xg_ref *R, int node, uint64_t rows, uint6
 		const uint32_t *xr = x + r * cols;
 		uint32_t *yr = y + r * cols, mean, var, rs;
 
-		mean = vbin(XPU_VBIN_MUL, XPU_VT_F32, vred(XPU_VRED_SUM, XPU_VT_F32, xr, cols), inv);
+		mean = xpu_vbin_elem(XPU_VBIN_MUL, XPU_VT_F32,
+				     vred(XPU_VRED_SUM, XPU_VT_F32, xr, cols), inv);
 		for (uint64_t c = 0; c < cols; c++) {
-			yr[c] = vbin(XPU_VBIN_SUB, XPU_VT_F32, xr[c], mean);
-			t[c] = vbin(XPU_VBIN_MUL, XPU_VT_F32, yr[c], yr[c]);
+			yr[c] = xpu_vbin_elem(XPU_VBIN_SUB, XPU_VT_F32, xr[c], mean);
+			t[c] = xpu_vbin_elem(XPU_VBIN_MUL, XPU_VT_F32, yr[c], yr[c]);
 		}
-		var = vbin(XPU_VBIN_MUL, XPU_VT_F32, vred(XPU_VRED_SUM, XPU_VT_F32, t, cols), inv);
-		var = vbin(XPU_VBIN_ADD, XPU_VT_F32, var, eps);
-		rs = vun(XPU_VUN_RSQRT, XPU_VT_F32, var);
+		var = xpu_vbin_elem(XPU_VBIN_MUL, XPU_VT_F32,
+				    vred(XPU_VRED_SUM, XPU_VT_F32, t, cols), inv);
+		var = xpu_vbin_elem(XPU_VBIN_ADD, XPU_VT_F32, var, eps);
+		rs = xpu_vun_elem(XPU_VUN_RSQRT, XPU_VT_F32, var);
 		for (uint64_t c = 0; c < cols; c++) {
-			uint32_t v = vbin(XPU_VBIN_MUL, XPU_VT_F32, yr[c], rs);
+			uint32_t v = xpu_vbin_elem(XPU_VBIN_MUL, XPU_VT_F32, yr[c], rs);
 
-			v = vbin(XPU_VBIN_MUL, XPU_VT_F32, v, gam[c]);
-			yr[c] = vbin(XPU_VBIN_ADD, XPU_VT_F32, v, bet ? bet[c] : 0);
+			v = xpu_vbin_elem(XPU_VBIN_MUL, XPU_VT_F32, v, gam[c]);
+			yr[c] = xpu_vbin_elem(XPU_VBIN_ADD, XPU_VT_F32, v, bet ? bet[c] : 0);
 		}
 		if (omean)
 			omean[r] = mean;
@@ -541,9 +478,10 @@ static void ref_midred(struct xg_ref *R, int node, uint64_t A, uint64_t Rn, uint
 			uint32_t acc = x[a * Rn * B + b];
 
 			for (uint64_t r = 1; r < Rn; r++)
-				acc = vbin(op, vt, acc, x[(a * Rn + r) * B + b]);
+				acc = xpu_vbin_elem(op, vt, acc, x[(a * Rn + r) * B + b]);
 			if (mean)
-				acc = vbin(XPU_VBIN_DIV, XPU_VT_F32, acc, xpu_f2u((float)Rn));
+				acc = xpu_vbin_elem(XPU_VBIN_DIV, XPU_VT_F32, acc,
+						    xpu_f2u((float)Rn));
 			y[a * B + b] = acc;
 		}
 }

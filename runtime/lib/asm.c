@@ -513,23 +513,34 @@ static xpu_status directive(struct asm_state *a, const char *dir, char *rest)
 	if (!k)
 		return serr(a, "%s outside a kernel", dir);
 	if (!strcmp(dir, ".arg")) {
-		char *sp;
+		char *sp, *ty, *sz;
 		uint32_t type;
+		int64_t size = 0;
 
 		if (n != 1 || !(sp = strpbrk(ops[0], " \t")))
-			return serr(a, ".arg takes NAME TYPE");
+			return serr(a, ".arg takes NAME TYPE [BYTES]");
 		*sp = '\0';
 		if (!xpu_ident_valid(ops[0]))
 			return serr(a, "bad argument name '%s'", ops[0]);
-		if (xpu_arg_type_parse(trim(sp + 1), &type))
+		ty = trim(sp + 1);
+		sz = strpbrk(ty, " \t");	/* optional: bytes a buffer argument touches */
+		if (sz) {
+			*sz = '\0';
+			sz = trim(sz + 1);
+		}
+		if (xpu_arg_type_parse(ty, &type))
 			return serr(a, "unknown argument type '%s' (buffer, u64, i64, u32, i32, f32)",
-				    trim(sp + 1));
+				    ty);
+		if (sz && (type != XPU_ARG_BUFFER || parse_int(sz, &size) || size <= 0))
+			return serr(a, ".arg %s: '%s' is not a size (a positive byte count, for "
+				    "buffer arguments only)", ops[0], sz);
 		if (k->num_args == XPU_META_MAX_ARGS)
 			return serr(a, "more than %d arguments", XPU_META_MAX_ARGS);
 		for (uint32_t i = 0; i < k->num_args; i++)
 			if (!strcmp(k->args[i].name, ops[0]))
 				return serr(a, "argument '%s' declared twice", ops[0]);
 		strcpy(k->args[k->num_args].name, ops[0]);
+		k->args[k->num_args].min_size = (uint64_t)size;
 		k->args[k->num_args++].type = type;
 		return XPU_SUCCESS;
 	}
@@ -770,7 +781,13 @@ XPU_EXPORT xpu_status xpu_disassemble(const void *image, size_t size, char **sou
 		}
 		out(&o, "\n.kernel %s\n", k->name);
 		for (uint32_t a = 0; a < k->num_args; a++)
-			out(&o, ".arg %s %s\n", k->args[a].name, xpu_arg_type_name(k->args[a].type));
+			if (k->args[a].min_size)
+				out(&o, ".arg %s %s %llu\n", k->args[a].name,
+				    xpu_arg_type_name(k->args[a].type),
+				    (unsigned long long)k->args[a].min_size);
+			else
+				out(&o, ".arg %s %s\n", k->args[a].name,
+				    xpu_arg_type_name(k->args[a].type));
 		if (k->spad_size)
 			out(&o, ".spad %u\n", k->spad_size);
 		if (k->acc_size)

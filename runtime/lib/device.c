@@ -18,6 +18,8 @@
 #include <xf86drm.h>
 
 #include "internal.h"
+
+#define LIBXPU_UAPI_MINOR_NEEDED 0
 #include "drm/xpu_accel.h"
 
 #define MAX_NODES 64
@@ -118,16 +120,18 @@ static xpu_status read_props(xpu_device *dev, int minor)
 	ssize_t len;
 	xpu_status st;
 
-	/* The version first: a driver older than this runtime says so. */
+	/* The version first: a driver older than this runtime says so. libxpu
+	 * uses only uAPI 1.0 features (the 1.0 SUBMIT form), so a 1.0 driver
+	 * is fine; raise this when a newer feature becomes necessary. */
 	st = get_param(dev->fd, DRM_XPU_PARAM_UAPI_VERSION, &v);
 	if (st)
 		return st;
 	if (v >> 16 != DRM_XPU_UAPI_VERSION_MAJOR ||
-	    (int)(v & 0xffff) < DRM_XPU_UAPI_VERSION_MINOR)
+	    (int)(v & 0xffff) < LIBXPU_UAPI_MINOR_NEEDED)
 		return xpu_set_error(XPU_ERROR_VERSION_MISMATCH,
 				     "driver uAPI %u.%u, libxpu needs %u.%u or a newer minor",
 				     (unsigned int)(v >> 16), (unsigned int)(v & 0xffff),
-				     DRM_XPU_UAPI_VERSION_MAJOR, DRM_XPU_UAPI_VERSION_MINOR);
+				     DRM_XPU_UAPI_VERSION_MAJOR, LIBXPU_UAPI_MINOR_NEEDED);
 	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
 		st = get_param(dev->fd, q[i].param, &v);
 		if (st)

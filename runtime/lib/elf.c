@@ -129,9 +129,10 @@ static xpu_status parse_meta(const uint8_t *m, uint64_t size, uint32_t e_flags,
 {
 	struct xpu_meta_hdr h;
 	const struct xpu_meta_kernel *mk;
-	const struct xpu_meta_arg *ma;
+	const uint8_t *ma;		/* h.arg_size bytes a record (version 1: 8) */
 	const char *strtab;
 	uint64_t need;
+	uint16_t arg_size;
 
 	if (size < sizeof(h))
 		return BAD(".xpu.meta truncated: %llu bytes, the header needs %zu",
@@ -139,10 +140,11 @@ static xpu_status parse_meta(const uint8_t *m, uint64_t size, uint32_t e_flags,
 	memcpy(&h, m, sizeof(h));
 	if (h.magic != XPU_META_MAGIC)
 		return BAD(".xpu.meta: bad magic 0x%08x", h.magic);
-	if (h.version != XPU_META_VERSION)
-		return BAD(".xpu.meta: format version %u, this runtime reads %d", h.version,
+	if (h.version != 1 && h.version != XPU_META_VERSION)
+		return BAD(".xpu.meta: format version %u, this runtime reads 1 to %d", h.version,
 			   XPU_META_VERSION);
-	if (h.hdr_size != sizeof(h) || h.kernel_size != sizeof(*mk) || h.arg_size != sizeof(*ma) ||
+	arg_size = h.version == 1 ? XPU_META_ARG_SIZE_V1 : sizeof(struct xpu_meta_arg);
+	if (h.hdr_size != sizeof(h) || h.kernel_size != sizeof(*mk) || h.arg_size != arg_size ||
 	    h.rsvd)
 		return BAD(".xpu.meta: bad record sizes (header %u, kernel %u, arg %u) or reserved field",
 			   h.hdr_size, h.kernel_size, h.arg_size);
@@ -152,15 +154,15 @@ static xpu_status parse_meta(const uint8_t *m, uint64_t size, uint32_t e_flags,
 	if (h.num_kernels > XPU_META_MAX_KERNELS || h.num_args > XPU_META_MAX_KERNELS * XPU_META_MAX_ARGS)
 		return BAD(".xpu.meta: %u kernels / %u arguments is too many", h.num_kernels,
 			   h.num_args);
-	need = sizeof(h) + (uint64_t)h.num_kernels * sizeof(*mk) + (uint64_t)h.num_args * sizeof(*ma) +
+	need = sizeof(h) + (uint64_t)h.num_kernels * sizeof(*mk) + (uint64_t)h.num_args * arg_size +
 	       h.strtab_size;
 	if (need > size)
 		return BAD(".xpu.meta truncated: %u kernels, %u arguments and %u string bytes need %llu "
 			   "bytes, the section has %llu", h.num_kernels, h.num_args, h.strtab_size,
 			   (unsigned long long)need, (unsigned long long)size);
 	mk = (const void *)(m + sizeof(h));
-	ma = (const void *)(m + sizeof(h) + h.num_kernels * sizeof(*mk));
-	strtab = (const char *)(ma + h.num_args);
+	ma = m + sizeof(h) + h.num_kernels * sizeof(*mk);
+	strtab = (const char *)(ma + (uint64_t)h.num_args * arg_size);
 	img->isa_version = h.isa_version;
 	img->num_kernels = h.num_kernels;
 	img->kernels = calloc(h.num_kernels ? h.num_kernels : 1, sizeof(*img->kernels));
@@ -194,16 +196,20 @@ static xpu_status parse_meta(const uint8_t *m, uint64_t size, uint32_t e_flags,
 		if (!k->args)
 			return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "calloc");
 		for (uint32_t a = 0; a < r.num_args; a++) {
-			struct xpu_meta_arg ar;
+			struct xpu_meta_arg ar = { 0 };
 			const char *an;
 
-			memcpy(&ar, &ma[r.first_arg + a], sizeof(ar));
+			memcpy(&ar, ma + (uint64_t)(r.first_arg + a) * arg_size, arg_size);
 			an = str_at(strtab, h.strtab_size, ar.name);
 			if (!an || strlen(an) > XPU_META_NAME_MAX)
 				return BAD("kernel '%s' argument %u: name offset %u outside the string "
 					   "table", name, a, ar.name);
 			strcpy(k->args[a].name, an);
 			k->args[a].type = ar.type;
+			if (ar.min_size && ar.type != XPU_ARG_BUFFER)
+				return BAD("kernel '%s' argument '%s': a size (%llu) for a non-buffer "
+					   "argument", name, an, (unsigned long long)ar.min_size);
+			k->args[a].min_size = ar.min_size;
 		}
 	}
 	return XPU_SUCCESS;
@@ -511,6 +517,7 @@ xpu_status xpu_image_write(const struct xpu_image *img, void **data, size_t *siz
 			for (uint32_t j = 0; j < k->num_args; j++, a++) {
 				ma[a].name = sb_add(&mstr, k->args[j].name);
 				ma[a].type = k->args[j].type;
+				ma[a].min_size = k->args[j].min_size;
 			}
 			syms[i + 1].st_name = sb_add(&strtab, k->name);
 			syms[i + 1].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC);

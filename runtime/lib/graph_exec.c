@@ -13,13 +13,9 @@
  * caller's stream with the stream lock held, so one run is contiguous in
  * the stream.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "xpu/xpu_graph.h"
@@ -220,6 +216,9 @@ static xpu_status parse_graph(struct xpu_graph *g, const uint8_t *sec, uint64_t 
 				if (k->args[a].type != XPU_ARG_BUFFER)
 					return BAD("launch %u (kernel '%s') argument %u: a tensor for a "
 						   "non-buffer argument", i, k->name, a);
+			} else if (k->args[a].type == XPU_ARG_BUFFER) {
+				return BAD("launch %u (kernel '%s') argument %u: a buffer argument "
+					   "must name a tensor, not an immediate", i, k->name, a);
 			} else if (r->kind != XPU_GRAPH_ARG_IMM || r->tensor) {
 				return BAD("launch %u (kernel '%s') argument %u: unknown kind %u", i,
 					   k->name, a, r->kind);
@@ -294,7 +293,9 @@ XPU_EXPORT xpu_status xpu_graph_load(xpu_device *dev, const void *image, size_t 
 	pthread_mutex_init(&g->lock, NULL);
 	st = parse_graph(g, img.graph, img.graph_size, &img, img.const_size);
 	if (!st && img.const_size) {
-		st = xpu_buffer_alloc(dev, img.const_size, XPU_MEM_DEVICE, &g->consts);
+		/* read-only for the device: a kernel writing a weight faults */
+		st = xpu_buffer_alloc(dev, img.const_size, XPU_MEM_DEVICE | XPU_MEM_READ_ONLY,
+				      &g->consts);
 		if (!st)
 			st = xpu_buffer_write(g->consts, 0, img.consts, img.const_size);
 	}
@@ -310,7 +311,12 @@ XPU_EXPORT xpu_status xpu_graph_load(xpu_device *dev, const void *image, size_t 
 		graph_free(g);
 		return st;
 	}
-	/* the module takes the image (kernels); the graph records are copied */
+	/* the graph records are copied and the weights uploaded: the module
+	 * keeps only the kernels (no second host copy of the weights) */
+	free(img.graph);
+	free(img.consts);
+	img.graph = img.consts = NULL;
+	img.graph_size = img.const_size = 0;
 	st = xpu_module_from_image(dev, &img, &g->mod);
 	if (st) {
 		graph_free(g);
@@ -320,47 +326,17 @@ XPU_EXPORT xpu_status xpu_graph_load(xpu_device *dev, const void *image, size_t 
 	return xpu_ok(XPU_SUCCESS);
 }
 
+static xpu_status load_graph(xpu_device *dev, const void *data, size_t size, void *out)
+{
+	return xpu_graph_load(dev, data, size, out);
+}
+
 XPU_EXPORT xpu_status xpu_graph_load_file(xpu_device *dev, const char *path, xpu_graph **out)
 {
-	struct stat sb;
-	uint8_t *buf;
-	ssize_t n;
-	size_t got = 0;
-	xpu_status st;
-	int fd;
-
 	if (!dev || !path || !out)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int err = errno;
-
-		return xpu_set_error(err == ENOENT ? XPU_ERROR_NOT_FOUND : XPU_ERROR_OS,
-				     "open %s: %s", path, strerror(err));
-	}
-	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size > (1ll << 32)) {
-		close(fd);
-		return xpu_set_error(XPU_ERROR_INVALID_BINARY, "%s: not a regular file of at most 4 GiB",
-				     path);
-	}
-	buf = malloc(sb.st_size ? sb.st_size : 1);
-	if (!buf) {
-		close(fd);
-		return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "malloc %lld", (long long)sb.st_size);
-	}
-	while (got < (size_t)sb.st_size && (n = read(fd, buf + got, sb.st_size - got)) > 0)
-		got += n;
-	close(fd);
-	st = xpu_graph_load(dev, buf, got, out);
-	free(buf);
-	if (st) {
-		char msg[512];
-
-		snprintf(msg, sizeof(msg), "%s", xpu_last_error());
-		return xpu_set_error(st, "%s: %s", path, msg);
-	}
-	return XPU_SUCCESS;
+	return xpu_load_file(dev, path, 1ull << 32, load_graph, out);
 }
 
 XPU_EXPORT xpu_status xpu_graph_destroy(xpu_graph *g)

@@ -39,6 +39,13 @@ void xpu_copy_sized(void *dst, uint32_t dst_size, const void *src, size_t src_si
 /* A failed open/read of a file: NOT_FOUND (ENOENT, ENOTDIR), PERMISSION
  * (EACCES, EPERM) or IO, recording "what path: strerror (errno N)". */
 xpu_status xpu_file_error(int err, const char *what, const char *path);
+/* Read the regular file path (at most max_size bytes: INVALID_BINARY if
+ * larger; IO if not a regular file; open/read errors as xpu_file_error) and
+ * pass its bytes to load(dev, data, size, out); a load error's detail is
+ * prefixed with the path (module.c). */
+typedef xpu_status (*xpu_load_fn)(xpu_device *dev, const void *data, size_t size, void *out);
+xpu_status xpu_load_file(xpu_device *dev, const char *path, uint64_t max_size, xpu_load_fn load,
+			void *out);
 /* A printable job status name. */
 const char *xpu_job_status_name(uint32_t status);
 
@@ -69,6 +76,7 @@ int64_t xpu_deadline(uint64_t timeout_ns);		/* absolute; INT64_MAX = never */
 struct xpu_image_arg {
 	char name[XPU_META_NAME_MAX + 1];
 	uint32_t type;
+	uint64_t min_size;		/* buffer: bytes touched (xpu_elf.h), 0 unknown */
 };
 
 struct xpu_image_kernel {

@@ -107,7 +107,7 @@ static xpu_status check_range(const xpu_buffer *b, size_t off, size_t n, const c
 xpu_status xpu_builtin_module(xpu_device *dev, xpu_module **out)
 {
 	static const struct xpu_image_arg args[] = {
-		{ "dst", XPU_ARG_U64 }, { "src", XPU_ARG_U64 }, { "bytes", XPU_ARG_U64 },
+		{ "dst", XPU_ARG_U64, 0 }, { "src", XPU_ARG_U64, 0 }, { "bytes", XPU_ARG_U64, 0 },
 	};
 	uint64_t text[] = {
 		xpu_ld(XPU_MEM_W64, 3, XPU_GPR_ARGS_VA, 0),

@@ -82,7 +82,10 @@ XPU_EXPORT xpu_status xpu_module_load(xpu_device *dev, const void *image, size_t
 	return xpu_ok(xpu_module_from_image(dev, &img, out));
 }
 
-XPU_EXPORT xpu_status xpu_module_load_file(xpu_device *dev, const char *path, xpu_module **out)
+/* Read the regular file path (at most max_size bytes) into a malloc'ed
+ * *data of *size bytes; errors as xpu_file_error, IO for a file that is not
+ * regular, INVALID_BINARY for one too large. */
+static xpu_status read_file(const char *path, uint64_t max_size, uint8_t **data, size_t *size)
 {
 	struct stat sb;
 	uint8_t *buf;
@@ -91,9 +94,6 @@ XPU_EXPORT xpu_status xpu_module_load_file(xpu_device *dev, const char *path, xp
 	xpu_status st;
 	int fd;
 
-	if (!dev || !path || !out)
-		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
-	*out = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return xpu_file_error(errno, "open", path);	/* NOT_FOUND, PERMISSION, IO */
@@ -106,9 +106,10 @@ XPU_EXPORT xpu_status xpu_module_load_file(xpu_device *dev, const char *path, xp
 		close(fd);
 		return xpu_set_error(XPU_ERROR_IO, "%s: not a regular file", path);
 	}
-	if (sb.st_size > (1ll << 31)) {
+	if ((uint64_t)sb.st_size > max_size) {
 		close(fd);
-		return xpu_set_error(XPU_ERROR_INVALID_BINARY, "%s: larger than 2 GiB", path);
+		return xpu_set_error(XPU_ERROR_INVALID_BINARY, "%s: larger than %llu GiB", path,
+				     (unsigned long long)(max_size >> 30));
 	}
 	buf = malloc(sb.st_size ? sb.st_size : 1);
 	if (!buf) {
@@ -130,7 +131,22 @@ XPU_EXPORT xpu_status xpu_module_load_file(xpu_device *dev, const char *path, xp
 		got += n;
 	}
 	close(fd);
-	st = xpu_module_load(dev, buf, got, out);
+	*data = buf;
+	*size = got;
+	return XPU_SUCCESS;
+}
+
+xpu_status xpu_load_file(xpu_device *dev, const char *path, uint64_t max_size, xpu_load_fn load,
+			void *out)
+{
+	uint8_t *buf = NULL;
+	size_t size = 0;
+	xpu_status st;
+
+	st = read_file(path, max_size, &buf, &size);
+	if (st)
+		return st;
+	st = load(dev, buf, size, out);
 	free(buf);
 	if (st) {
 		/* name the file in the message */
@@ -140,6 +156,19 @@ XPU_EXPORT xpu_status xpu_module_load_file(xpu_device *dev, const char *path, xp
 		return xpu_set_error(st, "%s: %s", path, msg);
 	}
 	return XPU_SUCCESS;
+}
+
+static xpu_status load_module(xpu_device *dev, const void *data, size_t size, void *out)
+{
+	return xpu_module_load(dev, data, size, out);
+}
+
+XPU_EXPORT xpu_status xpu_module_load_file(xpu_device *dev, const char *path, xpu_module **out)
+{
+	if (!dev || !path || !out)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
+	*out = NULL;
+	return xpu_load_file(dev, path, 1ull << 31, load_module, out);
 }
 
 XPU_EXPORT xpu_status xpu_module_unload(xpu_module *mod)
@@ -366,6 +395,25 @@ XPU_EXPORT xpu_status xpu_launch(xpu_stream *s, xpu_kernel *k)
 			return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT,
 					     "kernel '%s' argument %u ('%s') is not set", k->k->name,
 					     i, k->k->args[i].name);
+		}
+	}
+	/* the bytes each buffer argument's kernel touches (xpu_elf.h min_size) */
+	for (uint32_t i = 0; i < n; i++) {
+		const struct xpu_image_arg *a = &k->k->args[i];
+		const xpu_buffer *b = k->bufs[i];
+		uint64_t off;
+
+		if (a->type != XPU_ARG_BUFFER || !a->min_size || !b)
+			continue;
+		off = k->values[i] - b->bo.va;
+		if (off > b->size || b->size - off < a->min_size) {
+			pthread_mutex_unlock(&k->lock);
+			return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT,
+					     "kernel '%s' argument %u ('%s'): needs %llu bytes, the "
+					     "buffer has %llu (%llu-byte buffer at offset %llu)",
+					     k->k->name, i, a->name, (unsigned long long)a->min_size,
+					     (unsigned long long)(off > b->size ? 0 : b->size - off),
+					     (unsigned long long)b->size, (unsigned long long)off);
 		}
 	}
 	memcpy(slots, k->values, n * sizeof(slots[0]));

@@ -151,4 +151,66 @@ TEST_F(dma, dma_into_program_is_seen_by_fetch)
 	EXPECT_EQ(42, *(uint64_t *)tva(e, T_DATA_VA));
 }
 
+/*
+ * Hang detection (issue 10 item 6): one long DMA instruction must move the
+ * job's progress count (xpu_run_progress(), the queue's PROGRESS register)
+ * while it runs, not only between instructions. The host-memory callback
+ * samples the count at every call, i.e. in the middle of the instruction.
+ */
+static struct { uint64_t calls, first, last; } probe;
+
+static int probe_read(void *opaque, uint64_t bus, void *buf, uint64_t len)
+{
+	struct tenv *e = opaque;
+	uint64_t p = xpu_run_progress(&e->ctl);
+
+	if (!probe.calls++)
+		probe.first = p;
+	probe.last = p;
+	return t_host_read(opaque, bus, buf, len);
+}
+
+TEST_F(dma, long_dma_publishes_progress_mid_instruction)
+{
+	struct tenv *e = self->e;
+	const uint64_t host_va = 0x80000000ull, rows = 8192, row = 64;
+	struct xpu_job_record first;
+	uint64_t stride = 128;
+
+	/* this tile samples progress at every host access */
+	xpu_tile_free(e->t);
+	e->mem.host_read = probe_read;
+	e->t = xpu_tile_new(NULL, &e->mem);
+	ASSERT_NE(NULL, e->t);
+	ASSERT_EQ(0, xpu_pt_map(&e->pt, host_va, XPU_DPA_HOST | T_HOST_BUS, T_HOST_SIZE,
+				XPU_PTE_READ | XPU_PTE_WRITE));
+	fill(e->host, T_HOST_SIZE, 7);
+
+	/* 2-D host -> scratchpad, one host read per row: 8 polls of 1024 rows */
+	memset(&probe, 0, sizeof(probe));
+	ASSERT_EQ(0, dma1(e, XPU_DMA_VA_TO_LA | XPU_DMA_2D, SPAD, host_va, row, rows, stride, row));
+	EXPECT_EQ(rows, probe.calls);
+	EXPECT_GE(probe.last - probe.first, rows / 1024 - 1);
+	EXPECT_EQ(0, e->ctl.retired - e->rec.retired);
+	for (uint64_t r = 0; r < rows; r += 999)
+		ASSERT_EQ(0, memcmp(tla(e, SPAD + r * row, row), e->host + r * stride, row));
+	first = e->rec;
+
+	/* the same job without a run_ctl: bit-identical record and data */
+	memset(tla(e, SPAD, rows * row), 0, rows * row);
+	ASSERT_EQ(0, xpu_tile_run(e->t, e->pt.root, &e->job, NULL, &e->rec, NULL));
+	EXPECT_EQ(first.cycles, e->rec.cycles);
+	EXPECT_EQ(first.retired, e->rec.retired);
+	EXPECT_EQ(first.dma_bytes, e->rec.dma_bytes);
+	EXPECT_EQ(0, memcmp(tla(e, SPAD + (rows - 1) * row, row),
+			    e->host + (rows - 1) * stride, row));
+
+	/* VA to VA, 256 rows of one page each: the page poll spans rows */
+	memset(&probe, 0, sizeof(probe));
+	ASSERT_EQ(0, dma1(e, XPU_DMA_VA_TO_VA | XPU_DMA_2D, T_DATA_VA, host_va, 4096, 256, 4096, 4096));
+	EXPECT_EQ(256, probe.calls);
+	EXPECT_GE(probe.last - probe.first, 1);
+	EXPECT_EQ(0, memcmp(tva(e, T_DATA_VA), e->host, T_HOST_SIZE));
+}
+
 TEST_HARNESS_MAIN

@@ -273,4 +273,31 @@ TEST_F(mxu, full_sram_operands)
 	ASSERT_TRUE(check_mm(e, c, 78, 0));
 }
 
+/*
+ * Hang detection (issue 10 item 6): a MATMUL publishes a unit of progress
+ * at its start, per panel and every 4096 rows of a panel, so a tall one
+ * keeps PROGRESS moving; the result and the modeled cycles are the same
+ * with or without a run_ctl.
+ */
+TEST_F(mxu, long_matmul_publishes_progress)
+{
+	struct tenv *e = self->e;
+	struct mmcase tall = { 8192, 16, 16, 0, 0, 0, SPAD, SPAD + 0x100000, ACC, 0 };
+	struct mmcase small = { 16, 16, 16, 0, 0, 0, SPAD, SPAD + 0x100000, ACC, 0 };
+	uint64_t cycles;
+
+	ASSERT_TRUE(check_mm(e, small, 1, 0));
+	EXPECT_EQ(2, e->ctl.work);		/* start + one panel */
+	for (uint32_t bf = 0; bf < 2; bf++) {
+		tall.f = bf ? XPU_MM_BF16 : 0;
+		ASSERT_TRUE(check_mm(e, tall, 2 + bf, 0));
+		EXPECT_EQ(4, e->ctl.work);	/* start, panel, rows 4096 and 8192 */
+		EXPECT_EQ(e->rec.retired, e->ctl.retired);
+		EXPECT_EQ(e->rec.retired + 4, xpu_run_progress(&e->ctl));
+		cycles = e->rec.cycles;
+		ASSERT_EQ(0, xpu_tile_run(e->t, e->pt.root, &e->job, NULL, &e->rec, NULL));
+		EXPECT_EQ(cycles, e->rec.cycles);
+	}
+}
+
 TEST_HARNESS_MAIN

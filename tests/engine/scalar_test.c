@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include "kselftest_harness.h"
 #include "xpu_test_util.h"
+#include "xpu_isa_examples.h"
 
 FIXTURE(sc) { struct tenv *e; };
 FIXTURE_SETUP(sc) { self->e = tenv_new(NULL); ASSERT_NE(NULL, self->e); }
@@ -225,7 +226,7 @@ TEST_F(sc, job_descriptor_checks)
 	j.prog_len = 8;
 	EXPECT_EQ(XPU_JOB_STATUS_BAD_DESC, xpu_tile_run(e->t, e->pt.root, &j, NULL, &rec, NULL));
 	j.prog_va = T_PROG_VA;
-	j.flags = 1;
+	j.flags = 2;	/* bit 0 is XPU_JOB_F_CLEAR_SRAM; bit 1 is unknown */
 	EXPECT_EQ(XPU_JOB_STATUS_BAD_DESC, xpu_tile_run(e->t, e->pt.root, &j, NULL, &rec, NULL));
 	j.flags = 0;
 	EXPECT_EQ(XPU_JOB_STATUS_OK, xpu_tile_run(e->t, e->pt.root, &j, NULL, &rec, NULL));
@@ -384,6 +385,80 @@ TEST_F(sc, abort_stops_infinite_loop)
 	tenv_clear(e);
 	E(e, xpu_halt());
 	EXPECT_EQ(XPU_JOB_STATUS_OK, tenv_run(e));
+}
+
+/* the fields (XPU_U_*) opcode op uses, from the header's table */
+static uint32_t op_fields(uint32_t op)
+{
+#define OP_FIELDS_(name, code, pre, suf, u, syn, imm, fn) case code: return (u);
+	switch (op) {
+	XPU_OPCODES(OP_FIELDS_)
+	}
+#undef OP_FIELDS_
+	return 0;
+}
+
+/*
+ * The encodings pinned in docs/isa.md ("Encoding examples"): the engine's
+ * decoder accepts each literal word, rejects it with any bit of a field the
+ * opcode does not use, and executes li / ld with the registers and immediate
+ * the document gives (tests/runtime/asm_test.c checks the helpers and the
+ * assembler against the same words).
+ */
+TEST_F(sc, decoder_accepts_pinned_encodings)
+{
+	static const struct { uint32_t u; uint64_t mask; } field[] = {
+		{ XPU_U_RD, 0x1full << XPU_F_RD_SHIFT }, { XPU_U_RS1, 0x1full << XPU_F_RS1_SHIFT },
+		{ XPU_U_RS2, 0x1full << XPU_F_RS2_SHIFT }, { XPU_U_RS3, 0x1full << XPU_F_RS3_SHIFT },
+		{ XPU_U_FN, 0xfull << XPU_F_FUNC_SHIFT }, { XPU_U_IMM, 0xffffffffull },
+	};
+	struct xpu_isa_example ex[XPU_ISA_EX_MAX];
+	const char *doc = xpu_isa_md_path();
+	struct tenv *e = self->e;
+	int n, bad = 0, li = 0, ld = 0;
+
+	n = xpu_isa_examples(doc, ex, XPU_ISA_EX_MAX, &bad);
+	ASSERT_NE(-1, n) TH_LOG("cannot read %s", doc);
+	ASSERT_NE(-2, n) TH_LOG("%s:%d: a row of the encoding examples does not parse", doc, bad);
+	ASSERT_GE(n, 6) TH_LOG("%s: the encoding examples table is missing or short", doc);
+	for (int i = 0; i < n; i++) {
+		uint32_t u = op_fields(ex[i].word >> 56);
+
+		EXPECT_NE(XPU_JOB_STATUS_BAD_INSN, run1(e, ex[i].word)) {
+			TH_LOG("'%s' = %#llx rejected", ex[i].text, (unsigned long long)ex[i].word);
+		}
+		for (int f = 0; f < 6; f++) {
+			if (u & field[f].u)
+				continue;
+			EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, run1(e, ex[i].word | field[f].mask)) {
+				TH_LOG("'%s' with unused field %d set accepted", ex[i].text, f);
+			}
+		}
+		/* li r3, -1: r3 = all ones */
+		if (!strcmp(ex[i].text, "li r3, -1")) {
+			li = 1;
+			tenv_clear(e);
+			E(e, ex[i].word);
+			store(e, 3, 0);
+			E(e, xpu_halt());
+			ASSERT_EQ(XPU_JOB_STATUS_OK, tenv_run(e));
+			EXPECT_EQ(~0ull, out(e, 0));
+		}
+		/* ld r3, 16(r1): r1 = args at job start, r3 = its third word */
+		if (!strcmp(ex[i].text, "ld r3, 16(r1)")) {
+			uint64_t v = 0x0123456789abcdefull;
+
+			ld = 1;
+			memcpy(tva(e, T_DATA_VA) + 16, &v, 8);
+			tenv_clear(e);
+			E(e, ex[i].word);
+			store(e, 3, 0);
+			E(e, xpu_halt());
+			ASSERT_EQ(XPU_JOB_STATUS_OK, tenv_run(e));
+			EXPECT_EQ(v, out(e, 0));
+		}
+	}
+	EXPECT_TRUE(li && ld) TH_LOG("the li and ld rows are missing from %s", doc);
 }
 
 TEST_HARNESS_MAIN

@@ -11,31 +11,7 @@
 
 #include "rt_test.h"
 #include "xpu/xpu_graph.h"
-
-static void *load_model(const char *name, size_t *size)
-{
-	const char *dir = getenv("XPU_GRAPH_TESTS");
-	char path[512];
-	FILE *f;
-	void *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s.onnx", dir ? dir : "build/graph-tests", name);
-	f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(n);
-	if (buf && fread(buf, 1, n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*size = n;
-	return buf;
-}
+#include "graph_model.h"
 
 static const struct xpu_cc_target target = { 16, 8, 64 << 10, 16 << 10 };
 
@@ -45,7 +21,7 @@ TEST(arguments_and_options)
 	struct xpu_model_options mo = { .size = sizeof(mo), .dims = dims, .num_dims = 1 };
 	void *img = (void *)1;
 	size_t size = 1, msize;
-	void *m = load_model("gpt", &msize);
+	void *m = gt_load("gpt", &msize);
 
 	ASSERT_NE(NULL, m);
 	XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_model_compile_onnx(NULL, msize, &target, &mo, &img, &size));
@@ -74,7 +50,7 @@ TEST(arguments_and_options)
 	EXPECT_NE(NULL, strstr(xpu_last_error(), "truncated or malformed")) TH_LOG("%s", xpu_last_error());
 	free(m);
 	/* an unsupported operator */
-	m = load_model("unsupported_op", &msize);
+	m = gt_load("unsupported_op", &msize);
 	ASSERT_NE(NULL, m);
 	XERR(XPU_ERROR_NOT_SUPPORTED, xpu_model_compile_onnx(m, msize, &target, NULL, &img, &size));
 	EXPECT_NE(NULL, strstr(xpu_last_error(), "node 'fancy' (FancyOp)"));
@@ -92,7 +68,7 @@ TEST(debug_print)
 	size_t size, msize, n;
 	FILE *f;
 
-	m = load_model("fuse_matmul", &msize);
+	m = gt_load("fuse_matmul", &msize);
 	ASSERT_NE(NULL, m);
 	ASSERT_LE(0, fd);
 	fflush(stderr);
@@ -135,7 +111,7 @@ TEST(gpt_compiles_runs_and_matches_reference)
 	size_t size, msize;
 	uint64_t seed = 7;
 
-	m = load_model("gpt", &msize);
+	m = gt_load("gpt", &msize);
 	ASSERT_NE(NULL, m);
 	XOK(xpu_model_compile_onnx(m, msize, &target, &mo, &img, &size));
 	XOK(xpu_device_open_host(&c, &dev));

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Helpers of the model compiler's host tests (tests/graph/NAME_test.c): the
- * test models python3-onnx wrote into $XPU_GRAPH_TESTS (make sets it to
- * $(BUILD)/graph-tests), and small IR builders for graphs made in C.
+ * test models python3-onnx wrote into $XPU_GRAPH_TESTS (graph_model.h), and
+ * small IR builders for graphs made in C.
  */
 #ifndef GRAPH_TEST_H
 #define GRAPH_TEST_H
@@ -14,33 +14,7 @@
 
 #include "kselftest_harness.h"
 #include "graph.h"
-
-static inline void *gt_load(const char *name, size_t *size)
-{
-	const char *dir = getenv("XPU_GRAPH_TESTS");
-	char path[512];
-	FILE *f;
-	void *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s.onnx", dir ? dir : "build/graph-tests", name);
-	f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "# cannot open %s (run via make graph-host-tests)\n", path);
-		return NULL;
-	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(n ? n : 1);
-	if (buf && fread(buf, 1, n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*size = n;
-	return buf;
-}
+#include "graph_model.h"
 
 /* Import + fold/shape/fuse of a test model; status, graph in *g. */
 static inline xpu_status gt_front(const char *name, const struct xg_options *opt,

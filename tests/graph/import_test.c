@@ -166,6 +166,12 @@ TEST(missing_and_unknown_inputs)
 		   "'nowhere'");
 }
 
+TEST(too_many_nodes)
+{
+	/* the limit bounds the planner's quadratic time on untrusted files */
+	EXPECT_ERR("too_many_nodes", XPU_ERROR_INVALID_BINARY, "65537 nodes", "at most 65536");
+}
+
 TEST(cycle)
 {
 	EXPECT_ERR("cycle", XPU_ERROR_INVALID_BINARY, "cycle", "node 'cyc_");

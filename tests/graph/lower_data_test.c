@@ -26,6 +26,7 @@
 #include "internal.h"
 #include "../compiler/cc_internal.h"
 #include "xpu/xpu_graph.h"
+#include "graph_model.h"
 
 #define TMO (30ull * 1000000000ull)
 
@@ -912,27 +913,6 @@ TEST_F(ld, emit_roundtrip)
 }
 
 /* ---- ONNX models through the public API: device == reference == numpy ---- */
-static void *slurp(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	void *p;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc(n ? n : 1);
-	if (fread(p, 1, n, f) != (size_t)n) {
-		free(p);
-		p = NULL;
-	}
-	fclose(f);
-	*size = (size_t)n;
-	return p;
-}
-
 TEST_F(ld, onnx_models)
 {
 	const char *dir = getenv("XPU_GRAPH_TESTS");
@@ -960,7 +940,7 @@ TEST_F(ld, onnx_models)
 		XOK(xpu_stream_create(dev, XPU_QUEUE_ANY, &strm));
 
 		snprintf(path, sizeof(path), "%s/lower_data_%s.onnx", dir, name);
-		onnx = slurp(path, &osize);
+		onnx = gt_read_file(path, &osize);
 		ASSERT_NE(NULL, onnx) TH_LOG("%s", path);
 		st = xpu_model_compile_onnx(onnx, osize, &self->t, NULL, &image, &isize);
 		EXPECT_EQ(XPU_SUCCESS, st) TH_LOG("%s: compile: %s", name, xpu_last_error());
@@ -977,7 +957,7 @@ TEST_F(ld, onnx_models)
 
 			XOK(xpu_graph_input_info(gr, k, &ti));
 			snprintf(path, sizeof(path), "%s/%s.in%d.bin", dir, name, k);
-			hin[k].data = slurp(path, &sz);
+			hin[k].data = gt_read_file(path, &sz);
 			ASSERT_NE(NULL, hin[k].data);
 			ASSERT_EQ(ti.size, sz) TH_LOG("%s input %d", name, k);
 			hin[k].name = strdup(ti.name);
@@ -991,7 +971,7 @@ TEST_F(ld, onnx_models)
 		for (int k = 0; k < nout; k++) {
 			XOK(xpu_graph_output_info(gr, k, &ti));
 			snprintf(path, sizeof(path), "%s/%s.out%d.bin", dir, name, k);
-			exp[k] = slurp(path, &esize[k]);
+			exp[k] = gt_read_file(path, &esize[k]);
 			ASSERT_EQ(ti.size, esize[k]) TH_LOG("%s output %d", name, k);
 			devo[k] = calloc(1, esize[k] + 1);
 			href[k].name = strdup(ti.name);

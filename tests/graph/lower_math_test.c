@@ -24,39 +24,13 @@
 #include "xpu/xpu_graph.h"
 #include "graph.h"
 #include "reference.h"
+#include "graph_model.h"
 
 struct tcase {
 	char name[96], prec[16], expect[128];
 	int nin, nout;
 	double rtol, atol;
 };
-
-static const char *tdir(void)
-{
-	const char *d = getenv("XPU_GRAPH_TESTS");
-
-	return d ? d : "build/graph-tests";
-}
-
-static void *slurp(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	void *p = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		p = malloc(n ? n : 1);
-		if (p && fread(p, 1, n, f) != (size_t)n) {
-			free(p);
-			p = NULL;
-		}
-		*size = n;
-	}
-	fclose(f);
-	return p;
-}
 
 static int load_manifest(struct tcase **out)
 {
@@ -65,7 +39,7 @@ static int load_manifest(struct tcase **out)
 	int n = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/lower_math_manifest.txt", tdir());
+	snprintf(path, sizeof(path), "%s/lower_math_manifest.txt", gt_dir());
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -184,8 +158,8 @@ static int run_case(const struct tcase *c, xpu_device *dev, const struct xpu_cc_
 	xpu_status st;
 	int fail = 1;
 
-	snprintf(path, sizeof(path), "%s/lower_math_%s.onnx", tdir(), c->name);
-	model = slurp(path, &msize);
+	snprintf(path, sizeof(path), "%s/lower_math_%s.onnx", gt_dir(), c->name);
+	model = gt_read_file(path, &msize);
 	if (!model) {
 		snprintf(why, 300, "cannot read %.250s", path);
 		return 1;
@@ -225,8 +199,8 @@ static int run_case(const struct tcase *c, xpu_device *dev, const struct xpu_cc_
 	for (int k = 0; k < c->nin; k++) {
 		struct xpu_tensor_info ti;
 
-		snprintf(path, sizeof(path), "%s/%s.in%d.bin", tdir(), c->name, k);
-		ins[k] = slurp(path, &in_size[k]);
+		snprintf(path, sizeof(path), "%s/%s.in%d.bin", gt_dir(), c->name, k);
+		ins[k] = gt_read_file(path, &in_size[k]);
 		if (!ins[k] || xpu_graph_input_info(gr, k, &ti) || ti.size != in_size[k] ||
 		    xpu_graph_set_input(gr, ti.name, ins[k], in_size[k])) {
 			snprintf(why, 300, "input %d: %s", k, xpu_last_error());
@@ -242,7 +216,7 @@ static int run_case(const struct tcase *c, xpu_device *dev, const struct xpu_cc_
 		goto out;
 	for (int k = 0; k < c->nout; k++) {
 		struct xpu_tensor_info ti;
-		size_t esz;
+		size_t esz = 0;
 		void *exp;
 
 		if (xpu_graph_output_info(gr, k, &ti) || ti.size != osz[k]) {
@@ -270,8 +244,8 @@ static int run_case(const struct tcase *c, xpu_device *dev, const struct xpu_cc_
 				snprintf(why, 300, "device != reference (bytes)");
 			goto out;
 		}
-		snprintf(path, sizeof(path), "%s/%s.out%d.bin", tdir(), c->name, k);
-		exp = slurp(path, &esz);
+		snprintf(path, sizeof(path), "%s/%s.out%d.bin", gt_dir(), c->name, k);
+		exp = gt_read_file(path, &esz);
 		if (!exp || esz != ti.size) {
 			snprintf(why, 300, "expected output %d missing or of size %zu", k, esz);
 			free(exp);
@@ -343,7 +317,7 @@ static void run_all(struct __test_metadata *_metadata, const struct xpu_host_con
 	int n = load_manifest(&cases), bad = 0;
 	uint64_t total = 0;
 
-	ASSERT_GT(n, 0) TH_LOG("no manifest in %s (run the model scripts)", tdir());
+	ASSERT_GT(n, 0) TH_LOG("no manifest in %s (run the model scripts)", gt_dir());
 	ASSERT_EQ(XPU_SUCCESS, xpu_device_open_host(cfg, &dev));
 	ASSERT_EQ(XPU_SUCCESS, xpu_device_get_props(dev, &props));
 	ASSERT_EQ(XPU_SUCCESS, xpu_cc_target_from_props(&props, &tgt));

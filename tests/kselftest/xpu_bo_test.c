@@ -55,15 +55,102 @@ TEST_F(bo, create_info_mmap_hbm_and_host)
 	}
 }
 
+/*
+ * A job copying N bytes from VA @from to VA @to on a new file of its own
+ * (a fault bans the context); the job's result in @w.
+ */
+static int guard_copy(uint64_t (*vas)(int fd, struct xpu_bo *a, struct xpu_bo *b,
+				      uint64_t *from, uint64_t *to),
+		      uint64_t n, struct drm_xpu_wait_job *w, uint64_t *fault_at)
+{
+	struct xpu_bo prog, args, a, b;
+	int fd = xpu_open_nth(0, NULL), ret = -1;
+	uint64_t from, to, *arg;
+	uint32_t len;
+	int64_t id;
+
+	if (fd < 0)
+		return -1;
+	if (xpu_bo_new(fd, 4096, DRM_XPU_BO_HBM, &prog) ||
+	    xpu_bo_new(fd, 4096, DRM_XPU_BO_HOST, &args) ||
+	    xpu_bo_new(fd, 4096, DRM_XPU_BO_HBM, &a) ||
+	    xpu_bo_new(fd, 4096, DRM_XPU_BO_HOST, &b))
+		goto out;
+	len = xpu_prog_copy(prog.map);
+	memset(a.map, 0x5a, 4096);
+	memset(b.map, 0xa5, 4096);
+	*fault_at = vas(fd, &a, &b, &from, &to);
+	arg = args.map;
+	arg[0] = from;
+	arg[1] = to;
+	arg[2] = n;
+	id = xpu_submit(fd, 0, &prog, len, &args, 24, NULL, 0, NULL, 0, 0, 0);
+	if (id > 0 && !xpu_wait(fd, id, 10000, w))
+		ret = 0;
+	/* a copy that did not fault copied the bytes */
+	if (!ret && w->status == DRM_XPU_JOB_OK && memcmp((uint8_t *)b.map + 4096 - n,
+							  (uint8_t *)a.map + 4096 - n, n))
+		ret = -2;
+out:
+	close(fd);
+	return ret;
+}
+
+/* the last 8 bytes of a (HBM) -> the last 8 bytes of b (host): in bounds */
+static uint64_t last_bytes(int fd, struct xpu_bo *a, struct xpu_bo *b, uint64_t *from, uint64_t *to)
+{
+	*from = a->va + 4096 - 8;
+	*to = b->va + 4096 - 8;
+	return 0;
+}
+
+/* reads the first byte past a (HBM): its guard page */
+static uint64_t read_hbm_guard(int fd, struct xpu_bo *a, struct xpu_bo *b, uint64_t *from,
+			       uint64_t *to)
+{
+	*from = a->va + 4096;
+	*to = b->va;
+	return *from;
+}
+
+/* writes the first byte past b (host): its guard page */
+static uint64_t write_host_guard(int fd, struct xpu_bo *a, struct xpu_bo *b, uint64_t *from,
+				 uint64_t *to)
+{
+	*from = a->va;
+	*to = b->va + 4096;
+	return *to;
+}
+
+/*
+ * Buffers get distinct VAs with an unmapped guard page after each: a job
+ * reaching the last byte of a buffer runs, one touching the first byte past
+ * it faults there (reads past an HBM buffer, writes past a host buffer).
+ */
 TEST_F(bo, distinct_vas_with_guard)
 {
+	struct drm_xpu_wait_job w;
 	struct xpu_bo a, b;
+	uint64_t at = 0;
 
 	ASSERT_EQ(0, xpu_bo_new(self->fd, 4096, DRM_XPU_BO_HBM, &a));
 	ASSERT_EQ(0, xpu_bo_new(self->fd, 4096, DRM_XPU_BO_HOST, &b));
 	EXPECT_TRUE(b.va >= a.va + 8192 || a.va >= b.va + 8192);
 	xpu_bo_free(self->fd, &a);
 	xpu_bo_free(self->fd, &b);
+
+	ASSERT_EQ(0, guard_copy(last_bytes, 8, &w, &at));
+	EXPECT_EQ(DRM_XPU_JOB_OK, w.status);
+
+	ASSERT_EQ(0, guard_copy(read_hbm_guard, 8, &w, &at));
+	EXPECT_EQ(DRM_XPU_JOB_MMU_FAULT, w.status);
+	EXPECT_EQ(at, w.fault_va);
+	EXPECT_EQ(XPU_ACCESS_READ, w.fault_access);
+
+	ASSERT_EQ(0, guard_copy(write_host_guard, 8, &w, &at));
+	EXPECT_EQ(DRM_XPU_JOB_MMU_FAULT, w.status);
+	EXPECT_EQ(at, w.fault_va);
+	EXPECT_EQ(XPU_ACCESS_WRITE, w.fault_access);
 }
 
 TEST_F(bo, create_invalid)

@@ -191,17 +191,32 @@ TEST_F(job, timeline_dependency_chain)
 }
 
 /* A binary syncobj signalled by a job. */
+/*
+ * The out-syncobj signals when the job is done: the job has its final
+ * status (OK, not still running) and its data is in place at that point.
+ */
 TEST_F(job, binary_syncobj_signalled)
 {
+	uint8_t *s = self->src.map, *d = self->dst.map;
+	struct drm_xpu_wait_job w;
 	uint32_t syncobj;
 	int64_t id;
 
+	for (int i = 0; i < 4096; i++)
+		s[i] = i * 13 + 5;
+	memset(d, 0, 4096);
 	ASSERT_EQ(0, drmSyncobjCreate(self->fd, 0, &syncobj));
 	id = submit_copy(self->fd, 0, &self->prog, self->copy_len, &self->args,
 			 self->src.va, self->dst.va, 4096, NULL, 0, syncobj, 0, NULL, 0);
 	ASSERT_GT(id, 0);
-	EXPECT_EQ(0, drmSyncobjWait(self->fd, &syncobj, 1, xpu_now_ns() + 10000000000ll,
+	ASSERT_EQ(0, drmSyncobjWait(self->fd, &syncobj, 1, xpu_now_ns() + 10000000000ll,
 				    DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, NULL));
+	/* signalled: the data is there before anything else waits */
+	EXPECT_EQ(0, memcmp(s, d, 4096));
+	/* and the job ended with status OK */
+	ASSERT_EQ(0, xpu_wait(self->fd, id, 1000, &w));
+	EXPECT_EQ(DRM_XPU_JOB_OK, w.status);
+	EXPECT_GT(w.cycles, 0);
 	drmSyncobjDestroy(self->fd, syncobj);
 }
 

@@ -30,10 +30,12 @@ static void find_dev(QPCIDevice *dev, int devfn, void *data)
     *(QPCIDevice **)data = dev;
 }
 
-static void xpu_start(Xpu *x, const char *extra)
+/* extra may start with ",prop=value" (more device properties) */
+static void xpu_start_on(Xpu *x, const char *machine, const char *extra)
 {
-    x->qts = qtest_initf("-machine q35 -nodefaults -L /usr/share/seabios -L /usr/share/qemu "
-                         "-device xpu,hbm_size=16M,queues=2%s", extra ? extra : "");
+    x->qts = qtest_initf("-machine %s -nodefaults -L /usr/share/seabios -L /usr/share/qemu "
+                         "-device xpu,hbm_size=16M,queues=2%s", machine,
+                         extra ? extra : "");
     pc_alloc_init(&x->alloc, x->qts, ALLOC_NO_FLAGS);
     x->bus = qpci_new_pc(x->qts, &x->alloc);
     x->dev = NULL;
@@ -43,6 +45,11 @@ static void xpu_start(Xpu *x, const char *extra)
     qpci_device_enable(x->dev);
     x->regs = qpci_iomap(x->dev, XPU_BAR_REGS, NULL);
     x->hbm = qpci_iomap(x->dev, XPU_BAR_HBM, NULL);
+}
+
+static void xpu_start(Xpu *x, const char *extra)
+{
+    xpu_start_on(x, "q35", extra);
 }
 
 static void xpu_stop(Xpu *x)
@@ -289,7 +296,7 @@ static void test_bad_desc(void)
     struct xpu_job_record rec;
     struct xpu_job_desc d[3] = {
         { .op = 99, .fence = 1, .record = rec_off },
-        { .op = XPU_JOB_NOP, .flags = 1, .fence = 2, .record = rec_off + 64 },
+        { .op = XPU_JOB_NOP, .flags = 2, .fence = 2, .record = rec_off + 64 },
         { .op = XPU_JOB_EXEC, .ctx = XPU_MAX_CTX, .fence = 3,
           .record = rec_off + 128 },
     };
@@ -987,6 +994,185 @@ static void test_guest_errors_and_trace(void)
     }
 }
 
+/*
+ * Issue 10 item 6: one long DMA instruction (16 Mi rows of one byte, about
+ * a second) moves PROGRESS while it runs, although the job retires only a
+ * few instructions (PROGRESS used to move every 4096 instructions only, so
+ * the driver's hang check killed such a job).
+ */
+static void test_progress_inside_long_dma(void)
+{
+    const uint64_t buf_va = 0x20000000;
+    Xpu x;
+    Ctx c;
+    struct xpu_job_record rec;
+    uint32_t p, last = 0, moves = 0;
+    uint64_t prog[] = {
+        xpu_liu(3, buf_va), xpu_liu(4, buf_va + 64), xpu_li(5, 1),
+        xpu_liu(6, 16u << 20), xpu_li(7, 0),
+        xpu_dcfg(6, 7, 7),                      /* rows, strides 0 */
+        xpu_dma(XPU_DMA_VA_TO_VA | XPU_DMA_2D, 4, 3, 5),
+        xpu_halt(),
+    };
+    struct xpu_job_desc d = {
+        .op = XPU_JOB_EXEC, .ctx = CTX, .fence = 1, .prog_va = PROG_VA,
+        .prog_len = sizeof(prog), .record = 0xf000,
+    };
+
+    xpu_start(&x, NULL);
+    ctx_init(&c, &x, CTX);
+    load_prog(&c, DATA_BASE, prog, G_N_ELEMENTS(prog), NULL, 0);
+    pt_map(&c, buf_va, DATA_BASE + 0x10000, RW);
+    queue_setup(&x, 0, 0x8000, 2, 0xf800);
+    put_desc_hbm(&x, 0x8000, 0, &d);
+    qwr(&x, 0, XPU_Q_TAIL, 1);
+    WAIT_FOR(done_fence(&x, 0) == 1 || (p = qrd(&x, 0, XPU_Q_PROGRESS_LO),
+                                        p != last && ++moves && (last = p) &&
+                                        moves >= 3));
+    g_assert_cmpuint(moves, >=, 3);             /* moved while running */
+    WAIT_FOR(done_fence(&x, 0) == 1);
+    hbm_read(&x, 0xf000, &rec, sizeof(rec));
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_OK);
+    g_assert_cmpuint(rec.retired, ==, G_N_ELEMENTS(prog));
+    g_assert_cmpuint(last, >, rec.retired);     /* not instructions */
+    g_assert_cmpuint(rec.dma_bytes, ==, 16u << 20);
+    xpu_stop(&x);
+}
+
+/*
+ * Issue 10 item 11: the guest toggles bus mastering and moves the HBM BAR
+ * (both rebuild the memory map, freed by RCU) while the workers DMA guest
+ * RAM. Every job ends OK or with a DMA error, QEMU survives, and the queue
+ * serves a checked job afterwards. (Under ASan this also shows the workers
+ * are RCU readers; without rcu_register_thread() RCU did not wait for them.)
+ */
+static void test_bus_master_toggle_during_dma(void)
+{
+    enum { JOBS = 31, ITER = 1024, LEN = 64 * 1024 };
+    const uint64_t src_va = 0x20000000, ring = 0x8000, recs = 0x10000;
+    Xpu x;
+    Ctx c;
+    uint64_t ga;
+    uint16_t cmd;
+    uint32_t bar2, ok = 0, err = 0;
+    int n;
+    uint64_t prog[] = {
+        xpu_liu(3, src_va), xpu_liu(4, LEN), xpu_li(5, ITER),
+        xpu_dma(XPU_DMA_VA_TO_LA, 0, 3, 4),
+        xpu_addi(5, 5, -1),
+        xpu_br(XPU_BR_NE, 5, 0, -2),
+        xpu_halt(),
+    };
+
+    xpu_start(&x, NULL);
+    ga = QEMU_ALIGN_UP(guest_alloc(&x.alloc, LEN + 4096), 4096);
+    ctx_init(&c, &x, CTX);
+    load_prog(&c, DATA_BASE, prog, G_N_ELEMENTS(prog), NULL, 0);
+    pt_map_range(&c, src_va, ga, LEN, XPU_PTE_READ | XPU_PTE_HOST);
+    queue_setup(&x, 0, ring, 32, 0xf800);
+    for (uint32_t i = 0; i < JOBS; i++) {
+        struct xpu_job_desc d = {
+            .op = XPU_JOB_EXEC, .ctx = CTX, .fence = i + 1,
+            .prog_va = PROG_VA, .prog_len = sizeof(prog),
+            .record = recs + i * 64, .cookie = i + 1,
+        };
+
+        put_desc_hbm(&x, ring, i, &d);
+    }
+    qwr(&x, 0, XPU_Q_TAIL, JOBS);
+    cmd = qpci_config_readw(x.dev, PCI_COMMAND);
+    bar2 = qpci_config_readl(x.dev, PCI_BASE_ADDRESS_2);
+    /* mostly BAR moves (DMA goes on), now and then bus mastering off */
+    for (n = 0; done_fence(&x, 0) < JOBS; n++) {
+        g_assert_cmpint(n, <, 1000000);
+        if (n % 16 == 15) {
+            qpci_config_writew(x.dev, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER);
+        }
+        qpci_config_writel(x.dev, PCI_BASE_ADDRESS_2, bar2 ^ 0x08000000);
+        qpci_config_writew(x.dev, PCI_COMMAND, cmd);
+        qpci_config_writel(x.dev, PCI_BASE_ADDRESS_2, bar2);
+    }
+    for (uint32_t i = 0; i < JOBS; i++) {
+        struct xpu_job_record rec;
+
+        hbm_read(&x, recs + i * 64, &rec, sizeof(rec));
+        g_assert_cmpuint(rec.cookie, ==, i + 1);
+        if (rec.status == XPU_JOB_STATUS_OK) {
+            g_assert_cmpuint(rec.dma_bytes, ==, (uint64_t)ITER * LEN);
+            ok++;
+        } else {
+            g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_DMA_ERROR);
+            err++;
+        }
+    }
+    g_test_message("%d map changes: %u jobs OK, %u with a DMA error", n, ok,
+                   err);
+    g_assert_cmpuint(ok + err, ==, JOBS);
+    {
+        struct xpu_job_record rec = run_exec(&x, 1, CTX, sizeof(prog), 0);
+
+        g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_OK);
+        g_assert_cmpuint(rec.dma_bytes, ==, (uint64_t)ITER * LEN);
+    }
+    xpu_stop(&x);
+}
+
+/*
+ * Issue 10 item 12: a job DMAs in a loop to MMIO (the device's own register
+ * page), then the device is unplugged. Before, every such DMA took the BQL,
+ * and unplug joined the worker with the BQL held: QEMU deadlocked. Now a
+ * DMA to anything but RAM is refused (job ends with DMA_ERROR, guest error
+ * xpu_err_dma logged) and unplug completes. The record is in guest RAM, so
+ * it can be read after the device is gone.
+ */
+static void test_mmio_dma_then_unplug(void)
+{
+    const uint64_t mmio_va = 0x20000000;
+    Xpu x;
+    Ctx c;
+    uint64_t rec_ga;
+    struct xpu_job_record rec;
+    g_autofree gchar *path = NULL, *extra = NULL, *log = NULL;
+    int fd = g_file_open_tmp("xpu-qtest-XXXXXX.log", &path, NULL);
+    uint64_t prog[] = {
+        xpu_liu(3, mmio_va + XPU_REG_SCRATCH), xpu_li(4, 4),
+        xpu_dma(XPU_DMA_LA_TO_VA, 3, 0, 4),     /* scratchpad -> MMIO */
+        xpu_jal(0, -1),                         /* forever */
+        xpu_halt(),
+    };
+    struct xpu_job_desc d = {
+        .op = XPU_JOB_EXEC, .ctx = CTX, .fence = 7, .prog_va = PROG_VA,
+        .prog_len = sizeof(prog), .cookie = 0x1234,
+    };
+
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    /* pc: its root bus takes ACPI hot unplug without a guest */
+    extra = g_strdup_printf(",id=xpu0 -d guest_errors -D %s", path);
+    xpu_start_on(&x, "pc", extra);
+    rec_ga = QEMU_ALIGN_UP(guest_alloc(&x.alloc, 8192), 4096);
+    qtest_memset(x.qts, rec_ga, 0xee, sizeof(rec));
+    ctx_init(&c, &x, CTX);
+    load_prog(&c, DATA_BASE, prog, G_N_ELEMENTS(prog), NULL, 0);
+    g_assert_false(x.regs.is_io);
+    pt_map(&c, mmio_va, x.regs.addr, RW | XPU_PTE_HOST);
+    d.record = XPU_DPA_HOST | rec_ga;
+    queue_setup(&x, 0, 0x8000, 2, 0);
+    put_desc_hbm(&x, 0x8000, 0, &d);
+    qwr(&x, 0, XPU_Q_TAIL, 1);
+    g_usleep(50 * 1000);                        /* the job is under way */
+    qpci_unplug_acpi_device_test(x.qts, "xpu0", x.dev->devfn >> 3);
+    qtest_memread(x.qts, rec_ga, &rec, sizeof(rec));
+    g_assert_cmphex(rec.cookie, ==, 0x1234);
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_DMA_ERROR);
+    g_assert_cmpuint(rec.retired, ==, 2);
+    xpu_stop(&x);
+    g_assert_true(g_file_get_contents(path, &log, NULL, NULL));
+    unlink(path);
+    g_assert_nonnull(strstr(log, "xpu_err_dma in "));
+    g_assert_nonnull(strstr(log, "Invalid access to non-RAM device"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1009,5 +1195,9 @@ int main(int argc, char **argv)
     qtest_add_func("/xpu/progress_and_stop", test_progress_and_stop);
     qtest_add_func("/xpu/hostile_programs", test_hostile_programs);
     qtest_add_func("/xpu/guest_errors_and_trace", test_guest_errors_and_trace);
+    qtest_add_func("/xpu/progress_inside_long_dma", test_progress_inside_long_dma);
+    qtest_add_func("/xpu/bus_master_toggle_during_dma",
+                   test_bus_master_toggle_during_dma);
+    qtest_add_func("/xpu/mmio_dma_then_unplug", test_mmio_dma_then_unplug);
     return g_test_run();
 }

@@ -1159,4 +1159,67 @@ TEST(host_config_sized)
 }
 #endif
 
+/* A buffer (plus offset) smaller than what a compiled kernel touches is
+ * refused at launch, naming the argument and both sizes (the kernel's
+ * metadata records each buffer argument's extent). */
+TEST_F(api, launch_checks_buffer_sizes)
+{
+	struct xpu_cc_matmul d = { .m = 6, .k = 5, .n = 4, .in_type = XPU_DT_I8,
+				   .out_type = XPU_DT_I32, .has_bias = 1 };
+	xpu_buffer *ba, *bb, *bc, *bias, *small, *big;
+	struct xpu_device_props p;
+	xpu_module *mod;
+	xpu_kernel *k;
+	xpu_stream *s;
+	xpu_cc *cc;
+	void *img;
+	size_t size;
+
+	XOK(xpu_device_get_props(self->dev, &p));
+	XOK(xpu_cc_create_for_device(&p, &cc));
+	XOK(xpu_cc_matmul(cc, "mm", &d));
+	XOK(xpu_cc_emit(cc, &img, &size));
+	xpu_cc_destroy(cc);
+	XOK(xpu_module_load(self->dev, img, size, &mod));
+	free(img);
+	XOK(xpu_kernel_create(mod, "mm", &k));
+	XOK(xpu_stream_create(self->dev, XPU_QUEUE_ANY, &s));
+	XOK(xpu_buffer_alloc(self->dev, 30, XPU_MEM_DEVICE, &ba));
+	XOK(xpu_buffer_alloc(self->dev, 20, XPU_MEM_DEVICE, &bb));
+	XOK(xpu_buffer_alloc(self->dev, 96, XPU_MEM_DEVICE, &bc));
+	XOK(xpu_buffer_alloc(self->dev, 16, XPU_MEM_DEVICE, &bias));
+	XOK(xpu_buffer_alloc(self->dev, 95, XPU_MEM_DEVICE, &small));
+	XOK(xpu_buffer_alloc(self->dev, 200, XPU_MEM_DEVICE, &big));
+	XOK(xpu_kernel_set_arg_buffer(k, 0, ba, 0));
+	XOK(xpu_kernel_set_arg_buffer(k, 1, bb, 0));
+	XOK(xpu_kernel_set_arg_buffer(k, 3, bias, 0));
+	/* C is 6 x 4 int32 = 96 bytes */
+	XOK(xpu_kernel_set_arg_buffer(k, 2, small, 0));
+	XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_launch(s, k));
+	ASSERT_NE(NULL, strstr(xpu_last_error(), "argument 2 ('c')"));
+	ASSERT_NE(NULL, strstr(xpu_last_error(), "needs 96 bytes, the buffer has 95"));
+	XOK(xpu_kernel_set_arg_buffer(k, 2, big, 120));
+	XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_launch(s, k));
+	ASSERT_NE(NULL, strstr(xpu_last_error(), "has 80 (200-byte buffer at offset 120)"));
+	XOK(xpu_kernel_set_arg_buffer(k, 2, big, 104));
+	XOK(xpu_launch(s, k));
+	/* the bias: 4 int32 */
+	XOK(xpu_kernel_set_arg_buffer(k, 2, bc, 0));
+	XOK(xpu_kernel_set_arg_buffer(k, 3, ba, 18));
+	XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_launch(s, k));
+	ASSERT_NE(NULL, strstr(xpu_last_error(), "'bias'"));
+	XOK(xpu_kernel_set_arg_buffer(k, 3, bias, 0));
+	XOK(xpu_launch(s, k));
+	XOK(xpu_stream_synchronize(s, XPU_WAIT_FOREVER));
+	XOK(xpu_stream_destroy(s));
+	xpu_kernel_destroy(k);
+	XOK(xpu_module_unload(mod));
+	xpu_buffer_free(ba);
+	xpu_buffer_free(bb);
+	xpu_buffer_free(bc);
+	xpu_buffer_free(bias);
+	xpu_buffer_free(small);
+	xpu_buffer_free(big);
+}
+
 TEST_HARNESS_MAIN

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "rt_test.h"
+#include "xpu_isa_examples.h"
 
 static xpu_status asm1(const char *src, void **img, size_t *size)
 {
@@ -369,6 +370,9 @@ TEST(syntax_errors_name_line_and_problem)
 		{ ".kernel k\n.spad -1\n halt\n", ".spad takes a byte count" },
 		{ ".kernel k\n li r1, zz\n", "bad immediate 'zz'" },
 		{ ".kernel k\n.word\n", ".word takes one" },
+		{ ".kernel k\n.arg n u64 8\n halt\n", ".arg n: '8' is not a size" },
+		{ ".kernel k\n.arg a buffer 0\n halt\n", ".arg a: '0' is not a size" },
+		{ ".kernel k\n.arg a buffer zz\n halt\n", ".arg a: 'zz' is not a size" },
 	};
 	void *img;
 	size_t size;
@@ -431,6 +435,115 @@ TEST(tools_round_trip)
 	unlink("/tmp/xpu-asm-test2.xpu");
 	unlink("/tmp/xpu-asm-test3.xpu");
 	unlink("/tmp/xpu-asm-test4.xpu");
+}
+
+/*
+ * The encodings pinned in docs/isa.md ("Encoding examples"): the header's
+ * helpers, the assembler, the disassembler and the header's field macros all
+ * agree with the literal words written there (the engine's decoder is
+ * checked against the same table in tests/engine/scalar_test.c).
+ */
+TEST(encodings_pinned_in_isa_md)
+{
+	const struct { const char *text; uint64_t helper; } h[] = {
+		{ "halt", xpu_halt() },
+		{ "li r3, -1", xpu_li(3, -1) },
+		{ "ld r3, 16(r1)", xpu_ld(XPU_MEM_W64, 3, 1, 16) },
+		{ "dma.l2v.2d r3, r4, r8", xpu_dma(XPU_DMA_LA_TO_VA | XPU_DMA_2D, 3, 4, 8) },
+		{ "matmul.bf16 r3, r4, r9", xpu_matmul(XPU_MM_BF16, 3, 4, 9) },
+		{ "vadd.f32.row r3, r4, r5",
+		  xpu_vbin(XPU_VBIN_ADD, XPU_VT_F32 | XPU_VB_ROW, 3, 4, 5) },
+		{ "vqnt.i32 r4, r3, r20, -3", xpu_vqnt(XPU_VT_I32, 4, 3, 20, -3) },
+		{ "vsel r3, r4, r5, r6", xpu_vsel(3, 4, 5, 6) },
+	};
+	struct xpu_isa_example ex[XPU_ISA_EX_MAX];
+	const char *doc = xpu_isa_md_path();
+	int n, bad = 0;
+	char src[4096], *dis, line[96];
+	size_t len = 0, size;
+	uint64_t got[XPU_ISA_EX_MAX];
+	void *img;
+
+	n = xpu_isa_examples(doc, ex, XPU_ISA_EX_MAX, &bad);
+#ifdef XPU_TEST_DRM
+	if (n == -1)
+		SKIP(return, "%s is not in the guest (the host run checks it)", doc);
+#endif
+	ASSERT_NE(-1, n) TH_LOG("cannot read %s", doc);
+	ASSERT_NE(-2, n) TH_LOG("%s:%d: a row of the encoding examples does not parse", doc, bad);
+	/* every helper case is in the document, and every row has a helper */
+	ASSERT_EQ((int)(sizeof(h) / sizeof(h[0])), n) TH_LOG("rows in %s's table", doc);
+	len += snprintf(src + len, sizeof(src) - len, ".kernel pinned\n");
+	for (int i = 0; i < n; i++) {
+		int k = -1;
+
+		for (int j = 0; j < n; j++)
+			if (!strcmp(h[j].text, ex[i].text))
+				k = j;
+		ASSERT_GE(k, 0) TH_LOG("'%s' (docs/isa.md) has no helper case here", ex[i].text);
+		EXPECT_EQ(ex[i].word, h[k].helper) TH_LOG("helper for '%s'", ex[i].text);
+		EXPECT_EQ(ex[i].field[0], XPU_INSN_OP(ex[i].word)) TH_LOG("'%s' opcode", ex[i].text);
+		EXPECT_EQ(ex[i].field[1], XPU_INSN_RD(ex[i].word)) TH_LOG("'%s' rd", ex[i].text);
+		EXPECT_EQ(ex[i].field[2], XPU_INSN_RS1(ex[i].word)) TH_LOG("'%s' rs1", ex[i].text);
+		EXPECT_EQ(ex[i].field[3], XPU_INSN_RS2(ex[i].word)) TH_LOG("'%s' rs2", ex[i].text);
+		EXPECT_EQ(ex[i].field[4], XPU_INSN_RS3(ex[i].word)) TH_LOG("'%s' rs3", ex[i].text);
+		EXPECT_EQ(ex[i].field[5], XPU_INSN_FUNC(ex[i].word)) TH_LOG("'%s' func4", ex[i].text);
+		EXPECT_EQ(ex[i].field[6], XPU_INSN_IMM(ex[i].word)) TH_LOG("'%s' imm32", ex[i].text);
+		len += snprintf(src + len, sizeof(src) - len, "\t%s\n", ex[i].text);
+	}
+	XOK(asm1(src, &img, &size));
+	ASSERT_EQ(n, words(img, size, got, XPU_ISA_EX_MAX));
+	for (int i = 0; i < n; i++) {
+		EXPECT_EQ(ex[i].word, got[i]) TH_LOG("assembled '%s'", ex[i].text);
+	}
+	XOK(xpu_disassemble(img, size, &dis));
+	for (int i = 0; i < n; i++) {
+		snprintf(line, sizeof(line), "\t%.63s\n", ex[i].text);
+		EXPECT_NE(NULL, strstr(dis, line)) TH_LOG("'%s' not in:\n%s", ex[i].text, dis);
+	}
+	free(dis);
+	free(img);
+}
+
+/* ".arg NAME buffer BYTES" records the extent the kernel touches: it
+ * survives disassembly, and a launch with a smaller buffer is refused. */
+TEST(arg_sizes_round_trip_and_are_checked)
+{
+	static const char src[] = ".kernel k\n.arg a buffer 4096\n.arg n u64\n halt\n.end\n";
+	xpu_buffer *small, *ok;
+	xpu_device *dev;
+	xpu_module *mod;
+	xpu_kernel *k;
+	xpu_stream *s;
+	char *text;
+	void *img;
+	size_t size;
+
+	XOK(asm1(src, &img, &size));
+	XOK(xpu_disassemble(img, size, &text));
+	ASSERT_NE(NULL, strstr(text, ".arg a buffer 4096\n")) TH_LOG("%s", text);
+	ASSERT_NE(NULL, strstr(text, ".arg n u64\n"));
+	free(text);
+	RT_OPEN(dev);
+	XOK(xpu_module_load(dev, img, size, &mod));
+	free(img);
+	XOK(xpu_kernel_create(mod, "k", &k));
+	XOK(xpu_stream_create(dev, XPU_QUEUE_ANY, &s));
+	XOK(xpu_buffer_alloc(dev, 4095, XPU_MEM_DEVICE, &small));
+	XOK(xpu_buffer_alloc(dev, 4096, XPU_MEM_DEVICE, &ok));
+	XOK(xpu_kernel_set_arg_u64(k, 1, 0));
+	XOK(xpu_kernel_set_arg_buffer(k, 0, small, 0));
+	XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_launch(s, k));
+	ASSERT_NE(NULL, strstr(xpu_last_error(), "('a'): needs 4096 bytes, the buffer has 4095"));
+	XOK(xpu_kernel_set_arg_buffer(k, 0, ok, 0));
+	XOK(xpu_launch(s, k));
+	XOK(xpu_stream_synchronize(s, XPU_WAIT_FOREVER));
+	XOK(xpu_stream_destroy(s));
+	xpu_kernel_destroy(k);
+	XOK(xpu_module_unload(mod));
+	xpu_buffer_free(small);
+	xpu_buffer_free(ok);
+	xpu_device_close(dev);
 }
 
 TEST_HARNESS_MAIN

@@ -280,4 +280,48 @@ TEST_F(bin, random_corruption_never_crashes)
 	free(orig);
 }
 
+/* Version 2 records each buffer argument's extent; a size on a non-buffer
+ * argument is malformed. */
+TEST_F(bin, metadata_size_on_non_buffer_argument)
+{
+	ASSERT_EQ(2, self->mh->version);
+	ASSERT_EQ(16, self->mh->arg_size);
+	self->ma[1].min_size = 8;	/* 'n', a u64 */
+	ASSERT_TRUE(rejected(_metadata, self, self->size, "non-buffer"));
+}
+
+/* Version 1 files (8-byte argument records, no sizes) still load: the
+ * fixture's metadata rewritten in place in the version 1 layout. */
+TEST_F(bin, metadata_version_1_still_loads)
+{
+	uint32_t nargs = self->mh->num_args;
+	uint8_t *v1 = (uint8_t *)self->ma;
+	char *strtab = (char *)(self->ma + nargs), *copy;
+	xpu_module *mod;
+	xpu_kernel *k;
+
+	copy = malloc(self->mh->strtab_size);
+	ASSERT_NE(NULL, copy);
+	memcpy(copy, strtab, self->mh->strtab_size);
+	for (uint32_t i = 0; i < nargs; i++) {
+		uint32_t rec[2] = { self->ma[i].name, self->ma[i].type };
+
+		memmove(v1 + i * XPU_META_ARG_SIZE_V1, rec, sizeof(rec));
+	}
+	memcpy(v1 + nargs * XPU_META_ARG_SIZE_V1, copy, self->mh->strtab_size);
+	free(copy);
+	self->mh->version = 1;
+	self->mh->arg_size = XPU_META_ARG_SIZE_V1;
+	XOK(xpu_binary_validate(self->img, self->size, NULL));
+	XOK(xpu_module_load(self->dev, self->img, self->size, &mod));
+	XOK(xpu_kernel_create(mod, "first", &k));
+	xpu_kernel_destroy(k);
+	XOK(xpu_kernel_create(mod, "second", &k));
+	xpu_kernel_destroy(k);
+	XOK(xpu_module_unload(mod));
+	/* a version 1 header with version 2 records is malformed */
+	self->mh->arg_size = sizeof(struct xpu_meta_arg);
+	ASSERT_TRUE(rejected(_metadata, self, self->size, "bad record sizes"));
+}
+
 TEST_HARNESS_MAIN

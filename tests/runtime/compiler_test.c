@@ -6,6 +6,8 @@
  * shapes larger than the scratchpad/accumulator of the small host test device
  * (16x8 array, 64 KiB scratchpad, 16 KiB accumulator) so tiling is exercised.
  */
+#include <math.h>
+
 #include "rt_test.h"
 #include "xpu_ref.h"
 
@@ -769,6 +771,30 @@ TEST_F(cc, several_kernels_in_one_module)
 	xpu_module_unload(mod);
 	xpu_cc_destroy(cc);
 	free(img);
+}
+
+/* A requantising matmul with a zero or non-finite scale would run and give
+ * zeros (or saturated values): the compiler rejects it, naming the field. */
+TEST_F(cc, matmul_rejects_bad_requant_scale)
+{
+	const float bad[] = { 0.0f, -0.0f, NAN, INFINITY, -INFINITY };
+	struct xpu_cc_matmul d = { 8, 8, 8, XPU_DT_I8, XPU_DT_I8 };
+	xpu_cc *cc;
+
+	XOK(xpu_cc_create(&self->t, &cc));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		d.scale = bad[i];
+		XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_cc_matmul(cc, "rq", &d));
+		ASSERT_NE(NULL, strstr(xpu_last_error(), "scale"));
+		ASSERT_NE(NULL, strstr(xpu_last_error(), "rq"));
+	}
+	/* int32 output ignores the scale; a valid one compiles */
+	d.out_type = XPU_DT_I32;
+	XOK(xpu_cc_matmul(cc, "raw", &d));
+	d.out_type = XPU_DT_I8;
+	d.scale = 0.02f;
+	XOK(xpu_cc_matmul(cc, "rq", &d));
+	xpu_cc_destroy(cc);
 }
 
 TEST_HARNESS_MAIN

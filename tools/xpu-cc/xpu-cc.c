@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "xpu/xpu.h"
 #include "xpu/xpu_compiler.h"
@@ -173,8 +174,13 @@ static void *read_file(const char *path, size_t *size)
 {
 	FILE *f = fopen(path, "rb");
 	void *buf = NULL;
+	struct stat sb;
 	long n;
 
+	if (f && (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode))) {
+		fprintf(stderr, "xpu-cc: %s: not a regular file\n", path);
+		exit(1);
+	}
 	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
 	    !(buf = malloc(n ? n : 1)) || fread(buf, 1, n, f) != (size_t)n) {
 		perror(path);

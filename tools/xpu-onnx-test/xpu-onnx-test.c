@@ -38,6 +38,8 @@
 #define MAX_IO 32
 
 static double rel_tol = 1e-3, abs_tol = 1e-7;
+static int frozen_tests;	/* passed tests that had parameter inputs frozen */
+static int cur_frozen;		/* the current test froze at least one input */
 static int use_reference = 1, verbose;
 static struct xpu_model_options mopt = { .size = sizeof(mopt), .precision = XPU_GRAPH_F_PREC_HIGHEST };
 
@@ -425,6 +427,8 @@ static int run_set(xpu_device *dev, xpu_stream *s, const struct xpu_cc_target *t
 			goto out;
 	}
 	model = freeze(onnx, onnx_size, in, nin, &model_size, &nfrozen);
+	if (nfrozen)
+		cur_frozen = 1;
 	if (!model) {
 		snprintf(why, wlen, "model.onnx does not parse");
 		goto out;
@@ -665,6 +669,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		attempted++;
+		cur_frozen = 0;
 		rc = run_test(dev, s, &t, dir, onnx, size, why, sizeof(why));
 		free(onnx);
 		k = find_known(base);
@@ -672,7 +677,8 @@ int main(int argc, char **argv)
 			k->seen = 1;
 		tally(prim[i][0] ? prim[i] : "Constant", !rc);
 		if (!rc) {
-			printf("ok %d - %s\n", n, base);
+			frozen_tests += cur_frozen;
+			printf("ok %d - %s%s\n", n, base, cur_frozen ? " (parameter inputs frozen)" : "");
 			if (k)
 				printf("# %s passes but is listed as a known failure (%s): remove it "
 				       "from the list\n", base, k->reason);
@@ -696,6 +702,8 @@ int main(int argc, char **argv)
 	}
 	printf("# onnx conformance: %d passed, %d failed of %d attempted (%d ops)\n", passed,
 	       failed + known_failed, attempted, nops_seen);
+	printf("# %d of the passes froze int64 parameter inputs (shape, axes, starts, ...) into "
+	       "initializers, as a static-shape compiler needs\n", frozen_tests);
 	printf("# %d of the failures are listed known failures (TODO), %d unexpected; %d "
 	       "directories not attempted (an operator the compiler does not import)\n",
 	       known_failed, failed, skipped);

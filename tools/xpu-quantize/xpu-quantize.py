@@ -90,7 +90,7 @@ def _div(a, b):
     return a / b
 
 
-def _axes(x, a, ctx, idx=1, name="axes"):
+def _axes(x, a, idx=1, name="axes"):
     """axes from an input (newer opsets) or an attribute (older ones)"""
     if len(x) > idx and x[idx] is not None:
         return [int(v) for v in np.asarray(x[idx]).reshape(-1)]
@@ -169,8 +169,8 @@ def _conv(x, w, b, a):
     return y[:, :, 0, :] if nsp == 1 else y
 
 
-def _reduce(x, a, fn, opset, axes_from_input):
-    axes = _axes(x, a, None) if axes_from_input else a.get("axes")
+def _reduce(x, a, fn, axes_from_input):
+    axes = _axes(x, a) if axes_from_input else a.get("axes")
     keep = bool(a.get("keepdims", 1))
     if not axes:
         if a.get("noop_with_empty_axes", 0):
@@ -326,10 +326,10 @@ OPS = {
                                                 -1)],
     "Reshape": lambda x, a, o, n: [_reshape(x, a)],
     "Transpose": lambda x, a, o, n: [np.transpose(x[0], a.get("perm"))],
-    "Squeeze": lambda x, a, o, n: [np.squeeze(x[0], axis=tuple(_axes(x, a, None)))
-                                   if _axes(x, a, None) else np.squeeze(x[0])],
+    "Squeeze": lambda x, a, o, n: [np.squeeze(x[0], axis=tuple(_axes(x, a)))
+                                   if _axes(x, a) else np.squeeze(x[0])],
     "Unsqueeze": lambda x, a, o, n: [np.expand_dims(x[0], tuple(
-        int(v) % (x[0].ndim + len(_axes(x, a, None))) for v in _axes(x, a, None)))],
+        int(v) % (x[0].ndim + len(_axes(x, a))) for v in _axes(x, a)))],
     "Concat": lambda x, a, o, n: [np.concatenate(x, axis=a["axis"])],
     "Slice": lambda x, a, o, n: [_slice(x, a)],
     "Split": lambda x, a, o, n: _split(x, a, n),
@@ -342,9 +342,9 @@ OPS = {
     "Range": lambda x, a, o, n: [np.arange(x[0], x[1], x[2]).astype(x[0].dtype)],
     "Trilu": lambda x, a, o, n: [_trilu(x, a)],
     "Softmax": lambda x, a, o, n: [_softmax(x, a, o)],
-    "ReduceMean": lambda x, a, o, n: [_reduce(x, a, np.mean, o, o >= 18)],
-    "ReduceSum": lambda x, a, o, n: [_reduce(x, a, np.sum, o, o >= 13)],
-    "ReduceMax": lambda x, a, o, n: [_reduce(x, a, np.max, o, o >= 18)],
+    "ReduceMean": lambda x, a, o, n: [_reduce(x, a, np.mean, o >= 18)],
+    "ReduceSum": lambda x, a, o, n: [_reduce(x, a, np.sum, o >= 13)],
+    "ReduceMax": lambda x, a, o, n: [_reduce(x, a, np.max, o >= 18)],
     "LayerNormalization": lambda x, a, o, n: [_layernorm(x, a)],
     "QuantizeLinear": lambda x, a, o, n: [_quantize(x, a)],
     "DequantizeLinear": lambda x, a, o, n: [_dequantize(x, a)],
@@ -370,9 +370,9 @@ def check_supported(model):
                              f"supported: {' '.join(sorted(OPS))}")
 
 
-def evaluate(model, feeds, want=None):
-    """Run the graph on feeds {name: array}; returns the environment of all
-    tensor values (want: names to keep; None keeps everything)."""
+def evaluate(model, feeds):
+    """Run the graph on feeds {name: array}; returns every tensor's value
+    by name."""
     g, opset = model.graph, opset_of(model)
     env = {i.name: numpy_helper.to_array(i) for i in g.initializer}
     env.update(feeds)

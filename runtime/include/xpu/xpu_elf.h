@@ -28,7 +28,7 @@
 #define SHT_XPU_META		0x80005850	/* SHT_LOUSER + "XP" */
 
 #define XPU_META_MAGIC		0x4d555058	/* "XPUM" */
-#define XPU_META_VERSION	1
+#define XPU_META_VERSION	2		/* 2: arguments carry min_size; 1 is still read */
 #define XPU_META_MAX_KERNELS	4096
 #define XPU_META_MAX_ARGS	64		/* per kernel */
 #define XPU_META_NAME_MAX	63		/* bytes, without the NUL */
@@ -40,7 +40,7 @@ struct xpu_meta_hdr {
 	uint32_t isa_version;		/* major << 16 | minor, = e_flags */
 	uint32_t num_kernels;
 	uint16_t kernel_size;		/* sizeof(struct xpu_meta_kernel) = 32 */
-	uint16_t arg_size;		/* sizeof(struct xpu_meta_arg) = 8 */
+	uint16_t arg_size;		/* sizeof(struct xpu_meta_arg) = 16 (version 1: 8) */
 	uint32_t num_args;		/* argument records in total */
 	uint32_t strtab_size;		/* bytes of strings after the records */
 	uint32_t rsvd;			/* 0 */
@@ -60,7 +60,12 @@ struct xpu_meta_kernel {
 struct xpu_meta_arg {
 	uint32_t name;			/* string table offset */
 	uint32_t type;			/* enum xpu_arg_type (xpu.h) */
+	uint64_t min_size;		/* buffer arguments: bytes the kernel touches from the
+					 * argument's address, checked at launch (0: not
+					 * recorded); 0 for other types. Not in version 1. */
 };
+/* version 1 argument records: name and type only */
+#define XPU_META_ARG_SIZE_V1	8
 
 /* Each argument takes one 8-byte slot of the argument block: slot i at
  * args_va + 8*i (r1 = args_va, r2 = args_len = 8 * num_args at job start). */

@@ -13,6 +13,20 @@
  *
  * A graph object is not thread-safe for concurrent runs (its arena is shared
  * by its runs): use one graph object per thread, loaded from the same file.
+ *
+ * Hazards the runtime does not check:
+ *   - a buffer bound both as an input and as an output of one run gives
+ *     wrong results (outputs are written while inputs are still read): use
+ *     two buffers and swap them between runs (examples/gpt does this for its
+ *     KV cache);
+ *   - a bound buffer must outlive the runs that use it, and
+ *     xpu_graph_destroy() needs the graph's runs finished (synchronise the
+ *     stream first);
+ *   - a run-time Gather index outside the table (e.g. a bad token id) makes
+ *     the job fault at a marker address (0xbad0000000000000 + its position)
+ *     and, as every fault, bans the process's device context: later
+ *     submissions on that device fail until it is reopened. Check indices
+ *     from untrusted sources before xpu_graph_set_input().
  * docs/models.md is the guide.
  */
 #ifndef XPU_XPU_GRAPH_H

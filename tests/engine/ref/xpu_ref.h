@@ -8,24 +8,33 @@
 #define XPU_REF_H
 
 #include <stdint.h>
+#include "numerics.h"
 #include "xpu_isa.h"
 
 float xref_u2f(uint32_t u);
 uint32_t xref_f2u(float f);
-float xref_bf16_to_f32(uint16_t h);
-uint16_t xref_f32_to_bf16(float f);
-int64_t xref_rne(double v);
-int32_t xref_f32_to_i32(float f);
-int8_t xref_requant(double v, int32_t zp);
-float xref_exp(float x);
-float xref_gelu(float x);
-float xref_recip(float x);
-float xref_rsqrt(float x);
-float xref_tanh(float x);
-float xref_sigmoid(float x);
-float xref_erf(float x);
-float xref_sqrt(float x);
-float xref_gelu_erf(float x);	/* x * 0.5 * (1 + erf(x / sqrt(2))) */
+/*
+ * The scalar numerics (bf16 rounding, rounding to integers, requantisation,
+ * the transcendental functions) are the engine's own, defined once in
+ * qemu-device/engine/numerics.c (numerics are shared by design); this
+ * reference restates what the instructions do with them: which elements,
+ * in which order. vpu_test.c checks these functions against libm within
+ * the documented ulps and at their edge cases.
+ */
+#define xref_bf16_to_f32	xpu_bf16_to_f32
+#define xref_f32_to_bf16	xpu_f32_to_bf16
+#define xref_rne		xpu_rne_f64
+#define xref_f32_to_i32		xpu_f32_to_i32
+#define xref_requant		xpu_requant
+#define xref_exp		xpu_exp_f32
+#define xref_gelu		xpu_gelu_f32
+#define xref_recip		xpu_recip_f32
+#define xref_rsqrt		xpu_rsqrt_f32
+#define xref_tanh		xpu_tanh_f32
+#define xref_sigmoid		xpu_sigmoid_f32
+#define xref_erf		xpu_erf_f32
+#define xref_sqrt		xpu_sqrt_f32
+#define xref_gelu_erf		xpu_gelu_erf_f32	/* x * 0.5 * (1 + erf(x / sqrt(2))) */
 
 /* C[m*ldc+n] (=|+=) sum_k A[m*lda+k] * B[k*ldb+n]; int32 wraps */
 void xref_matmul_i8(uint64_t M, uint64_t K, uint64_t N, const int8_t *A, uint64_t lda,

@@ -235,6 +235,10 @@ def one_node(op="Relu", inputs=("x",), outputs=("y",), inits=(), name="n0", **at
 
 
 save(raw_model(one_node("FancyOp", name="fancy")), "unsupported_op")
+# one node more than the importer's limit (XG_MAX_NODES = 65536): a chain of Relus
+save(raw_model(h.make_graph([h.make_node("Relu", [f"t{i}"], [f"t{i + 1}"], name=f"r{i}")
+                             for i in range(65537)], "long", [vi("t0", [1])],
+                            [vi("t65537", [1])])), "too_many_nodes")
 save(raw_model(one_node("Cast", name="tofloat64", to=TP.DOUBLE)), "unsupported_cast")
 m = raw_model(one_node("Relu"))
 m.graph.node[0].domain = "com.microsoft"
