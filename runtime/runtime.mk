@@ -52,7 +52,7 @@ RT_TEST_CFLAGS := $(XPU_PROG_CFLAGS) -Itests/runtime -Itests/engine/ref -Iqemu-d
 RT_TEST_REF := $(ENGINE_REF) qemu-device/engine/numerics.c
 RT_TEST_DEPS := $(wildcard tests/runtime/*.h) $(RT_TEST_REF) qemu-device/engine/numerics.h $(LIBXPU)
 
-RUNTIME_OUTPUTS := $(LIBXPU) $(BUILD)/lib/pkgconfig/libxpu.pc $(XPU_TOOLS) $(XPU_EXAMPLES) \
+RUNTIME_OUTPUTS := $(BUILD)/share/xpu/isa.md $(LIBXPU) $(BUILD)/lib/pkgconfig/libxpu.pc $(XPU_TOOLS) $(XPU_EXAMPLES) \
 	$(DIGITS_DATA) $(RT_VM_TESTS)
 
 .PHONY: runtime runtime-host-tests
@@ -86,6 +86,11 @@ $(BUILD)/bin/xpu-cc: tools/xpu-cc/xpu-cc.c $(LIBXPU)
 $(BUILD)/bin/xpu-as $(BUILD)/bin/xpu-dis $(BUILD)/bin/xpu-cc:
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
+
+# the ISA document: the VM's asm test reads its pinned encodings there
+$(BUILD)/share/xpu/isa.md: docs/isa.md
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 # the conformance runner reads TensorProto files with the generated ONNX code
 $(BUILD)/bin/xpu-onnx-test: tools/xpu-onnx-test/xpu-onnx-test.c $(LIBXPU) $(GRAPH_GEN_SRCS)
