@@ -704,12 +704,13 @@ xpu_status xg_mm_describe(const struct xg_graph *g, int node, struct xg_mm *m)
 {
 	const struct xg_node *n = &g->n[node];
 	const struct xg_tensor *ta, *tb;
-	int na, nb_, no;
+	int na, nb_, no, mv;
 	int64_t K2;
 
 	memset(m, 0, sizeof(*m));
-	m->A = n->in[0];
-	m->B = n->in[1];
+	mv = n->op == XG_OP_MatMul && xg_attr_int(n, "b_transposed_matvec", 0);
+	m->A = mv ? n->in[1] : n->in[0];
+	m->B = mv ? n->in[0] : n->in[1];
 	m->Y = n->out[0];
 	m->bias = m->C = -1;
 	m->alpha = m->beta = 1.0f;
@@ -747,7 +748,14 @@ xpu_status xg_mm_describe(const struct xg_graph *g, int node, struct xg_mm *m)
 		m->M = ta->ndim == 1 ? 1 : ta->dims[ta->ndim - 2];
 		m->K = ta->dims[ta->ndim - 1];
 	}
-	if (m->transB) {
+	if (mv) {
+		/* B is the [..., 1, K] row read as the column [..., K, 1] */
+		if (tb->ndim < 2 || tb->dims[tb->ndim - 2] != 1)
+			return xg_unsup(g, node, "b_transposed_matvec needs a first operand with "
+					"one row");
+		K2 = tb->dims[tb->ndim - 1];
+		m->N = 1;
+	} else if (m->transB) {
 		K2 = tb->dims[1];
 		m->N = tb->dims[0];
 	} else {
@@ -885,6 +893,7 @@ int xg_mm_int8(const struct xg_graph *g, int node, struct xg_qmm *q)
 
 	memset(q, 0, sizeof(*q));
 	if ((n->op != XG_OP_MatMul && n->op != XG_OP_FusedMatMul) || n->nin < 2 ||
+	    xg_attr_int(n, "b_transposed_matvec", 0) ||
 	    !dq_source(g, n->in[0], &q->qa, &sa, NULL) ||
 	    !dq_source(g, n->in[1], &q->qb, &sb, &q->sb) ||
 	    g->t[q->qa].ndim != g->t[n->in[0]].ndim || g->t[q->qb].ndim != g->t[n->in[1]].ndim ||

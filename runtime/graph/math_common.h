@@ -87,6 +87,15 @@ static inline uint16_t xg_split_term(float x, int term)
  * transposes), then the bias per column in the epilogue, the activation,
  * and for Gemm with a C that is not a column bias or with alpha/beta != 1
  * a following elementwise program: Y = alpha * Y + beta * C (post).
+ * A MatMul with attribute "b_transposed_matvec" (pass_fuse: in[0] = q
+ * [..., 1, D], in[1] = X [..., T, D], standing for q x X^T) is described
+ * with the operands swapped: A = X (M = T, K = D), B = q read as the column
+ * [..., D, 1] (N = 1), so Y[b] is [T][1], the bytes of the wanted [1][T].
+ * Each output is the same products summed k = d ascending: bit-identical to
+ * q x Transpose(X) at precision bf16 (one pass); at high/highest the split
+ * passes pair A-terms with B-terms, so a cross pass such as hi*lo becomes
+ * X.hi * q.lo instead of q.hi * X.lo (the pass order of the cross terms
+ * swaps; the device and the reference both use this order).
  */
 struct xg_mm {
 	int A, B, Y, bias, C;		/* tensors; bias/C -1 if none */

@@ -9,6 +9,14 @@
  *   FusedMatMul     MatMul + Add(bias of N elements) + Relu/Gelu/Sigmoid/Tanh,
  *                   and Gemm alpha=1 beta=1 transA=0 (B transposed at compile
  *                   time when transB=1 and B is a constant)
+ *   matvec          MatMul(A, Transpose(X)) with the Transpose swapping only
+ *                   the last two axes and A's rows M == 1 (attention's q x K^T
+ *                   in a decode step): the MatMul reads X itself (in[1] = X)
+ *                   and gets attribute "b_transposed_matvec" = 1, meaning
+ *                   out'[..., T, 1] = X[..., T, D] x A'[..., D, 1] with A' the
+ *                   bytes of A; out' has the bytes of the wanted [..., 1, T],
+ *                   so no transpose of X is made (xg_mm_describe swaps the
+ *                   operands; see math_common.h for the numerics)
  * A chain is fused only when each intermediate tensor is read by the chain
  * alone and is no graph output; the fused node takes the place (index) of
  * the chain's last node, which keeps the node list topologically ordered.
@@ -336,7 +344,8 @@ static int fuse_matmul(struct fuse *f, int mm)
 	int u, in[3], nin = n->nin;
 	enum xg_act act;
 
-	if (g->t[n->in[1]].ndim != 2 || g->t[n->out[0]].dtype != XPU_DT_F32 || n->act)
+	if (g->t[n->in[1]].ndim != 2 || g->t[n->out[0]].dtype != XPU_DT_F32 || n->act ||
+	    xg_attr_int(n, "b_transposed_matvec", 0))
 		return 0;
 	memcpy(in, n->in, nin * sizeof(int));
 	u = only_user(f, n->out[0]);
@@ -405,6 +414,56 @@ static int fuse_gemm(struct fuse *f, int gi)
 	return 1;
 }
 
+/* ---- matvec against a transposed operand ---- */
+
+/* t is Transpose(X) with a perm that swaps only the last two axes: X, else -1 */
+static int last_two_swap(struct fuse *f, int t)
+{
+	int p = producer(f, t, XG_OP_Transpose), x, r;
+	const struct xg_attr *pa;
+
+	if (p < 0)
+		return -1;
+	x = f->g->n[p].in[0];
+	r = f->g->t[x].ndim;
+	pa = xg_attr(&f->g->n[p], "perm");
+	if (r < 2 || (pa && (pa->type != XG_ATTR_INTS || pa->n != r)) || (!pa && r != 2))
+		return -1;
+	for (int d = 0; pa && d < r; d++) {
+		int64_t v = pa->ints[d] < 0 ? pa->ints[d] + r : pa->ints[d];
+		int64_t want = d < r - 2 ? d : d == r - 2 ? r - 1 : r - 2;
+
+		if (v != want)
+			return -1;
+	}
+	return x;
+}
+
+static int fuse_matvec(struct fuse *f, int mm)
+{
+	struct xg_graph *g = f->g;
+	struct xg_node *n = &g->n[mm];
+	const struct xg_tensor *a;
+	int x, tp;
+
+	if (n->op != XG_OP_MatMul || n->nin != 2 || n->act || n->in[0] < 0 || n->in[1] < 0 ||
+	    xg_attr_int(n, "b_transposed_matvec", 0))
+		return 0;
+	a = &g->t[n->in[0]];
+	if (a->dtype != XPU_DT_F32 || a->ndim < 2 || a->dims[a->ndim - 2] != 1 ||
+	    g->t[n->out[0]].dtype != XPU_DT_F32)
+		return 0;
+	x = last_two_swap(f, n->in[1]);
+	if (x < 0 || g->t[x].dtype != XPU_DT_F32 || only_user(f, n->in[1]) != mm)
+		return 0;
+	tp = g->t[n->in[1]].producer;
+	if (xg_set_attr_int(n, "b_transposed_matvec", 1))
+		return -1;
+	n->in[1] = x;
+	xg_kill_node(g, tp);
+	return 1;
+}
+
 /* ---- dead nodes: nothing reads their outputs and none is a graph output ---- */
 static int eliminate_dead(struct xg_graph *g)
 {
@@ -459,6 +518,8 @@ xpu_status xg_pass_fuse(struct xg_graph *g, int *progress)
 				r = fuse_gelu(&f, i);
 			else if (pass == 0 && n->op == XG_OP_ReduceMean)
 				r = fuse_layernorm(&f, i);
+			else if (pass == 0 && n->op == XG_OP_MatMul)
+				r = fuse_matvec(&f, i);
 			else if (pass == 1 && n->op == XG_OP_Gemm)
 				r = fuse_gemm(&f, i);
 			else if (pass >= 1 && (n->op == XG_OP_MatMul || n->op == XG_OP_FusedMatMul))

@@ -169,6 +169,13 @@ static xpu_status infer_matmul(struct xg_graph *g, struct xg_node *n)
 		return BAD(n, "matrix inputs must have rank >= 1");
 	memcpy(ad, a->dims, sizeof(int64_t) * ar);
 	memcpy(bd, b->dims, sizeof(int64_t) * br);
+	if (br >= 2 && xg_attr_int(n, "b_transposed_matvec", 0)) {
+		/* pass_fuse's matvec: B is X of the removed Transpose(X) (last two axes) */
+		int64_t t = bd[br - 1];
+
+		bd[br - 1] = bd[br - 2];
+		bd[br - 2] = t;
+	}
 	if (ar == 1) {
 		ad[1] = ad[0];
 		ad[0] = 1;

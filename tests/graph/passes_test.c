@@ -594,6 +594,41 @@ TEST(fuse_gemm)
 	xg_free(g);
 }
 
+/* q x K^T with one query row: the MatMul reads K itself, no Transpose */
+TEST(fuse_matvec)
+{
+	static const char *const keep[] = { "fuse_matvec_rows", "fuse_matvec_shared",
+					    "fuse_matvec_perm", "fuse_matvec_output" };
+	struct xg_graph *g;
+	int n;
+
+	ASSERT_EQ(XPU_SUCCESS, gt_front("fuse_matvec", NULL, &g)) TH_LOG("%s", xpu_last_error());
+	EXPECT_EQ(1, gt_live(g));
+	EXPECT_EQ(0, gt_count(g, XG_OP_Transpose));
+	n = gt_find(g, XG_OP_MatMul);
+	ASSERT_LE(0, n);
+	EXPECT_EQ(1, xg_attr_int(&g->n[n], "b_transposed_matvec", 0));
+	EXPECT_EQ(xg_find_tensor(g, "q"), g->n[n].in[0]);
+	EXPECT_EQ(xg_find_tensor(g, "k"), g->n[n].in[1]);
+	/* the shape pass (run again in the pipeline's loop) keeps [2,4,1,6] */
+	EXPECT_TRUE(GT_DIMS(&g->t[g->outputs[0]], 2, 4, 1, 6));
+	ASSERT_EQ(XPU_SUCCESS, xg_pass_shape(g, NULL)) TH_LOG("%s", xpu_last_error());
+	EXPECT_TRUE(GT_DIMS(&g->t[g->outputs[0]], 2, 4, 1, 6));
+	xg_free(g);
+	/* M = 3, a second reader of K^T, a perm moving a batch axis, K^T a
+	 * graph output: the Transpose stays and the MatMul is plain */
+	for (int i = 0; i < 4; i++) {
+		ASSERT_EQ(XPU_SUCCESS, gt_front(keep[i], NULL, &g)) TH_LOG("%s: %s", keep[i],
+									   xpu_last_error());
+		EXPECT_EQ(1, gt_count(g, XG_OP_Transpose)) TH_LOG("%s", keep[i]);
+		n = gt_find(g, XG_OP_MatMul);
+		ASSERT_LE(0, n) TH_LOG("%s", keep[i]);
+		EXPECT_EQ(0, xg_attr_int(&g->n[n], "b_transposed_matvec", 0)) TH_LOG("%s", keep[i]);
+		EXPECT_EQ(g->n[gt_find(g, XG_OP_Transpose)].out[0], g->n[n].in[1]) TH_LOG("%s", keep[i]);
+		xg_free(g);
+	}
+}
+
 /* the GPT-like decoder: what an exporter gives, end to end before lowering */
 TEST(gpt_pipeline)
 {

@@ -144,6 +144,31 @@ save(model([h.make_node("Gemm", ["x", "w", "b"], ["y"], name="gemm", transB=1)],
 save(model([h.make_node("Gemm", ["x", "w", "b"], ["y"], name="gemm", transB=1, alpha=2.0)],
            [vi("x", [2, 8])], [vi("y", [2, 4])], [w("w", 4, 8), w("b", 4)]), "fuse_gemm_alpha")
 
+# q x K^T of one decode step (M = 1, the perm swaps the last two axes): the
+# MatMul reads k itself (b_transposed_matvec), the Transpose goes
+save(model([h.make_node("Transpose", ["k"], ["kt"], name="kt", perm=[0, 2, 1]),
+            h.make_node("MatMul", ["q", "kt"], ["y"], name="qk")],
+           [vi("q", [2, 4, 1, 8]), vi("k", [4, 6, 8])], [vi("y", [2, 4, 1, 6])]), "fuse_matvec")
+# three query rows (M = 3): not a matvec
+save(model([h.make_node("Transpose", ["k"], ["kt"], name="kt", perm=[0, 2, 1]),
+            h.make_node("MatMul", ["q", "kt"], ["y"], name="qk")],
+           [vi("q", [4, 3, 8]), vi("k", [4, 6, 8])], [vi("y", [4, 3, 6])]), "fuse_matvec_rows")
+# the transposed tensor has another reader: it must be made anyway
+save(model([h.make_node("Transpose", ["k"], ["kt"], name="kt", perm=[0, 2, 1]),
+            h.make_node("MatMul", ["q", "kt"], ["y"], name="qk"),
+            h.make_node("Neg", ["kt"], ["z"], name="other")],
+           [vi("q", [4, 1, 8]), vi("k", [4, 6, 8])], [vi("y", [4, 1, 6]), vi("z", [4, 8, 6])]),
+     "fuse_matvec_shared")
+# the perm moves a batch axis too ([D, H, T] -> [H, D, T]): no matvec
+save(model([h.make_node("Transpose", ["k"], ["kt"], name="kt", perm=[1, 0, 2]),
+            h.make_node("MatMul", ["q", "kt"], ["y"], name="qk")],
+           [vi("q", [4, 1, 8]), vi("k", [8, 4, 6])], [vi("y", [4, 1, 6])]), "fuse_matvec_perm")
+# the transposed tensor is a graph output: no matvec
+save(model([h.make_node("Transpose", ["k"], ["kt"], name="kt", perm=[0, 2, 1]),
+            h.make_node("MatMul", ["q", "kt"], ["y"], name="qk")],
+           [vi("q", [4, 1, 8]), vi("k", [4, 6, 8])], [vi("y", [4, 1, 6]), vi("kt", [4, 8, 6])]),
+     "fuse_matvec_output")
+
 
 # ---- a GPT-like decoder (what torch.onnx.export gives for a 2-layer GPT) ----
 def gpt(T=16, D=32, H=4, V=40, L=2):

@@ -98,6 +98,45 @@ for prec in ("bf16", "high", "highest"):
           helper.make_node("Relu", ["u"], ["y"], name="fc_relu")],
          [("x", x)], [("y", ref)], [const("w", w), const("bias", bias)], prec, rt, at)
 
+
+
+def bf16(x):
+    """fp32 -> the nearest bf16 (ties to even), as fp32 (finite normal data)"""
+    u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    u = (u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000
+    return u.astype(np.uint32).view(np.float32)
+
+
+def mm_bf16(a, b):
+    """a x b as the MXU does at precision bf16: bf16 operands, exact products,
+    fp32 sums k ascending from +0"""
+    a, b = bf16(a), bf16(b)
+    acc = np.zeros(np.broadcast_shapes(a.shape[:-1] + (1,), b.shape[:-2] + (1, b.shape[-1])),
+                   np.float32)
+    for k in range(a.shape[-1]):
+        acc = (acc + a[..., k:k + 1] * b[..., k:k + 1, :]).astype(np.float32)
+    return acc
+
+
+# q x K^T of a decode step (pass_fuse's matvec: one query row, the Transpose
+# swaps the last two axes, the MatMul reads K itself): at bf16 the result is
+# bit for bit the plain q x K^T (tolerance 0 against the exact bf16-operand,
+# fp32-sum model), at high/highest within the usual tolerance of numpy
+for prec in ("bf16", "high", "highest"):
+    q, k = f32(2, 3, 1, 40), f32(3, 24, 40)
+    kt = np.swapaxes(k, -1, -2)
+    exp, rt, at = (mm_bf16(q, kt), 0, 0) if prec == "bf16" else \
+        (mm(q, kt).astype(np.float32),) + tol(prec, 40)
+    save("matvec_kt_" + prec,
+         [helper.make_node("Transpose", ["k"], ["kt"], perm=[0, 2, 1], name="kt"),
+          helper.make_node("MatMul", ["q", "kt"], ["s"], name="qk")],
+         [("q", q), ("k", k)], [("s", exp)], (), prec, rt, at)
+# 2-D, the Transpose without perm (reverses = swaps both axes)
+q, k = f32(1, 16), f32(10, 16)
+save("matvec_kt_2d", [helper.make_node("Transpose", ["k"], ["kt"], name="kt2"),
+                      helper.make_node("MatMul", ["q", "kt"], ["s"], name="qk2")],
+     [("q", q), ("k", k)], [("s", mm_bf16(q, k.T))], (), "bf16", 0, 0)
+
 # GELU (erf form as PyTorch exports it) after a linear layer
 x, w, bias = f32(6, 16), f32(16, 24), f32(24)
 t = mm(x, w) + bias
