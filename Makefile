@@ -11,7 +11,7 @@ BUILD ?= build
 GOALS := all run check shell bench lint qemu module runtime tests initramfs \
 	 host-tests runtime-host-tests examples-host-tests qtest vm-tests \
 	 graph-host-tests onnx-host-tests models-host-tests quant-host-tests python-host-tests fuzz-onnx fuzz-elf \
-	 summary-selftest install uninstall install-tests vm-add-tests
+	 summary-selftest install uninstall install-tests vm-add-tests prof-host-tests
 
 ifeq ($(XPU_SETUP_DONE),)
 
@@ -159,6 +159,15 @@ vm-tests: all
 		echo "vm exit status $$?" >>$(BUILD)/check/vm.tap; \
 		grep -E "^(ok|not ok|# Totals|xpu-vm)" $(BUILD)/check/vm.tap | grep -v "^ok" || true
 
+# The profiler (XPU_PROFILE, tools/xpu-prof) over programs on the host backend.
+prof-host-tests: runtime
+	@mkdir -p $(BUILD)/check
+	@echo "== host: profiler (xpu-prof, XPU_PROFILE)"
+	@XPU_BACKEND=host PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 tests/prof/prof_host_test.py \
+		$(BUILD) >$(BUILD)/check/prof-host.tap 2>&1; \
+		echo "prof-host exit status $$?" >>$(BUILD)/check/prof-host.tap; \
+		grep -E "^not ok|^# prof:" $(BUILD)/check/prof-host.tap
+
 # The examples on libxpu's host backend (the VM runs them on the device).
 examples-host-tests: runtime
 	@mkdir -p $(BUILD)/check
@@ -263,11 +272,12 @@ CHECK_SUITES := lint.tap summary-selftest.tap:exit \
 	$(patsubst %,%.tap:exit,$(notdir $(RT_HOST_TESTS) $(GRAPH_TESTS))) \
 	examples-host.tap:exit onnx-host.tap:exit models-host.tap:exit quant-host.tap:exit \
 	qtest.tap:exit vm.tap:exit install.tap:exit vm-add.tap:exit python-host.tap:exit \
+	prof-host.tap:exit \
 	$(patsubst %,vm.tap/%,$(notdir $(KSELFTESTS) $(RT_VM_TESTS)) xpu-onnx-test \
 		xpu-models-test.sh xpu-examples-test.sh xpu-lifecycle-test.sh)
 CHECK_STAGES := lint summary-selftest host-tests runtime-host-tests examples-host-tests \
 	graph-host-tests onnx-host-tests models-host-tests quant-host-tests python-host-tests qtest vm-tests \
-	install-tests vm-add-tests
+	install-tests vm-add-tests prof-host-tests
 
 # make install into a temporary DESTDIR, an outside program built with only
 # pkg-config against it and against the uninstalled .pc (tests/install/)

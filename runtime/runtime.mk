@@ -37,6 +37,13 @@ $(XPU_QUANTIZE): tools/xpu-quantize/xpu-quantize.py
 	install -m 755 $< $@
 runtime: $(XPU_QUANTIZE)
 
+# the profiler front end: runs a program with XPU_PROFILE set (runtime/lib/profile.c)
+XPU_PROF := $(BUILD)/bin/xpu-prof
+$(XPU_PROF): tools/xpu-prof/xpu-prof.py
+	@mkdir -p $(dir $@)
+	install -m 755 $< $@
+runtime: $(XPU_PROF)
+
 XPU_EXAMPLES := $(BUILD)/bin/xpu-digits $(BUILD)/bin/xpu-matmul-demo $(BUILD)/bin/xpu-hello
 DIGITS_SHARE := $(BUILD)/share/xpu/digits
 DIGITS_DATA := $(DIGITS_SHARE)/model.bin $(DIGITS_SHARE)/test.bin
@@ -164,7 +171,7 @@ XPU_PUBLIC_HDRS := $(wildcard runtime/include/xpu/*.h) uapi/xpu_dtype.h
 XPU_MANPAGES := $(wildcard docs/man/*.1)
 
 .PHONY: install uninstall
-install: $(LIBXPU) $(XPU_TOOLS) $(XPU_QUANTIZE) runtime/libxpu.pc.in
+install: $(LIBXPU) $(XPU_TOOLS) $(XPU_QUANTIZE) $(XPU_PROF) runtime/libxpu.pc.in
 	install -d $(XPU_BINDIR) $(XPU_LIBDIR)/pkgconfig $(XPU_INCDIR) $(XPU_MAN1DIR)
 	install -m 644 $(XPU_PUBLIC_HDRS) $(XPU_INCDIR)/
 	install -m 755 $(LIBXPU) $(XPU_LIBDIR)/
@@ -172,7 +179,7 @@ install: $(LIBXPU) $(XPU_TOOLS) $(XPU_QUANTIZE) runtime/libxpu.pc.in
 	ln -sf $(LIBXPU_SONAME) $(XPU_LIBDIR)/libxpu.so
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(XPU_VERSION)|' runtime/libxpu.pc.in \
 		>$(XPU_LIBDIR)/pkgconfig/libxpu.pc
-	install -m 755 $(XPU_TOOLS) $(XPU_QUANTIZE) $(XPU_BINDIR)/
+	install -m 755 $(XPU_TOOLS) $(XPU_QUANTIZE) $(XPU_PROF) $(XPU_BINDIR)/
 	install -m 644 $(XPU_MANPAGES) $(XPU_MAN1DIR)/
 
 uninstall:
@@ -180,7 +187,7 @@ uninstall:
 	-rmdir $(XPU_INCDIR) 2>/dev/null
 	rm -f $(XPU_LIBDIR)/$(notdir $(LIBXPU)) $(XPU_LIBDIR)/$(LIBXPU_SONAME) \
 		$(XPU_LIBDIR)/libxpu.so $(XPU_LIBDIR)/pkgconfig/libxpu.pc
-	rm -f $(addprefix $(XPU_BINDIR)/,$(notdir $(XPU_TOOLS) $(XPU_QUANTIZE)))
+	rm -f $(addprefix $(XPU_BINDIR)/,$(notdir $(XPU_TOOLS) $(XPU_QUANTIZE) $(XPU_PROF)))
 	rm -f $(addprefix $(XPU_MAN1DIR)/,$(notdir $(XPU_MANPAGES)))
 
 # The uninstalled libxpu.pc: the source headers and this build's library

@@ -77,9 +77,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	h = ex_read_file_or_exit(test, &tsize);
-	if (tsize < sizeof(*h) || h->magic != CLS_TEST_MAGIC || !h->n || h->n > 1000000 ||
-	    !h->in || h->in > 65536 || !h->classes || h->classes > 65536 ||
-	    tsize != sizeof(*h) + (size_t)h->n * 4 * (h->in + h->classes) + ((h->n + 3) & ~3u)) {
+	if (!cls_test_valid(h, tsize)) {
 		fprintf(stderr, "xpu-classify: %s is not a valid test set\n", test);
 		return 1;
 	}

@@ -14,10 +14,13 @@ closed object raises InvalidArgumentError naming itself instead of passing
 a dangling pointer to C.
 """
 
+import ctypes
+import os
 import threading
 import weakref
 
-from .errors import bad_argument
+from . import _lib
+from .errors import bad_argument, check
 
 
 class Handle:
@@ -102,3 +105,22 @@ class Handle:
                 self.close()
         except Exception:
             pass
+
+
+
+class Image(Handle):
+    """A module or graph image loaded on a device from a path (str or
+    os.PathLike) or from bytes-like data. A subclass names its two loaders
+    in _loaders: (load_file(dev, path, &h), load(dev, data, size, &h))."""
+    _loaders = None
+
+    def __init__(self, device, image_or_path):
+        load_file, load = (getattr(_lib.LIB, f) for f in self._loaders)
+        h = _lib.H()
+        if isinstance(image_or_path, (str, os.PathLike)):
+            check(load_file(device.handle, _lib.cstr(os.fspath(image_or_path)), ctypes.byref(h)))
+        else:
+            data = bytes(image_or_path)
+            check(load(device.handle, data, len(data), ctypes.byref(h)))
+        super().__init__(h.value, device)
+        self.device = device

@@ -20,7 +20,7 @@ import os
 import numpy as np
 
 from . import _lib
-from ._handle import Handle
+from ._handle import Image
 from ._lib import LIB, cstr
 from .device import Device, Target
 from .dtypes import dtype as xdtype
@@ -130,20 +130,13 @@ def _check_feeds(specs, feeds):
     return {s.name: _feed(s, feeds[s.name]) for s in specs}
 
 
-class Graph(Handle):
+class Graph(Image):
     _kind = "graph"
     _close_rank = 1
+    _loaders = ("xpu_graph_load_file", "xpu_graph_load")
 
     def __init__(self, device, image_or_path):
-        h = _lib.H()
-        if isinstance(image_or_path, (str, os.PathLike)):
-            check(LIB.xpu_graph_load_file(device.handle, cstr(os.fspath(image_or_path)),
-                                          ctypes.byref(h)))
-        else:
-            data = bytes(image_or_path)
-            check(LIB.xpu_graph_load(device.handle, data, len(data), ctypes.byref(h)))
-        super().__init__(h.value, device)
-        self.device = device
+        super().__init__(device, image_or_path)
         gi = _lib.GraphInfo()
         check(LIB.xpu_graph_get_info(self._h, ctypes.byref(gi)))
         self.info = {"name": gi.name.decode(), "num_launches": gi.num_launches,

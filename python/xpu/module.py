@@ -11,10 +11,9 @@ across threads (as in C: one kernel object per thread).
 """
 
 import ctypes
-import os
 
 from . import _lib
-from ._handle import Handle
+from ._handle import Handle, Image
 from ._lib import LIB, cstr
 from .errors import Status, bad_argument, check, error
 
@@ -24,20 +23,10 @@ _RANGES = {_lib.ARG_U64: (0, 2**64 - 1), _lib.ARG_I64: (-2**63, 2**63 - 1),
            _lib.ARG_U32: (0, 2**32 - 1), _lib.ARG_I32: (-2**31, 2**31 - 1)}
 
 
-class Module(Handle):
+class Module(Image):
     _kind = "module"
     _close_rank = 3
-
-    def __init__(self, device, image_or_path):
-        h = _lib.H()
-        if isinstance(image_or_path, (str, os.PathLike)):
-            check(LIB.xpu_module_load_file(device.handle, cstr(os.fspath(image_or_path)),
-                                           ctypes.byref(h)))
-        else:
-            data = bytes(image_or_path)
-            check(LIB.xpu_module_load(device.handle, data, len(data), ctypes.byref(h)))
-        super().__init__(h.value, device)
-        self.device = device
+    _loaders = ("xpu_module_load_file", "xpu_module_load")
 
     def _release(self, h):
         check(LIB.xpu_module_unload(h))

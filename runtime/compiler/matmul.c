@@ -404,6 +404,22 @@ xpu_status gemm_build(xpu_cc *cc, const char *name, struct gemm *g, const char *
 	return xpu_ok(kb_finish(cc, &k, name));
 }
 
+/* The kernel of nbatch products m x k x n with A dense in memory, tiled to
+ * fit the target ("what 'name'" names the kernel in the error). */
+static xpu_status dense_gemm(xpu_cc *cc, struct gemm *g, uint64_t m, uint64_t k, uint64_t n,
+			     uint64_t nbatch, const char *what, const char *name)
+{
+	g->M = m;
+	g->K = k;
+	g->N = n;
+	g->load_a = load_a_dense;
+	if (gemm_plan(cc, g))
+		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
+				     "%s '%s': no tiling fits %u bytes of scratchpad and %u of "
+				     "accumulator", what, name, cc->t.spad_size, cc->t.acc_size);
+	return gemm_build(cc, name, g, gemm_args, &g->r_a, g->est_cycles * nbatch);
+}
+
 XPU_EXPORT xpu_status xpu_cc_matmul(xpu_cc *cc, const char *name, const struct xpu_cc_matmul *d)
 {
 	struct gemm g;
@@ -426,19 +442,11 @@ XPU_EXPORT xpu_status xpu_cc_matmul(xpu_cc *cc, const char *name, const struct x
 	if (d->act > XPU_ACT_GELU)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "matmul '%s': bad activation %u",
 				     name, d->act);
-	g.M = d->m;
-	g.K = d->k;
-	g.N = d->n;
 	g.has_bias = d->has_bias;
 	g.act = d->act;
 	g.scale = d->scale;
 	g.zero_point = d->zero_point;
-	g.load_a = load_a_dense;
-	if (gemm_plan(cc, &g))
-		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
-				     "matmul '%s': no tiling fits %u bytes of scratchpad and %u of "
-				     "accumulator", name, cc->t.spad_size, cc->t.acc_size);
-	st = gemm_build(cc, name, &g, gemm_args, &g.r_a, g.est_cycles);
+	st = dense_gemm(cc, &g, d->m, d->k, d->n, 1, "matmul", name);
 	if (!st) {
 		/* the extents the kernel touches, checked by xpu_launch: dense
 		 * A (m x k), B (k x n), C (m x n), bias (n 32-bit values) */
@@ -473,9 +481,6 @@ xpu_status xcc_gemm(xpu_cc *cc, const char *name, const struct xcc_gemm *d)
 				     (unsigned long long)d->k, (unsigned long long)d->n);
 	if (gemm_types(&g, d->in_type, d->out_type, XPU_ACT_NONE, name, "gemm"))
 		return XPU_ERROR_NOT_SUPPORTED;
-	g.M = d->m;
-	g.K = d->k;
-	g.N = d->n;
 	g.has_bias = !!d->has_bias;
 	g.bias_col = !!d->bias_col;
 	g.epi_vun = d->act_vun >= 0 ? d->act_vun + 1 : 0;
@@ -486,10 +491,5 @@ xpu_status xcc_gemm(xpu_cc *cc, const char *name, const struct xcc_gemm *d)
 	g.bias_boff = d->bias_off;
 	g.scale = d->scale;
 	g.zero_point = d->zero_point;
-	g.load_a = load_a_dense;
-	if (gemm_plan(cc, &g))
-		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
-				     "gemm '%s': no tiling fits %u bytes of scratchpad and %u of "
-				     "accumulator", name, cc->t.spad_size, cc->t.acc_size);
-	return gemm_build(cc, name, &g, gemm_args, &g.r_a, g.est_cycles * d->nbatch);
+	return dense_gemm(cc, &g, d->m, d->k, d->n, d->nbatch, "gemm", name);
 }

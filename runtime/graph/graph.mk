@@ -29,17 +29,18 @@ $(LIBXPU): $(GRAPH_GEN_SRCS) $(GRAPH_GEN_HDRS)
 GRAPH_FRONT_SRCS := runtime/graph/compile.c runtime/graph/graph.c runtime/graph/onnx_import.c runtime/graph/pass_fold.c \
 	runtime/graph/pass_shape.c runtime/graph/pass_fuse.c runtime/graph/pass_plan.c \
 	runtime/lib/error.c runtime/lib/dtype.c $(GRAPH_GEN_SRCS)
-GRAPH_FRONT_HDRS := runtime/graph/graph.h $(GRAPH_GEN_HDRS) $(wildcard tests/graph/*.h)
+GRAPH_FRONT_HDRS := runtime/graph/graph.h runtime/graph/onnx_dtype.h $(GRAPH_GEN_HDRS) $(wildcard tests/graph/*.h)
 GRAPH_TEST_NAMES := $(patsubst tests/graph/%_test.c,%,$(wildcard tests/graph/*_test.c))
 GRAPH_TESTS := $(patsubst %,$(BUILD)/graph-tests/graph-%,$(GRAPH_TEST_NAMES))
-GRAPH_MODEL_SCRIPTS := $(wildcard tests/graph/models/*.py)
+GRAPH_MODEL_LIB := tests/graph/models/case_files.py
+GRAPH_MODEL_SCRIPTS := $(filter-out $(GRAPH_MODEL_LIB),$(wildcard tests/graph/models/*.py))
 GRAPH_MODELS_STAMP := $(BUILD)/graph-tests/models.stamp
 GRAPH_TEST_CFLAGS := $(CFLAGS) -Iruntime/include -Iruntime/lib -Iruntime/graph -Iuapi \
 	-Iqemu-device/engine -I$(GRAPH_GEN) -I$(HARNESS) -Itests/graph \
 	-Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare \
 	-Wno-clobbered -Wno-misleading-indentation
 
-$(GRAPH_MODELS_STAMP): $(GRAPH_MODEL_SCRIPTS)
+$(GRAPH_MODELS_STAMP): $(GRAPH_MODEL_SCRIPTS) $(GRAPH_MODEL_LIB)
 	@mkdir -p $(dir $@)
 	@for s in $(GRAPH_MODEL_SCRIPTS); do \
 		$(GRAPH_PYTHON) $$s $(BUILD)/graph-tests || exit 1; done

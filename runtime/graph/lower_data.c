@@ -53,6 +53,19 @@ static void byte_strides(const struct xg_tensor *t, uint64_t esz, int64_t *st)
 	}
 }
 
+/* A copy keeping the rank: the byte strides of its input and its output */
+static xpu_status same_rank_strides(const struct xg_node *n, const struct xg_tensor *ti,
+				    const struct xg_tensor *to, uint64_t esz, int64_t *is,
+				    int64_t *os)
+{
+	if (to->ndim != ti->ndim)
+		return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "output rank %d, input rank %d",
+				to->ndim, ti->ndim);
+	byte_strides(ti, esz, is);
+	byte_strides(to, esz, os);
+	return XPU_SUCCESS;
+}
+
 static uint64_t prod(const int64_t *d, int from, int to)
 {
 	uint64_t p = 1;
@@ -173,6 +186,7 @@ static xpu_status lower_transpose(struct xg_lowered *L, int node)
 	struct cc_copy_dim d[XG_MAX_DIMS];
 	uint64_t esz = xg_dtype_size(ti->dtype);
 	int r = ti->ndim, seen = 0;
+	xpu_status st;
 
 	if (pa && pa->n != r)
 		return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "perm has %d entries for a rank-%d "
@@ -186,11 +200,9 @@ static xpu_status lower_transpose(struct xg_lowered *L, int node)
 					"of 0..%d", r - 1);
 		seen |= 1 << perm[i];
 	}
-	if (to->ndim != r)
-		return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "output rank %d, input rank %d",
-				to->ndim, r);
-	byte_strides(ti, esz, is);
-	byte_strides(to, esz, os);
+	st = same_rank_strides(n, ti, to, esz, is, os);
+	if (st)
+		return st;
 	for (int i = 0; i < r; i++) {
 		if (to->dims[i] != ti->dims[perm[i]])
 			return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "output dim %d is %lld, input "
@@ -361,11 +373,9 @@ static xpu_status lower_slice(struct xg_lowered *L, int node)
 
 	if (st)
 		return st;
-	if (to->ndim != r)
-		return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "output rank %d, input rank %d",
-				to->ndim, r);
-	byte_strides(ti, esz, is);
-	byte_strides(to, esz, os);
+	st = same_rank_strides(n, ti, to, esz, is, os);
+	if (st)
+		return st;
 	for (int i = 0; i < r; i++) {
 		if (count[i] != to->dims[i])
 			return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "axis %d takes %lld elements, "

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "onnx/onnx.pb-c.h"
+#include "onnx_dtype.h"
 
 #include "graph.h"
 #include "internal.h"
@@ -39,15 +40,8 @@ int xg_dtype_from_onnx(int64_t t, const char **name)
 
 	if (name)
 		*name = t >= 0 && t <= 16 ? names[t] : "unknown";
-	switch (t) {
-	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: return XPU_DT_F32;
-	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8: return XPU_DT_U8;
-	case ONNX__TENSOR_PROTO__DATA_TYPE__INT8: return XPU_DT_I8;
-	case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: return XPU_DT_I32;
-	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: return XPU_DT_I64;
-	case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: return XPU_DT_BOOL;
-	case ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16: return XPU_DT_BF16;
-	}
+	if (xg_onnx_dtype(t))
+		return (int)xg_onnx_dtype(t);
 	return t >= 1 && t <= 16 ? 0 : -1;
 }
 

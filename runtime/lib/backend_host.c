@@ -342,6 +342,10 @@ static void run_job(struct host_be *be, struct host_queue *q, struct host_job *j
 	j->res.fault_access = rec.fault_access;
 	j->res.fault_va = rec.fault_va;
 	j->res.cycles = rec.cycles;
+	j->res.has_units = 1;
+	j->res.dma_busy = st.dma_busy;
+	j->res.mxu_busy = st.mxu_busy;
+	j->res.vpu_busy = st.vpu_busy;
 	if (rec.status == XPU_JOB_STATUS_MMU_FAULT)
 		__atomic_store_n(&be->banned, 1, __ATOMIC_RELEASE);
 }

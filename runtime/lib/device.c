@@ -179,6 +179,7 @@ static void dev_fill_common(xpu_device *dev)
 
 	p->isa_version = XPU_ISA_VERSION;
 	p->dtypes = xpu_dtype_bits(p->caps);
+	xpu_profile_open(dev);
 }
 
 static_assert(offsetof(struct xpu_device_props, size) == XPU_DEVICE_PROPS_SIZE_V0,
@@ -302,6 +303,7 @@ XPU_EXPORT xpu_status xpu_device_close(xpu_device *dev)
 	}
 	if (dev->builtin)
 		xpu_module_unload(dev->builtin);
+	xpu_profile_close(dev);
 	if (dev->ops)
 		dev->ops->close(dev);
 	if (dev->fd >= 0)

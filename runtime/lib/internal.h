@@ -146,6 +146,9 @@ struct xpu_job_result {
 	uint32_t fault_access;
 	uint64_t fault_va;
 	uint64_t cycles;
+	/* per-unit busy cycles of this job, if the backend knows them (host) */
+	int has_units;
+	uint64_t dma_busy, mxu_busy, vpu_busy;
 };
 
 struct xpu_backend_ops {
@@ -175,7 +178,18 @@ struct xpu_device {
 	struct xpu_stream *internal;	/* synchronous copies and uploads */
 	struct xpu_module *builtin;	/* the copy kernel */
 	uint32_t next_queue;		/* round robin, atomic */
+	int prof_id;			/* XPU_PROFILE device number, 0 = not profiled */
 };
+
+/* ---- profiling (profile.c): XPU_PROFILE=FILE ---- */
+struct xpu_entry;
+/* At open: start recording the device's jobs if XPU_PROFILE is set. */
+void xpu_profile_open(xpu_device *dev);
+/* At retire: record one finished job (dev->prof_id != 0). */
+void xpu_profile_job(xpu_device *dev, uint32_t queue, const struct xpu_entry *e,
+		     const struct xpu_job_result *r);
+/* At close: write the trace file. */
+void xpu_profile_close(xpu_device *dev);
 
 xpu_status xpu_host_open(const struct xpu_host_config *cfg, xpu_device *dev);
 xpu_status xpu_drm_init(xpu_device *dev);
@@ -218,6 +232,7 @@ struct xpu_entry {
 	uint64_t seq;
 	uint64_t job;			/* backend job */
 	char what[96];			/* for error messages */
+	int64_t submit_ns;		/* host clock at submit (profile.c) */
 	uint32_t arena_bytes;		/* arena bytes released at retire */
 	struct xpu_bo tmp;		/* staging buffer to free at retire */
 	int has_tmp;

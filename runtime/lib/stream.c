@@ -133,7 +133,7 @@ xpu_status xpu_retire(xpu_stream *s, uint64_t upto, int64_t deadline)
 		struct xpu_entry *e = s->head;
 
 		if (e->kind == XPU_ENTRY_JOB) {
-			struct xpu_job_result r;
+			struct xpu_job_result r = { 0 };
 			xpu_status st = dev->ops->wait_job(dev, e->job, deadline, &r);
 
 			if (st == XPU_ERROR_TIMEOUT)
@@ -142,6 +142,8 @@ xpu_status xpu_retire(xpu_stream *s, uint64_t upto, int64_t deadline)
 				set_sticky(s, st, e->seq, "%s: %s", e->what, xpu_last_error());
 			} else {
 				s->cycles += r.cycles;
+				if (dev->prof_id)
+					xpu_profile_job(dev, s->queue, e, &r);
 				if (r.status != DRM_XPU_JOB_OK)
 					job_failed(s, e, &r);
 			}
@@ -274,6 +276,8 @@ xpu_status xpu_stream_launch_locked(xpu_stream *s, const xpu_module *mod,
 		e->has_tmp = 1;
 	}
 	snprintf(e->what, sizeof(e->what), "%s", what);
+	if (dev->prof_id)
+		e->submit_ns = xpu_now_ns();
 	st = dev->ops->submit(dev, &sub, &e->job);
 	if (st) {
 		/* keep the entry as a no-op so its staging is released in order */

@@ -39,9 +39,10 @@ static void fill_i32(uint32_t *p, uint64_t n, uint64_t seed)
 		p[i] = i < 7 ? sp[i] : (i & 1 ? trand(&seed) : trand(&seed) % 2001 - 1000);
 }
 
-/* set shape, run one vector instruction; r3 = dst, r4 = src1, r5 = src2/scalar */
-static uint32_t vrun(struct tenv *e, uint64_t rows, uint64_t cols, uint64_t d, uint64_t s1,
-		     uint64_t s2, uint64_t insn)
+/* set shape, run one vector instruction; r3 = dst, r4 = src1, r5 = src2/scalar,
+ * r8 = m (VSEL's mask) when nonzero */
+static uint32_t vrun_m(struct tenv *e, uint64_t rows, uint64_t cols, uint64_t d, uint64_t s1,
+		       uint64_t s2, uint64_t m, uint64_t insn)
 {
 	tenv_clear(e);
 	LI64(e, 6, rows);
@@ -50,9 +51,17 @@ static uint32_t vrun(struct tenv *e, uint64_t rows, uint64_t cols, uint64_t d, u
 	LI64(e, 3, d);
 	LI64(e, 4, s1);
 	LI64(e, 5, s2);
+	if (m)
+		LI64(e, 8, m);
 	E(e, insn);
 	E(e, xpu_halt());
 	return tenv_run(e);
+}
+
+static uint32_t vrun(struct tenv *e, uint64_t rows, uint64_t cols, uint64_t d, uint64_t s1,
+		     uint64_t s2, uint64_t insn)
+{
+	return vrun_m(e, rows, cols, d, s1, s2, 0, insn);
 }
 
 TEST_F(vpu, vbin_all)
@@ -484,6 +493,13 @@ TEST(new_transcendentals_accuracy)
 	EXPECT_EQ(0x7fc00000u, xref_f2u(xref_gelu_erf(NAN)));
 }
 
+/* one VSEL: d = m ? a : b, word by word (m is never 0 here) */
+static uint32_t vsel_run(struct tenv *e, uint64_t rows, uint64_t cols, uint64_t d, uint64_t m,
+			 uint64_t a, uint64_t b)
+{
+	return vrun_m(e, rows, cols, d, a, b, m, xpu_vsel(3, 8, 4, 5));
+}
+
 /* VSEL: a 32-bit word test (-0.0f and NaN bits are nonzero: they select a) */
 TEST_F(vpu, vsel_selects_by_word)
 {
@@ -503,17 +519,7 @@ TEST_F(vpu, vsel_selects_by_word)
 	m[6] = 0x7fc00000u;
 	m[9] = 0;
 	xref_vsel(n, ref, m, a, b);
-	tenv_clear(e);
-	LI64(e, 6, rows);
-	LI64(e, 7, cols);
-	E(e, xpu_vcfg(6, 7));
-	LI64(e, 3, D);
-	LI64(e, 8, sm);
-	LI64(e, 4, S1);
-	LI64(e, 5, S2);
-	E(e, xpu_vsel(3, 8, 4, 5));
-	E(e, xpu_halt());
-	ASSERT_EQ(0, tenv_run(e));
+	ASSERT_EQ(0, vsel_run(e, rows, cols, D, sm, S1, S2));
 	ASSERT_EQ(0, memcmp(d, ref, n * 4));
 	EXPECT_EQ(a[3], d[3]);
 	EXPECT_EQ(a[6], d[6]);
@@ -521,32 +527,13 @@ TEST_F(vpu, vsel_selects_by_word)
 	EXPECT_EQ(b[1], d[1]);
 	/* in place over the mask, and the operand range checks (each operand) */
 	xref_vsel(n, ref, m, a, b);
-	tenv_clear(e);
-	LI64(e, 6, rows);
-	LI64(e, 7, cols);
-	E(e, xpu_vcfg(6, 7));
-	LI64(e, 8, sm);
-	LI64(e, 4, S1);
-	LI64(e, 5, S2);
-	E(e, xpu_vsel(8, 8, 4, 5));
-	E(e, xpu_halt());
-	ASSERT_EQ(0, tenv_run(e));
+	ASSERT_EQ(0, vsel_run(e, rows, cols, sm, sm, S1, S2));
 	EXPECT_EQ(0, memcmp(m, ref, n * 4));
 	for (int bad = 0; bad < 4; bad++) {
 		uint64_t r[4] = { D, sm, S1, S2 };
 
 		r[bad] = ACC + (1u << 20) - 8;		/* 2 elements left in the accumulator */
-		tenv_clear(e);
-		LI64(e, 6, 1);
-		LI64(e, 7, 3);
-		E(e, xpu_vcfg(6, 7));
-		LI64(e, 3, r[0]);
-		LI64(e, 8, r[1]);
-		LI64(e, 4, r[2]);
-		LI64(e, 5, r[3]);
-		E(e, xpu_vsel(3, 8, 4, 5));
-		E(e, xpu_halt());
-		EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, tenv_run(e)) {
+		EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, vsel_run(e, 1, 3, r[0], r[1], r[2], r[3])) {
 			TH_LOG("operand %d", bad);
 		}
 	}

@@ -493,23 +493,28 @@ TEST(shape_elementwise_reduce_norm_quant)
 
 /* ---- fusion ---- */
 
+/* The front end of a model that must end as one live node of op: its index */
+static int fused_one(struct __test_metadata *_metadata, const char *model, enum xg_op op,
+		     struct xg_graph **g)
+{
+	int n;
+
+	ASSERT_EQ(XPU_SUCCESS, gt_front(model, NULL, g)) TH_LOG("%s: %s", model, xpu_last_error());
+	EXPECT_EQ(1, gt_live(*g)) TH_LOG("%s", model);
+	n = gt_find(*g, op);
+	ASSERT_LE(0, n) TH_LOG("%s", model);
+	return n;
+}
+
 TEST(fuse_gelu)
 {
 	struct xg_graph *g;
 	int n;
 
-	ASSERT_EQ(XPU_SUCCESS, gt_front("fuse_gelu", NULL, &g)) TH_LOG("%s", xpu_last_error());
-	EXPECT_EQ(1, gt_live(g));
-	n = gt_find(g, XG_OP_Gelu);
-	ASSERT_LE(0, n);
+	n = fused_one(_metadata, "fuse_gelu", XG_OP_Gelu, &g);
 	EXPECT_EQ(XG_ACT_GELU_ERF, g->n[n].act);
 	EXPECT_EQ(g->inputs[0], g->n[n].in[0]);
 	EXPECT_EQ(g->outputs[0], g->n[n].out[0]);
-	xg_free(g);
-	/* Erf's output read by another node: the chain stays */
-	ASSERT_EQ(XPU_SUCCESS, gt_front("fuse_gelu_shared", NULL, &g));
-	EXPECT_EQ(0, gt_count(g, XG_OP_Gelu));
-	EXPECT_EQ(1, gt_count(g, XG_OP_Erf));
 	xg_free(g);
 }
 
@@ -518,20 +523,12 @@ TEST(fuse_layernorm)
 	struct xg_graph *g;
 	int n;
 
-	ASSERT_EQ(XPU_SUCCESS, gt_front("fuse_layernorm", NULL, &g)) TH_LOG("%s", xpu_last_error());
-	EXPECT_EQ(1, gt_live(g));
-	n = gt_find(g, XG_OP_FusedLayerNorm);
-	ASSERT_LE(0, n);
+	n = fused_one(_metadata, "fuse_layernorm", XG_OP_FusedLayerNorm, &g);
 	ASSERT_EQ(3, g->n[n].nin);
 	EXPECT_STREQ("ln_gamma", g->t[g->n[n].in[1]].name);
 	EXPECT_STREQ("ln_beta", g->t[g->n[n].in[2]].name);
 	EXPECT_EQ(1e-5f, xg_attr_float(&g->n[n], "epsilon", 0));
 	EXPECT_EQ(2, xg_attr_int(&g->n[n], "axis", -1));
-	xg_free(g);
-	/* the variance is a graph output: no fusion */
-	ASSERT_EQ(XPU_SUCCESS, gt_front("fuse_layernorm_shared", NULL, &g));
-	EXPECT_EQ(0, gt_count(g, XG_OP_FusedLayerNorm));
-	EXPECT_EQ(2, gt_count(g, XG_OP_ReduceMean));
 	xg_free(g);
 }
 
@@ -540,19 +537,10 @@ TEST(fuse_matmul_bias_activation)
 	struct xg_graph *g;
 	int n;
 
-	ASSERT_EQ(XPU_SUCCESS, gt_front("fuse_matmul", NULL, &g)) TH_LOG("%s", xpu_last_error());
-	EXPECT_EQ(1, gt_live(g));
-	n = gt_find(g, XG_OP_FusedMatMul);
-	ASSERT_LE(0, n);
+	n = fused_one(_metadata, "fuse_matmul", XG_OP_FusedMatMul, &g);
 	ASSERT_EQ(3, g->n[n].nin);
 	EXPECT_STREQ("b", g->t[g->n[n].in[2]].name);
 	EXPECT_EQ(XG_ACT_RELU, g->n[n].act);
-	xg_free(g);
-	/* the product is read twice: nothing fuses */
-	ASSERT_EQ(XPU_SUCCESS, gt_front("fuse_matmul_shared", NULL, &g));
-	EXPECT_EQ(0, gt_count(g, XG_OP_FusedMatMul));
-	EXPECT_EQ(1, gt_count(g, XG_OP_MatMul));
-	EXPECT_EQ(1, gt_count(g, XG_OP_Relu));
 	xg_free(g);
 	/* the pre-activation is a graph output: bias fuses, Relu stays */
 	ASSERT_EQ(XPU_SUCCESS, gt_front("fuse_matmul_output", NULL, &g));
@@ -587,11 +575,40 @@ TEST(fuse_gemm)
 	}
 	EXPECT_TRUE(GT_DIMS(&g->t[g->outputs[0]], 2, 4));
 	xg_free(g);
-	/* alpha 2: stays a Gemm */
-	ASSERT_EQ(XPU_SUCCESS, gt_front("fuse_gemm_alpha", NULL, &g));
-	EXPECT_EQ(1, gt_count(g, XG_OP_Gemm));
-	EXPECT_EQ(0, gt_count(g, XG_OP_FusedMatMul));
-	xg_free(g);
+}
+
+/* Where a fusion must not form: how many of each op the front end leaves */
+TEST(fuse_not_formed)
+{
+	static const struct {
+		const char *model, *why;
+		struct {
+			enum xg_op op;
+			int count;
+		} ops[3];
+		int nops;
+	} cases[] = {
+		{ "fuse_gelu_shared", "Erf's output read by another node: the chain stays",
+		  { { XG_OP_Gelu, 0 }, { XG_OP_Erf, 1 } }, 2 },
+		{ "fuse_layernorm_shared", "the variance is a graph output: no fusion",
+		  { { XG_OP_FusedLayerNorm, 0 }, { XG_OP_ReduceMean, 2 } }, 2 },
+		{ "fuse_matmul_shared", "the product is read twice: nothing fuses",
+		  { { XG_OP_FusedMatMul, 0 }, { XG_OP_MatMul, 1 }, { XG_OP_Relu, 1 } }, 3 },
+		{ "fuse_gemm_alpha", "alpha 2: stays a Gemm",
+		  { { XG_OP_Gemm, 1 }, { XG_OP_FusedMatMul, 0 } }, 2 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct xg_graph *g;
+
+		ASSERT_EQ(XPU_SUCCESS, gt_front(cases[i].model, NULL, &g))
+			TH_LOG("%s: %s", cases[i].model, xpu_last_error());
+		for (int k = 0; k < cases[i].nops; k++) {
+			EXPECT_EQ(cases[i].ops[k].count, gt_count(g, cases[i].ops[k].op))
+				TH_LOG("%s (%s): op %d", cases[i].model, cases[i].why, k);
+		}
+		xg_free(g);
+	}
 }
 
 /* q x K^T with one query row: the MatMul reads K itself, no Transpose */
@@ -602,11 +619,8 @@ TEST(fuse_matvec)
 	struct xg_graph *g;
 	int n;
 
-	ASSERT_EQ(XPU_SUCCESS, gt_front("fuse_matvec", NULL, &g)) TH_LOG("%s", xpu_last_error());
-	EXPECT_EQ(1, gt_live(g));
+	n = fused_one(_metadata, "fuse_matvec", XG_OP_MatMul, &g);
 	EXPECT_EQ(0, gt_count(g, XG_OP_Transpose));
-	n = gt_find(g, XG_OP_MatMul);
-	ASSERT_LE(0, n);
 	EXPECT_EQ(1, xg_attr_int(&g->n[n], "b_transposed_matvec", 0));
 	EXPECT_EQ(xg_find_tensor(g, "q"), g->n[n].in[0]);
 	EXPECT_EQ(xg_find_tensor(g, "k"), g->n[n].in[1]);

@@ -12,23 +12,10 @@
 set -uo pipefail
 build=$(cd "${1:?usage: install-test.sh BUILD_DIR}" && pwd)
 make=${MAKE:-make}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-dest=$tmp/root n=0 fails=0
-
-ok() { n=$((n + 1)); echo "ok $n install.$1"; }
-not_ok() {
-	n=$((n + 1)) fails=$((fails + 1))
-	echo "not ok $n install.$1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | head -20 | sed 's/^/# /'
-	return 0
-}
-# check NAME COMMAND...: one TAP line, the command's output as diagnostics
-check() {
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$out"; fi
-}
+tap_suite=install tap_diag="head -20"
+# shellcheck source=tests/install/tap.sh
+. "$(dirname "$0")/tap.sh"
+dest=$tmp/root
 
 echo "TAP version 13"
 echo "1..9"
@@ -136,5 +123,4 @@ uninstall() {
 }
 check uninstall_removes_everything uninstall
 
-echo "# install: $((n - fails)) of $n passed"
-[ $fails = 0 ]
+tap_end install

@@ -12,22 +12,9 @@
 #                                    XPU_KERNEL, XPU_INITRD from make)
 set -uo pipefail
 build=$(cd "${1:?usage: vm-add-test.sh BUILD_DIR}" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0 fails=0
-
-ok() { n=$((n + 1)); echo "ok $n vm_add.$1"; }
-not_ok() {
-	n=$((n + 1)) fails=$((fails + 1))
-	echo "not ok $n vm_add.$1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | tail -25 | sed 's/^/# /'
-	return 0
-}
-check() {
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$out"; fi
-}
+tap_suite=vm_add tap_diag="tail -25"
+# shellcheck source=tests/install/tap.sh
+. "$(dirname "$0")/tap.sh"
 
 echo "TAP version 13"
 echo "1..7"
@@ -86,5 +73,4 @@ smi=$(grep -E '^[0-9]+ ' <<<"$out" | awk '{ print $1, $3 }' | tr '\n' ' ')
 $(grep -A8 '^#   PCI' <<<"$out")"
 [ $rc = 7 ] && ok guest_exit_status_returned || not_ok guest_exit_status_returned "rc $rc"
 
-echo "# vm-add: $((n - fails)) of $n passed"
-[ $fails = 0 ]
+tap_end vm-add

@@ -575,12 +575,14 @@ static void load_prog(Ctx *c, uint64_t hbm_off, const uint64_t *prog, int n,
 }
 
 /* Run one EXEC job on queue q and return its completion record. */
-static struct xpu_job_record run_exec(Xpu *x, int q, int ctx, uint32_t prog_len,
-                                      uint32_t args_len)
+/*
+ * Ring one EXEC job of the program at PROG_VA on queue q (record at
+ * 0xf000 + q * 64): its fence, for done_fence().
+ */
+static uint64_t start_exec(Xpu *x, int q, int ctx, uint32_t prog_len, uint32_t args_len)
 {
     static uint64_t fence = 1000;
     const uint64_t ring = 0x8000 + q * 0x1000;
-    struct xpu_job_record rec;
     struct xpu_job_desc d = {
         .op = XPU_JOB_EXEC, .ctx = ctx, .fence = ++fence,
         .prog_va = PROG_VA, .prog_len = prog_len,
@@ -591,6 +593,15 @@ static struct xpu_job_record run_exec(Xpu *x, int q, int ctx, uint32_t prog_len,
     queue_setup(x, q, ring, 2, 0xf800 + q * 8);
     put_desc_hbm(x, ring, 0, &d);
     qwr(x, q, XPU_Q_TAIL, 1);
+    return fence;
+}
+
+static struct xpu_job_record run_exec(Xpu *x, int q, int ctx, uint32_t prog_len,
+                                      uint32_t args_len)
+{
+    uint64_t fence = start_exec(x, q, ctx, prog_len, args_len);
+    struct xpu_job_record rec;
+
     WAIT_FOR(done_fence(x, q) == fence);
     hbm_read(x, 0xf000 + q * 64, &rec, sizeof(rec));
     g_assert_cmpuint(rec.cookie, ==, fence);
@@ -810,6 +821,7 @@ static void test_progress_and_stop(void)
     Xpu x;
     Ctx c;
     uint32_t p1, p2;
+    uint64_t fence;
     struct xpu_job_record rec;
     uint64_t prog[] = {
         xpu_li(3, 0),
@@ -817,17 +829,11 @@ static void test_progress_and_stop(void)
         xpu_br(XPU_BR_NE, 3, 0, -1),    /* practically endless */
         xpu_halt(),
     };
-    struct xpu_job_desc d = {
-        .op = XPU_JOB_EXEC, .ctx = CTX, .fence = 1, .prog_va = PROG_VA,
-        .prog_len = sizeof(prog), .record = 0xf000,
-    };
 
     xpu_start(&x, NULL);
     ctx_init(&c, &x, CTX);
     load_prog(&c, DATA_BASE, prog, G_N_ELEMENTS(prog), NULL, 0);
-    queue_setup(&x, 0, 0x8000, 2, 0xf800);
-    put_desc_hbm(&x, 0x8000, 0, &d);
-    qwr(&x, 0, XPU_Q_TAIL, 1);
+    fence = start_exec(&x, 0, CTX, sizeof(prog), 0);
     WAIT_FOR(qrd(&x, 0, XPU_Q_PROGRESS_LO) > 0);
     p1 = qrd(&x, 0, XPU_Q_PROGRESS_LO);
     WAIT_FOR(qrd(&x, 0, XPU_Q_PROGRESS_LO) > p1);
@@ -835,7 +841,7 @@ static void test_progress_and_stop(void)
     g_assert_cmpuint(p2, >, p1);
     g_assert_true(qrd(&x, 0, XPU_Q_STATUS) & XPU_QSTS_BUSY);
     qwr(&x, 0, XPU_Q_CONTROL, XPU_QCTL_STOP);
-    WAIT_FOR(done_fence(&x, 0) == 1);
+    WAIT_FOR(done_fence(&x, 0) == fence);
     hbm_read(&x, 0xf000, &rec, sizeof(rec));
     g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_ABORTED);
     g_assert_cmpuint(rec.retired, >=, p2);
@@ -1007,6 +1013,7 @@ static void test_progress_inside_long_dma(void)
     Ctx c;
     struct xpu_job_record rec;
     uint32_t p, last = 0, moves = 0;
+    uint64_t fence;
     uint64_t prog[] = {
         xpu_liu(3, buf_va), xpu_liu(4, buf_va + 64), xpu_li(5, 1),
         xpu_liu(6, 16u << 20), xpu_li(7, 0),
@@ -1014,23 +1021,17 @@ static void test_progress_inside_long_dma(void)
         xpu_dma(XPU_DMA_VA_TO_VA | XPU_DMA_2D, 4, 3, 5),
         xpu_halt(),
     };
-    struct xpu_job_desc d = {
-        .op = XPU_JOB_EXEC, .ctx = CTX, .fence = 1, .prog_va = PROG_VA,
-        .prog_len = sizeof(prog), .record = 0xf000,
-    };
 
     xpu_start(&x, NULL);
     ctx_init(&c, &x, CTX);
     load_prog(&c, DATA_BASE, prog, G_N_ELEMENTS(prog), NULL, 0);
     pt_map(&c, buf_va, DATA_BASE + 0x10000, RW);
-    queue_setup(&x, 0, 0x8000, 2, 0xf800);
-    put_desc_hbm(&x, 0x8000, 0, &d);
-    qwr(&x, 0, XPU_Q_TAIL, 1);
-    WAIT_FOR(done_fence(&x, 0) == 1 || (p = qrd(&x, 0, XPU_Q_PROGRESS_LO),
+    fence = start_exec(&x, 0, CTX, sizeof(prog), 0);
+    WAIT_FOR(done_fence(&x, 0) == fence || (p = qrd(&x, 0, XPU_Q_PROGRESS_LO),
                                         p != last && ++moves && (last = p) &&
                                         moves >= 3));
     g_assert_cmpuint(moves, >=, 3);             /* moved while running */
-    WAIT_FOR(done_fence(&x, 0) == 1);
+    WAIT_FOR(done_fence(&x, 0) == fence);
     hbm_read(&x, 0xf000, &rec, sizeof(rec));
     g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_OK);
     g_assert_cmpuint(rec.retired, ==, G_N_ELEMENTS(prog));

@@ -23,43 +23,9 @@
 #include "xpu/xpu.h"
 #include "xpu/xpu_elf.h"
 #include "xpu/xpu_graph.h"
+#define EX_PROG "quant-run"
+#include "example.h"
 #include "classify.h"
-
-#define CHECK(call)                                                                  \
-	do {                                                                         \
-		xpu_status st_ = (call);                                             \
-		if (st_) {                                                           \
-			fprintf(stderr, "quant-run: %s: %s: %s\n", #call,            \
-				xpu_status_string(st_), xpu_last_error());           \
-			exit(1);                                                     \
-		}                                                                    \
-	} while (0)
-
-static void *slurp(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	long n;
-	void *p;
-
-	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
-	    !(p = malloc(n ? n : 1)) || fread(p, 1, n, f) != (size_t)n) {
-		fprintf(stderr, "quant-run: cannot read %s\n", path);
-		exit(1);
-	}
-	fclose(f);
-	*size = n;
-	return p;
-}
-
-static uint32_t argmax(const float *x, uint32_t n)
-{
-	uint32_t b = 0;
-
-	for (uint32_t i = 1; i < n; i++)
-		if (x[i] > x[b])
-			b = i;
-	return b;
-}
 
 int main(int argc, char **argv)
 {
@@ -85,11 +51,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: quant-run MODEL.xpu MODEL.onnx TEST.bin\n");
 		return 2;
 	}
-	onnx = slurp(argv[2], &osize);
-	h = slurp(argv[3], &tsize);
-	if (tsize < sizeof(*h) || h->magic != CLS_TEST_MAGIC || !h->n || h->n > 1000000 ||
-	    !h->in || h->in > 65536 || !h->classes || h->classes > 65536 ||
-	    tsize != sizeof(*h) + (size_t)h->n * 4 * (h->in + h->classes) + ((h->n + 3) & ~3u)) {
+	onnx = ex_read_file_or_exit(argv[2], &osize);
+	h = ex_read_file_or_exit(argv[3], &tsize);
+	if (!cls_test_valid(h, tsize)) {
 		fprintf(stderr, "quant-run: %s is not a valid test set\n", argv[3]);
 		return 1;
 	}
@@ -149,7 +113,7 @@ int main(int argc, char **argv)
 			size_t o = (size_t)i * h->classes;
 
 			same += !memcmp(out + o, ref + o, 4 * h->classes);
-			correct += argmax(out + o, h->classes) == labels[b0 + i];
+			correct += ex_argmax(out + o, h->classes) == labels[b0 + i];
 		}
 	}
 	printf("accuracy: %.2f%% (%u/%u)\n", 100.0 * correct / n, correct, n);

@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 
 #include "onnx/onnx.pb-c.h"
+#include "onnx_dtype.h"
 #include "xpu/xpu.h"
 #include "xpu/xpu_compiler.h"
 #include "xpu/xpu_elf.h"
@@ -144,17 +145,12 @@ static void note_op(const char *op)
 		snprintf(ops_seen[nops_seen++], sizeof(ops_seen[0]), "%s", op);
 }
 
+/* the importer's dtype of a test tensor; bfloat16 test data is not read */
 static uint32_t dtype_of(int32_t onnx_type)
 {
-	switch (onnx_type) {
-	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: return XPU_DT_F32;
-	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8: return XPU_DT_U8;
-	case ONNX__TENSOR_PROTO__DATA_TYPE__INT8: return XPU_DT_I8;
-	case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: return XPU_DT_I32;
-	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: return XPU_DT_I64;
-	case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: return XPU_DT_BOOL;
-	default: return 0;
-	}
+	uint32_t dt = xg_onnx_dtype(onnx_type);
+
+	return dt == XPU_DT_BF16 ? 0 : dt;
 }
 
 /* A TensorProto's elements as dense bytes of dtype *dt; NULL + why on error. */

@@ -14,8 +14,9 @@ import sys
 
 try:
     import numpy as np
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import helper
+
+    from case_files import const, write_case
 except ImportError:
     # Debian's python3-onnx is for /usr/bin/python3; another python3 may come
     # first in PATH (pyenv, venv)
@@ -28,30 +29,9 @@ OUT = sys.argv[1] if len(sys.argv) > 1 else "."
 rng = np.random.default_rng(20261130)
 manifest = []
 
-NP2ONNX = {np.float32: TensorProto.FLOAT, np.int32: TensorProto.INT32,
-           np.int64: TensorProto.INT64, np.int8: TensorProto.INT8}
-
-
-def vi(name, arr):
-    return helper.make_tensor_value_info(name, NP2ONNX[arr.dtype.type], list(arr.shape))
-
-
-def const(name, arr):
-    return numpy_helper.from_array(np.asarray(arr), name)
-
-
 def save(case, nodes, inputs, outputs, inits=(), status="ok"):
     """inputs: [(name, array)], outputs: [(name, expected array)]"""
-    g = helper.make_graph(nodes, case, [vi(n, a) for n, a in inputs],
-                          [vi(n, a) for n, a in outputs], initializer=list(inits))
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)],
-                          producer_name="lower_data_models")
-    onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(OUT, "lower_data_%s.onnx" % case))
-    for k, (_, a) in enumerate(inputs):
-        np.ascontiguousarray(a).tofile(os.path.join(OUT, "%s.in%d.bin" % (case, k)))
-    for k, (_, a) in enumerate(outputs):
-        np.ascontiguousarray(a).tofile(os.path.join(OUT, "%s.out%d.bin" % (case, k)))
+    write_case(OUT, "lower_data", case, nodes, inputs, outputs, inits)
     manifest.append("%s %d %d %s" % (case, len(inputs), len(outputs), status))
 
 

@@ -18,42 +18,21 @@ import os
 import sys
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
+
+from case_files import const, write_case
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else "."
 rng = np.random.default_rng(20261201)
 manifest = []
 seen = set()
 
-NP2ONNX = {np.float32: TensorProto.FLOAT, np.int32: TensorProto.INT32,
-           np.int64: TensorProto.INT64, np.int8: TensorProto.INT8, np.bool_: TensorProto.BOOL,
-           np.uint8: TensorProto.UINT8}
-
-
-def vi(name, arr):
-    return helper.make_tensor_value_info(name, NP2ONNX[arr.dtype.type], list(arr.shape))
-
-
-def const(name, arr):
-    return numpy_helper.from_array(np.asarray(arr), name)
-
-
 def save(case, nodes, inputs, outputs, inits=(), prec="bf16", rtol=1e-6, atol=1e-6,
          expect="ok", opset=13):
     """inputs: [(name, array)], outputs: [(name, expected array)]"""
     assert case not in seen, "duplicate case " + case
     seen.add(case)
-    g = helper.make_graph(nodes, case, [vi(n, a) for n, a in inputs],
-                          [vi(n, a) for n, a in outputs], initializer=list(inits))
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)],
-                          producer_name="lower_math_models")
-    onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(OUT, "lower_math_%s.onnx" % case))
-    for k, (_, a) in enumerate(inputs):
-        np.ascontiguousarray(a).tofile(os.path.join(OUT, "%s.in%d.bin" % (case, k)))
-    for k, (_, a) in enumerate(outputs):
-        np.ascontiguousarray(a).tofile(os.path.join(OUT, "%s.out%d.bin" % (case, k)))
+    write_case(OUT, "lower_math", case, nodes, inputs, outputs, inits, opset)
     manifest.append("%s %d %d %s %g %g %s" % (case, len(inputs), len(outputs), prec, rtol, atol,
                                                expect))
 
