@@ -716,6 +716,23 @@ static void bad_kernel(uint8_t *img, Elf64_Shdr *gs) { LR(img, gs)[0].kernel = 7
 static void bad_count(uint8_t *img, Elf64_Shdr *gs) { H(img, gs)->num_tensors = 100000; }
 static void bad_argc(uint8_t *img, Elf64_Shdr *gs) { LR(img, gs)[0].num_args = 1; }
 static void bad_const(uint8_t *img, Elf64_Shdr *gs) { H(img, gs)->const_size += 64; }
+/* a raw address in a buffer argument (the transpose's output slot) */
+static void imm_buffer(uint8_t *img, Elf64_Shdr *gs)
+{
+	struct xpu_graph_arg *a = &AR(img, gs)[LR(img, gs)[0].first_arg + 1];
+
+	a->kind = XPU_GRAPH_ARG_IMM;
+	a->tensor = 0;
+	a->value = 0x123456000ull;
+}
+/* the transpose (launch 0) writes its output into the constant 'w' (record 5) */
+static void write_const(uint8_t *img, Elf64_Shdr *gs)
+{
+	struct xpu_graph_arg *a = &AR(img, gs)[LR(img, gs)[0].first_arg + 1];
+
+	a->tensor = 5;
+	a->value = 0;
+}
 
 TEST_F(ld, emit_roundtrip)
 {
@@ -908,6 +925,30 @@ TEST_F(ld, emit_roundtrip)
 			}
 		}
 		EXPECT_GT(rejected, 100);
+		free(c);
+	}
+	/* a buffer argument must name a tensor, not a raw device address */
+	XERR(XPU_ERROR_INVALID_BINARY, load_copy(self->dev, raw, self->r.image_size, imm_buffer));
+	EXPECT_NE(NULL, strstr(xpu_last_error(), "must name a tensor")) TH_LOG("%s", xpu_last_error());
+	/* the weights are read-only for the device: a kernel writing one faults
+	 * (on its own device: the fault bans the context) */
+	{
+		uint8_t *c = malloc(self->r.image_size);
+		xpu_device *d2;
+		xpu_stream *s2;
+		xpu_graph *gr;
+
+		memcpy(c, raw, self->r.image_size);
+		write_const(c, find_section(c, ".xpu.graph"));
+		XOK(xpu_device_open_host(NULL, &d2));
+		XOK(xpu_graph_load(d2, c, self->r.image_size, &gr));
+		XOK(xpu_stream_create(d2, XPU_QUEUE_ANY, &s2));
+		XOK(xpu_graph_run(gr, s2));
+		XERR(XPU_ERROR_JOB_FAULT, xpu_stream_synchronize(s2, XPU_WAIT_FOREVER));
+		EXPECT_NE(NULL, strstr(xpu_last_error(), "MMU_FAULT")) TH_LOG("%s", xpu_last_error());
+		xpu_stream_destroy(s2);
+		xpu_graph_destroy(gr);
+		xpu_device_close(d2);
 		free(c);
 	}
 }

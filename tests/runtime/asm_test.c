@@ -5,6 +5,7 @@
  * ELF byte-identically, arbitrary 64-bit words survive (as instructions or
  * .word), and syntax errors name the line and the problem.
  */
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rt_test.h"
@@ -435,6 +436,31 @@ TEST(tools_round_trip)
 	unlink("/tmp/xpu-asm-test2.xpu");
 	unlink("/tmp/xpu-asm-test3.xpu");
 	unlink("/tmp/xpu-asm-test4.xpu");
+}
+
+/* xpu-cc given a model path that is not a regular file: a clear message
+ * (it used to try to read a directory and fail with "Cannot allocate memory") */
+TEST(xpu_cc_model_not_a_file)
+{
+	const char *b = getenv("XPU_BUILD");
+	char dir[] = "/tmp/xpu-cc-dir-XXXXXX", model[64], cmd[1024], out[256] = "";
+	FILE *p;
+
+	if (!b)
+		SKIP(return, "XPU_BUILD not set (the tools are tested from make runtime-host-tests)");
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(model, sizeof(model), "%s/m.onnx", dir);
+	ASSERT_EQ(0, mkdir(model, 0700));
+	snprintf(cmd, sizeof(cmd), "%s/bin/xpu-cc --target 16,8,65536,16384 -o %s/m.xpu %s 2>&1",
+		 b, dir, model);
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	if (!fgets(out, sizeof(out), p))
+		out[0] = 0;
+	EXPECT_NE(0, pclose(p));
+	EXPECT_NE(NULL, strstr(out, "not a regular file")) TH_LOG("xpu-cc said: %s", out);
+	rmdir(model);
+	rmdir(dir);
 }
 
 /*
