@@ -243,7 +243,7 @@ xpu_status cc_gather(xpu_cc *cc, const char *name, const struct cc_gather *g)
 				     name);
 	if (g->axis_len > INT64_MAX / (g->block ? g->block : 1))
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "'%s': gather too large", name);
-	isz = g->idx_type == XPU_DT_I64 ? 8 : 4;
+	isz = (uint32_t)xpu_dtype_size(g->idx_type);	/* the one dtype table */
 	kb_init(&k);
 	kb_account(&k, cc);
 	kb_arg(&k, "data", XPU_ARG_BUFFER);	/* r10 */
