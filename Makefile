@@ -11,7 +11,8 @@ BUILD ?= build
 GOALS := all run check shell bench lint qemu module runtime tests initramfs \
 	 host-tests runtime-host-tests examples-host-tests qtest vm-tests \
 	 graph-host-tests onnx-host-tests models-host-tests quant-host-tests python-host-tests fuzz-onnx fuzz-elf \
-	 summary-selftest install uninstall install-tests vm-add-tests prof-host-tests
+	 summary-selftest install uninstall install-tests vm-add-tests prof-host-tests vm-share-tests \
+	 bench-smoke fuzz fuzz-smoke qtest-bin check-debug deb deb-tests smi-vm-tests
 
 ifeq ($(XPU_SETUP_DONE),)
 
@@ -35,7 +36,7 @@ include $(BUILD)/host.mk
 
 KHDR := /usr/src/linux-headers-$(KVER)
 HARNESS := $(LSRC)/tools/testing/selftests
-QBUILD := $(XPU_CACHE)/qemu-build-$(notdir $(QSRC:$(XPU_CACHE)/qemu-%=%))
+QBUILD := $(XPU_CACHE)/qemu-build-v2-$(notdir $(QSRC:$(XPU_CACHE)/qemu-%=%))
 QEMU := $(QBUILD)/qemu-system-x86_64
 KERNEL := $(KDIR)/vmlinuz
 INITRD := $(BUILD)/initramfs.cpio.gz
@@ -76,7 +77,7 @@ $(BUILD)/vm.env: FORCE
 			echo "  CONFIGURE qemu (first build: about 4 minutes)"; \
 			mkdir -p $(QBUILD); cd $(QBUILD); \
 			$(QSRC)/configure --target-list=x86_64-softmmu \
-				--without-default-features --without-default-devices \
+				--without-default-features --without-default-devices --enable-virtfs --enable-cap-ng --enable-attr \
 				--disable-docs --disable-install-blobs >configure.log; \
 		fi; \
 		ninja -C $(QBUILD) qemu-system-x86_64 >$(QBUILD)/ninja.log 2>&1 || { tail -30 $(QBUILD)/ninja.log; exit 1; }; grep -A4 -E "warning:" $(QBUILD)/ninja.log || true; tail -1 $(QBUILD)/ninja.log'
@@ -95,16 +96,26 @@ include runtime/runtime.mk
 include tests/quant/quant.mk
 # the Python package's tests
 include python/python.mk
+# fuzzing: make fuzz FUZZ_SECONDS=N, and make check's fuzz-smoke
+include tests/fuzz/fuzz.mk
 
 # ---- tests ----
-tests: $(KSELFTESTS) $(BUILD)/bin/xpu-busy $(BUILD)/bin/xpu-latency-bench
+tests: $(KSELFTESTS) $(BUILD)/bin/xpu-busy $(BUILD)/bin/xpu-latency-bench $(BUILD)/bin/xpu-ioctl-fuzz \
+	$(BUILD)/bin/xpu-dma-bench
+# dma_vs_host_memcpy: the guest's DMA job against the host memcpy-bench figure
+$(BUILD)/bin/xpu-dma-bench: tests/bench/xpu_dma_bench.c tests/kselftest/xpu_test_util.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iuapi $(DRM_CFLAGS) -o $@ $< $(DRM_LIBS)
+$(BUILD)/host-bench/memcpy-bench: tests/bench/memcpy_bench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
 $(BUILD)/bin/xpu-latency-bench: tests/bench/xpu_latency_bench.c tests/kselftest/xpu_test_util.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iuapi $(DRM_CFLAGS) -o $@ $< $(DRM_LIBS)
-$(BUILD)/host-bench/engine-bench: tests/bench/engine_bench.c $(ENGINE_SRCS) $(ENGINE_REF)
+$(BUILD)/host-bench/engine-bench: tests/bench/engine_bench.c $(ENGINE_SRCS) $(ENGINE_REF) $(wildcard qemu-device/engine/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I uapi -I qemu-device/engine -I tests/engine/ref -o $@ $< \
-		$(ENGINE_SRCS) $(ENGINE_REF) -lm -lpthread
+		$(ENGINE_SRCS) $(ENGINE_REF) -lopenblas -lm -lpthread
 
 $(BUILD)/bin/xpu-busy: tests/kselftest/xpu_busy.c tests/kselftest/xpu_test_util.h uapi/xpu_isa.h uapi/drm/xpu_accel.h
 	@mkdir -p $(dir $@)
@@ -122,25 +133,36 @@ $(BUILD)/host-tests/%: tests/engine/%.c $(ENGINE_SRCS) $(ENGINE_REF) $(wildcard 
 
 # ---- initramfs ----
 initramfs: $(INITRD)
-$(INITRD): xpu.ko runtime tests $(RUNTIME_OUTPUTS) $(ONNX_VM_STAMP) tools/mkinitramfs.sh tools/guest-init.sh $(wildcard tools/guest/*)
+$(INITRD): xpu.ko runtime tests $(RUNTIME_OUTPUTS) $(ONNX_VM_STAMP) tools/mkinitramfs.sh tools/guest-init.sh $(wildcard tools/guest/*) \
+	$(wildcard python/xpu/*.py tests/python/*.py)
 	tools/mkinitramfs.sh $(KDIR) $(KVER) xpu.ko $(BUILD) $@
 
 # ---- user-facing ----
 run: all
 	tools/xpu-vm --timeout 300 --log $(BUILD)/run/console.log -- demo.sh
 
-# Benchmarks: every figure is given next to a reference measured in the same
-# run (the plain C reference loops; the cheapest ioctl).
-bench: all $(BUILD)/host-bench/engine-bench
-	@echo "== host: device engine vs plain reference"
-	@$(BUILD)/host-bench/engine-bench
-	@echo "== vm: job round trip vs ioctl round trip"
-	@tools/xpu-vm --timeout 300 --log $(BUILD)/bench-console.log -- \
-		'xpu-latency-bench && xpu-matmul-demo' 2>&1 | grep -v "^xpu-vm\|reboot"
+# Benchmarks (tools/xpu-bench): every figure next to its reference measured
+# in the same run, ending with one 'bench: NAME = RATIOx (goal ...)' line per
+# figure (docs/performance.md). bench-smoke: the same at small sizes, in make
+# check, so that no figure's program can rot (the goals are not checked).
+BENCH_HOST := $(BUILD)/host-bench/engine-bench $(BUILD)/host-bench/gemm-sched-bench $(BUILD)/host-bench/memcpy-bench
+bench: all $(BENCH_HOST)
+	@tools/xpu-bench $(BUILD)
 
-# make shell ADD="./myprog ./data": copied into the guest's /opt/user (xpu-vm --add)
+bench-smoke: all $(BENCH_HOST)
+	@mkdir -p $(BUILD)/check
+	@echo "== bench: smoke run (small sizes: every figure measured, goals not checked)"
+	@tools/xpu-bench $(BUILD) --smoke --tap $(BUILD)/check/bench-smoke.tap \
+		>$(BUILD)/check/bench-smoke.log 2>&1; \
+		echo "bench-smoke exit status $$?" >>$(BUILD)/check/bench-smoke.tap; \
+		grep -E "^(not ok|bench-error)" $(BUILD)/check/bench-smoke.tap $(BUILD)/check/bench-smoke.log; \
+		tail -1 $(BUILD)/check/bench-smoke.tap
+
+# make shell ADD="./myprog ./data": copied into the guest's /opt/user (xpu-vm --add);
+# SHARE="DIR ...": shared read-write at the same paths (xpu-vm --share);
+# PYTHON=1: python3 with numpy and the xpu package (xpu-vm --python)
 shell: all
-	tools/xpu-vm $(addprefix --add ,$(ADD))
+	tools/xpu-vm $(addprefix --add ,$(ADD)) $(addprefix --share ,$(SHARE)) $(if $(PYTHON),--python)
 
 host-tests: $(ENGINE_TESTS)
 	@mkdir -p $(BUILD)/check
@@ -177,6 +199,10 @@ examples-host-tests: runtime
 		grep -E "^(ok|not ok)" $(BUILD)/check/examples-host.tap
 
 QTEST := $(QBUILD)/tests/qtest/xpu-test
+# the qtest binary alone (make fuzz runs its /xpu/fuzz for longer)
+qtest-bin: qemu
+	@flock $(XPU_CACHE)/qemu.lock ninja -C $(QBUILD) tests/qtest/xpu-test >$(BUILD)/qtest-build.log 2>&1 || \
+		{ tail -30 $(BUILD)/qtest-build.log; exit 1; }
 qtest: qemu
 	@mkdir -p $(BUILD)/check
 	@if ! flock $(XPU_CACHE)/qemu.lock ninja -C $(QBUILD) tests/qtest/xpu-test >$(BUILD)/qtest-build.log 2>&1; then \
@@ -268,16 +294,48 @@ summary-selftest:
 # same variables that choose the tests: a new test file needs no second edit.
 # tools/check-summary.sh counts a missing one as a failure.
 CHECK_SUITES := lint.tap summary-selftest.tap:exit \
+	deb.tap:exit smi-vm.tap:exit \
 	$(patsubst $(BUILD)/host-tests/%,host-%.tap:exit,$(ENGINE_TESTS)) \
 	$(patsubst %,%.tap:exit,$(notdir $(RT_HOST_TESTS) $(GRAPH_TESTS))) \
 	examples-host.tap:exit onnx-host.tap:exit models-host.tap:exit quant-host.tap:exit \
 	qtest.tap:exit vm.tap:exit install.tap:exit vm-add.tap:exit python-host.tap:exit \
-	prof-host.tap:exit \
+	prof-host.tap:exit bench-smoke.tap:exit fuzz-smoke.tap:exit \
+	vm-share.tap:exit python-vm.tap:exit \
 	$(patsubst %,vm.tap/%,$(notdir $(KSELFTESTS) $(RT_VM_TESTS)) xpu-onnx-test \
-		xpu-models-test.sh xpu-examples-test.sh xpu-lifecycle-test.sh)
+		xpu-models-test.sh xpu-examples-test.sh xpu-ioctl-fuzz xpu-lifecycle-test.sh)
 CHECK_STAGES := lint summary-selftest host-tests runtime-host-tests examples-host-tests \
 	graph-host-tests onnx-host-tests models-host-tests quant-host-tests python-host-tests qtest vm-tests \
-	install-tests vm-add-tests prof-host-tests
+	install-tests vm-add-tests prof-host-tests bench-smoke fuzz-smoke vm-share-tests \
+	deb-tests smi-vm-tests
+
+# Debian 12 packages (packaging/mkdeb.sh, dpkg-deb): libxpu0, libxpu-dev,
+# xpu-tools, python3-xpu, xpu-dkms in $(BUILD)/deb/ (docs/install.md)
+deb: runtime
+	@packaging/mkdeb.sh $(BUILD) $(BUILD)/deb $(XPU_VERSION)
+
+# the packages built, checked (dpkg-deb), installed into a scratch root with
+# dpkg --root, used there (pkg-config, tools, Python) and removed; the module
+# built by dkms.conf's MAKE for $(KVER) (tests/packaging/deb-test.sh)
+deb-tests: runtime
+	@mkdir -p $(BUILD)/check
+	@echo "== host: Debian packages (make deb): contents, dpkg --root install, dkms.conf build"
+	@tests/packaging/deb-test.sh $(BUILD) $(XPU_VERSION) $(KHDR) >$(BUILD)/check/deb.tap 2>&1; \
+		echo "deb exit status $$?" >>$(BUILD)/check/deb.tap; \
+		grep -E "^not ok|^# deb:" $(BUILD)/check/deb.tap
+
+# xpu-smi in the VM (2 XPUs): order, --json checked by python3 (--python),
+# the process list with a busy process, loop mode, bad arguments; and the
+# udev rule's group and mode (applied with the packaged mdev line): a user in
+# group xpu opens /dev/accel, another does not (tools/guest/xpu-smi-test.sh)
+smi-vm-tests: qemu initramfs
+	@mkdir -p $(BUILD)/check
+	@echo "== vm: xpu-smi (processes, --json, -l) and access through the xpu group"
+	@tools/xpu-vm --timeout 300 --xpus 2 --xpu-opts queues=3 --python \
+		--add packaging/udev/xpu.mdev.conf=/etc/xpu.mdev.conf \
+		--log $(BUILD)/check/smi-vm-console.log -- xpu-smi-test.sh \
+		>$(BUILD)/check/smi-vm.tap 2>&1; \
+		echo "smi-vm exit status $$?" >>$(BUILD)/check/smi-vm.tap; \
+		grep -E "^not ok|^# smi:" $(BUILD)/check/smi-vm.tap
 
 # make install into a temporary DESTDIR, an outside program built with only
 # pkg-config against it and against the uninstalled .pc (tests/install/)
@@ -296,6 +354,29 @@ vm-add-tests: qemu initramfs
 	@tests/install/vm-add-test.sh $(BUILD) >$(BUILD)/check/vm-add.tap 2>&1; \
 		echo "vm-add exit status $$?" >>$(BUILD)/check/vm-add.tap; \
 		grep -E "^not ok|^# vm-add:" $(BUILD)/check/vm-add.tap
+
+# a shared directory (xpu-vm --share) and, in the same boot, the Python
+# package's tests in the guest through the driver (xpu-vm --python):
+# vm-share.tap and python-vm.tap (tests/share/vm-share-test.sh)
+vm-share-tests: qemu initramfs
+	@mkdir -p $(BUILD)/check
+	@echo "== vm: a shared directory (xpu-vm --share), python in the guest (--python)"
+	@tests/share/vm-share-test.sh $(BUILD) >$(BUILD)/check/vm-share.tap 2>&1; \
+		echo "vm-share exit status $$?" >>$(BUILD)/check/vm-share.tap; \
+		grep -E "^not ok|^# vm-share:" $(BUILD)/check/vm-share.tap; \
+		grep -sE "^not ok|^# python:|exit status" $(BUILD)/check/python-vm.tap || \
+		echo "vm-share-tests: no python-vm.tap"
+
+# The VM suite on a debug kernel (KASAN, lockdep, kmemleak, DMA-API debug,
+# UBSAN; built from linux-source-6.12 and cached) behind an intel-iommu, and
+# the qtests on an ASan + UBSan QEMU (tools/debug/). Any report fails it.
+check-debug: all qtest-bin
+	@rm -rf $(BUILD)/check-debug && mkdir -p $(BUILD)/check-debug
+	@echo "== check-debug: the VM suite on a debug kernel, the qtests under ASan + UBSan"
+	@CHECK_XPU_OPTS=$(CHECK_XPU_OPTS) CHECK_ENV="$(CHECK_ENV)" QSRC=$(QSRC) \
+		tools/debug/check-debug.sh $(BUILD) >$(BUILD)/check-debug/debug.tap 2>&1; \
+		grep -E "^(not ok|ok [0-9]+ debug\.|# check-debug|# debug kernel|Bail)" $(BUILD)/check-debug/debug.tap
+	@tools/check-summary.sh $(BUILD)/check-debug
 
 # -k: a stage that fails to build does not stop the others; the summary counts
 # its missing TAP file, and a failed recipe is one 'not ok' more.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * XPU accel driver: debugfs (/sys/kernel/debug/accel/N/) and fdinfo.
+ * XPU accel driver: debugfs (/sys/kernel/debug/accel/N/); fdinfo is in
+ * xpu_fdinfo.c.
  *
  *   queues     per-queue state and counters
  *   contexts   open files: pid, hardware context, state, mapped buffers
@@ -196,24 +197,4 @@ void xpu_debugfs_init(struct xpu_device *xdev)
 	debugfs_create_file("faults", 0444, root, xdev, &xpu_faults_fops);
 	debugfs_create_file("reset", 0200, root, xdev, &xpu_reset_fops);
 	debugfs_create_file("inject", 0200, root, xdev, &xpu_inject_fops);
-}
-
-/**
- * xpu_show_fdinfo() - drm_driver.show_fdinfo: the standard DRM usage keys
- * @p: printer
- * @file: the file
- *
- * Documentation/gpu/drm-usage-stats.rst: engine time, cycles, clock, memory.
- */
-void xpu_show_fdinfo(struct drm_printer *p, struct drm_file *file)
-{
-	struct xpu_ctx *ctx = file->driver_priv;
-	struct xpu_device *xdev = ctx->xdev;
-
-	drm_printf(p, "drm-engine-xpu:\t%llu ns\n",
-		   (unsigned long long)atomic64_read(&ctx->engine_ns));
-	drm_printf(p, "drm-cycles-xpu:\t%llu\n",
-		   (unsigned long long)atomic64_read(&ctx->cycles));
-	drm_printf(p, "drm-maxfreq-xpu:\t%u MHz\n", xdev->clock_mhz);
-	drm_show_memory_stats(p, file);
 }

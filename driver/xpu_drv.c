@@ -94,6 +94,9 @@ static int xpu_ioctl_get_param(struct drm_device *drm, void *data,
 	case DRM_XPU_PARAM_MAX_SYNC_OPS:
 		args->value = XPU_MAX_SYNC_OPS;
 		break;
+	case DRM_XPU_PARAM_MAX_USERPTR_SIZE:
+		args->value = XPU_MAX_BO_SIZE;
+		break;
 	default:
 		drm_dbg_driver(drm, "unknown param %u\n", args->param);
 		return -EINVAL;
@@ -108,6 +111,7 @@ static const struct drm_ioctl_desc xpu_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(XPU_BO_WAIT, xpu_ioctl_bo_wait, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(XPU_SUBMIT, xpu_ioctl_submit, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(XPU_WAIT_JOB, xpu_ioctl_wait_job, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(XPU_BO_USERPTR, xpu_ioctl_bo_userptr, DRM_RENDER_ALLOW),
 };
 
 /* ---- per-file context ---------------------------------------------------- */

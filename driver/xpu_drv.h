@@ -116,6 +116,11 @@ struct xpu_ctx;
  * @hang_seqno: seqno of the job seen by the last timeout check
  * @hang_progress: its progress counter then
  * @jobs_done: jobs completed, for debugfs
+ * @fence_seen: the fence word as the last completion pass read it (written
+ *	under @lock, read locklessly by WAIT_JOB's poll: a fence word that
+ *	differs means completions to process)
+ * @busy_end_ns: completion time of the queue's last completed job, under
+ *	@lock: where the next job's run on the tile starts (xpu_fdinfo.c)
  */
 struct xpu_queue {
 	struct xpu_device *xdev;
@@ -135,6 +140,8 @@ struct xpu_queue {
 	u64 hang_seqno;
 	u64 hang_progress;
 	atomic64_t jobs_done;
+	u64 fence_seen;
+	u64 busy_end_ns;
 };
 
 /**
@@ -164,6 +171,8 @@ struct xpu_queue {
  * @ctx_list_lock: protects @ctx_list
  * @ctx_list: open contexts (&xpu_ctx.node)
  * @queues: @num_queues hardware queues
+ * @submit_wq: the schedulers' run_job/free_job workqueue: per CPU and high
+ *	priority, so run_job runs on the submitting CPU right after the push
  * @reset_lock: one recovery (hang handling, device reset, context abort)
  *	at a time
  * @resets: device resets so far
@@ -202,6 +211,7 @@ struct xpu_device {
 	struct list_head ctx_list;
 
 	struct xpu_queue *queues;
+	struct workqueue_struct *submit_wq;
 	struct mutex reset_lock;	/* one recovery at a time */
 	atomic_t resets;
 	atomic_t inject_bad_ctx;
@@ -295,11 +305,13 @@ struct xpu_ctx {
  * @submit_ns: time of the submit ioctl
  * @start_ns: time the job was handed to the hardware
  * @end_ns: time its completion was handled
+ * @queue: the hardware queue of the job (WAIT_JOB polls it)
  */
 struct xpu_result {
 	struct kref ref;
 	struct dma_fence *done;		/* scheduler finished fence */
 	u32 status;
+	u32 queue;
 	u32 fault_access;
 	u64 fault_va;
 	u64 cycles;
@@ -372,9 +384,11 @@ void xpu_hbm_free(struct xpu_device *xdev, struct list_head *blocks);
 int xpu_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file);
 int xpu_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file);
 int xpu_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file);
+int xpu_ioctl_bo_userptr(struct drm_device *drm, void *data, struct drm_file *file);
 struct drm_gem_object *xpu_gem_create_object(struct drm_device *drm, size_t size);
 u32 xpu_bo_flags(struct drm_gem_object *obj);
 struct list_head *xpu_hbm_bo_blocks(struct drm_gem_object *obj);
+struct sg_table *xpu_bo_sgt(struct drm_gem_object *obj);
 
 /* xpu_mmu.c */
 int xpu_vm_init(struct xpu_ctx *ctx);
@@ -411,6 +425,9 @@ extern const struct attribute_group *xpu_dev_groups[];
 
 /* xpu_debugfs.c */
 void xpu_debugfs_init(struct xpu_device *xdev);
+
+/* xpu_fdinfo.c */
+void xpu_fdinfo_job_done(struct xpu_queue *q, struct xpu_job *job);
 void xpu_show_fdinfo(struct drm_printer *p, struct drm_file *file);
 
 #endif /* __XPU_DRV_H__ */

@@ -7,10 +7,17 @@
  * the BAR. Host buffers are GEM shmem objects, pinned and DMA-mapped for as
  * long as they are mapped in a device address space, CPU-mapped cached.
  * Every buffer is mapped in its creator's address space at creation; an
- * imported one is mapped in the importer's on first use.
+ * imported one is mapped in the importer's on first use. User-page buffers
+ * (DRM_IOCTL_XPU_BO_USERPTR) are the caller's own memory, pinned long term
+ * and DMA-mapped for their whole life, never CPU-mapped through the fd.
  */
 
+#include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/scatterlist.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_gem_shmem_helper.h>
@@ -31,8 +38,18 @@ struct xpu_host_bo {
 	u32 flags;
 };
 
+struct xpu_userptr_bo {
+	struct drm_gem_object base;
+	struct page **pages;
+	unsigned long npages;
+	struct sg_table sgt;
+	struct mm_struct *mm;	/* its pinned_vm counts @npages */
+	u32 flags;
+};
+
 static const struct drm_gem_object_funcs xpu_hbm_funcs;
 static const struct drm_gem_object_funcs xpu_host_funcs;
+static const struct drm_gem_object_funcs xpu_userptr_funcs;
 
 static struct xpu_hbm_bo *to_hbm_bo(struct drm_gem_object *obj)
 {
@@ -42,6 +59,11 @@ static struct xpu_hbm_bo *to_hbm_bo(struct drm_gem_object *obj)
 static struct xpu_host_bo *to_host_bo(struct drm_gem_object *obj)
 {
 	return container_of(obj, struct xpu_host_bo, base.base);
+}
+
+static struct xpu_userptr_bo *to_userptr_bo(struct drm_gem_object *obj)
+{
+	return container_of(obj, struct xpu_userptr_bo, base);
 }
 
 /**
@@ -54,7 +76,25 @@ u32 xpu_bo_flags(struct drm_gem_object *obj)
 {
 	if (obj->funcs == &xpu_hbm_funcs)
 		return to_hbm_bo(obj)->flags;
+	if (obj->funcs == &xpu_userptr_funcs)
+		return to_userptr_bo(obj)->flags;
 	return to_host_bo(obj)->flags;
+}
+
+/**
+ * xpu_bo_sgt() - DMA-mapped pages of a system-memory buffer
+ * @obj: buffer that is not DRM_XPU_BO_HBM
+ *
+ * Pins a shmem buffer's pages (until it is freed); a user-page buffer's are
+ * pinned from its creation.
+ *
+ * Return: its sg table, DMA-mapped for the device, or an ERR_PTR().
+ */
+struct sg_table *xpu_bo_sgt(struct drm_gem_object *obj)
+{
+	if (obj->funcs == &xpu_userptr_funcs)
+		return &to_userptr_bo(obj)->sgt;
+	return drm_gem_shmem_get_pages_sgt(to_drm_gem_shmem_obj(obj));
 }
 
 /**
@@ -307,6 +347,113 @@ struct drm_gem_object *xpu_gem_create_object(struct drm_device *drm, size_t size
 	return &bo->base.base;
 }
 
+/* ---- user-page (userptr) objects ------------------------------------------------ */
+
+static enum dma_data_direction xpu_userptr_dir(const struct xpu_userptr_bo *bo)
+{
+	return bo->flags & DRM_XPU_BO_DEVICE_RO ? DMA_TO_DEVICE : DMA_BIDIRECTIONAL;
+}
+
+/* Undo the pinning of @pinned pages and the pinned_vm charge. */
+static void xpu_userptr_unpin(struct xpu_userptr_bo *bo, unsigned long pinned)
+{
+	unpin_user_pages_dirty_lock(bo->pages, pinned,
+				    !(bo->flags & DRM_XPU_BO_DEVICE_RO));
+	atomic64_sub(bo->npages, &bo->mm->pinned_vm);
+	mmdrop(bo->mm);
+	kvfree(bo->pages);
+}
+
+static void xpu_userptr_bo_free(struct drm_gem_object *obj)
+{
+	struct xpu_userptr_bo *bo = to_userptr_bo(obj);
+
+	dma_unmap_sgtable(obj->dev->dev, &bo->sgt, xpu_userptr_dir(bo), 0);
+	sg_free_table(&bo->sgt);
+	xpu_userptr_unpin(bo, bo->npages);
+	drm_gem_object_release(obj);
+	kfree(bo);
+}
+
+static struct dma_buf *xpu_userptr_bo_export(struct drm_gem_object *obj, int flags)
+{
+	/* another process's pages: not shared through dma-buf */
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+/* No .mmap and no .vm_ops: mmap() of the fd gives -EINVAL. */
+static const struct drm_gem_object_funcs xpu_userptr_funcs = {
+	.free = xpu_userptr_bo_free,
+	.close = xpu_gem_close,
+	.export = xpu_userptr_bo_export,
+	.status = xpu_hbm_bo_status,	/* pinned: always resident */
+};
+
+/* Charge @npages to the caller's pinned_vm against RLIMIT_MEMLOCK. */
+static int xpu_userptr_charge(unsigned long npages)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	s64 pinned = atomic64_add_return(npages, &current->mm->pinned_vm);
+
+	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(npages, &current->mm->pinned_vm);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Pin [start, start + size) of the caller and DMA-map it; the object is not initialised. */
+static int xpu_userptr_pin(struct drm_device *drm, struct xpu_userptr_bo *bo,
+			   u64 start, u64 size)
+{
+	unsigned int gup = FOLL_LONGTERM;
+	unsigned long pinned = 0;
+	int ret;
+
+	if (!(bo->flags & DRM_XPU_BO_DEVICE_RO))
+		gup |= FOLL_WRITE;
+	bo->npages = size >> PAGE_SHIFT;
+	bo->pages = kvmalloc_array(bo->npages, sizeof(*bo->pages), GFP_KERNEL);
+	if (!bo->pages)
+		return -ENOMEM;
+	ret = xpu_userptr_charge(bo->npages);
+	if (ret) {
+		kvfree(bo->pages);
+		return ret;
+	}
+	bo->mm = current->mm;
+	mmgrab(bo->mm);
+	while (pinned < bo->npages) {
+		ret = pin_user_pages_fast(start + pinned * PAGE_SIZE,
+					  bo->npages - pinned, gup,
+					  bo->pages + pinned);
+		if (ret <= 0) {
+			/* unmapped, read-only for a writable pin, or not pinnable */
+			ret = ret == -ENOMEM ? -ENOMEM : -EFAULT;
+			goto err_unpin;
+		}
+		pinned += ret;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto err_unpin;
+		}
+	}
+	ret = sg_alloc_table_from_pages(&bo->sgt, bo->pages, bo->npages, 0, size,
+					GFP_KERNEL);
+	if (ret)
+		goto err_unpin;
+	ret = dma_map_sgtable(drm->dev, &bo->sgt, xpu_userptr_dir(bo), 0);
+	if (ret) {
+		sg_free_table(&bo->sgt);
+		goto err_unpin;
+	}
+	return 0;
+
+err_unpin:
+	xpu_userptr_unpin(bo, pinned);
+	return ret;
+}
+
 /* ---- ioctls ----------------------------------------------------------------- */
 
 #define XPU_BO_VALID_FLAGS (DRM_XPU_BO_HBM | DRM_XPU_BO_HOST | DRM_XPU_BO_DEVICE_RO)
@@ -357,6 +504,55 @@ int xpu_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *fil
 		xpu_vm_unmap(file->driver_priv, obj);
 out_put:
 	drm_gem_object_put(obj);
+	return ret;
+}
+
+/**
+ * xpu_ioctl_bo_userptr() - DRM_IOCTL_XPU_BO_USERPTR
+ * @drm: device
+ * @data: &struct drm_xpu_bo_userptr
+ * @file: the calling file; the buffer is mapped in its address space
+ *
+ * Return: 0 or a negative errno (see the uAPI header).
+ */
+int xpu_ioctl_bo_userptr(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	struct drm_xpu_bo_userptr *args = data;
+	struct xpu_userptr_bo *bo;
+	int ret;
+
+	if (args->handle || args->va || args->rsvd ||
+	    (args->flags & ~DRM_XPU_USERPTR_DEVICE_RO))
+		return -EINVAL;
+	if (!args->size || args->size > XPU_MAX_BO_SIZE ||
+	    !PAGE_ALIGNED(args->userptr) || !PAGE_ALIGNED(args->size) ||
+	    args->userptr + args->size < args->userptr)
+		return -EINVAL;
+	if (!access_ok(u64_to_user_ptr(args->userptr), args->size))
+		return -EFAULT;
+
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	if (!bo)
+		return -ENOMEM;
+	bo->flags = DRM_XPU_BO_HOST | DRM_XPU_BO_USER_PAGES;
+	if (args->flags & DRM_XPU_USERPTR_DEVICE_RO)
+		bo->flags |= DRM_XPU_BO_DEVICE_RO;
+	ret = xpu_userptr_pin(drm, bo, args->userptr, args->size);
+	if (ret) {
+		kfree(bo);
+		return ret;
+	}
+	bo->base.funcs = &xpu_userptr_funcs;
+	drm_gem_private_object_init(drm, &bo->base, args->size);
+
+	ret = xpu_vm_map(file->driver_priv, &bo->base, &args->va);
+	if (ret)
+		goto out_put;
+	ret = drm_gem_handle_create(file, &bo->base, &args->handle);
+	if (ret)
+		xpu_vm_unmap(file->driver_priv, &bo->base);
+out_put:
+	drm_gem_object_put(&bo->base);
 	return ret;
 }
 

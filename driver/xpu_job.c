@@ -24,6 +24,7 @@
 #include <linux/devcoredump.h>
 #include <linux/iopoll.h>
 #include <linux/module.h>
+#include <linux/sched/clock.h>
 #include <linux/vmalloc.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
@@ -68,6 +69,17 @@ MODULE_PARM_DESC(hang_check_ms, "Interval of the progress check of running jobs 
 static unsigned int xpu_max_job_ms = 60000;
 module_param_named(max_job_ms, xpu_max_job_ms, uint, 0644);
 MODULE_PARM_DESC(max_job_ms, "Kill a job running longer than this even if it progresses (ms, 0 = no limit; default 60000)");
+
+/*
+ * WAIT_JOB polls for this long before it sleeps: while it polls, it
+ * processes the queue's completions itself as soon as the device has
+ * written the fence word (as blk-mq's polled I/O), so a short job's waiter
+ * needs neither the interrupt nor a wake-up (under TCG, a wake-up across
+ * vCPUs costs far more than the job). 0 disables polling.
+ */
+static unsigned int xpu_wait_poll_us = 100;
+module_param_named(wait_poll_us, xpu_wait_poll_us, uint, 0644);
+MODULE_PARM_DESC(wait_poll_us, "WAIT_JOB polls the job's completion this long before sleeping (us, 0 = never, max 10000; default 100)");
 
 static unsigned int xpu_ban_after = 2;
 module_param_named(ban_after, xpu_ban_after, uint, 0644);
@@ -278,8 +290,7 @@ static void xpu_job_complete(struct xpu_queue *q, struct xpu_job *job,
 		res->fault_va = le64_to_cpu(rec->fault_va);
 		res->fault_access = le32_to_cpu(rec->fault_access);
 	}
-	atomic64_add(res->cycles, &ctx->cycles);
-	atomic64_add(res->end_ns - res->start_ns, &ctx->engine_ns);
+	xpu_fdinfo_job_done(q, job);
 	if (status == DRM_XPU_JOB_MMU_FAULT) {
 		atomic_or(DRM_XPU_CTX_FAULTED | DRM_XPU_CTX_BANNED, &ctx->state);
 		atomic_inc(&ctx->resets);
@@ -325,6 +336,7 @@ void xpu_queue_irq(struct xpu_queue *q)
 
 	spin_lock_irqsave(&q->lock, flags);
 	done = le64_to_cpu(READ_ONCE(*q->fence_word));
+	WRITE_ONCE(q->fence_seen, done);
 	xpu_dbg(q->xdev, IRQ, "queue %u: completion interrupt, fence word %llu\n", q->idx, done);
 	list_for_each_entry_safe(job, tmp, &q->inflight, node) {
 		const struct xpu_job_record *rec = &q->records[job->slot];
@@ -707,6 +719,7 @@ struct xpu_job *xpu_job_alloc(struct xpu_ctx *ctx, u32 queue)
 	__module_get(THIS_MODULE);
 	kref_init(&res->ref);
 	res->submit_ns = ktime_get_ns();
+	res->queue = queue;
 	job->result = res;
 	job->ctx = xpu_ctx_get(ctx);
 	job->queue = queue;
@@ -748,6 +761,11 @@ static const struct drm_sched_backend_ops xpu_sched_ops = {
 	.free_job = xpu_free_job,
 };
 
+static void xpu_submit_wq_release(struct drm_device *drm, void *wq)
+{
+	destroy_workqueue(wq);
+}
+
 /**
  * xpu_queues_init() - rings, hardware set-up and schedulers of every queue
  * @xdev: device
@@ -764,10 +782,27 @@ int xpu_queues_init(struct xpu_device *xdev)
 				    sizeof(*xdev->queues), GFP_KERNEL);
 	if (!xdev->queues)
 		return -ENOMEM;
+	/*
+	 * Not the scheduler's default (one ordered, unbound workqueue per
+	 * scheduler): a per-CPU, high-priority one runs run_job on the CPU
+	 * that pushed the job, right away, instead of waking a worker that
+	 * may sit on another CPU. run_job and free_job may then run at the
+	 * same time, as with panthor's and nouveau's workqueues: neither
+	 * callback relies on the other being idle. Destroyed after the
+	 * schedulers (drmm actions run in reverse order).
+	 */
+	xdev->submit_wq = alloc_workqueue("xpu-submit-%s", WQ_HIGHPRI | WQ_MEM_RECLAIM, 0,
+					  pci_name(xdev->pdev));
+	if (!xdev->submit_wq)
+		return -ENOMEM;
+	ret = drmm_add_action_or_reset(&xdev->drm, xpu_submit_wq_release, xdev->submit_wq);
+	if (ret)
+		return ret;
 	for (i = 0; i < xdev->num_queues; i++) {
 		struct xpu_queue *q = &xdev->queues[i];
 		struct drm_sched_init_args args = {
 			.ops = &xpu_sched_ops,
+			.submit_wq = xdev->submit_wq,
 			.num_rqs = DRM_SCHED_PRIORITY_COUNT,
 			.credit_limit = XPU_RING_SIZE - 1,
 			.timeout = msecs_to_jiffies(xpu_hang_check_ms),
@@ -939,6 +974,51 @@ void xpu_ctx_entities_fini(struct xpu_ctx *ctx)
 
 /* ---- ioctls (SUBMIT is in xpu_submit.c) ---------------------------------- */
 
+/*
+ * Poll @res's job for up to xpu_wait_poll_us (bounded by @deadline_ns):
+ * whenever the queue's fence word moved, run the completion pass here
+ * instead of waiting for the interrupt, which may go to another CPU.
+ * Yields when the CPU is wanted; stops early for a pending signal, and
+ * does not poll at all when the deadline comes first.
+ *
+ * Return: true if the job's fence is signalled.
+ */
+static bool xpu_wait_poll(struct xpu_device *xdev, struct xpu_result *res, s64 deadline_ns)
+{
+	unsigned int us = min(READ_ONCE(xpu_wait_poll_us), 10000U);
+	struct xpu_queue *q = &xdev->queues[res->queue];
+	u64 start, budget;
+	bool done;
+	int idx;
+
+	if (dma_fence_is_signaled(res->done))
+		return true;
+	/* a deadline inside the polling budget: sleep until it instead */
+	if (!us || deadline_ns < (s64)ktime_get_ns() + (s64)us * NSEC_PER_USEC ||
+	    !drm_dev_enter(&xdev->drm, &idx))
+		return false;
+	/*
+	 * local_clock(), not ktime_get_ns(): the guest's clocksource may be
+	 * a port (acpi_pm under TCG), one exit to the hypervisor per read.
+	 */
+	start = local_clock();
+	budget = (u64)us * NSEC_PER_USEC;
+	for (;;) {
+		done = dma_fence_is_signaled(res->done);
+		if (done)
+			break;
+		if (le64_to_cpu(READ_ONCE(*q->fence_word)) != READ_ONCE(q->fence_seen))
+			xpu_queue_irq(q);
+		if (local_clock() - start >= budget || signal_pending(current))
+			break;
+		/* the CPU is wanted (run_job or free_job work): yield, go on */
+		cond_resched();
+		cpu_relax();
+	}
+	drm_dev_exit(idx);
+	return done;
+}
+
 /**
  * xpu_ioctl_wait_job() - DRM_IOCTL_XPU_WAIT_JOB
  * @drm: device
@@ -965,8 +1045,11 @@ int xpu_ioctl_wait_job(struct drm_device *drm, void *data, struct drm_file *file
 	if (!res)
 		return -ENOENT;
 
-	ret = dma_fence_wait_timeout(res->done, true,
-				     drm_timeout_abs_to_jiffies(args->timeout_ns));
+	if (xpu_wait_poll(ctx->xdev, res, args->timeout_ns))
+		ret = 1;
+	else
+		ret = dma_fence_wait_timeout(res->done, true,
+					     drm_timeout_abs_to_jiffies(args->timeout_ns));
 	if (ret == 0) {
 		ret = -ETIME;
 	} else if (ret > 0) {

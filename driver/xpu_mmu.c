@@ -14,7 +14,6 @@
 #include <linux/dma-resv.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
-#include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_print.h>
 
 #include "xpu_drv.h"
@@ -151,8 +150,7 @@ static int xpu_vma_fill(struct xpu_ctx *ctx, struct xpu_vma *vma,
 			}
 		}
 	} else {
-		struct drm_gem_shmem_object *shmem = to_drm_gem_shmem_obj(obj);
-		struct sg_table *sgt = drm_gem_shmem_get_pages_sgt(shmem);
+		struct sg_table *sgt = xpu_bo_sgt(obj);
 		struct sg_dma_page_iter iter;
 
 		if (IS_ERR(sgt))

@@ -62,7 +62,7 @@ $(BUILD)/bin/xpu-gpt: examples/gpt/gpt-generate.c examples/gpt/gpt-eval.h \
 		examples/gpt/model-load.h examples/common/example.h $(LIBXPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
-$(BUILD)/bin/xpu-classify: examples/cnn/classify.c examples/cnn/classify.h \
+$(BUILD)/bin/xpu-classify: examples/cnn/classify.c examples/cnn/classify.h examples/cnn/cls-run.h \
 		examples/gpt/model-load.h examples/common/example.h $(LIBXPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -Iexamples/gpt -o $@ $< $(XPU_PROG_LIBS)

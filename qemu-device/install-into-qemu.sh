@@ -62,10 +62,19 @@ grep -q '^config XPU$' "$src/hw/misc/Kconfig" ||
 		>>"$src/hw/misc/Kconfig"
 mak="$src/configs/devices/x86_64-softmmu/default.mak"
 grep -q '^CONFIG_XPU=y' "$mak" || echo 'CONFIG_XPU=y' >>"$mak"
+# beside the XPU: an NVMe controller (make bench measures a null-co NVMe
+# read in the same VM as the job round trip), virtio-9p (xpu-vm --share) and
+# the intel-iommu (make check-debug boots behind it: DMA mapping mistakes fault)
+for c in CONFIG_NVME_PCI CONFIG_VIRTIO_PCI CONFIG_VIRTIO_9P CONFIG_VTD; do
+	grep -q "^$c=y" "$mak" || echo "$c=y" >>"$mak"
+done
 
 # qtest (it builds its page tables with the device's page-table writer)
 if [ -f "$top/tests/qtest/xpu-test.c" ]; then
 	sync_file "$top/tests/qtest/xpu-test.c" "$src/tests/qtest/xpu-test.c"
+	for h in "$top"/tests/qtest/*.h; do
+		[ -f "$h" ] && sync_file "$h" "$src/tests/qtest/$(basename "$h")"
+	done
 	grep -q "'xpu-test'" "$src/tests/qtest/meson.build" ||
 		sed -i "s/^qtests_x86_64 = qtests_i386$/qtests_x86_64 = qtests_i386 + ['xpu-test']/" \
 			"$src/tests/qtest/meson.build"

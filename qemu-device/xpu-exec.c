@@ -9,6 +9,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/rcu.h"
 #include "sysemu/dma.h"
 #include "xpu.h"
 #include "xpu-exec.h"
@@ -25,9 +26,81 @@ struct XpuExec {
 };
 
 /*
- * Host memory by bus-master DMA, RAM only (xpu_dma_rw()): runs on the
- * queue's worker thread, which is an RCU reader (see xpu-queue.c).
+ * Host memory for the engine (xpu_mem.host_runs: len may span many pages
+ * that are contiguous in bus addresses). Plain guest RAM is mapped with
+ * dma_memory_map() and copied directly between it and the engine's buffer
+ * (HBM or SRAM): no bounce buffer, one map per RAM region crossed, at
+ * memcpy speed. Anything else (MMIO, a hole, a ram_device region, bus
+ * mastering off, a map that comes back short or unmapped) goes through
+ * xpu_dma_rw() one page at a time, which refuses non-RAM. The first failing
+ * page ends the access: every page before it has moved, none after it.
+ *
+ * Mapping is checked first (address_space_translate(): direct RAM access
+ * only), so address_space_map() never takes its bounce-buffer path, which
+ * would dispatch MMIO without the BQL; should the memory map change in
+ * between and a bounce buffer come back anyway, it is unmapped unused.
+ * Runs on the queue's worker thread, a registered RCU reader (xpu-queue.c):
+ * the copy happens inside one RCU read-side section with the region
+ * referenced by the map.
  */
+static MemTxResult xpu_exec_dma_copy(XpuExec *e, uint64_t addr, uint8_t *buf,
+                                     uint64_t len, DMADirection dir)
+{
+    AddressSpace *as = pci_get_address_space(PCI_DEVICE(e->s));
+    MemTxAttrs attrs = { .memory = 1 };
+    bool is_write = dir == DMA_DIRECTION_FROM_DEVICE;
+
+    smp_mb(); /* as dma_memory_rw(): order against earlier guest accesses */
+    while (len) {
+        uint64_t page = XPU_PAGE_SIZE - (addr & (XPU_PAGE_SIZE - 1));
+        dma_addr_t plen = len;
+        bool mapped = false;
+        MemTxResult r;
+
+        WITH_RCU_READ_LOCK_GUARD() {
+            hwaddr xlat, l = len;
+            ram_addr_t off;
+            MemoryRegion *mr = address_space_translate(as, addr, &xlat, &l,
+                                                       is_write, attrs);
+            void *p = NULL;
+
+            if (memory_access_is_direct(mr, is_write)) {
+                p = dma_memory_map(as, addr, &plen, dir, attrs);
+            }
+            if (p && plen && memory_region_from_host(p, &off)) {
+                if (is_write) {
+                    memcpy(p, buf, plen);
+                } else {
+                    memcpy(buf, p, plen);
+                }
+                dma_memory_unmap(as, p, plen, dir, plen);
+                mapped = true;
+            } else if (p) {
+                dma_memory_unmap(as, p, plen, dir, 0);
+            }
+        }
+        if (mapped) {
+            addr += plen;
+            buf += plen;
+            len -= plen;
+            continue;
+        }
+        /* not plain RAM: this page as before, refused if not RAM */
+        if (page > len) {
+            page = len;
+        }
+        r = xpu_dma_rw(e->s, addr, buf, page, dir);
+        if (r != MEMTX_OK) {
+            return r;
+        }
+        addr += page;
+        buf += page;
+        len -= page;
+    }
+    return MEMTX_OK;
+}
+
+/* The engine's host_read/host_write: xpu_exec_dma_copy() */
 static int xpu_exec_host_rw(XpuExec *e, uint64_t addr, void *buf,
                             uint64_t len, DMADirection dir)
 {
@@ -36,7 +109,7 @@ static int xpu_exec_host_rw(XpuExec *e, uint64_t addr, void *buf,
     if (qatomic_xchg(&e->fail_next_dma, false)) {
         return -1;
     }
-    r = xpu_dma_rw(e->s, addr, buf, len, dir);
+    r = xpu_exec_dma_copy(e, addr, buf, len, dir);
     if (r != MEMTX_OK) {
         XPU_GUEST_ERR(xpu_err_dma, "queue %u: DMA %s of %" PRIu64 " bytes at "
                       "bus address 0x%" PRIx64 " failed (0x%x: not RAM, or "
@@ -81,6 +154,7 @@ XpuExec *xpu_exec_new(XpuState *s, uint32_t queue)
     e->mem.hbm_size = s->hbm_size;
     e->mem.host_read = xpu_exec_host_read;
     e->mem.host_write = xpu_exec_host_write;
+    e->mem.host_runs = 1;
     e->mem.opaque = e;
     e->mem.tlb_gen = &s->tlb_gen;
     e->tile = xpu_tile_new(&cfg, &e->mem);

@@ -5,21 +5,25 @@
  * physical memory with a head register (device) and a tail doorbell (driver).
  * Every queue has its own worker thread and compute tile: MMIO handlers only
  * record state and wake the worker, so a long job never holds the BQL or
- * blocks other queues. Completions raise the queue's MSI-X vector from a
- * bottom half, which runs with the BQL held.
+ * blocks other queues. A worker raises the queue's MSI-X vector itself,
+ * under the BQL, as soon as the completion is written: a bottom half would
+ * add a wake-up of the main loop to every job's latency (docs/performance.md).
  *
  * QEMU 7.2 rules for the workers (docs/devel/rcu.txt): they call the memory
  * API, so they are registered RCU readers (rcu_register_thread()); every DMA
  * goes through address_space_rw(), which holds the RCU read lock for the
- * access, and is RAM only (xpu_dma_rw()), so a worker never takes the BQL.
- * Unplug still drops the BQL while it joins them.
+ * access, and is RAM only (xpu_dma_rw()), so a worker takes the BQL only to
+ * raise an interrupt, never with q->lock held (MMIO handlers hold the BQL
+ * and take q->lock). Unplug drops the BQL while it joins them.
  */
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
+#include "qemu/processor.h"
 #include "qemu/rcu.h"
+#include "qemu/timer.h"
 #include "hw/pci/msix.h"
 #include "sysemu/dma.h"
 #include "xpu.h"
@@ -32,7 +36,6 @@ struct XpuQueue {
     QemuThread thread;
     QemuMutex lock;
     QemuCond cond;
-    QEMUBH *irq_bh;
     QEMUBH *err_bh;
 
     /* registers and state, under lock */
@@ -93,10 +96,8 @@ static bool xpu_phys_write(XpuState *s, uint64_t dpa, const void *buf,
 
 /* ---- interrupts (BQL held) ------------------------------------------------- */
 
-static void xpu_queue_irq_bh(void *opaque)
+static void xpu_queue_raise_irq(XpuQueue *q)
 {
-    XpuQueue *q = opaque;
-
     if (msix_enabled(PCI_DEVICE(q->s))) {
         trace_xpu_msix(q->idx);
         msix_notify(PCI_DEVICE(q->s), q->idx);
@@ -261,6 +262,32 @@ static void xpu_queue_post_completion(XpuQueue *q, const struct xpu_job_desc *d,
 }
 
 /*
+ * After a completion the worker polls for the next doorbell this long
+ * before it sleeps, as QEMU's IOThreads poll adaptively: a driver that
+ * submits its next job right after the last one completed finds the worker
+ * awake, without a host thread wake-up (tens of microseconds on a loaded
+ * host: docs/performance.md). An idle queue sleeps.
+ */
+#define XPU_WORKER_POLL_NS (100 * 1000)
+
+/*
+ * Poll until @until (get_clock()) for a doorbell, a reset or exit. Called
+ * and returns with q->lock held; polls without it (the MMIO handlers take
+ * it to ring the doorbell).
+ */
+static void xpu_queue_poll(XpuQueue *q, int64_t until)
+{
+    uint32_t head = q->head, gen = q->gen;
+
+    qemu_mutex_unlock(&q->lock);
+    while (get_clock() < until && qatomic_read(&q->tail) == head &&
+           qatomic_read(&q->gen) == gen && !qatomic_read(&q->exit)) {
+        cpu_relax();
+    }
+    qemu_mutex_lock(&q->lock);
+}
+
+/*
  * The worker never holds q->lock across a memory access: a DMA to a
  * non-RAM address takes the BQL, and MMIO handlers (BQL held) take q->lock.
  * BUSY stays set until the completion is written, so a driver that stopped
@@ -270,6 +297,7 @@ static void *xpu_queue_thread(void *opaque)
 {
     XpuQueue *q = opaque;
     XpuState *s = q->s;
+    int64_t poll_until = 0;
 
     rcu_register_thread();
     qemu_mutex_lock(&q->lock);
@@ -282,6 +310,11 @@ static void *xpu_queue_thread(void *opaque)
         bool hang, ok;
 
         if (!xpu_queue_runnable(q)) {
+            if (poll_until) {
+                xpu_queue_poll(q, poll_until);
+                poll_until = 0;
+                continue;
+            }
             qemu_cond_wait(&q->cond, &q->lock);
             continue;
         }
@@ -353,7 +386,15 @@ static void *xpu_queue_thread(void *opaque)
             /* a stopped queue stays stopped until the driver enables it */
             q->enabled = false;
         }
-        qemu_bh_schedule(q->irq_bh);
+        /* the interrupt, from here: BQL after q->lock, never under it */
+        qemu_mutex_unlock(&q->lock);
+        qemu_mutex_lock_iothread();
+        if (!qatomic_read(&q->exit)) {
+            xpu_queue_raise_irq(q);
+        }
+        qemu_mutex_unlock_iothread();
+        qemu_mutex_lock(&q->lock);
+        poll_until = get_clock() + XPU_WORKER_POLL_NS;
     }
     qemu_mutex_unlock(&q->lock);
     rcu_unregister_thread();
@@ -372,7 +413,7 @@ static void xpu_queue_abort(XpuQueue *q)
 static void xpu_queue_reset_locked(XpuQueue *q)
 {
     xpu_queue_abort(q);
-    q->gen++;
+    qatomic_inc(&q->gen);  /* read by a polling worker */
     q->enabled = false;
     q->error = false;
     q->head = q->tail = 0;
@@ -460,6 +501,7 @@ uint32_t xpu_queue_reg_read(XpuState *s, uint32_t qi, uint32_t reg)
 void xpu_queue_reg_write(XpuState *s, uint32_t qi, uint32_t reg, uint32_t val)
 {
     XpuQueue *q = &s->queues[qi];
+    bool doorbell = false;
 
     qemu_mutex_lock(&q->lock);
     switch (reg) {
@@ -496,8 +538,8 @@ void xpu_queue_reg_write(XpuState *s, uint32_t qi, uint32_t reg, uint32_t val)
             break;
         }
         trace_xpu_doorbell(qi, val, q->head);
-        q->tail = val;
-        qemu_cond_broadcast(&q->cond);
+        qatomic_set(&q->tail, val);  /* read by a polling worker */
+        doorbell = true;
         break;
     case XPU_Q_CONTROL:
         if (val & ~(XPU_QCTL_ENABLE | XPU_QCTL_STOP | XPU_QCTL_RESET)) {
@@ -539,6 +581,13 @@ void xpu_queue_reg_write(XpuState *s, uint32_t qi, uint32_t reg, uint32_t val)
                       "register 0x%x = 0x%x", qi, reg, val);
     }
     qemu_mutex_unlock(&q->lock);
+    if (doorbell) {
+        /*
+         * Woken after the unlock: a worker woken under the lock would
+         * first block on it again (one more host wake-up per job).
+         */
+        qemu_cond_broadcast(&q->cond);
+    }
 }
 
 /* ---- global operations ----------------------------------------------------- */
@@ -610,8 +659,6 @@ bool xpu_queues_realize(XpuState *s, Error **errp)
         q->idx = i;
         qemu_mutex_init(&q->lock);
         qemu_cond_init(&q->cond);
-        q->irq_bh = qemu_bh_new_guarded(xpu_queue_irq_bh, q,
-                                        &DEVICE(s)->mem_reentrancy_guard);
         q->err_bh = qemu_bh_new_guarded(xpu_queue_err_bh, q,
                                         &DEVICE(s)->mem_reentrancy_guard);
         q->exec = xpu_exec_new(s, i);
@@ -643,7 +690,7 @@ static void xpu_queues_join(XpuState *s)
         XpuQueue *q = &s->queues[i];
 
         qemu_mutex_lock(&q->lock);
-        q->exit = true;
+        qatomic_set(&q->exit, true);
         xpu_queue_abort(q);
         qemu_mutex_unlock(&q->lock);
     }
@@ -669,17 +716,15 @@ void xpu_queues_unrealize(XpuState *s)
     for (uint32_t i = 0; i < s->num_queues_live; i++) {
         XpuQueue *q = &s->queues[i];
 
-        qemu_bh_delete(q->irq_bh);
         qemu_bh_delete(q->err_bh);
         xpu_exec_free(q->exec);
         qemu_cond_destroy(&q->cond);
         qemu_mutex_destroy(&q->lock);
     }
     if (s->queues && s->num_queues_live < s->num_queues) {
-        /* the queue whose exec failed: its lock, cond and BHs exist */
+        /* the queue whose exec failed: its lock, cond and BH exist */
         XpuQueue *q = &s->queues[s->num_queues_live];
 
-        qemu_bh_delete(q->irq_bh);
         qemu_bh_delete(q->err_bh);
         qemu_cond_destroy(&q->cond);
         qemu_mutex_destroy(&q->lock);

@@ -117,6 +117,14 @@ $(BUILD)/bin/xpu-hello: examples/hello/hello.c $(LIBXPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
 
+# the upload bench (issue 11: upload_vs_memcpy, download_vs_memcpy), a guest program
+XPU_UPLOAD_BENCH := $(BUILD)/bin/xpu-upload-bench
+RUNTIME_OUTPUTS += $(XPU_UPLOAD_BENCH)
+runtime: $(XPU_UPLOAD_BENCH)
+$(XPU_UPLOAD_BENCH): tests/bench/xpu_upload_bench.c $(LIBXPU)
+	@mkdir -p $(dir $@)
+	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
+
 # ---- digits: data prep and training on the host at build time ----
 $(BUILD)/digits/digits.csv: $(DIGITS_CSV)
 	@mkdir -p $(dir $@)
@@ -200,3 +208,10 @@ $(XPU_UNINSTALLED_PC): runtime/libxpu-uninstalled.pc.in runtime/runtime.mk
 	sed -e 's|@SRCDIR@|$(CURDIR)|' -e 's|@LIBDIR@|$(abspath $(BUILD)/lib)|' \
 		-e 's|@VERSION@|$(XPU_VERSION)|' $< >$@
 runtime: $(XPU_UNINSTALLED_PC)
+
+# compiled-GEMM schedule bench (make bench line compiled_gemm_vs_stallfree):
+# libxpu's host backend, checked against the ISA reference
+$(BUILD)/host-bench/gemm-sched-bench: tests/bench/gemm_sched_bench.c $(RT_TEST_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(XPU_PROG_CFLAGS) -Itests/runtime -Itests/engine/ref -Iqemu-device/engine -o $@ $< \
+		$(RT_TEST_REF) $(XPU_PROG_LIBS)

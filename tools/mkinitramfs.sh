@@ -19,6 +19,10 @@ chmod +x "$root/init"
 
 # Kernel modules: everything modprobe would load for the DRM helpers we use.
 mods="drm drm_kms_helper gpu-sched drm_shmem_helper drm_buddy drm_exec drm_gpuvm"
+# the NVMe driver: the reference device of the job latency benchmark (xpu-vm --nvme)
+mods="$mods nvme"
+# virtio-9p (fs 9p, 9pnet_virtio, netfs): xpu-vm --share and --python
+mods="$mods 9p 9pnet_virtio"
 [ -f "$kdir/root/lib/modules/$kver/modules.dep" ] || depmod -b "$kdir/root" "$kver"
 for m in $mods; do
 	modprobe -d "$kdir/root" -S "$kver" --show-depends "$m" 2>/dev/null |
@@ -41,6 +45,10 @@ cp -a "$build"/kselftest/. "$root/opt/xpu/tests/"
 cp -a "$build"/vm-tests/. "$root/opt/xpu/tests/"
 mkdir -p "$root/usr/share" && cp -a "$build"/share/. "$root/usr/share/"
 cp -a "$here"/guest/. "$root/usr/bin/"
+# the xpu Python package and its tests (python3 in the guest: xpu-vm --python)
+mkdir -p "$root/opt/xpu/python/xpu" "$root/opt/xpu/python-tests"
+cp "$here"/../python/xpu/*.py "$root/opt/xpu/python/xpu/"
+cp "$here"/../tests/python/*.py "$root/opt/xpu/python-tests/"
 find "$root/usr/bin" "$root/opt/xpu" "$root/usr/lib" -type f | while read -r f; do
 	LD_LIBRARY_PATH="$build/lib" ldd "$f" 2>/dev/null |
 		grep -o '/[^ ]*' || true

@@ -18,9 +18,10 @@ PKGS="build-essential pkg-config meson ninja-build libglib2.0-dev libpixman-1-de
 libfdt-dev zlib1g-dev flex bison python3-venv dpkg-dev busybox-static kmod cpio
 gzip xz-utils seabios qemu-system-data libdrm-dev libpci-dev libelf-dev sparse
 pciutils protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata
-python3-onnx python3-numpy python3-torch libopenblas0-pthread fortunes clang-14"
+python3-onnx python3-numpy python3-torch libopenblas0-pthread libopenblas-dev fortunes clang-14
+libcap-ng-dev libattr1-dev"
 
-stamp="$CACHE/.apt-done-v3"
+stamp="$CACHE/.apt-done-v4"
 if [ ! -f "$stamp" ]; then
 	if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ &&
 	   ! grep -qs '^deb-src' /etc/apt/sources.list; then

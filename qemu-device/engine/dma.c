@@ -3,40 +3,67 @@
  * XPU DMA unit: 1D/2D strided copies between device VA (through the MMU)
  * and local SRAM, VA to VA, and SRAM to SRAM. Rows are copied in ascending
  * order; a row that faults ends the job (earlier rows stay written).
+ *
+ * Speed: a row moves in runs of pages that are contiguous in device-physical
+ * memory (xpu_mmu_translate_run()), up to XPU_DMA_CHUNK bytes per memmove or
+ * host call, HBM directly (no bounce buffer unless both sides are host
+ * memory). The result is the one of the page-by-page definition: a run is
+ * cut where a page faults (it faults when reached), and a forward
+ * overlapping HBM copy keeps its page-sized pieces. Abort is polled by work
+ * done (xpu_dma_charge()) and every 1024 rows.
  */
 #include "engine_int.h"
 
 #define ROW_POLL	1024
 
-/* *pages counts across the rows of one instruction: the poll (and progress)
- * period stays 256 pages however short the rows are */
-static int va_to_va(struct xpu_tile *t, uint64_t dst, uint64_t src, uint64_t len,
-		    uint64_t *pages)
+/* the page-by-page piece at s -> d: up to the nearer page end */
+static uint64_t page_piece(uint64_t s, uint64_t d, uint64_t len)
+{
+	uint64_t c = XPU_PAGE_SIZE - (s & (XPU_PAGE_SIZE - 1));
+	uint64_t c2 = XPU_PAGE_SIZE - (d & (XPU_PAGE_SIZE - 1));
+
+	if (c > c2)
+		c = c2;
+	return c < len ? c : len;
+}
+
+static int va_to_va(struct xpu_tile *t, uint64_t dst, uint64_t src, uint64_t len)
 {
 	uint64_t done = 0;
 	int rc;
 
 	t->fetch_tag = 0;
 	while (done < len) {
-		uint64_t s = src + done, d = dst + done, sd, dd;
-		uint64_t chunk = XPU_PAGE_SIZE - (s & (XPU_PAGE_SIZE - 1));
-		uint64_t c2 = XPU_PAGE_SIZE - (d & (XPU_PAGE_SIZE - 1));
+		uint64_t s = src + done, d = dst + done, sd, dd, sn, dn;
+		uint64_t chunk = len - done;
 
-		if (chunk > c2)
-			chunk = c2;
-		if (chunk > len - done)
-			chunk = len - done;
-		if ((++*pages & 255) == 0 && (rc = xpu_poll_abort(t)))
+		if (chunk > XPU_DMA_CHUNK)
+			chunk = XPU_DMA_CHUNK;
+		if ((rc = xpu_dma_charge(t, chunk + XPU_DMA_RUN_COST)))
 			return rc;
-		if ((rc = xpu_mmu_translate(t, s, XPU_ACCESS_READ, &sd)))
+		if ((rc = xpu_mmu_translate_run(t, s, XPU_ACCESS_READ, chunk, &sd, &sn)))
 			return rc;
-		if ((rc = xpu_mmu_translate(t, d, XPU_ACCESS_WRITE, &dd)))
+		if ((rc = xpu_mmu_translate_run(t, d, XPU_ACCESS_WRITE, chunk, &dd, &dn)))
 			return rc;
+		chunk = sn < dn ? sn : dn;
 		if (!((sd | dd) & XPU_DPA_HOST)) {
-			/* both frames were bounds checked by the MMU */
+			/* both runs were bounds checked by the MMU. Copied page by
+			 * page, a destination ahead of an overlapping source sees the
+			 * pieces already written: keep the pieces then */
+			if (dd > sd && dd - sd < chunk)
+				chunk = page_piece(s, d, chunk);
 			memmove(t->mem.hbm + dd, t->mem.hbm + sd, chunk);
+		} else if (!(dd & XPU_DPA_HOST)) {
+			t->dma_host = 1;		/* host -> HBM */
+			if ((rc = xpu_dpa_read(t, sd, t->mem.hbm + dd, chunk)))
+				return rc;
+		} else if (!(sd & XPU_DPA_HOST)) {
+			t->dma_host = 1;		/* HBM -> host */
+			if ((rc = xpu_dpa_write(t, dd, t->mem.hbm + sd, chunk)))
+				return rc;
 		} else {
-			t->dma_host = 1;
+			t->dma_host = 1;		/* host -> host: page pieces */
+			chunk = page_piece(s, d, chunk);
 			if ((rc = xpu_dpa_read(t, sd, t->bounce, chunk)))
 				return rc;
 			if ((rc = xpu_dpa_write(t, dd, t->bounce, chunk)))
@@ -47,12 +74,32 @@ static int va_to_va(struct xpu_tile *t, uint64_t dst, uint64_t src, uint64_t len
 	return 0;
 }
 
+/* local SRAM to local SRAM: one memmove, in chunks between abort polls,
+ * backwards when the destination overlaps the source from above */
+static int la_to_la(struct xpu_tile *t, uint8_t *d, const uint8_t *s, uint64_t len)
+{
+	int back = d > s && d < s + len;
+	uint64_t done = 0;
+	int rc;
+
+	while (done < len) {
+		uint64_t c = len - done < XPU_DMA_CHUNK ? len - done : XPU_DMA_CHUNK;
+		uint64_t off = back ? len - done - c : done;
+
+		if ((rc = xpu_dma_charge(t, c + XPU_DMA_RUN_COST)))
+			return rc;
+		memmove(d + off, s + off, c);
+		done += c;
+	}
+	return 0;
+}
+
 int xpu_exec_dma(struct xpu_tile *t, uint64_t insn)
 {
 	uint32_t f = XPU_INSN_FUNC(insn), dir = f & XPU_DMA_DIR_MASK;
 	uint64_t dst = t->regs[XPU_INSN_RD(insn)], src = t->regs[XPU_INSN_RS1(insn)];
 	uint64_t bytes = t->regs[XPU_INSN_RS2(insn)];
-	uint64_t rows = 1, ss = 0, ds = 0, total, sext = 0, dext = 0, r, pages = 0;
+	uint64_t rows = 1, ss = 0, ds = 0, total, sext = 0, dext = 0, r;
 	uint8_t *sp = NULL, *dp = NULL;
 	struct xpu_opnd in = { 0, 0 }, out = { 0, 0 };
 	int rc;
@@ -86,22 +133,28 @@ int xpu_exec_dma(struct xpu_tile *t, uint64_t insn)
 		return rc;
 
 	t->dma_host = 0;
+	t->poll_work = 0;
+	xpu_mmu_runs_forget(t);
 	for (r = 0; r < rows; r++) {
-		if (r && (r % ROW_POLL) == 0 && (rc = xpu_poll_abort(t)))
+		if (r && (r % ROW_POLL) == 0) {
+			t->poll_work = 0;
+			if ((rc = xpu_poll_abort(t)))
+				return rc;
+		} else if ((rc = xpu_dma_charge(t, XPU_DMA_RUN_COST))) {
 			return rc;
+		}
 		switch (dir) {
 		case XPU_DMA_VA_TO_LA:
-			rc = xpu_va_read(t, src + r * ss, dp + r * ds, bytes);
+			rc = xpu_dma_va_read(t, src + r * ss, dp + r * ds, bytes);
 			break;
 		case XPU_DMA_LA_TO_VA:
-			rc = xpu_va_write(t, dst + r * ds, sp + r * ss, bytes);
+			rc = xpu_dma_va_write(t, dst + r * ds, sp + r * ss, bytes);
 			break;
 		case XPU_DMA_VA_TO_VA:
-			rc = va_to_va(t, dst + r * ds, src + r * ss, bytes, &pages);
+			rc = va_to_va(t, dst + r * ds, src + r * ss, bytes);
 			break;
 		default:
-			memmove(dp + r * ds, sp + r * ss, bytes);
-			rc = 0;
+			rc = la_to_la(t, dp + r * ds, sp + r * ss, bytes);
 			break;
 		}
 		if (rc)

@@ -48,6 +48,12 @@ struct xpu_tile {
 	uint64_t fetch_tag;		/* code page vpn + 1, 0 = none */
 	const uint8_t *fetch_ptr;
 	int dma_host;			/* the current DMA touched host memory */
+	uint64_t poll_work;		/* DMA work since its last abort poll */
+	uint64_t walk_leaf_tag;		/* (va >> 21) + 1 of the last HBM leaf table */
+	uint64_t walk_leaf;		/* its DPA (the lookahead's walk cache) */
+	struct {			/* xpu_mmu_translate_run(): the last run */
+		uint64_t lo, hi, dpa;	/* [lo, hi) -> dpa.., empty if lo == hi */
+	} run_cache[2];			/* read, write */
 
 	/* timing */
 	uint64_t now, dma_free, mxu_free, vpu_free;
@@ -133,11 +139,50 @@ uint8_t *xpu_la_ptr(struct xpu_tile *t, uint64_t la, uint64_t len);
 /* extent of a 2D operand: (rows-1)*stride + row_bytes; -1 on overflow */
 int xpu_extent(uint64_t rows, uint64_t stride, uint64_t row_bytes, uint64_t *out);
 
+/*
+ * DMA abort polling by work done (dma.c, mmu.c): a DMA moves at most
+ * XPU_DMA_CHUNK bytes per host call or memmove and polls whenever the work
+ * charged since its last poll reaches XPU_DMA_CHUNK. Every row and every
+ * translated run also costs XPU_DMA_RUN_COST, so tiny rows poll too. At
+ * memory speed (>= 2 GB/s) a MiB is well under a millisecond: STOP and reset
+ * take effect within a few milliseconds whatever the DMA.
+ */
+#define XPU_DMA_CHUNK		(1u << 20)
+#define XPU_DMA_RUN_COST	512
+static inline int xpu_dma_charge(struct xpu_tile *t, uint64_t cost)
+{
+	t->poll_work += cost;
+	if (t->poll_work < XPU_DMA_CHUNK)
+		return 0;
+	t->poll_work = 0;
+	return xpu_poll_abort(t);
+}
+
 /* mmu.c: return 0 or an XPU_JOB_STATUS_*; faults fill t->fault_va/access */
 void xpu_tlb_flush(struct xpu_tile *t);
+/* forget the runs xpu_mmu_translate_run() remembers (also done by a flush) */
+void xpu_mmu_runs_forget(struct xpu_tile *t);
 int xpu_mmu_translate(struct xpu_tile *t, uint64_t va, uint32_t access, uint64_t *dpa);
+/*
+ * Translate va like xpu_mmu_translate() (same faults), then extend over the
+ * following pages while they map to the next frames with the access allowed:
+ * *run gets the bytes [va, va + *run) that are contiguous in DPA, at least
+ * the rest of va's page (or max), at most max (>= 1). Host frames extend
+ * only when the host callbacks take runs (xpu_mem.host_runs). The lookahead
+ * never records a fault and never reads page tables in host memory: a later
+ * page that would fault or need that ends the run, and faults when the
+ * caller gets to it, exactly as a page-by-page walk. The last run of each
+ * access type is remembered (a TLB entry for the run: dropped with the TLB
+ * and at the start of every DMA), so a long run next to short ones on the
+ * other side is not looked up again page by page.
+ */
+int xpu_mmu_translate_run(struct xpu_tile *t, uint64_t va, uint32_t access, uint64_t max,
+			  uint64_t *dpa, uint64_t *run);
 int xpu_va_read(struct xpu_tile *t, uint64_t va, void *buf, uint64_t len);
 int xpu_va_write(struct xpu_tile *t, uint64_t va, const void *buf, uint64_t len);
+/* the same for a DMA: merged runs, abort polls by work (xpu_dma_charge()) */
+int xpu_dma_va_read(struct xpu_tile *t, uint64_t va, void *buf, uint64_t len);
+int xpu_dma_va_write(struct xpu_tile *t, uint64_t va, const void *buf, uint64_t len);
 /* device-physical access (HBM bounds checked, or host callbacks) */
 int xpu_dpa_read(struct xpu_tile *t, uint64_t dpa, void *buf, uint64_t len);
 int xpu_dpa_write(struct xpu_tile *t, uint64_t dpa, const void *buf, uint64_t len);

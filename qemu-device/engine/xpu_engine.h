@@ -43,6 +43,11 @@ struct xpu_mem {			/* how a tile reaches device-physical memory */
 	int (*host_read)(void *opaque, uint64_t bus_addr, void *buf, uint64_t len);
 	int (*host_write)(void *opaque, uint64_t bus_addr, const void *buf, uint64_t len);
 	void *opaque;
+	/* non-zero: host_read/host_write take any length (a run of pages that is
+	 * contiguous in bus addresses, at most 1 MiB per call) and, when they
+	 * fail, have moved every page before the first failing one and nothing
+	 * after it. Zero: the engine calls them within one page at a time. */
+	int host_runs;
 	/* bumped (with __atomic) by MMU invalidation; a tile drops its TLB when it
 	 * changes. May be NULL. */
 	const uint32_t *tlb_gen;
@@ -53,7 +58,8 @@ struct xpu_run_ctl {			/* shared with other threads: __atomic builtins only */
 	uint64_t retired;		/* instructions retired so far, updated every <= 4096 */
 	/* progress inside long operations: +1 at every abort poll point within
 	 * an instruction (start of a DMA, MATMUL or vector op, every 1024 DMA
-	 * rows, 256 pages of a VA-to-VA copy, MXU panel, ...), published at once */
+	 * rows and every MiB a DMA moves, every chunk of a vector op, MXU
+	 * panel, ...), published at once */
 	uint64_t work;
 };
 

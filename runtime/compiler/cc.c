@@ -109,15 +109,24 @@ void kb_load_args(struct kb *k)
 		kb_emit(k, xpu_ld(XPU_MEM_W64, R_ARG0 + i, XPU_GPR_ARGS_VA, (int32_t)(8 * i)));
 }
 
-void kb_begin_xy(struct kb *k, const xpu_cc *account, const char *yname, uint32_t *rx,
-		 uint32_t *ry)
+void kb_begin(struct kb *k, const xpu_cc *account, const struct kb_buf_arg *args, uint32_t n)
 {
 	kb_init(k);
 	if (account)
 		kb_account(k, account);
-	*rx = kb_arg(k, "x", XPU_ARG_BUFFER);
-	*ry = kb_arg(k, yname, XPU_ARG_BUFFER);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t r = kb_arg(k, args[i].name, XPU_ARG_BUFFER);
+
+		if (args[i].reg)
+			*args[i].reg = r;
+	}
 	kb_load_args(k);
+}
+
+void kb_begin_xy(struct kb *k, const xpu_cc *account, const char *yname, uint32_t *rx,
+		 uint32_t *ry)
+{
+	KB_BEGIN(k, account, { "x", rx }, { yname, ry });
 }
 
 void kb_dma(struct kb *k, uint32_t dir, uint32_t dbase, uint64_t doff, uint32_t sbase,

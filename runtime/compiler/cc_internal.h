@@ -66,8 +66,19 @@ void kb_addr(struct kb *k, uint32_t rd, uint32_t base, uint64_t off);
 uint32_t kb_arg(struct kb *k, const char *name, uint32_t type);
 /* Load all declared arguments (emit right after the declarations). */
 void kb_load_args(struct kb *k);
-/* A kernel of two arguments: kb_init, accounting against `account` (NULL:
- * none), arguments "x" and yname (registers to *rx, *ry), loaded. */
+/* A kernel's start: kb_init, accounting against `account` (NULL: none),
+ * the buffer arguments args[0..n) (each one's register to *reg unless reg
+ * is NULL), loaded. KB_BEGIN(k, account, { "a", &ra }, { "b", &rb }) lists
+ * them in place. */
+struct kb_buf_arg {
+	const char *name;
+	uint32_t *reg;
+};
+void kb_begin(struct kb *k, const xpu_cc *account, const struct kb_buf_arg *args, uint32_t n);
+#define KB_BEGIN(k, account, ...)							\
+	kb_begin(k, account, (const struct kb_buf_arg[]){ __VA_ARGS__ },		\
+		 sizeof((const struct kb_buf_arg[]){ __VA_ARGS__ }) / sizeof(struct kb_buf_arg))
+/* A kernel of two arguments: "x" and yname (registers to *rx, *ry). */
 void kb_begin_xy(struct kb *k, const xpu_cc *account, const char *yname, uint32_t *rx,
 		 uint32_t *ry);
 /* A DMA of rows x bytes from (sbase + soff) to (dbase + doff), strides in
@@ -148,6 +159,13 @@ struct gemm {
 	uint64_t a_la[2], b_la[2], bias_la[2], out_la[2], extra_la[2], c_la[2];
 	uint64_t spad_end, acc_end;
 	uint64_t est_cycles;
+	/* the pipelined schedule of dense GEMMs (gemm_pipe.c) */
+	int pipe;			/* emit with it (else the classic loop above) */
+	int a_res;			/* A tiles stay resident across the N tiles */
+	uint64_t a_chunk;		/* bytes between the K chunks of a resident A */
+	uint64_t acc_off[2];		/* accumulator offsets of even / odd tiles */
+	int acc_same;			/* one offset; tiles handed over by halves */
+	int k_short_first;		/* the K remainder is the first step */
 };
 
 /* Zero g and fill its types from the data-type table; -1 (error set) if the
@@ -156,6 +174,31 @@ int gemm_types(struct gemm *g, uint32_t in_type, uint32_t out_type, uint32_t act
 	       const char *name, const char *what);
 /* Choose the tiling; the estimate of the chosen one goes to g->est_cycles. */
 int gemm_plan(const xpu_cc *cc, struct gemm *g);
+/* The engine's MATMUL cycles summed over the tiles of an (M, K, N) split
+ * by (mt, kt, nt). */
+uint64_t gemm_mxu_total(const struct xpu_engine_config *t, uint64_t M, uint64_t K, uint64_t N,
+			uint64_t mt, uint64_t kt, uint64_t nt);
+
+/* ---- the pipelined schedule of dense GEMMs (gemm_pipe.c) ---- */
+/* For a dense A (A rows K elements apart): the pipelined schedule, chosen
+ * by replaying each candidate on the documented timing model; -1 if none
+ * fits. gemm_emit() then emits it (gemm_emit_pipe). */
+int gemm_plan_pipe(const xpu_cc *cc, struct gemm *g);
+void gemm_emit_pipe(struct kb *k, const struct gemm *g);
+struct cc_tsim;
+/* emission of a GEMM's unit ops, replayed on the timing model when s is set */
+struct gemm_x {
+	struct kb *k;
+	struct cc_tsim *s;
+	const struct xpu_engine_config *tc;	/* needed with s only */
+	const struct gemm *g;
+};
+/* Bias, activation, conversion and store of rows [r0, r0 + pr) of an
+ * accumulator tile of ni columns at local address c (output rows m0..,
+ * columns n0.. of the output at byte offset cbase; the tile's bias at
+ * local address bias, its converted copy staged at out). */
+void gemm_epi_rows(struct gemm_x *x, uint64_t cbase, uint64_t c, uint64_t out, uint64_t bias,
+		   uint64_t r0, uint64_t pr, uint64_t m0, uint64_t n0, uint64_t ni);
 void gemm_emit(struct kb *k, const struct gemm *g);
 /* The whole kernel of a planned GEMM: arguments args[0..2] (A, B, C; A's
  * register to *r_a), then "bias" if g->has_bias; estimate est_cycles. */

@@ -133,11 +133,7 @@ xpu_status cc_copy_strided(xpu_cc *cc, const char *name, int ndim, const struct 
 				     name, ndim, CC_COPY_MAX_DIMS);
 	memcpy(d, dims, ndim * sizeof(*d));
 	n = cc_copy_simplify(ndim, d, &bytes);
-	kb_init(&k);
-	kb_account(&k, cc);
-	kb_arg(&k, "src", XPU_ARG_BUFFER);
-	kb_arg(&k, "dst", XPU_ARG_BUFFER);
-	kb_load_args(&k);
+	KB_BEGIN(&k, cc, { "src", NULL }, { "dst", NULL });	/* r10, r11 */
 	if (n < 0)
 		return xpu_ok(kb_finish(cc, &k, name));		/* empty */
 	for (int i = 0; i < n; i++)
@@ -207,11 +203,7 @@ xpu_status cc_copy_blocks(xpu_cc *cc, const char *name, uint32_t nblk, const uin
 
 	if (st)
 		return st;
-	kb_init(&k);
-	kb_account(&k, cc);
-	kb_arg(&k, "src", XPU_ARG_BUFFER);
-	kb_arg(&k, "dst", XPU_ARG_BUFFER);
-	kb_load_args(&k);
+	KB_BEGIN(&k, cc, { "src", NULL }, { "dst", NULL });	/* r10, r11 */
 	if (nblk && rows) {
 		f = dma_setup(&k, rows, (int64_t)sstride, (int64_t)dstride, bytes[0]);
 		last = bytes[0];
@@ -244,12 +236,7 @@ xpu_status cc_gather(xpu_cc *cc, const char *name, const struct cc_gather *g)
 	if (g->axis_len > INT64_MAX / (g->block ? g->block : 1))
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "'%s': gather too large", name);
 	isz = (uint32_t)xpu_dtype_size(g->idx_type);	/* the one dtype table */
-	kb_init(&k);
-	kb_account(&k, cc);
-	kb_arg(&k, "data", XPU_ARG_BUFFER);	/* r10 */
-	kb_arg(&k, "indices", XPU_ARG_BUFFER);	/* r11 */
-	kb_arg(&k, "out", XPU_ARG_BUFFER);	/* r12 */
-	kb_load_args(&k);
+	KB_BEGIN(&k, cc, { "data", NULL }, { "indices", NULL }, { "out", NULL });	/* r10..r12 */
 	if (!g->nidx || !g->outer || !g->block)
 		return xpu_ok(kb_finish(cc, &k, name));
 	f = dma_setup(&k, g->outer, (int64_t)(g->axis_len * g->block),

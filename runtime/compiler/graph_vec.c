@@ -349,17 +349,11 @@ xpu_status xcc_layernorm(xpu_cc *cc, const char *name, uint64_t rows, uint64_t c
 	lt = lx + ALIGN(rb * cols * 4);
 	lm = lt + ALIGN(rb * cols * 4);
 	lv = lm + ALIGN(rb * 4);
-	kb_init(&k);
-	kb_account(&k, cc);
-	rx = kb_arg(&k, "x", XPU_ARG_BUFFER);
-	rg = kb_arg(&k, "gamma", XPU_ARG_BUFFER);
-	rbeta = kb_arg(&k, "beta", XPU_ARG_BUFFER);
-	ry = kb_arg(&k, "y", XPU_ARG_BUFFER);
-	if (stats) {
-		rmean = kb_arg(&k, "mean", XPU_ARG_BUFFER);
-		rinv = kb_arg(&k, "invstd", XPU_ARG_BUFFER);
-	}
-	kb_load_args(&k);
+	/* the statistics outputs are the last two arguments, when asked for */
+	kb_begin(&k, cc, (const struct kb_buf_arg[]){ { "x", &rx }, { "gamma", &rg },
+						      { "beta", &rbeta }, { "y", &ry },
+						      { "mean", &rmean }, { "invstd", &rinv } },
+		 stats ? 6 : 4);
 	cc_layernorm_consts(&k, rg, rbeta, lg, lb, cols, eps);
 	kb_li(&k, 16, lv);
 	for (uint64_t r0 = 0; r0 < rows; r0 += rb) {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Kernel compiler: matrix multiply (int8 and bf16) and the shared tiled
- * GEMM generator conv2d reuses.
+ * GEMM generator conv2d reuses. GEMMs with a dense A (xpu_cc_matmul,
+ * xcc_gemm) are planned and emitted by the pipelined schedule of
+ * gemm_pipe.c; the tiled loop below is conv2d's, and the fallback.
  *
  * The output is computed in mt x nt tiles, each accumulated over K in kt
  * steps: A and B tiles are DMA'd (2-D) into the scratchpad, MATMUL
@@ -47,9 +49,8 @@ static void cands(uint64_t *v, int *n, uint64_t base, uint64_t lim)
 		v[(*n)++] = x;
 }
 
-/* Sum of the engine's MATMUL cycles over all tiles of an (M, K, N) split by (mt, kt, nt). */
-static uint64_t mxu_total(const struct xpu_engine_config *t, uint64_t M, uint64_t K, uint64_t N,
-			  uint64_t mt, uint64_t kt, uint64_t nt)
+uint64_t gemm_mxu_total(const struct xpu_engine_config *t, uint64_t M, uint64_t K, uint64_t N,
+			uint64_t mt, uint64_t kt, uint64_t nt)
 {
 	uint64_t ms[2] = { mt, M % mt }, mc[2] = { M / mt, M % mt != 0 };
 	uint64_t ks[2] = { kt, K % kt }, kc[2] = { K / kt, K % kt != 0 };
@@ -148,7 +149,7 @@ int gemm_plan(const xpu_cc *cc, struct gemm *g)
 			tm = cdiv(M, mt);
 			tn = cdiv(N, nt);
 			tk = cdiv(K, kt);
-			mxu = mxu_total(tc, M, K, N, mt, kt, nt);
+			mxu = gemm_mxu_total(tc, M, K, N, mt, kt, nt);
 			/* the DMA unit is in order: every op pays the latency */
 			if (tk > 1)
 				a_tile_cost(cc, g, mt, kt, &a_step, &a_vpu);
@@ -221,35 +222,10 @@ static void la_reg(struct kb *k, uint32_t r, uint64_t la)
 static void epilogue(struct kb *k, const struct gemm *g, int slot, uint64_t m0, uint64_t mi,
 		     uint64_t n0, uint64_t ni)
 {
-	uint32_t vt = g->acc_vt;
-	uint64_t c = g->c_la[slot];
+	struct gemm_x x = { k, NULL, k->tc, g };
 
-	if (g->has_bias || g->act || g->epi_vun || g->stage_osz)
-		kb_vcfg(k, mi, ni);
-	la_reg(k, 3, c);
-	if (g->has_bias) {
-		la_reg(k, 4, g->bias_la[slot]);
-		kb_emit(k, xpu_vbin(XPU_VBIN_ADD, vt | (g->bias_col ? XPU_VB_COL : XPU_VB_ROW),
-				    3, 3, 4));
-	}
-	if (g->act == XPU_ACT_RELU)
-		kb_emit(k, xpu_vun(XPU_VUN_RELU, vt, 3, 3));
-	else if (g->act == XPU_ACT_GELU)
-		kb_emit(k, xpu_vun(XPU_VUN_GELU, vt, 3, 3));	/* F32: checked by the caller */
-	if (g->epi_vun)
-		kb_emit(k, xpu_vun((uint32_t)g->epi_vun - 1, vt, 3, 3));
-	if (g->out_type == XPU_DT_I8) {
-		la_reg(k, 4, g->out_la[slot]);
-		kb_emit(k, xpu_vqnt(vt, 4, 3, R_SCALE, g->zero_point));
-		c = g->out_la[slot];
-	} else if (g->out_type == XPU_DT_BF16) {
-		la_reg(k, 4, g->out_la[slot]);
-		kb_emit(k, xpu_vcvt(XPU_CVT_F32_BF16, 4, 3));
-		c = g->out_la[slot];
-	}
-	kb_dma(k, XPU_DMA_LA_TO_VA, g->r_c, g->c_base + (m0 * g->N + n0) * g->osz, 0, c, mi,
-	       ni * g->osz,
-	       ni * g->osz, g->N * g->osz);
+	gemm_epi_rows(&x, g->c_base, g->c_la[slot], g->out_la[slot], g->bias_la[slot], 0, mi, m0, n0,
+		 ni);
 }
 
 /* A tile of a plain matmul: rows m0.., columns k0.. of the M x K matrix */
@@ -339,6 +315,10 @@ void gemm_emit(struct kb *k, const struct gemm *g)
 {
 	uint64_t nb = g->nbatch ? g->nbatch : 1;
 
+	if (g->pipe) {
+		gemm_emit_pipe(k, g);
+		return;
+	}
 	for (uint64_t b = 0; b < nb; b++) {
 		struct gemm gb = *g;
 
@@ -413,7 +393,7 @@ static xpu_status dense_gemm(xpu_cc *cc, struct gemm *g, uint64_t m, uint64_t k,
 	g->K = k;
 	g->N = n;
 	g->load_a = load_a_dense;
-	if (gemm_plan(cc, g))
+	if (gemm_plan_pipe(cc, g) && gemm_plan(cc, g))
 		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
 				     "%s '%s': no tiling fits %u bytes of scratchpad and %u of "
 				     "accumulator", what, name, cc->t.spad_size, cc->t.acc_size);

@@ -84,11 +84,7 @@ XPU_EXPORT xpu_status xpu_cc_binary(xpu_cc *cc, const char *name, enum xpu_cc_bi
 		return st;
 	chunk = chunk_elems(&cc->t, n, 8);
 	slot_bytes = ALIGN(chunk * 8);
-	kb_init(&k);
-	ra = kb_arg(&k, "a", XPU_ARG_BUFFER);
-	rb = kb_arg(&k, "b", XPU_ARG_BUFFER);
-	rc = kb_arg(&k, "c", XPU_ARG_BUFFER);
-	kb_load_args(&k);
+	KB_BEGIN(&k, NULL, { "a", &ra }, { "b", &rb }, { "c", &rc });
 	for (uint64_t i = 0; i < n; i += chunk, slot ^= 1) {
 		uint64_t c = min64(chunk, n - i), la = slot * slot_bytes, lb = la + ALIGN(chunk * 4);
 
@@ -153,12 +149,7 @@ XPU_EXPORT xpu_status xpu_cc_select(xpu_cc *cc, const char *name, uint64_t n)
 	chunk = chunk_elems(&cc->t, n, 12);
 	arr = ALIGN(chunk * 4);
 	slot_bytes = 3 * arr;
-	kb_init(&k);
-	rm = kb_arg(&k, "mask", XPU_ARG_BUFFER);
-	ra = kb_arg(&k, "a", XPU_ARG_BUFFER);
-	rb = kb_arg(&k, "b", XPU_ARG_BUFFER);
-	rc = kb_arg(&k, "c", XPU_ARG_BUFFER);
-	kb_load_args(&k);
+	KB_BEGIN(&k, NULL, { "mask", &rm }, { "a", &ra }, { "b", &rb }, { "c", &rc });
 	for (uint64_t i = 0; i < n; i += chunk, slot ^= 1) {
 		uint64_t c = min64(chunk, n - i), lm = slot * slot_bytes;
 
@@ -338,12 +329,7 @@ XPU_EXPORT xpu_status xpu_cc_layernorm(xpu_cc *cc, const char *name, uint32_t ro
 	slot_bytes = 2 * ALIGN(rb * cols * 4) + 2 * ALIGN(rb * 4);
 	lg = nslots * slot_bytes;
 	lb = lg + ALIGN((uint64_t)cols * 4);
-	kb_init(&k);
-	rx = kb_arg(&k, "x", XPU_ARG_BUFFER);
-	rg = kb_arg(&k, "gamma", XPU_ARG_BUFFER);
-	rbeta = kb_arg(&k, "beta", XPU_ARG_BUFFER);
-	ry = kb_arg(&k, "y", XPU_ARG_BUFFER);
-	kb_load_args(&k);
+	KB_BEGIN(&k, NULL, { "x", &rx }, { "gamma", &rg }, { "beta", &rbeta }, { "y", &ry });
 	cc_layernorm_consts(&k, rg, rbeta, lg, lb, cols, eps);
 	for (uint64_t r0 = 0; r0 < rows; r0 += rb, slot = (slot + 1) % nslots) {
 		uint64_t r = min64(rb, rows - r0), lx = slot * slot_bytes;

@@ -27,6 +27,46 @@ const char *xg_op_name(enum xg_op op)
 	return op_names[op];
 }
 
+int xg_grow(void **p, int *cap, int need, size_t elem)
+{
+	void *q;
+	int c;
+
+	if (need <= *cap)
+		return 0;
+	c = *cap ? *cap : 16;
+	while (c < need)
+		c *= 2;
+	q = realloc(*p, (size_t)c * elem);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+void *xg_scratch_alloc(struct xg_scratch *s, size_t count, size_t size)
+{
+	void *p = s->n < XG_SCRATCH_MAX ? calloc(count + 1, size) : NULL;
+
+	if (!p) {
+		s->failed = 1;
+		return NULL;
+	}
+	s->p[s->n++] = p;
+	return p;
+}
+
+xpu_status xg_scratch_end(struct xg_scratch *s, const char *who, xpu_status st)
+{
+	for (int i = 0; i < s->n; i++)
+		free(s->p[i]);
+	s->n = 0;
+	if (s->failed && !st)
+		return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "%s: out of memory", who);
+	return st;
+}
+
 xpu_status xg_node_error(xpu_status code, const struct xg_node *n, const char *fmt, ...)
 {
 	char msg[512];
@@ -117,15 +157,8 @@ int xg_add_tensor(struct xg_graph *g, const char *name)
 
 	if (g->nt >= XG_MAX_TENSORS + 4096)	/* passes may add a few */
 		return -1;
-	if (g->nt == g->cap_t) {
-		int cap = g->cap_t ? g->cap_t * 2 : 64;
-		void *p = realloc(g->t, (size_t)cap * sizeof(*g->t));
-
-		if (!p)
-			return -1;
-		g->t = p;
-		g->cap_t = cap;
-	}
+	if (xg_grow((void **)&g->t, &g->cap_t, g->nt + 1, sizeof(*g->t)))
+		return -1;
 	t = &g->t[g->nt];
 	memset(t, 0, sizeof(*t));
 	t->name = strdup(name ? name : "");
@@ -164,15 +197,8 @@ int xg_add_node(struct xg_graph *g, const char *name, enum xg_op op, int nin, in
 	if (g->nn >= XG_MAX_NODES + 4096 || nin < 0 || nout < 0 || nin > XG_MAX_NODE_IO ||
 	    nout > XG_MAX_NODE_IO)
 		return -1;
-	if (g->nn == g->cap_n) {
-		int cap = g->cap_n ? g->cap_n * 2 : 64;
-		void *p = realloc(g->n, (size_t)cap * sizeof(*g->n));
-
-		if (!p)
-			return -1;
-		g->n = p;
-		g->cap_n = cap;
-	}
+	if (xg_grow((void **)&g->n, &g->cap_n, g->nn + 1, sizeof(*g->n)))
+		return -1;
 	n = &g->n[g->nn];
 	memset(n, 0, sizeof(*n));
 	if (!name || !*name) {
@@ -485,39 +511,27 @@ xpu_status xg_validate(const struct xg_graph *g, int shapes_known)
 					   n->name, n->op);
 			goto out;
 		}
-		for (int j = 0; j < n->nin; j++) {
-			int t = n->in[j];
+		/* the inputs, then the outputs: each input computed before, each
+		 * output by this node only */
+		for (int k = 0; k < n->nin + n->nout; k++) {
+			int is_in = k < n->nin, j = is_in ? k : k - n->nin;
+			int t = is_in ? n->in[j] : n->out[j];
+			const char *what = is_in ? "input" : "output";
 
 			if (t == -1)
 				continue;
 			if (t < 0 || t >= g->nt) {
 				st = xpu_set_error(XPU_ERROR_INVALID_BINARY,
-						   "graph: " XG_NODE_FMT ": input %d is out of range (%d)",
-						   XG_NODE_ARG(n), j, t);
+						   "graph: " XG_NODE_FMT ": %s %d is out of range (%d)",
+						   XG_NODE_ARG(n), what, j, t);
 				goto out;
 			}
-			if (!seen[t]) {
+			if (is_in ? !seen[t] : (seen[t] || g->t[t].producer != ni)) {
 				st = xpu_set_error(XPU_ERROR_INVALID_BINARY,
-						   "graph: " XG_NODE_FMT ": input '%s' is not produced before the node (cycle, or missing producer)",
-						   XG_NODE_ARG(n), g->t[t].name);
-				goto out;
-			}
-		}
-		for (int j = 0; j < n->nout; j++) {
-			int t = n->out[j];
-
-			if (t == -1)
-				continue;
-			if (t < 0 || t >= g->nt) {
-				st = xpu_set_error(XPU_ERROR_INVALID_BINARY,
-						   "graph: " XG_NODE_FMT ": output %d is out of range (%d)",
-						   XG_NODE_ARG(n), j, t);
-				goto out;
-			}
-			if (seen[t] || g->t[t].producer != ni) {
-				st = xpu_set_error(XPU_ERROR_INVALID_BINARY,
-						   "graph: " XG_NODE_FMT ": output '%s' has another producer",
-						   XG_NODE_ARG(n), g->t[t].name);
+						   "graph: " XG_NODE_FMT ": %s '%s' %s", XG_NODE_ARG(n),
+						   what, g->t[t].name, is_in ?
+						   "is not produced before the node (cycle, or missing producer)" :
+						   "has another producer");
 				goto out;
 			}
 			seen[t] = 1;

@@ -227,6 +227,24 @@ float xg_const_f32(const struct xg_tensor *t, uint64_t i);
 /* Node names in messages: "node 'name' (Op)" */
 #define XG_NODE_FMT "node '%s' (%s)"
 #define XG_NODE_ARG(n) (n)->name, xg_op_name((n)->op)
+/* Make room for `need` elements of elem bytes in the array *p of capacity
+ * *cap (doubling it); 0, or -1 with *p unchanged on OOM. */
+int xg_grow(void **p, int *cap, int need, size_t elem);
+
+/*
+ * A pass's scratch arrays, freed together: xg_scratch_alloc() gives count
+ * zeroed elements (never a NULL for count 0) or NULL, and remembers a
+ * failure; xg_scratch_end() frees them all and returns st, or OUT_OF_MEMORY
+ * ("who: out of memory") if an allocation failed and st is a success.
+ */
+#define XG_SCRATCH_MAX 8
+struct xg_scratch {
+	void *p[XG_SCRATCH_MAX];
+	int n, failed;
+};
+void *xg_scratch_alloc(struct xg_scratch *s, size_t count, size_t size);
+xpu_status xg_scratch_end(struct xg_scratch *s, const char *who, xpu_status st);
+
 /* code, with "node 'name' (Op): " and the formatted message as the detail */
 xpu_status xg_node_error(xpu_status code, const struct xg_node *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -238,6 +256,11 @@ int xg_dtype_from_onnx(int64_t onnx_type, const char **name);
 /* pass_shape.c: infer one node's outputs from its inputs (used by fold).
  * *ready = 0 if an input's shape is not known yet. */
 xpu_status xg_infer_node(struct xg_graph *g, int node, int *ready);
+/* pass_shape.c: for each live node in order (nodes the visitor appends
+ * included), xg_infer_node() and then visit(g, node, ready, ctx); stops at
+ * the first error (the fold and shape passes). */
+typedef xpu_status (*xg_visit_fn)(struct xg_graph *g, int node, int ready, void *ctx);
+xpu_status xg_infer_each(struct xg_graph *g, xg_visit_fn visit, void *ctx);
 
 /* compile.c: import + {fold, shape, fuse} until no progress (what the
  * reference interpreter and xg_compile start from). */

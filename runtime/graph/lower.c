@@ -63,22 +63,30 @@ void xg_kernel_name(struct xg_lowered *L, int node, const char *what, char out[6
 			*p = '_';
 }
 
-static int grow(void **p, int *cap, int need, size_t elem)
+int xg_kcache_get(struct xg_lowered *L, const char *key, int node, const char *what,
+		  char kname[64])
 {
-	void *q;
-	int c;
-
-	if (need <= *cap)
-		return 0;
-	c = *cap ? *cap : 16;
-	while (c < need)
-		c *= 2;
-	q = realloc(*p, (size_t)c * elem);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = c;
+	for (int i = 0; i < L->nkcache; i++)
+		if (!strcmp(L->kcache[i].key, key)) {
+			snprintf(kname, 64, "%s", L->kcache[i].kernel);
+			return 1;
+		}
+	xg_kernel_name(L, node, what, kname);
 	return 0;
+}
+
+xpu_status xg_kcache_put(struct xg_lowered *L, const char *key, const char *kname,
+			 xpu_status st)
+{
+	struct xg_kcache *c;
+
+	if (st || strlen(key) >= sizeof(c->key) ||
+	    xg_grow((void **)&L->kcache, &L->cap_kcache, L->nkcache + 1, sizeof(*c)))
+		return st;
+	c = &L->kcache[L->nkcache++];
+	snprintf(c->key, sizeof(c->key), "%s", key);
+	snprintf(c->kernel, sizeof(c->kernel), "%s", kname);
+	return XPU_SUCCESS;
 }
 
 xpu_status xg_add_launch(struct xg_lowered *L, int node, const char *kernel,
@@ -94,8 +102,8 @@ xpu_status xg_add_launch(struct xg_lowered *L, int node, const char *kernel,
 			return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "launch of '%s': argument "
 					     "%d names tensor %u of %d", kernel, i, args[i].tensor,
 					     L->g->nt);
-	if (grow((void **)&L->launches, &L->cap_launches, L->nlaunches + 1, sizeof(*L->launches)) ||
-	    grow((void **)&L->args, &L->cap_args, L->nargs + nargs, sizeof(*L->args)))
+	if (xg_grow((void **)&L->launches, &L->cap_launches, L->nlaunches + 1, sizeof(*L->launches)) ||
+	    xg_grow((void **)&L->args, &L->cap_args, L->nargs + nargs, sizeof(*L->args)))
 		return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "lowering: out of memory");
 	l = &L->launches[L->nlaunches++];
 	memset(l, 0, sizeof(*l));
@@ -107,6 +115,19 @@ xpu_status xg_add_launch(struct xg_lowered *L, int node, const char *kernel,
 		memcpy(&L->args[L->nargs], args, (size_t)nargs * sizeof(*args));
 	L->nargs += nargs;
 	return XPU_SUCCESS;
+}
+
+xpu_status xg_launch_tensors(struct xg_lowered *L, int node, const char *kernel,
+			     const int *tensors, int n)
+{
+	struct xpu_graph_arg a[XPU_META_MAX_ARGS];
+
+	if (n < 0 || n > XPU_META_MAX_ARGS)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "launch of '%s': %d arguments",
+				     kernel, n);
+	for (int i = 0; i < n; i++)
+		a[i] = xg_arg_tensor(tensors[i], 0);
+	return xg_add_launch(L, node, kernel, a, n);
 }
 
 struct xpu_graph_arg xg_arg_tensor(int tensor, uint64_t byte_offset)
@@ -201,7 +222,6 @@ static xpu_status lower_output_copy(struct xg_lowered *L, int t)
 {
 	struct xg_graph *g = L->g;
 	struct cc_copy_dim d = { 1, 0, 0 };
-	struct xpu_graph_arg a[2];
 	char kname[64];
 	xpu_status st;
 	int src;
@@ -228,9 +248,7 @@ static xpu_status lower_output_copy(struct xg_lowered *L, int t)
 	st = cc_copy_strided(L->cc, kname, 1, &d, xg_bytes(&g->t[t]));
 	if (st)
 		return st;
-	a[0] = xg_arg_tensor(src, 0);
-	a[1] = xg_arg_tensor(t, 0);
-	return xg_add_launch(L, -1, kname, a, 2);
+	return xg_launch_tensors(L, -1, kname, (const int[]){ src, t }, 2);
 }
 
 void xg_lowered_free(struct xg_lowered *L)

@@ -37,7 +37,7 @@ struct xg_lowered {
 	int nargs, cap_args;
 	uint32_t seq;			/* kernel name sequence */
 	uint64_t modeled_cycles;
-	/* added by lowerdata: kernels shared by launches of equal shape (lower_data.c) */
+	/* kernels shared by launches of equal shape (xg_kcache_get) */
 	struct xg_kcache *kcache;
 	int nkcache, cap_kcache;
 };
@@ -51,12 +51,29 @@ struct xg_kcache {
 /* An error naming node n (lower_data.c, reference_data.c): xg_node_error() */
 #define NODE_ERR(code, n, ...) xg_node_error(code, n, __VA_ARGS__)
 
+/*
+ * Kernels shared by launches of equal shape (L->kcache), keyed by a string
+ * naming the generator and its descriptor: xg_kcache_get() copies the
+ * kernel of key to kname and returns 1, or returns 0 with a fresh name for
+ * node's kernel (xg_kernel_name) in kname; the caller then generates it and
+ * passes the generator's status through xg_kcache_put(), which remembers
+ * kname for key on success (a key too long or no memory: not shared, still
+ * correct) and returns that status.
+ */
+int xg_kcache_get(struct xg_lowered *L, const char *key, int node, const char *what,
+		  char kname[64]);
+xpu_status xg_kcache_put(struct xg_lowered *L, const char *key, const char *kname,
+			 xpu_status st);
+
 /* A unique kernel name for node n: sanitized node name + what + sequence, <= 63 chars. */
 void xg_kernel_name(struct xg_lowered *L, int node, const char *what, char out[64]);
 /* Append a launch of kernel `kernel` (already added to L->cc) with its arguments in order. */
 xpu_status xg_add_launch(struct xg_lowered *L, int node, const char *kernel,
 			 const struct xpu_graph_arg *args, int nargs);
 struct xpu_graph_arg xg_arg_tensor(int tensor, uint64_t byte_offset);
+/* xg_add_launch with the whole tensors tensors[0..n) as its arguments. */
+xpu_status xg_launch_tensors(struct xg_lowered *L, int node, const char *kernel,
+			     const int *tensors, int n);
 struct xpu_graph_arg xg_arg_imm(uint64_t value);
 /* NOTE: xg_add_temp/xg_add_const add graph tensors: they may move g->t, so
  * re-take any struct xg_tensor pointer after calling them. */

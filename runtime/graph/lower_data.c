@@ -75,39 +75,12 @@ static uint64_t prod(const int64_t *d, int from, int to)
 	return p;
 }
 
-static struct xg_kcache *kc_find(struct xg_lowered *L, const char *key)
-{
-	for (int i = 0; i < L->nkcache; i++)
-		if (!strcmp(L->kcache[i].key, key))
-			return &L->kcache[i];
-	return NULL;
-}
-
-static void kc_add(struct xg_lowered *L, const char *key, const char *kernel)
-{
-	if (strlen(key) >= sizeof(L->kcache[0].key))
-		return;			/* not cached: still correct */
-	if (L->nkcache == L->cap_kcache) {
-		int cap = L->cap_kcache ? 2 * L->cap_kcache : 32;
-		struct xg_kcache *p = realloc(L->kcache, cap * sizeof(*p));
-
-		if (!p)
-			return;
-		L->kcache = p;
-		L->cap_kcache = cap;
-	}
-	snprintf(L->kcache[L->nkcache].key, sizeof(L->kcache[0].key), "%s", key);
-	snprintf(L->kcache[L->nkcache].kernel, 64, "%s", kernel);
-	L->nkcache++;
-}
-
 /* The kernel of a strided copy (shared when one of the same shape exists). */
 static xpu_status copy_kernel(struct xg_lowered *L, int node, const char *what, int ndim,
 			      const struct cc_copy_dim *dims, uint64_t bytes, char kname[64])
 {
 	struct cc_copy_dim d[CC_COPY_MAX_DIMS];
-	const struct xg_kcache *c;
-	char key[sizeof(c->key)];
+	char key[sizeof(((struct xg_kcache *)0)->key)];
 	size_t len;
 	int n;
 
@@ -119,21 +92,11 @@ static xpu_status copy_kernel(struct xg_lowered *L, int node, const char *what, 
 		len += (size_t)snprintf(key + len, sizeof(key) - len, ":%llu,%lld,%lld",
 					(unsigned long long)d[i].count, (long long)d[i].sstride,
 					(long long)d[i].dstride);
-	c = kc_find(L, key);
-	if (c) {
-		strcpy(kname, c->kernel);
+	if (xg_kcache_get(L, key, node, what, kname))
 		return XPU_SUCCESS;
-	}
-	xg_kernel_name(L, node, what, kname);
-	{
-		/* n < 0: nothing to copy (an empty kernel) */
-		xpu_status st = cc_copy_strided(L->cc, kname, n < 0 ? 0 : n, d, n < 0 ? 0 : bytes);
-
-		if (st)
-			return st;
-	}
-	kc_add(L, key, kname);
-	return XPU_SUCCESS;
+	/* n < 0: nothing to copy (an empty kernel) */
+	return xg_kcache_put(L, key, kname,
+			     cc_copy_strided(L->cc, kname, n < 0 ? 0 : n, d, n < 0 ? 0 : bytes));
 }
 
 /* Launch a copy src(+soff) -> dst(+doff) */
@@ -520,7 +483,6 @@ static xpu_status blocks_launch(struct xg_lowered *L, int node, const char *what
 				uint64_t sstride, uint64_t dstride)
 {
 	const struct xg_node *n = &L->g->n[node];
-	struct xpu_graph_arg a[2];
 	char kname[64];
 	xpu_status st;
 
@@ -529,9 +491,7 @@ static xpu_status blocks_launch(struct xg_lowered *L, int node, const char *what
 			    dstride);
 	if (st)
 		return st;
-	a[0] = xg_arg_tensor(n->in[0], 0);
-	a[1] = xg_arg_tensor(n->out[0], 0);
-	return xg_add_launch(L, node, kname, a, 2);
+	return xg_launch_tensors(L, node, kname, (const int[]){ n->in[0], n->out[0] }, 2);
 }
 
 /* Gather: out = data[:axis] + indices.shape + data[axis+1:] */
@@ -542,9 +502,7 @@ static xpu_status lower_gather(struct xg_lowered *L, int node)
 	const struct xg_tensor *td = &g->t[n->in[0]], *tx = &g->t[n->in[1]], *to = &g->t[n->out[0]];
 	int64_t axis = xg_attr_int(n, "axis", 0);
 	uint64_t esz = xg_dtype_size(td->dtype), outer, inner, nidx, alen;
-	struct xpu_graph_arg a[3];
 	char kname[64], key[sizeof(((struct xg_kcache *)0)->key)];
-	const struct xg_kcache *c;
 	xpu_status st;
 
 	if (axis < 0)
@@ -606,22 +564,14 @@ static xpu_status lower_gather(struct xg_lowered *L, int node)
 	snprintf(key, sizeof(key), "gather:%u:%llu:%llu:%llu:%llu", tx->dtype,
 		 (unsigned long long)nidx, (unsigned long long)outer, (unsigned long long)alen,
 		 (unsigned long long)inner);
-	c = kc_find(L, key);
-	if (c) {
-		strcpy(kname, c->kernel);
-	} else {
+	if (!xg_kcache_get(L, key, node, "gather", kname)) {
 		struct cc_gather gd = { nidx, outer, alen, inner, tx->dtype };
 
-		xg_kernel_name(L, node, "gather", kname);
-		st = cc_gather(L->cc, kname, &gd);
+		st = xg_kcache_put(L, key, kname, cc_gather(L->cc, kname, &gd));
 		if (st)
 			return st;
-		kc_add(L, key, kname);
 	}
-	a[0] = xg_arg_tensor(n->in[0], 0);
-	a[1] = xg_arg_tensor(n->in[1], 0);
-	a[2] = xg_arg_tensor(n->out[0], 0);
-	return xg_add_launch(L, node, kname, a, 3);
+	return xg_launch_tensors(L, node, kname, (const int[]){ n->in[0], n->in[1], n->out[0] }, 3);
 }
 
 /*

@@ -47,40 +47,6 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-static const char *kc_find(struct xg_lowered *L, const char *key)
-{
-	for (int i = 0; i < L->nkcache; i++)
-		if (!strcmp(L->kcache[i].key, key))
-			return L->kcache[i].kernel;
-	return NULL;
-}
-
-static void kc_add(struct xg_lowered *L, const char *key, const char *kernel)
-{
-	if (L->nkcache == L->cap_kcache) {
-		int cap = L->cap_kcache ? 2 * L->cap_kcache : 32;
-		struct xg_kcache *k = realloc(L->kcache, cap * sizeof(*k));
-
-		if (!k)
-			return;	/* no sharing: still correct */
-		L->kcache = k;
-		L->cap_kcache = cap;
-	}
-	snprintf(L->kcache[L->nkcache].key, sizeof(L->kcache[0].key), "%s", key);
-	snprintf(L->kcache[L->nkcache].kernel, sizeof(L->kcache[0].kernel), "%s", kernel);
-	L->nkcache++;
-}
-
-static xpu_status launch(struct xg_lowered *L, int node, const char *kname,
-			 const int *tensors, int n)
-{
-	struct xpu_graph_arg a[8];
-
-	for (int i = 0; i < n; i++)
-		a[i] = xg_arg_tensor(tensors[i], 0);
-	return xg_add_launch(L, node, kname, a, n);
-}
-
 /* ---- elementwise ------------------------------------------------------------ */
 
 static xpu_status run_ew(struct xg_lowered *L, int node, struct xcc_ew *p, const int *in_t,
@@ -89,7 +55,6 @@ static xpu_status run_ew(struct xg_lowered *L, int node, struct xcc_ew *p, const
 	struct xg_graph *g = L->g;
 	struct xg_bc bc;
 	char key[160], kname[64];
-	const char *have;
 	xpu_status st;
 	uint64_t h = 0xcbf29ce484222325ull;
 	int tens[XCC_MAX_IN + 1];
@@ -115,23 +80,15 @@ static xpu_status run_ew(struct xg_lowered *L, int node, struct xcc_ew *p, const
 	}
 	snprintf(key, sizeof(key), "lm.ew:%d:%d:%d:%d:%u:%016llx", p->nin, p->nsteps, p->nslots,
 		 p->out, p->out_esz, (unsigned long long)h);
-	have = kc_find(L, key);
-	if (have) {
-		snprintf(kname, sizeof(kname), "%s", have);
-	} else {
-		xg_kernel_name(L, node, "ew", kname);
-		st = xcc_ew(L->cc, kname, p);
-		if (st) {
-			xg_bc_free(&bc);
-			return st;
-		}
-		kc_add(L, key, kname);
-	}
+	if (!xg_kcache_get(L, key, node, "ew", kname))
+		st = xg_kcache_put(L, key, kname, xcc_ew(L->cc, kname, p));
 	xg_bc_free(&bc);
+	if (st)
+		return st;
 	for (int i = 0; i < p->nin; i++)
 		tens[i] = in_t[i];
 	tens[p->nin] = out;
-	return launch(L, node, kname, tens, p->nin + 1);
+	return xg_launch_tensors(L, node, kname, tens, p->nin + 1);
 }
 
 static xpu_status lower_ew(struct xg_lowered *L, int node)
@@ -182,33 +139,25 @@ static xpu_status split_kernel(struct xg_lowered *L, int node, int x, int y,
 			       const struct xcc_split *d)
 {
 	char key[160], kname[64];
-	const char *have;
 	uint64_t h = fnv(0xcbf29ce484222325ull, d, sizeof(*d));
-	xpu_status st;
+	xpu_status st = XPU_SUCCESS;
 	int t[2] = { x, y };
 
 	snprintf(key, sizeof(key), "lm.split:%016llx", (unsigned long long)h);
-	have = kc_find(L, key);
-	if (have) {
-		snprintf(kname, sizeof(kname), "%s", have);
-	} else {
-		xg_kernel_name(L, node, "split", kname);
-		st = xcc_split(L->cc, kname, d);
-		if (st)
-			return st;
-		kc_add(L, key, kname);
-	}
-	return launch(L, node, kname, t, 2);
+	if (!xg_kcache_get(L, key, node, "split", kname))
+		st = xg_kcache_put(L, key, kname, xcc_split(L->cc, kname, d));
+	if (st)
+		return st;
+	return xg_launch_tensors(L, node, kname, t, 2);
 }
 
 static xpu_status gemm_kernel(struct xg_lowered *L, int node, const struct xcc_gemm *d,
 			      const int *t, int nt)
 {
 	char key[160], kname[64];
-	const char *have;
 	struct xcc_gemm flat = *d;
 	uint64_t h;
-	xpu_status st;
+	xpu_status st = XPU_SUCCESS;
 
 	/* the descriptor's values, then its offset tables (not their addresses) */
 	flat.a_off = flat.b_off = flat.c_off = flat.bias_off = NULL;
@@ -226,17 +175,48 @@ static xpu_status gemm_kernel(struct xg_lowered *L, int node, const struct xcc_g
 	snprintf(key, sizeof(key), "lm.gemm:%llu:%llu:%llu:%llu:%016llx",
 		 (unsigned long long)d->nbatch, (unsigned long long)d->m, (unsigned long long)d->k,
 		 (unsigned long long)d->n, (unsigned long long)h);
-	have = kc_find(L, key);
-	if (have) {
-		snprintf(kname, sizeof(kname), "%s", have);
-	} else {
-		xg_kernel_name(L, node, "gemm", kname);
-		st = xcc_gemm(L->cc, kname, d);
-		if (st)
-			return st;
-		kc_add(L, key, kname);
+	if (!xg_kcache_get(L, key, node, "gemm", kname))
+		st = xg_kcache_put(L, key, kname, xcc_gemm(L->cc, kname, d));
+	if (st)
+		return st;
+	return xg_launch_tensors(L, node, kname, t, nt);
+}
+
+/*
+ * The batches of GEMM d (k and n set) for matmul m: a batch of A over one B
+ * is one tall product; otherwise one product per batch, at the offsets of
+ * xg_mm_batch() (A and B elements of esz bytes, C 4-byte), tables in sc.
+ * -1 on OOM.
+ */
+static int mm_batches(struct xg_scratch *sc, const struct xg_mm *m, struct xcc_gemm *d,
+		      uint64_t esz)
+{
+	uint64_t *aoff, *boff, *coff;
+
+	if (m->nbB == 1 && m->nbA == m->nb) {
+		d->m = m->nb * (uint64_t)m->M;
+		d->nbatch = 1;
+		return 0;
 	}
-	return launch(L, node, kname, t, nt);
+	d->m = (uint64_t)m->M;
+	d->nbatch = m->nb;
+	aoff = xg_scratch_alloc(sc, m->nb, 8);
+	boff = xg_scratch_alloc(sc, m->nb, 8);
+	coff = xg_scratch_alloc(sc, m->nb, 8);
+	if (sc->failed)
+		return -1;
+	for (uint64_t b = 0; b < m->nb; b++) {
+		uint64_t ia, ib;
+
+		xg_mm_batch(m, b, &ia, &ib);
+		aoff[b] = ia * (uint64_t)m->M * d->k * esz;
+		boff[b] = ib * d->k * (uint64_t)m->N * esz;
+		coff[b] = b * (uint64_t)m->M * (uint64_t)m->N * 4;
+	}
+	d->a_off = aoff;
+	d->b_off = boff;
+	d->c_off = coff;
+	return 0;
 }
 
 /* int8 x int8 -> int32 on the MXU, then the fp32 epilogue as one
@@ -245,7 +225,7 @@ static xpu_status lower_matmul_int8(struct xg_lowered *L, int node, const struct
 				    const struct xg_qmm *q)
 {
 	struct xg_graph *g = L->g;
-	uint64_t *aoff = NULL, *boff = NULL, *coff = NULL;
+	struct xg_scratch sc = { 0 };	/* the batch offset tables */
 	struct xcc_gemm d;
 	struct xcc_ew p;
 	int acc, args[3], in_t[XCC_MAX_IN];
@@ -260,31 +240,9 @@ static xpu_status lower_matmul_int8(struct xg_lowered *L, int node, const struct
 	d.k = (uint64_t)m->K;
 	d.n = (uint64_t)m->N;
 	d.act_vun = -1;
-	if (m->nbB == 1 && m->nbA == m->nb) {
-		d.m = m->nb * (uint64_t)m->M;
-		d.nbatch = 1;
-	} else {
-		d.m = (uint64_t)m->M;
-		d.nbatch = m->nb;
-		aoff = malloc(m->nb * 8);
-		boff = malloc(m->nb * 8);
-		coff = malloc(m->nb * 8);
-		if (!aoff || !boff || !coff) {
-			st = xg_lower_oom();
-			goto out;
-		}
-		for (uint64_t b = 0; b < m->nb; b++) {
-			uint64_t ia, ib;
-
-			xg_mm_batch(m, b, &ia, &ib);
-			aoff[b] = ia * (uint64_t)m->M * d.k;
-			boff[b] = ib * d.k * (uint64_t)m->N;
-			coff[b] = b * (uint64_t)m->M * (uint64_t)m->N * 4;
-		}
-		d.a_off = aoff;
-		d.b_off = boff;
-		d.c_off = coff;
-	}
+	st = XPU_SUCCESS;
+	if (mm_batches(&sc, m, &d, 1))
+		goto out;
 	args[0] = q->qa;
 	args[1] = q->qb;
 	args[2] = acc;
@@ -334,10 +292,7 @@ static xpu_status lower_matmul_int8(struct xg_lowered *L, int node, const struct
 		p.step[p.nsteps++] = xg_step(XCC_VUN, m->act, XPU_VT_F32, p.out, p.out, 0, 0);
 	st = run_ew(L, node, &p, in_t, NULL, m->Y);
 out:
-	free(aoff);
-	free(boff);
-	free(coff);
-	return st;
+	return xg_scratch_end(&sc, "lowering", st);
 }
 
 /* f32 temp = the transpose of a 2-D tensor t (rows x cols), on the device */
@@ -360,8 +315,50 @@ static int transpose_temp(struct xg_lowered *L, int node, int t, xpu_status *st)
 		return -1;
 	args[0] = t;
 	args[1] = tt;
-	*st = launch(L, node, kname, args, 2);
+	*st = xg_launch_tensors(L, node, kname, args, 2);
 	return *st ? -1 : tt;
+}
+
+/*
+ * Matmul operand t as np bf16 terms (term[]): x [nb][rows][cols] (trans:
+ * [nb][cols][rows]) becomes [nb][np*rows][cols] (B side) or
+ * [nb][rows][np*cols] (A side), as split_const lays it out: a constant at
+ * compile time, else a temporary written by a split kernel. The new tensor,
+ * or -1 with *st set.
+ */
+static int split_operand(struct xg_lowered *L, int node, int t, uint64_t nb, uint64_t rows,
+			 uint64_t cols, int np, const uint8_t *term, int a_side, int trans,
+			 xpu_status *st)
+{
+	struct xg_graph *g = L->g;
+	int64_t dims[3] = { (int64_t)nb, (int64_t)(a_side ? rows : np * rows),
+			    (int64_t)(a_side ? np * cols : cols) };
+	struct xcc_split s = { .nouter = nb, .rows = rows, .cols = cols, .nterms = np,
+		.outer_stride = a_side ? 0 : np * rows * cols * 2,
+		.term_stride = (a_side ? cols : rows * cols) * 2,
+		.row_stride = (a_side ? np * cols : cols) * 2 };
+	int out;
+
+	*st = XPU_SUCCESS;
+	if (g->t[t].kind == XG_CONST) {
+		char base[200];
+
+		snprintf(base, sizeof(base), "%.180s.bf16", g->t[t].name);
+		out = split_const(L, g->t[t].data, nb, rows, cols, np, term, a_side, trans, base);
+	} else {
+		memcpy(s.term, term, np);
+		if (trans && (t = transpose_temp(L, node, t, st)) < 0)
+			return -1;
+		out = xg_add_temp(L, node, XPU_DT_BF16, 3, dims);
+		if (out >= 0) {
+			*st = split_kernel(L, node, t, out, &s);
+			if (*st)
+				return -1;
+		}
+	}
+	if (out < 0)
+		*st = xg_lower_oom();
+	return out;
 }
 
 static xpu_status lower_matmul(struct xg_lowered *L, int node)
@@ -369,7 +366,7 @@ static xpu_status lower_matmul(struct xg_lowered *L, int node)
 	struct xg_graph *g = L->g;
 	struct xg_mm m;
 	int np, Ap, Bp, ta, tb;
-	uint64_t *aoff = NULL, *boff = NULL, *coff = NULL;
+	struct xg_scratch sc = { 0 };	/* the batch offset tables */
 	uint8_t aterm[6], bterm[6];
 	struct xcc_gemm d;
 	xpu_status st = xg_mm_describe(g, node, &m);
@@ -390,85 +387,17 @@ static xpu_status lower_matmul(struct xg_lowered *L, int node)
 	d.n = (uint64_t)m.N;
 	d.has_bias = m.bias >= 0;
 	d.act_vun = m.act;
-	if (m.nbB == 1 && m.nbA == m.nb) {
-		/* a batch of A over one B: one tall product */
-		d.m = m.nb * (uint64_t)m.M;
-		d.nbatch = 1;
-	} else {
-		d.m = (uint64_t)m.M;
-		d.nbatch = m.nb;
-		aoff = malloc(m.nb * 8);
-		boff = malloc(m.nb * 8);
-		coff = malloc(m.nb * 8);
-		if (!aoff || !boff || !coff) {
-			st = xg_lower_oom();
-			goto out;
-		}
-		for (uint64_t b = 0; b < m.nb; b++) {
-			uint64_t ia, ib;
-
-			xg_mm_batch(&m, b, &ia, &ib);
-			aoff[b] = ia * (uint64_t)m.M * d.k * 2;
-			boff[b] = ib * d.k * (uint64_t)m.N * 2;
-			coff[b] = b * (uint64_t)m.M * (uint64_t)m.N * 4;
-		}
-		d.a_off = aoff;
-		d.b_off = boff;
-		d.c_off = coff;
-	}
+	if (mm_batches(&sc, &m, &d, 2))
+		goto out;
 	/* operands as bf16 terms: constants at compile time, others on the device */
-	if (g->t[tb].kind == XG_CONST) {
-		char base[200];
-
-		snprintf(base, sizeof(base), "%.180s.bf16", g->t[tb].name);
-		Bp = split_const(L, g->t[tb].data, m.nbB, (uint64_t)m.K, (uint64_t)m.N, np, bterm, 0,
-				 m.transB, base);
-	} else {
-		int64_t dims[3] = { (int64_t)m.nbB, np * m.K, m.N };
-		struct xcc_split s = { .nouter = m.nbB, .rows = (uint64_t)m.K, .cols = (uint64_t)m.N,
-			.nterms = np, .outer_stride = (uint64_t)(np * m.K * m.N * 2),
-			.term_stride = (uint64_t)(m.K * m.N * 2), .row_stride = (uint64_t)m.N * 2 };
-
-		memcpy(s.term, bterm, np);
-		if (m.transB && (tb = transpose_temp(L, node, tb, &st)) < 0)
-			goto out;
-		Bp = xg_add_temp(L, node, XPU_DT_BF16, 3, dims);
-		if (Bp >= 0) {
-			st = split_kernel(L, node, tb, Bp, &s);
-			if (st)
-				goto out;
-		}
-	}
-	if (Bp < 0) {
-		st = xg_lower_oom();
+	Bp = split_operand(L, node, tb, m.nbB, (uint64_t)m.K, (uint64_t)m.N, np, bterm, 0,
+			   m.transB, &st);
+	if (Bp < 0)
 		goto out;
-	}
-	if (g->t[ta].kind == XG_CONST) {
-		char base[200];
-
-		snprintf(base, sizeof(base), "%.180s.bf16", g->t[ta].name);
-		Ap = split_const(L, g->t[ta].data, 1, m.nbA * (uint64_t)m.M, (uint64_t)m.K, np, aterm,
-				 1, m.transA, base);
-	} else {
-		int64_t dims[3] = { 1, (int64_t)m.nbA * m.M, np * m.K };
-		struct xcc_split s = { .nouter = 1, .rows = m.nbA * (uint64_t)m.M,
-			.cols = (uint64_t)m.K, .nterms = np, .outer_stride = 0,
-			.term_stride = (uint64_t)m.K * 2, .row_stride = (uint64_t)(np * m.K * 2) };
-
-		memcpy(s.term, aterm, np);
-		if (m.transA && (ta = transpose_temp(L, node, ta, &st)) < 0)
-			goto out;
-		Ap = xg_add_temp(L, node, XPU_DT_BF16, 3, dims);
-		if (Ap >= 0) {
-			st = split_kernel(L, node, ta, Ap, &s);
-			if (st)
-				goto out;
-		}
-	}
-	if (Ap < 0) {
-		st = xg_lower_oom();
+	Ap = split_operand(L, node, ta, 1, m.nbA * (uint64_t)m.M, (uint64_t)m.K, np, aterm, 1,
+			   m.transA, &st);
+	if (Ap < 0)
 		goto out;
-	}
 	args[0] = Ap;
 	args[1] = Bp;
 	args[2] = m.Y;
@@ -482,10 +411,7 @@ static xpu_status lower_matmul(struct xg_lowered *L, int node)
 		st = run_ew(L, node, &p, in_t, NULL, m.Y);
 	}
 out:
-	free(aoff);
-	free(boff);
-	free(coff);
-	return st;
+	return xg_scratch_end(&sc, "lowering", st);
 }
 
 /* ---- convolution and pooling --------------------------------------------------- */
@@ -499,6 +425,7 @@ static xpu_status lower_conv(struct xg_lowered *L, int node)
 	struct xg_win w;
 	xpu_status st;
 	uint64_t K, P, CO, *aoff, *boff, *coff, *biasoff;
+	struct xg_scratch sc = { 0 };	/* the batch offset tables */
 	struct xcc_gemm d;
 	int64_t G;
 	int args[4];
@@ -536,7 +463,6 @@ static xpu_status lower_conv(struct xg_lowered *L, int node)
 			(uint64_t)w.KH, (uint64_t)w.KW, (uint64_t)w.OH, (uint64_t)w.OW,
 			(uint64_t)w.sh, (uint64_t)w.sw, (uint64_t)w.pt, (uint64_t)w.pl,
 			(uint64_t)w.dh, (uint64_t)w.dw };
-		int t[2];
 
 		col = xg_add_temp(L, node, XPU_DT_F32, 3, dims);
 		dims[1] = np * (int64_t)K;
@@ -547,9 +473,7 @@ static xpu_status lower_conv(struct xg_lowered *L, int node)
 		st = xcc_im2col(L->cc, kname, &ic);
 		if (st)
 			return st;
-		t[0] = X;
-		t[1] = col;
-		st = launch(L, node, kname, t, 2);
+		st = xg_launch_tensors(L, node, kname, (const int[]){ X, col }, 2);
 		if (st)
 			return st;
 	}
@@ -564,28 +488,10 @@ static xpu_status lower_conv(struct xg_lowered *L, int node)
 		if (st)
 			return st;
 	}
-	if (g->t[Wt].kind == XG_CONST) {
-		char base[200];
-
-		snprintf(base, sizeof(base), "%.180s.bf16", g->t[Wt].name);
-		Wp = split_const(L, g->t[Wt].data, 1, (uint64_t)g->t[Wt].dims[0], K, np, aterm, 1, 0,
-				 base);
-		if (Wp < 0)
-			return xg_lower_oom();
-	} else {	/* weights at run time: split on the device, [Cout][np*K] */
-		int64_t dims[3] = { 1, g->t[Wt].dims[0], np * (int64_t)K };
-		struct xcc_split s = { .nouter = 1, .rows = (uint64_t)g->t[Wt].dims[0], .cols = K,
-			.nterms = np, .outer_stride = 0, .term_stride = K * 2,
-			.row_stride = np * K * 2 };
-
-		memcpy(s.term, aterm, np);
-		Wp = xg_add_temp(L, node, XPU_DT_BF16, 3, dims);
-		if (Wp < 0)
-			return xg_lower_oom();
-		st = split_kernel(L, node, Wt, Wp, &s);
-		if (st)
-			return st;
-	}
+	/* the weights [Cout][np*K] */
+	Wp = split_operand(L, node, Wt, 1, (uint64_t)g->t[Wt].dims[0], K, np, aterm, 1, 0, &st);
+	if (Wp < 0)
+		return st;
 	/* one product per (image, group): W'[group rows] x col'[image, group] */
 	memset(&d, 0, sizeof(d));
 	d.m = CO / (uint64_t)G;
@@ -597,17 +503,12 @@ static xpu_status lower_conv(struct xg_lowered *L, int node)
 	d.has_bias = bias >= 0;
 	d.bias_col = 1;
 	d.act_vun = xg_act_vun(n->act);
-	aoff = malloc(d.nbatch * 8);
-	boff = malloc(d.nbatch * 8);
-	coff = malloc(d.nbatch * 8);
-	biasoff = malloc(d.nbatch * 8);
-	if (!aoff || !boff || !coff || !biasoff) {
-		free(aoff);
-		free(boff);
-		free(coff);
-		free(biasoff);
-		return xg_lower_oom();
-	}
+	aoff = xg_scratch_alloc(&sc, d.nbatch, 8);
+	boff = xg_scratch_alloc(&sc, d.nbatch, 8);
+	coff = xg_scratch_alloc(&sc, d.nbatch, 8);
+	biasoff = xg_scratch_alloc(&sc, d.nbatch, 8);
+	if (sc.failed)
+		return xg_scratch_end(&sc, "lowering", XPU_SUCCESS);
 	for (uint64_t b = 0; b < d.nbatch; b++) {
 		uint64_t grp = b % (uint64_t)G;
 
@@ -624,12 +525,7 @@ static xpu_status lower_conv(struct xg_lowered *L, int node)
 	args[1] = colp;
 	args[2] = Y;
 	args[3] = bias;
-	st = gemm_kernel(L, node, &d, args, bias >= 0 ? 4 : 3);
-	free(aoff);
-	free(boff);
-	free(coff);
-	free(biasoff);
-	return st;
+	return xg_scratch_end(&sc, "lowering", gemm_kernel(L, node, &d, args, bias >= 0 ? 4 : 3));
 }
 
 static xpu_status lower_pool(struct xg_lowered *L, int node)
@@ -637,7 +533,7 @@ static xpu_status lower_pool(struct xg_lowered *L, int node)
 	struct xg_graph *g = L->g;
 	const struct xg_node *n = &g->n[node];
 	const struct xg_attr *ks = xg_attr(n, "kernel_shape");
-	int X = n->in[0], Y = n->out[0], t[2];
+	int X = n->in[0], Y = n->out[0];
 	int is_max = n->op == XG_OP_MaxPool;
 	struct xg_win w;
 	struct xcc_pool pd;
@@ -663,9 +559,7 @@ static xpu_status lower_pool(struct xg_lowered *L, int node)
 	st = xcc_pool(L->cc, kname, &pd);
 	if (st)
 		return st;
-	t[0] = X;
-	t[1] = Y;
-	st = launch(L, node, kname, t, 2);
+	st = xg_launch_tensors(L, node, kname, (const int[]){ X, Y }, 2);
 	if (st || is_max)
 		return st;
 	/* average: divide by each window's count (xg_pool_count): one scalar
@@ -717,46 +611,32 @@ static xpu_status lower_rowred(struct xg_lowered *L, int node, uint64_t rows, ui
 			       uint32_t func, uint32_t vt, int mean)
 {
 	char kname[64], key[160];
-	const char *have;
 	int t[2] = { L->g->n[node].in[0], L->g->n[node].out[0] };
-	xpu_status st;
+	xpu_status st = XPU_SUCCESS;
 
 	snprintf(key, sizeof(key), "lm.red:%llu:%llu:%u:%u:%d", (unsigned long long)rows,
 		 (unsigned long long)cols, func, vt, mean);
-	have = kc_find(L, key);
-	if (have) {
-		snprintf(kname, sizeof(kname), "%s", have);
-	} else {
-		xg_kernel_name(L, node, "reduce", kname);
-		st = xcc_rowred(L->cc, kname, rows, cols, func, vt, mean);
-		if (st)
-			return st;
-		kc_add(L, key, kname);
-	}
-	return launch(L, node, kname, t, 2);
+	if (!xg_kcache_get(L, key, node, "reduce", kname))
+		st = xg_kcache_put(L, key, kname, xcc_rowred(L->cc, kname, rows, cols, func, vt, mean));
+	if (st)
+		return st;
+	return xg_launch_tensors(L, node, kname, t, 2);
 }
 
 static xpu_status lower_midred(struct xg_lowered *L, int node, uint64_t A, uint64_t R,
 			       uint64_t B, uint32_t func, uint32_t vt, int mean)
 {
 	char kname[64], key[160];
-	const char *have;
 	int t[2] = { L->g->n[node].in[0], L->g->n[node].out[0] };
-	xpu_status st;
+	xpu_status st = XPU_SUCCESS;
 
 	snprintf(key, sizeof(key), "lm.midred:%llu:%llu:%llu:%u:%u:%d", (unsigned long long)A,
 		 (unsigned long long)R, (unsigned long long)B, func, vt, mean);
-	have = kc_find(L, key);
-	if (have) {
-		snprintf(kname, sizeof(kname), "%s", have);
-	} else {
-		xg_kernel_name(L, node, "reduce", kname);
-		st = xcc_midred(L->cc, kname, A, R, B, func, vt, mean);
-		if (st)
-			return st;
-		kc_add(L, key, kname);
-	}
-	return launch(L, node, kname, t, 2);
+	if (!xg_kcache_get(L, key, node, "reduce", kname))
+		st = xg_kcache_put(L, key, kname, xcc_midred(L->cc, kname, A, R, B, func, vt, mean));
+	if (st)
+		return st;
+	return xg_launch_tensors(L, node, kname, t, 2);
 }
 
 static xpu_status lower_rows(struct xg_lowered *L, int node)
@@ -765,7 +645,6 @@ static xpu_status lower_rows(struct xg_lowered *L, int node)
 	const struct xg_node *n = &g->n[node];
 	uint64_t cols, rows;
 	char kname[64], key[160];
-	const char *have;
 	xpu_status st;
 
 	if (g->t[n->in[0]].dtype != XPU_DT_F32)
@@ -781,17 +660,11 @@ static xpu_status lower_rows(struct xg_lowered *L, int node)
 
 		snprintf(key, sizeof(key), "lm.softmax:%llu:%llu", (unsigned long long)rows,
 			 (unsigned long long)cols);
-		have = kc_find(L, key);
-		if (have) {
-			snprintf(kname, sizeof(kname), "%s", have);
-		} else {
-			xg_kernel_name(L, node, "softmax", kname);
-			st = xcc_softmax(L->cc, kname, rows, cols);
-			if (st)
-				return st;
-			kc_add(L, key, kname);
-		}
-		return launch(L, node, kname, t, 2);
+		if (!xg_kcache_get(L, key, node, "softmax", kname))
+			st = xg_kcache_put(L, key, kname, xcc_softmax(L->cc, kname, rows, cols));
+		if (st)
+			return st;
+		return xg_launch_tensors(L, node, kname, t, 2);
 	}
 	/* LayerNormalization / FusedLayerNorm: x, scale[, bias] -> y[, mean, invstd] */
 	{
@@ -837,17 +710,12 @@ static xpu_status lower_rows(struct xg_lowered *L, int node)
 		}
 		snprintf(key, sizeof(key), "lm.layernorm:%llu:%llu:%08x:%d", (unsigned long long)rows,
 			 (unsigned long long)cols, xpu_f2u(eps), stats);
-		have = kc_find(L, key);
-		if (have) {
-			snprintf(kname, sizeof(kname), "%s", have);
-		} else {
-			xg_kernel_name(L, node, "layernorm", kname);
-			st = xcc_layernorm(L->cc, kname, rows, cols, eps, stats);
-			if (st)
-				return st;
-			kc_add(L, key, kname);
-		}
-		return launch(L, node, kname, t, stats ? 6 : 4);
+		if (!xg_kcache_get(L, key, node, "layernorm", kname))
+			st = xg_kcache_put(L, key, kname,
+					   xcc_layernorm(L->cc, kname, rows, cols, eps, stats));
+		if (st)
+			return st;
+		return xg_launch_tensors(L, node, kname, t, stats ? 6 : 4);
 	}
 }
 

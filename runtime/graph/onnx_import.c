@@ -312,6 +312,31 @@ static struct op_arity arity(enum xg_op op)
 }
 
 /* ---- attributes ---- */
+
+/* A malloc'ed copy of the count values (esz bytes each) of attribute ap's
+ * list src, count in *nout; NULL with *st set if too many or no memory. */
+static void *attr_values(const struct xg_node *n, const Onnx__AttributeProto *ap, size_t count,
+			 const void *src, size_t esz, int *nout, xpu_status *st)
+{
+	void *p;
+
+	*st = XPU_SUCCESS;
+	if (count > XG_MAX_NODE_IO) {
+		*st = BAD(XG_NODE_FMT ": attribute '%s' has %zu values (at most %d)",
+			  XG_NODE_ARG(n), ap->name, count, XG_MAX_NODE_IO);
+		return NULL;
+	}
+	p = malloc(count ? count * esz : 1);
+	if (!p) {
+		*st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "onnx: out of memory");
+		return NULL;
+	}
+	if (count)
+		memcpy(p, src, count * esz);
+	*nout = (int)count;
+	return p;
+}
+
 static xpu_status import_attr(struct importer *im, struct xg_node *n,
 			      const Onnx__AttributeProto *ap, struct xg_attr *a)
 {
@@ -357,30 +382,21 @@ static xpu_status import_attr(struct importer *im, struct xg_node *n,
 		if (ap->s.len)
 			memcpy(a->s, ap->s.data, ap->s.len);
 		return XPU_SUCCESS;
-	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS:
+	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS: {
+		xpu_status st;
+
 		a->type = XG_ATTR_INTS;
-		if (ap->n_ints > XG_MAX_NODE_IO)
-			return BAD(XG_NODE_FMT ": attribute '%s' has %zu values (at most %d)",
-				   XG_NODE_ARG(n), ap->name, ap->n_ints, XG_MAX_NODE_IO);
-		a->n = (int)ap->n_ints;
-		a->ints = malloc((a->n ? a->n : 1) * sizeof(int64_t));
-		if (!a->ints)
-			return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "onnx: out of memory");
-		if (a->n)
-			memcpy(a->ints, ap->ints, a->n * sizeof(int64_t));
-		return XPU_SUCCESS;
-	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS:
+		a->ints = attr_values(n, ap, ap->n_ints, ap->ints, sizeof(*a->ints), &a->n, &st);
+		return st;
+	}
+	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS: {
+		xpu_status st;
+
 		a->type = XG_ATTR_FLOATS;
-		if (ap->n_floats > XG_MAX_NODE_IO)
-			return BAD(XG_NODE_FMT ": attribute '%s' has %zu values (at most %d)",
-				   XG_NODE_ARG(n), ap->name, ap->n_floats, XG_MAX_NODE_IO);
-		a->n = (int)ap->n_floats;
-		a->floats = malloc((a->n ? a->n : 1) * sizeof(float));
-		if (!a->floats)
-			return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "onnx: out of memory");
-		if (a->n)
-			memcpy(a->floats, ap->floats, a->n * sizeof(float));
-		return XPU_SUCCESS;
+		a->floats = attr_values(n, ap, ap->n_floats, ap->floats, sizeof(*a->floats), &a->n,
+					&st);
+		return st;
+	}
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR: {
 		char buf[300];
 		int t;
@@ -513,15 +529,17 @@ static xpu_status import_nodes(struct importer *im, const Onnx__GraphProto *gp)
  * already topological, and finds cycles. */
 static xpu_status topo_sort(struct xg_graph *g)
 {
+	struct xg_scratch sc = { 0 };
 	int nn = g->nn, done = 0, head = 0;
-	int *indeg = calloc(nn + 1, sizeof(int)), *order = malloc((nn + 1) * sizeof(int));
-	int *nuse = calloc(g->nt + 1, sizeof(int)), *ustart = NULL, *users = NULL, *pos = NULL;
-	struct xg_node *sorted = NULL;
+	int *indeg = xg_scratch_alloc(&sc, nn, sizeof(int));
+	int *order = xg_scratch_alloc(&sc, nn, sizeof(int));
+	int *nuse = xg_scratch_alloc(&sc, g->nt, sizeof(int)), *ustart, *users, *pos;
+	struct xg_node *sorted;
 	xpu_status st = XPU_SUCCESS;
 	int64_t total = 0;
 
-	if (!indeg || !order || !nuse)
-		goto oom;
+	if (sc.failed)
+		goto out;
 	for (int i = 0; i < nn; i++)
 		for (int j = 0; j < g->n[i].nin; j++) {
 			int t = g->n[i].in[j];
@@ -532,11 +550,11 @@ static xpu_status topo_sort(struct xg_graph *g)
 				total++;
 			}
 		}
-	ustart = malloc((g->nt + 1) * sizeof(int));
-	users = malloc((total + 1) * sizeof(int));
-	pos = calloc(g->nt + 1, sizeof(int));
-	if (!ustart || !users || !pos)
-		goto oom;
+	ustart = xg_scratch_alloc(&sc, g->nt, sizeof(int));
+	users = xg_scratch_alloc(&sc, total, sizeof(int));
+	pos = xg_scratch_alloc(&sc, g->nt, sizeof(int));
+	if (sc.failed)
+		goto out;
 	for (int t = 0, s = 0; t < g->nt; t++) {
 		ustart[t] = s;
 		s += nuse[t];
@@ -574,9 +592,9 @@ static xpu_status topo_sort(struct xg_graph *g)
 			}
 		goto out;
 	}
-	sorted = malloc((nn + 1) * sizeof(*sorted));
+	sorted = xg_scratch_alloc(&sc, nn, sizeof(*sorted));
 	if (!sorted)
-		goto oom;
+		goto out;
 	for (int i = 0; i < nn; i++)
 		sorted[i] = g->n[order[i]];
 	if (nn)		/* no nodes: g->n is NULL */
@@ -585,18 +603,8 @@ static xpu_status topo_sort(struct xg_graph *g)
 		for (int j = 0; j < g->n[i].nout; j++)
 			if (g->n[i].out[j] >= 0)
 				g->t[g->n[i].out[j]].producer = i;
-	goto out;
-oom:
-	st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "onnx: out of memory");
 out:
-	free(indeg);
-	free(order);
-	free(nuse);
-	free(ustart);
-	free(users);
-	free(pos);
-	free(sorted);
-	return st;
+	return xg_scratch_end(&sc, "onnx", st);
 }
 
 static xpu_status import_graph(struct importer *im, const Onnx__ModelProto *mp)

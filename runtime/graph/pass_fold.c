@@ -576,32 +576,26 @@ static xpu_status fold_node(struct xg_graph *g, int ni, int *progress)
 	return XPU_SUCCESS;
 }
 
+/* one node whose inputs' shapes are known: removed if an identity, else
+ * folded if its inputs are constants (*progress = 1 for either) */
+static xpu_status fold_visit(struct xg_graph *g, int i, int ready, void *progress)
+{
+	int r;
+
+	if (!ready)
+		return XPU_SUCCESS;
+	if (g->n[i].op != XG_OP_Identity && g->n[i].op != XG_OP_Dropout)
+		return fold_node(g, i, progress);
+	r = remove_identity(g, i);
+	if (r < 0)
+		return OOM();
+	if (r)
+		*(int *)progress = 1;
+	return XPU_SUCCESS;
+}
+
 xpu_status xg_pass_fold(struct xg_graph *g, int *progress)
 {
 	*progress = 0;
-	for (int i = 0; i < g->nn; i++) {
-		int ready;
-		xpu_status st;
-
-		if (g->n[i].dead)
-			continue;
-		st = xg_infer_node(g, i, &ready);
-		if (st)
-			return st;
-		if (!ready)
-			continue;
-		if (g->n[i].op == XG_OP_Identity || g->n[i].op == XG_OP_Dropout) {
-			int r = remove_identity(g, i);
-
-			if (r < 0)
-				return OOM();
-			if (r)
-				*progress = 1;
-			continue;
-		}
-		st = fold_node(g, i, progress);
-		if (st)
-			return st;
-	}
-	return XPU_SUCCESS;
+	return xg_infer_each(g, fold_visit, progress);
 }

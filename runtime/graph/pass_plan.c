@@ -65,14 +65,16 @@ static void touch(int *first, int *last, int t, int node)
 
 xpu_status xg_pass_plan(struct xg_graph *g)
 {
-	int *first = malloc((g->nt + 1) * sizeof(int)), *last = malloc((g->nt + 1) * sizeof(int));
-	struct span *sp = NULL, **placed = NULL, *tmp = NULL;
+	struct xg_scratch sc = { 0 };
+	int *first = xg_scratch_alloc(&sc, g->nt, sizeof(int));
+	int *last = xg_scratch_alloc(&sc, g->nt, sizeof(int));
+	struct span *sp, **placed, *tmp;
 	uint64_t cofs = 0, arena = 0, no_reuse = 0;
 	xpu_status st = XPU_SUCCESS;
 	int ns = 0;
 
-	if (!first || !last)
-		goto oom;
+	if (sc.failed)
+		goto out;
 	for (int t = 0; t < g->nt; t++)
 		first[t] = last[t] = -1;
 	for (int i = 0; i < g->nn; i++) {
@@ -114,9 +116,9 @@ xpu_status xg_pass_plan(struct xg_graph *g)
 		touch(first, last, r, last[t]);
 	}
 	/* places of the roots */
-	sp = calloc(g->nt + 1, sizeof(*sp));
+	sp = xg_scratch_alloc(&sc, g->nt, sizeof(*sp));
 	if (!sp)
-		goto oom;
+		goto out;
 	for (int t = 0; t < g->nt; t++) {
 		struct xg_tensor *x = &g->t[t];
 		uint64_t bytes;
@@ -167,10 +169,10 @@ xpu_status xg_pass_plan(struct xg_graph *g)
 		g->t[g->outputs[i]].io_index = i;
 	/* arena: greedy by size, best fit among lifetime-overlapping tensors */
 	qsort(sp, ns, sizeof(*sp), by_size);
-	placed = malloc((ns + 1) * sizeof(*placed));
-	tmp = malloc((ns + 1) * sizeof(*tmp));
-	if (!placed || !tmp)
-		goto oom;
+	placed = xg_scratch_alloc(&sc, ns, sizeof(*placed));
+	tmp = xg_scratch_alloc(&sc, ns, sizeof(*tmp));
+	if (sc.failed)
+		goto out;
 	for (int i = 0; i < ns; i++) {
 		int no = 0;
 		uint64_t best = UINT64_MAX, best_gap = UINT64_MAX, cur = 0;
@@ -233,14 +235,6 @@ xpu_status xg_pass_plan(struct xg_graph *g)
 	g->arena_size = arena;
 	g->arena_no_reuse = no_reuse;
 	g->const_size = cofs;
-	goto out;
-oom:
-	st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "plan: out of memory");
 out:
-	free(first);
-	free(last);
-	free(sp);
-	free(placed);
-	free(tmp);
-	return st;
+	return xg_scratch_end(&sc, "plan", st);
 }

@@ -1046,9 +1046,8 @@ xpu_status xg_infer_node(struct xg_graph *g, int ni, int *ready)
 	return UNSUP(n, "no shape inference for this operator");
 }
 
-xpu_status xg_pass_shape(struct xg_graph *g, const struct xg_options *opt)
+xpu_status xg_infer_each(struct xg_graph *g, xg_visit_fn visit, void *ctx)
 {
-	(void)opt;
 	for (int i = 0; i < g->nn; i++) {
 		int ready;
 		xpu_status st;
@@ -1056,17 +1055,32 @@ xpu_status xg_pass_shape(struct xg_graph *g, const struct xg_options *opt)
 		if (g->n[i].dead)
 			continue;
 		st = xg_infer_node(g, i, &ready);
+		if (!st)
+			st = visit(g, i, ready, ctx);
 		if (st)
 			return st;
-		if (!ready) {
-			struct xg_node *n = &g->n[i];
-
-			for (int k = 0; k < n->nin; k++)
-				if (n->in[k] >= 0 && g->t[n->in[k]].ndim < 0)
-					return BAD(n, "the shape of input '%s' is unknown",
-						   g->t[n->in[k]].name);
-			return BAD(n, "an input's shape is unknown");
-		}
 	}
-	return xg_validate(g, 1);
+	return XPU_SUCCESS;
+}
+
+/* every node's outputs must be known after the shape pass */
+static xpu_status require_ready(struct xg_graph *g, int node, int ready, void *ctx)
+{
+	struct xg_node *n = &g->n[node];
+
+	(void)ctx;
+	if (ready)
+		return XPU_SUCCESS;
+	for (int k = 0; k < n->nin; k++)
+		if (n->in[k] >= 0 && g->t[n->in[k]].ndim < 0)
+			return BAD(n, "the shape of input '%s' is unknown", g->t[n->in[k]].name);
+	return BAD(n, "an input's shape is unknown");
+}
+
+xpu_status xg_pass_shape(struct xg_graph *g, const struct xg_options *opt)
+{
+	xpu_status st = xg_infer_each(g, require_ready, NULL);
+
+	(void)opt;
+	return st ? st : xg_validate(g, 1);
 }

@@ -63,6 +63,29 @@ xpu_status xg_reference_run(struct xg_ref *R)
 	return XPU_SUCCESS;
 }
 
+/* The graph input (is_in) or output that h names, in *t, and h's size and
+ * data pointer checked against it. */
+static xpu_status host_tensor(const struct xg_graph *g, int is_in, const struct xpu_host_tensor *h,
+			      int *t)
+{
+	const char *what = is_in ? "input" : "output";
+	const int *io = is_in ? g->inputs : g->outputs;
+	int n = is_in ? g->ninputs : g->noutputs;
+
+	*t = -1;
+	for (int k = 0; h->name && k < n; k++)
+		if (!strcmp(g->t[io[k]].name, h->name))
+			*t = io[k];
+	if (*t < 0)
+		return xpu_set_error(XPU_ERROR_NOT_FOUND, "the model has no %s '%s'", what,
+				     h->name ? h->name : "(null)");
+	if (h->size != xg_bytes(&g->t[*t]) || (h->size && !h->data))
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT,
+				     "%s '%s': %zu bytes given, it has %llu", what, h->name,
+				     h->size, (unsigned long long)xg_bytes(&g->t[*t]));
+	return XPU_SUCCESS;
+}
+
 XPU_EXPORT xpu_status xpu_model_reference_onnx(const void *onnx, size_t size,
 					       const struct xpu_cc_target *target,
 					       const struct xpu_model_options *mo,
@@ -95,22 +118,11 @@ XPU_EXPORT xpu_status xpu_model_reference_onnx(const void *onnx, size_t size,
 		if (g->t[t].kind == XG_CONST)
 			R.val[t] = g->t[t].data;
 	for (uint32_t i = 0; i < num_inputs; i++) {
-		int t = -1;
+		int t;
 
-		for (int k = 0; inputs[i].name && k < g->ninputs; k++)
-			if (!strcmp(g->t[g->inputs[k]].name, inputs[i].name))
-				t = g->inputs[k];
-		if (t < 0) {
-			st = xpu_set_error(XPU_ERROR_NOT_FOUND, "the model has no input '%s'",
-					   inputs[i].name ? inputs[i].name : "(null)");
+		st = host_tensor(g, 1, &inputs[i], &t);
+		if (st)
 			goto out;
-		}
-		if (inputs[i].size != xg_bytes(&g->t[t]) || (inputs[i].size && !inputs[i].data)) {
-			st = xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "input '%s': %zu bytes given, "
-					   "it has %llu", inputs[i].name, inputs[i].size,
-					   (unsigned long long)xg_bytes(&g->t[t]));
-			goto out;
-		}
 		if (R.val[t]) {
 			st = xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "input '%s' given twice",
 					   inputs[i].name);
@@ -133,22 +145,11 @@ XPU_EXPORT xpu_status xpu_model_reference_onnx(const void *onnx, size_t size,
 	if (st)
 		goto out;
 	for (uint32_t i = 0; i < num_outputs; i++) {
-		int t = -1;
+		int t;
 
-		for (int k = 0; outputs[i].name && k < g->noutputs; k++)
-			if (!strcmp(g->t[g->outputs[k]].name, outputs[i].name))
-				t = g->outputs[k];
-		if (t < 0) {
-			st = xpu_set_error(XPU_ERROR_NOT_FOUND, "the model has no output '%s'",
-					   outputs[i].name ? outputs[i].name : "(null)");
+		st = host_tensor(g, 0, &outputs[i], &t);
+		if (st)
 			goto out;
-		}
-		if (outputs[i].size != xg_bytes(&g->t[t]) || (outputs[i].size && !outputs[i].data)) {
-			st = xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "output '%s': %zu bytes given, "
-					   "it has %llu", outputs[i].name, outputs[i].size,
-					   (unsigned long long)xg_bytes(&g->t[t]));
-			goto out;
-		}
 		if (outputs[i].size)
 			memcpy(outputs[i].data, R.val[t], outputs[i].size);
 	}

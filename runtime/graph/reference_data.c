@@ -58,6 +58,51 @@ static void gather_strided(uint8_t *out, const uint8_t *in, int r, const int64_t
 	}
 }
 
+/*
+ * Concat (join = 1: the parts into whole) or Split (join = 0: whole into the
+ * parts): the tensors parts[0..nparts) (-1: absent) follow each other along
+ * n's axis of whole, elements of esz bytes.
+ */
+static xpu_status concat_split(struct xg_ref *R, const struct xg_node *n,
+			       const struct xg_tensor *whole, uint8_t *wp, const int *parts,
+			       int nparts, int join, size_t esz)
+{
+	int64_t axis = xg_attr_int(n, "axis", 0);
+	uint64_t outer, inner, at = 0, len;
+
+	if (axis < 0)
+		axis += whole->ndim;
+	if (axis < 0 || axis >= whole->ndim)
+		return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "bad axis");
+	outer = prod(whole->dims, 0, (int)axis);
+	inner = prod(whole->dims, (int)axis + 1, whole->ndim) * esz;
+	len = (uint64_t)whole->dims[axis];
+	for (int k = 0; k < nparts; k++) {
+		const struct xg_tensor *tk;
+		uint8_t *pp;
+		uint64_t blk;
+
+		if (parts[k] < 0)
+			continue;
+		tk = &R->g->t[parts[k]];
+		pp = R->val[parts[k]];
+		blk = (uint64_t)tk->dims[axis] * inner;
+		if (at + (uint64_t)tk->dims[axis] > len || (!pp && blk))
+			return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "bad %s %d",
+					join ? "input" : "output", k);
+		for (uint64_t o = 0; o < outer; o++) {
+			uint8_t *w = wp + (o * len + at) * inner;
+
+			if (join)
+				memcpy(w, pp + o * blk, blk);
+			else
+				memcpy(pp + o * blk, w, blk);
+		}
+		at += (uint64_t)tk->dims[axis];
+	}
+	return XPU_SUCCESS;
+}
+
 xpu_status xg_ref_data(struct xg_ref *R, int node)
 {
 	const struct xg_graph *g = R->g;
@@ -157,62 +202,10 @@ xpu_status xg_ref_data(struct xg_ref *R, int node)
 		gather_strided(out, in, to->ndim, to->dims, sstr, 0, esz);
 		return XPU_SUCCESS;
 	}
-	case XG_OP_Concat: {
-		int64_t axis = xg_attr_int(n, "axis", 0);
-		uint64_t outer, inner, at = 0;
-
-		if (axis < 0)
-			axis += to->ndim;
-		if (axis < 0 || axis >= to->ndim)
-			return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "bad axis");
-		outer = prod(to->dims, 0, (int)axis);
-		inner = prod(to->dims, (int)axis + 1, to->ndim) * esz;
-		for (int k = 0; k < n->nin; k++) {
-			const struct xg_tensor *tk;
-			const uint8_t *src;
-			uint64_t blk;
-
-			if (n->in[k] < 0)
-				continue;
-			tk = &g->t[n->in[k]];
-			src = R->val[n->in[k]];
-			blk = (uint64_t)tk->dims[axis] * inner;
-			if (at + (uint64_t)tk->dims[axis] > (uint64_t)to->dims[axis] || (!src && blk))
-				return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "bad input %d", k);
-			for (uint64_t o = 0; o < outer; o++)
-				memcpy(out + o * to->dims[axis] * inner + at * inner, src + o * blk, blk);
-			at += (uint64_t)tk->dims[axis];
-		}
-		return XPU_SUCCESS;
-	}
-	case XG_OP_Split: {
-		int64_t axis = xg_attr_int(n, "axis", 0);
-		uint64_t outer, inner, at = 0;
-
-		if (axis < 0)
-			axis += ti->ndim;
-		if (axis < 0 || axis >= ti->ndim)
-			return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "bad axis");
-		outer = prod(ti->dims, 0, (int)axis);
-		inner = prod(ti->dims, (int)axis + 1, ti->ndim) * esz;
-		for (int k = 0; k < n->nout; k++) {
-			const struct xg_tensor *tk;
-			uint8_t *dst;
-			uint64_t blk;
-
-			if (n->out[k] < 0)
-				continue;
-			tk = &g->t[n->out[k]];
-			dst = R->val[n->out[k]];
-			blk = (uint64_t)tk->dims[axis] * inner;
-			if (at + (uint64_t)tk->dims[axis] > (uint64_t)ti->dims[axis] || (!dst && blk))
-				return NODE_ERR(XPU_ERROR_INVALID_ARGUMENT, n, "bad output %d", k);
-			for (uint64_t o = 0; o < outer; o++)
-				memcpy(dst + o * blk, in + o * ti->dims[axis] * inner + at * inner, blk);
-			at += (uint64_t)tk->dims[axis];
-		}
-		return XPU_SUCCESS;
-	}
+	case XG_OP_Concat:
+		return concat_split(R, n, to, out, n->in, n->nin, 1, esz);
+	case XG_OP_Split:
+		return concat_split(R, n, ti, (uint8_t *)in, n->out, n->nout, 0, esz);
 	case XG_OP_Gather: {
 		int64_t axis = xg_attr_int(n, "axis", 0), alen;
 		const struct xg_tensor *tx;

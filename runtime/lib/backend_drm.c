@@ -71,6 +71,27 @@ static xpu_status drm_bo_map(xpu_device *dev, struct xpu_bo *bo)
 	return XPU_SUCCESS;
 }
 
+/* DRM_IOCTL_XPU_BO_USERPTR (uAPI 1.2): pinned user pages as a buffer. */
+static xpu_status drm_bo_userptr(xpu_device *dev, void *ptr, uint64_t size, uint32_t flags,
+				 struct xpu_bo *bo)
+{
+	struct drm_xpu_bo_userptr u = {
+		.userptr = (uintptr_t)ptr,
+		.size = size,
+		.flags = flags & XPU_MEM_READ_ONLY ? DRM_XPU_USERPTR_DEVICE_RO : 0,
+	};
+
+	if (drmIoctl(dev->fd, DRM_IOCTL_XPU_BO_USERPTR, &u))
+		return xpu_errno_error(errno, "DRM_IOCTL_XPU_BO_USERPTR");
+	bo->handle = u.handle;
+	bo->va = u.va;
+	bo->size = size;
+	bo->flags = XPU_MEM_HOST | (flags & XPU_MEM_READ_ONLY);
+	bo->cpu = NULL;		/* the caller's own mapping: never mmap()ed here */
+	bo->priv = 0;
+	return XPU_SUCCESS;
+}
+
 static xpu_status drm_tl_create(xpu_device *dev, uint64_t *tl)
 {
 	uint32_t h;
@@ -229,6 +250,7 @@ static const struct xpu_backend_ops drm_ops = {
 	.bo_create = drm_bo_create,
 	.bo_destroy = drm_bo_destroy,
 	.bo_map = drm_bo_map,
+	.bo_userptr = drm_bo_userptr,
 	.timeline_create = drm_tl_create,
 	.timeline_destroy = drm_tl_destroy,
 	.timeline_wait = drm_tl_wait,
@@ -249,5 +271,10 @@ xpu_status xpu_drm_init(xpu_device *dev)
 		dev->props.max_buffer_size = p.value;
 	else
 		dev->props.max_buffer_size = dev->props.hbm_size;
+	/* uAPI 1.2: user-page buffers; an older driver copies by CPU */
+	p.param = DRM_XPU_PARAM_MAX_USERPTR_SIZE;
+	p.value = 0;
+	if (drmIoctl(dev->fd, DRM_IOCTL_XPU_GET_PARAM, &p) == 0)
+		dev->max_userptr = p.value;
 	return XPU_SUCCESS;
 }

@@ -94,36 +94,47 @@ static struct host_bo *find_hbo(struct host_be *be, uint64_t bus, uint64_t len)
 	return NULL;
 }
 
-static int host_read(void *opaque, uint64_t bus, void *buf, uint64_t len)
+/*
+ * The engine's host_read/host_write, with xpu_mem.host_runs: a run of pages
+ * contiguous in bus space may span several buffers (bus ranges are
+ * page-granular); moved piece by piece, and a gap fails with every page
+ * before it moved.
+ */
+static int host_copy(struct host_be *be, uint64_t bus, uint8_t *buf, uint64_t len, int write)
 {
-	struct host_be *be = opaque;
-	struct host_bo *h;
-	int rc = -1;
+	int rc = 0;
 
 	pthread_rwlock_rdlock(&be->mm_lock);
-	h = find_hbo(be, bus, len);
-	if (h) {
-		memcpy(buf, h->ptr + (bus - h->bus), len);
-		rc = 0;
+	while (len) {
+		struct host_bo *h = find_hbo(be, bus, 1);
+		uint64_t off, c;
+
+		if (!h) {
+			rc = -1;
+			break;
+		}
+		off = bus - h->bus;
+		c = h->size - off < len ? h->size - off : len;
+		if (write)
+			memcpy(h->ptr + off, buf, c);
+		else
+			memcpy(buf, h->ptr + off, c);
+		bus += c;
+		buf += c;
+		len -= c;
 	}
 	pthread_rwlock_unlock(&be->mm_lock);
 	return rc;
 }
 
+static int host_read(void *opaque, uint64_t bus, void *buf, uint64_t len)
+{
+	return host_copy(opaque, bus, buf, len, 0);
+}
+
 static int host_write(void *opaque, uint64_t bus, const void *buf, uint64_t len)
 {
-	struct host_be *be = opaque;
-	struct host_bo *h;
-	int rc = -1;
-
-	pthread_rwlock_rdlock(&be->mm_lock);
-	h = find_hbo(be, bus, len);
-	if (h) {
-		memcpy(h->ptr + (bus - h->bus), buf, len);
-		rc = 0;
-	}
-	pthread_rwlock_unlock(&be->mm_lock);
-	return rc;
+	return host_copy(opaque, bus, (uint8_t *)buf, len, 1);
 }
 
 /* ---- buffers --------------------------------------------------------------- */
@@ -594,6 +605,7 @@ xpu_status xpu_host_open(const struct xpu_host_config *cfg, xpu_device *dev)
 	be->mem.hbm_size = c.hbm_size;
 	be->mem.host_read = host_read;
 	be->mem.host_write = host_write;
+	be->mem.host_runs = 1;
 	be->mem.opaque = be;
 	be->mem.tlb_gen = &be->tlb_gen;
 	ec.rows = c.rows;

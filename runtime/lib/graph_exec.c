@@ -271,19 +271,13 @@ static xpu_status alloc_io(struct xpu_graph *g, struct graph_io *io, uint32_t n)
 	return XPU_SUCCESS;
 }
 
-XPU_EXPORT xpu_status xpu_graph_load(xpu_device *dev, const void *image, size_t size,
-				     xpu_graph **out)
+/* A graph from a parsed image (consumed: freed on failure too). */
+static xpu_status graph_from_image(xpu_device *dev, struct xpu_image *image, xpu_graph **out)
 {
-	struct xpu_image img;
+	struct xpu_image img = *image;
 	struct xpu_graph *g;
 	xpu_status st;
 
-	if (!dev || !image || !out)
-		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
-	*out = NULL;
-	st = xpu_image_parse(image, size, &img);
-	if (st)
-		return st;
 	g = calloc(1, sizeof(*g));
 	if (!g) {
 		xpu_image_free(&img);
@@ -323,21 +317,11 @@ XPU_EXPORT xpu_status xpu_graph_load(xpu_device *dev, const void *image, size_t 
 		return st;
 	}
 	*out = g;
-	return xpu_ok(XPU_SUCCESS);
+	return XPU_SUCCESS;
 }
 
-static xpu_status load_graph(xpu_device *dev, const void *data, size_t size, void *out)
-{
-	return xpu_graph_load(dev, data, size, out);
-}
-
-XPU_EXPORT xpu_status xpu_graph_load_file(xpu_device *dev, const char *path, xpu_graph **out)
-{
-	if (!dev || !path || !out)
-		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
-	*out = NULL;
-	return xpu_load_file(dev, path, 1ull << 32, load_graph, out);
-}
+/* xpu_graph_load, xpu_graph_load_file */
+XPU_DEFINE_LOADERS(xpu_graph, xpu_graph_load, xpu_graph_load_file, graph_from_image, 1ull << 32)
 
 XPU_EXPORT xpu_status xpu_graph_destroy(xpu_graph *g)
 {
@@ -366,40 +350,39 @@ XPU_EXPORT xpu_status xpu_graph_get_info(xpu_graph *g, struct xpu_graph_info *in
 	return xpu_ok(XPU_SUCCESS);
 }
 
-static void fill_info(const struct xpu_graph *g, uint32_t t, struct xpu_tensor_info *info)
+/* the description of input (is_in) or output `index` */
+static xpu_status io_info(xpu_graph *g, int is_in, uint32_t index, struct xpu_tensor_info *info)
 {
-	const struct xpu_graph_tensor *r = &g->tensors[t];
+	const struct xpu_graph_tensor *r;
+	uint32_t n, t;
 
+	if (!g || !info)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
+	n = is_in ? g->hdr.num_inputs : g->hdr.num_outputs;
+	if (index >= n)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "%s %u: the graph has %u",
+				     is_in ? "input" : "output", index, n);
+	t = (is_in ? g->in : g->out)[index].tensor;
+	r = &g->tensors[t];
 	memset(info, 0, sizeof(*info));
 	snprintf(info->name, sizeof(info->name), "%s", tname(g, t));
 	info->dtype = r->dtype;
 	info->ndim = r->ndim;
 	memcpy(info->dims, r->dims, sizeof(info->dims));
 	info->size = r->size;
+	return xpu_ok(XPU_SUCCESS);
 }
 
 XPU_EXPORT xpu_status xpu_graph_input_info(xpu_graph *g, uint32_t index,
 					   struct xpu_tensor_info *info)
 {
-	if (!g || !info)
-		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
-	if (index >= g->hdr.num_inputs)
-		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "input %u: the graph has %u", index,
-				     g->hdr.num_inputs);
-	fill_info(g, g->in[index].tensor, info);
-	return xpu_ok(XPU_SUCCESS);
+	return io_info(g, 1, index, info);
 }
 
 XPU_EXPORT xpu_status xpu_graph_output_info(xpu_graph *g, uint32_t index,
 					    struct xpu_tensor_info *info)
 {
-	if (!g || !info)
-		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
-	if (index >= g->hdr.num_outputs)
-		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "output %u: the graph has %u", index,
-				     g->hdr.num_outputs);
-	fill_info(g, g->out[index].tensor, info);
-	return xpu_ok(XPU_SUCCESS);
+	return io_info(g, 0, index, info);
 }
 
 static xpu_status find_io(xpu_graph *g, int is_in, const char *name, uint32_t *index)

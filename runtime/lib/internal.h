@@ -46,6 +46,42 @@ xpu_status xpu_file_error(int err, const char *what, const char *path);
 typedef xpu_status (*xpu_load_fn)(xpu_device *dev, const void *data, size_t size, void *out);
 xpu_status xpu_load_file(xpu_device *dev, const char *path, uint64_t max_size, xpu_load_fn load,
 			void *out);
+/*
+ * Defines the two exported loaders of an object made from an image:
+ *   xpu_status load(xpu_device *dev, const void *image, size_t size, type **out)
+ *   xpu_status load_file(xpu_device *dev, const char *path, type **out)
+ * NULL arguments refused, *out NULL on failure; the image is parsed
+ * (xpu_image_parse) and handed to from_image(dev, &img, out), which owns it
+ * from then on; a file is read by xpu_load_file (at most max_size bytes).
+ * Modules (module.c) and graphs (graph_exec.c) are loaded this way.
+ */
+#define XPU_DEFINE_LOADERS(type, load, load_file, from_image, max_size)		\
+	XPU_EXPORT xpu_status load(xpu_device *dev, const void *image, size_t size,	\
+				   type **out)						\
+	{										\
+		struct xpu_image img;							\
+		xpu_status st;								\
+											\
+		if (!dev || !image || !out)						\
+			return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");	\
+		*out = NULL;								\
+		st = xpu_image_parse(image, size, &img);				\
+		if (st)									\
+			return st;							\
+		return xpu_ok(from_image(dev, &img, out));				\
+	}										\
+	static xpu_status load_file##_bytes(xpu_device *dev, const void *data,		\
+					    size_t size, void *out)			\
+	{										\
+		return load(dev, data, size, (type **)out);				\
+	}										\
+	XPU_EXPORT xpu_status load_file(xpu_device *dev, const char *path, type **out)	\
+	{										\
+		if (!dev || !path || !out)						\
+			return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");	\
+		*out = NULL;								\
+		return xpu_load_file(dev, path, max_size, load_file##_bytes, out);	\
+	}
 /* A printable job status name. */
 const char *xpu_job_status_name(uint32_t status);
 
@@ -155,6 +191,12 @@ struct xpu_backend_ops {
 	xpu_status (*bo_create)(xpu_device *dev, uint64_t size, uint32_t flags, struct xpu_bo *bo);
 	void (*bo_destroy)(xpu_device *dev, struct xpu_bo *bo);
 	xpu_status (*bo_map)(xpu_device *dev, struct xpu_bo *bo);
+	/* A buffer of the caller's memory [ptr, ptr + size) (host-page aligned),
+	 * pinned for the device; flags XPU_MEM_READ_ONLY: the device only reads
+	 * it. Never CPU-mapped (bo->cpu stays NULL); freed by bo_destroy. NULL
+	 * if the backend has none (memory.c: see max_userptr). */
+	xpu_status (*bo_userptr)(xpu_device *dev, void *ptr, uint64_t size, uint32_t flags,
+				 struct xpu_bo *bo);
 	xpu_status (*timeline_create)(xpu_device *dev, uint64_t *tl);
 	void (*timeline_destroy)(xpu_device *dev, uint64_t tl);
 	/* Wait until the timeline reaches point; XPU_ERROR_TIMEOUT at deadline. */
@@ -179,6 +221,7 @@ struct xpu_device {
 	struct xpu_module *builtin;	/* the copy kernel */
 	uint32_t next_queue;		/* round robin, atomic */
 	int prof_id;			/* XPU_PROFILE device number, 0 = not profiled */
+	uint64_t max_userptr;		/* largest bo_userptr; 0 = none (copies by CPU) */
 };
 
 /* ---- profiling (profile.c): XPU_PROFILE=FILE ---- */
@@ -274,6 +317,12 @@ struct xpu_event {
 
 #define XPU_ARENA_SIZE		(256u << 10)
 #define XPU_SMALL_COPY		(64u << 10)	/* CPU copies up to this size */
+/* synchronous copies by device and CPU together (memory.c) */
+#define XPU_SPLIT_MIN		(4u << 20)	/* CPU alone up to this size */
+#define XPU_PIN_CHUNK		(4u << 20)	/* user pages pinned per copy job */
+#define XPU_PIN_MIN_CHUNK	(1u << 20)	/* smaller ones are the CPU's */
+#define XPU_PIN_INFLIGHT	2		/* such jobs in flight at most */
+#define XPU_CPU_SLICE		(512u << 10)	/* CPU share of a split copy, per step */
 
 xpu_status xpu_stream_new(xpu_device *dev, uint32_t queue, xpu_stream **out);
 void xpu_stream_put(xpu_stream *s);

@@ -2,14 +2,23 @@
 /*
  * libxpu: buffers, CPU mappings and copies.
  *
- * Copies larger than XPU_SMALL_COPY are DMA jobs (the builtin copy kernel,
- * one DMA VA->VA instruction) through host-memory staging buffers, so the CPU
- * never streams large data through the HBM BAR. Small ones are plain CPU
- * copies through the mapping (synchronous calls) or staged in the stream's
- * arena (asynchronous calls, which must keep stream order).
+ * Synchronous copies (xpu_buffer_write/read) larger than XPU_SPLIT_MIN
+ * into or out of device memory are split between the device and the CPU,
+ * working from the two ends at once: DMA jobs (the builtin copy kernel, one
+ * DMA VA->VA instruction) straight from or to the caller's own pages,
+ * pinned as user-page buffers (DRM_IOCTL_XPU_BO_USERPTR) chunk by chunk,
+ * and CPU copies through the buffer's mapping, until they meet. Small
+ * copies, host and device-read-only buffers, backends without user-page
+ * buffers (the host backend, older drivers) and memory the kernel cannot
+ * pin (such as another buffer's mapping) are CPU copies through the
+ * mapping. Asynchronous copies are DMA jobs through host-memory staging
+ * (xpu_write_async must copy the source before it returns), small ones
+ * staged in the stream's arena. docs/runtime.md, "Copies", gives the
+ * measured speeds behind these choices.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -184,6 +193,92 @@ static xpu_status staging_new(xpu_device *dev, size_t n, struct xpu_bo *bo)
 	return st;
 }
 
+/* Queue one DMA job between b + boff and host[0, len) through a user-page
+ * buffer of the pages it spans; -1 if they cannot be pinned. */
+static int pinned_job_locked(xpu_stream *s, xpu_buffer *b, uint64_t boff, uint8_t *host,
+			     size_t len, int to_device, xpu_status *st)
+{
+	xpu_device *dev = s->dev;
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), p = (uintptr_t)host;
+	uintptr_t start = p & ~(pg - 1), end = (p + len + pg - 1) & ~(pg - 1);
+	uint64_t dva = b->bo.va + boff, hva;
+	struct xpu_bo ubo;
+
+	if (dev->ops->bo_userptr(dev, (void *)start, end - start,
+				 to_device ? XPU_MEM_READ_ONLY : 0, &ubo))
+		return -1;
+	hva = ubo.va + (p - start);
+	*st = copy_job(s, to_device ? dva : hva, to_device ? hva : dva, len, &b, 1, &ubo, &ubo,
+		       to_device ? "copy host->device (write, user pages)" :
+				   "copy device->host (read, user pages)");
+	/* a queued entry owns its user-page buffer (freed at retire) */
+	if (*st && (!s->tail || !s->tail->has_tmp || s->tail->tmp.handle != ubo.handle))
+		dev->ops->bo_destroy(dev, &ubo);
+	return 0;
+}
+
+/*
+ * A large synchronous copy between b (from offset off) and the caller's
+ * memory host, n bytes (to_device: host -> b), on the locked internal
+ * stream, by the device and the CPU at once from the two ends: DMA jobs
+ * take chunks from the front straight from or to the caller's pinned pages
+ * (each at most XPU_PIN_CHUNK and half of what is left, at least
+ * XPU_PIN_MIN_CHUNK, at most XPU_PIN_INFLIGHT queued), while the CPU copies
+ * XPU_CPU_SLICE slices from the back through the mapping map, until they
+ * meet. A fast device takes
+ * most of the copy, a busy or slow one little, and memory the kernel
+ * cannot pin is all the CPU's. The caller waits for the jobs.
+ */
+static xpu_status split_copy_locked(xpu_stream *s, xpu_buffer *b, size_t off, uint8_t *host,
+				    size_t n, int to_device, uint8_t *map)
+{
+	size_t front = 0, back = n, pg = (size_t)sysconf(_SC_PAGESIZE);
+	uint64_t chunk = s->dev->max_userptr < XPU_PIN_CHUNK ? s->dev->max_userptr :
+							       XPU_PIN_CHUNK;
+	int pinnable = chunk >= 2 * pg;
+	xpu_module *mod;
+	xpu_status st = xpu_builtin_module(s->dev, &mod);
+
+	while (!st && front < back) {
+		while (pinnable && s->seq - s->retired_seq < XPU_PIN_INFLIGHT) {
+			size_t len = (back - front) / 2;
+			size_t lead = ((uintptr_t)host + front) & (pg - 1);
+
+			if (len < XPU_PIN_MIN_CHUNK)
+				break;
+			if (len > chunk - lead)
+				len = chunk - lead;
+			if (s->err)
+				return xpu_stream_error(s);
+			if (pinned_job_locked(s, b, off + front, host + front, len, to_device, &st))
+				pinnable = 0;	/* not pinnable: the CPU copies the rest */
+			else if (st)
+				return st;
+			else
+				front += len;
+		}
+		if (front < back) {
+			size_t len = back - front < XPU_CPU_SLICE ? back - front : XPU_CPU_SLICE;
+
+			back -= len;
+			if (to_device)
+				memcpy(map + off + back, host + back, len);
+			else
+				memcpy(host + back, map + off + back, len);
+			/* without waiting: frees the slots of finished jobs */
+			xpu_retire(s, s->seq, 0);
+		}
+	}
+	return st;
+}
+
+/* A synchronous copy the CPU does alone through the mapping (see the top). */
+static int cpu_copy(const xpu_buffer *b, size_t n, uint32_t cpu_flags)
+{
+	return n <= XPU_SPLIT_MIN || (b->bo.flags & cpu_flags) || !b->dev->max_userptr ||
+	       !b->dev->ops->bo_userptr;
+}
+
 static xpu_status write_locked(xpu_stream *s, xpu_buffer *b, size_t off, const void *src, size_t n)
 {
 	struct xpu_bo tmp;
@@ -289,6 +384,14 @@ XPU_EXPORT xpu_status xpu_copy_async(xpu_stream *s, xpu_buffer *dst, size_t doff
 	return xpu_ok(st);
 }
 
+/* Wait for the copy jobs of a synchronous copy; the first error wins. */
+static xpu_status xpu_sync_after(xpu_stream *s, xpu_status st)
+{
+	xpu_status sync = xpu_internal_sync(s);
+
+	return st ? st : sync;
+}
+
 XPU_EXPORT xpu_status xpu_buffer_write(xpu_buffer *b, size_t off, const void *src, size_t n)
 {
 	xpu_stream *s;
@@ -299,22 +402,23 @@ XPU_EXPORT xpu_status xpu_buffer_write(xpu_buffer *b, size_t off, const void *sr
 	st = check_range(b, off, n, "xpu_buffer_write");
 	if (st || !n)
 		return xpu_ok(st);
-	/* small, host memory, or not device-writable: through the mapping */
-	if (n <= XPU_SMALL_COPY || (b->bo.flags & (XPU_MEM_HOST | XPU_MEM_READ_ONLY))) {
-		st = b->dev->ops->bo_map(b->dev, &b->bo);
-		if (!st)
-			memcpy((uint8_t *)b->bo.cpu + off, src, n);
-		return xpu_ok(st);
+	st = b->dev->ops->bo_map(b->dev, &b->bo);
+	if (st)
+		return st;
+	/* small, host memory or not device-writable: by the CPU alone */
+	if (cpu_copy(b, n, XPU_MEM_HOST | XPU_MEM_READ_ONLY)) {
+		memcpy((uint8_t *)b->bo.cpu + off, src, n);
+		return xpu_ok(XPU_SUCCESS);
 	}
+	/* large into device memory: the device and the CPU together */
 	st = xpu_internal_stream(b->dev, &s);
 	if (st)
 		return st;
 	pthread_mutex_lock(&s->lock);
-	st = write_locked(s, b, off, src, n);
+	st = s->err ? xpu_stream_error(s) :
+		      split_copy_locked(s, b, off, (uint8_t *)src, n, 1, b->bo.cpu);
 	pthread_mutex_unlock(&s->lock);
-	if (!st)
-		st = xpu_internal_sync(s);
-	return xpu_ok(st);
+	return xpu_ok(xpu_sync_after(s, st));
 }
 
 XPU_EXPORT xpu_status xpu_buffer_read(xpu_buffer *b, size_t off, void *dst, size_t n)
@@ -327,21 +431,20 @@ XPU_EXPORT xpu_status xpu_buffer_read(xpu_buffer *b, size_t off, void *dst, size
 	st = check_range(b, off, n, "xpu_buffer_read");
 	if (st || !n)
 		return xpu_ok(st);
-	if (n <= XPU_SMALL_COPY || (b->bo.flags & XPU_MEM_HOST)) {
-		st = b->dev->ops->bo_map(b->dev, &b->bo);
-		if (!st)
-			memcpy(dst, (uint8_t *)b->bo.cpu + off, n);
-		return xpu_ok(st);
+	st = b->dev->ops->bo_map(b->dev, &b->bo);
+	if (st)
+		return st;
+	if (cpu_copy(b, n, XPU_MEM_HOST)) {
+		memcpy(dst, (uint8_t *)b->bo.cpu + off, n);
+		return xpu_ok(XPU_SUCCESS);
 	}
 	st = xpu_internal_stream(b->dev, &s);
 	if (st)
 		return st;
 	pthread_mutex_lock(&s->lock);
-	st = read_locked(s, b, off, dst, n);
+	st = s->err ? xpu_stream_error(s) : split_copy_locked(s, b, off, dst, n, 0, b->bo.cpu);
 	pthread_mutex_unlock(&s->lock);
-	if (!st)
-		st = xpu_internal_sync(s);
-	return xpu_ok(st);
+	return xpu_ok(xpu_sync_after(s, st));
 }
 
 XPU_EXPORT xpu_status xpu_buffer_copy(xpu_buffer *dst, size_t doff, xpu_buffer *src, size_t soff,

@@ -67,20 +67,6 @@ static void module_put(xpu_module *mod)
 	free(mod);
 }
 
-XPU_EXPORT xpu_status xpu_module_load(xpu_device *dev, const void *image, size_t size,
-				      xpu_module **out)
-{
-	struct xpu_image img;
-	xpu_status st;
-
-	if (!dev || !image || !out)
-		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
-	*out = NULL;
-	st = xpu_image_parse(image, size, &img);
-	if (st)
-		return st;
-	return xpu_ok(xpu_module_from_image(dev, &img, out));
-}
 
 /* Read the regular file path (at most max_size bytes) into a malloc'ed
  * *data of *size bytes; errors as xpu_file_error, IO for a file that is not
@@ -158,18 +144,9 @@ xpu_status xpu_load_file(xpu_device *dev, const char *path, uint64_t max_size, x
 	return XPU_SUCCESS;
 }
 
-static xpu_status load_module(xpu_device *dev, const void *data, size_t size, void *out)
-{
-	return xpu_module_load(dev, data, size, out);
-}
-
-XPU_EXPORT xpu_status xpu_module_load_file(xpu_device *dev, const char *path, xpu_module **out)
-{
-	if (!dev || !path || !out)
-		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
-	*out = NULL;
-	return xpu_load_file(dev, path, 1ull << 31, load_module, out);
-}
+/* xpu_module_load, xpu_module_load_file */
+XPU_DEFINE_LOADERS(xpu_module, xpu_module_load, xpu_module_load_file, xpu_module_from_image,
+		   1ull << 31)
 
 XPU_EXPORT xpu_status xpu_module_unload(xpu_module *mod)
 {

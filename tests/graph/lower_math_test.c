@@ -64,18 +64,6 @@ static uint32_t prec_of(const char *p)
 	       !strcmp(p, "highest") ? XPU_GRAPH_F_PREC_HIGHEST : XPU_GRAPH_F_PREC_BF16;
 }
 
-static int is_data_op(enum xg_op op)
-{
-	switch (op) {
-	case XG_OP_Reshape: case XG_OP_Flatten: case XG_OP_Squeeze: case XG_OP_Unsqueeze:
-	case XG_OP_Identity: case XG_OP_Transpose: case XG_OP_Concat: case XG_OP_Slice:
-	case XG_OP_Split: case XG_OP_Gather: case XG_OP_Expand:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* the CPU reference: outs[k] (malloc'ed) for each graph output */
 static int reference(const void *onnx, size_t size, uint32_t prec, void **ins, void **outs,
 		     size_t *osz, char *why)
@@ -104,20 +92,9 @@ static int reference(const void *onnx, size_t size, uint32_t prec, void **ins, v
 			R.val[t] = g->t[t].data;
 	for (int i = 0; i < g->ninputs; i++)
 		R.val[g->inputs[i]] = ins[i];
-	for (int i = 0; i < g->nn; i++) {
-		const struct xg_node *n = &g->n[i];
-		xpu_status st;
-
-		if (n->dead)
-			continue;
-		for (int o = 0; o < n->nout; o++)
-			if (n->out[o] >= 0 && !R.val[n->out[o]])
-				R.val[n->out[o]] = calloc(1, xg_bytes(&g->t[n->out[o]]) + 1);
-		st = is_data_op(n->op) ? xg_ref_data(&R, i) : xg_ref_math(&R, i);
-		if (st) {
-			sprintf(why, "reference of node %s: %s", n->name, xpu_last_error());
-			goto out;
-		}
+	if (xg_reference_run(&R)) {
+		sprintf(why, "reference: %.250s", xpu_last_error());
+		goto out;
 	}
 	for (int k = 0; k < g->noutputs; k++) {
 		int t = g->outputs[k];

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# vm-add-test: a user's own program in the VM, as TAP. tests/install/outside.c
-# is built on the host with only the uninstalled pkg-config file and copied
+# vm-add-test: a user's own program in the VM, as TAP. An outside program
+# (the shipped example examples/matmul/matmul-demo.c, as xpu-outside) is
+# built on the host with only the uninstalled pkg-config file and copied
 # into the guest with `xpu-vm --add`, together with a directory (at a chosen
 # guest path) and a program whose own shared library lives outside the
 # image (xpu-vm must copy it); one boot (2 XPUs) runs them all on the
@@ -44,7 +45,8 @@ check bad_add_arguments_fail_before_booting bad_add
 prepare() {
 	local flags
 	flags=$(PKG_CONFIG_PATH=$build/pkgconfig pkg-config --cflags --libs libxpu) || return 1
-	gcc -std=c11 -Wall -Werror -o "$tmp/xpu-outside" tests/install/outside.c $flags || return 1
+	gcc -std=c11 -Wall -Werror -o "$tmp/xpu-outside" examples/matmul/matmul-demo.c $flags ||
+		return 1
 	mkdir -p "$tmp/data/sub" "$tmp/mylib" &&
 		echo "hello from the host $$" >"$tmp/data/sub/msg.txt" || return 1
 	printf 'const char *greeting(void) { return "greeting from libgreet"; }\n' \
@@ -60,9 +62,10 @@ check build_user_programs prepare
 # ascending accel minors (stable across runs)
 out=$(tools/xpu-vm --timeout 180 --xpus 2 --log "$build/check/vm-add-console.log" \
 	--add "$tmp/xpu-outside" --add "$tmp/data=/srv/data" --add "$tmp/greet" -- \
-	'xpu-outside; cat /srv/data/sub/msg.txt; /opt/user/greet; xpu-smi; exit 7' 2>&1)
+	'xpu-outside 5 9 7; cat /srv/data/sub/msg.txt; /opt/user/greet; xpu-smi; exit 7' 2>&1)
 rc=$?
-grep -qx 'xpu-outside: int8 matmul 5x9x7 on the drm backend: OK' <<<"$out" &&
+grep -qx 'device: /dev/accel/accel0, .*' <<<"$out" &&
+	grep -qx 'check against the CPU: OK (0 of 35 elements differ)' <<<"$out" &&
 	ok outside_program_runs_on_the_driver || not_ok outside_program_runs_on_the_driver "$out"
 grep -qx "hello from the host $$" <<<"$out" && grep -qx 'greeting from libgreet' <<<"$out" &&
 	ok directory_and_shared_library_copied ||

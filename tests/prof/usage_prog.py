@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """A libxpu program for the profiler test (ctypes, no numpy): opens DEVICES
-host-backend devices, does COPIES buffer writes and reads on each (each one a
-copy job), prints "jobs N" per device from xpu_device_get_usage, and closes
+host-backend devices, does COPIES asynchronous buffer writes and reads on a
+stream of each (each one a DMA job; xpu_buffer_write/read themselves are CPU
+copies on the host backend), prints "jobs N" per device from xpu_device_get_usage, and closes
 the devices unless --no-close (then libxpu writes the trace at exit).
 
   usage_prog.py LIBXPU DEVICES COPIES [--no-close]
@@ -33,11 +34,17 @@ def main():
               "xpu_buffer_alloc")
         data = ctypes.create_string_buffer(b"\x5a" * 1048576)
         back = ctypes.create_string_buffer(1048576)
+        stream = P()
+        check(lib.xpu_stream_create(d, ctypes.c_uint32(0xffffffff), ctypes.byref(stream)),
+              "xpu_stream_create")
         for _ in range(copies):
-            check(lib.xpu_buffer_write(buf, ctypes.c_size_t(0), data, ctypes.c_size_t(1048576)),
-                  "xpu_buffer_write")
-            check(lib.xpu_buffer_read(buf, ctypes.c_size_t(0), back, ctypes.c_size_t(1048576)),
-                  "xpu_buffer_read")
+            check(lib.xpu_write_async(stream, buf, ctypes.c_size_t(0), data,
+                                      ctypes.c_size_t(1048576)), "xpu_write_async")
+            check(lib.xpu_read_async(stream, buf, ctypes.c_size_t(0), back,
+                                     ctypes.c_size_t(1048576)), "xpu_read_async")
+        check(lib.xpu_stream_synchronize(stream, ctypes.c_uint64(10 ** 10)),
+              "xpu_stream_synchronize")
+        check(lib.xpu_stream_destroy(stream), "xpu_stream_destroy")
         if back.raw != data.raw[:1048576]:
             sys.exit("read back differs")
         check(lib.xpu_buffer_free(buf), "xpu_buffer_free")

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""Tests of the xpu Python package on the host backend (XPU_BACKEND=host).
+"""Tests of the xpu Python package on the host backend (XPU_BACKEND=host) or,
+with XPU_TEST_BACKEND=drm, on device 0 through the driver (in the VM:
+tools/guest/xpu-python-test.sh); Device.host tests run in both.
 
 Plain unittest (tests/python/tap.py prints TAP for make check). Results are
 checked against numpy (exactly where the device is exact: int8 matmul,
@@ -19,7 +21,9 @@ import unittest
 
 import numpy as np
 
-os.environ.setdefault("XPU_BACKEND", "host")    # before libxpu counts devices
+ON_DRM = os.environ.get("XPU_TEST_BACKEND") == "drm"
+if not ON_DRM:
+    os.environ.setdefault("XPU_BACKEND", "host")    # before libxpu counts devices
 import xpu  # noqa: E402
 
 try:
@@ -48,14 +52,34 @@ def tiny_model():
 
 class Base(unittest.TestCase):
     def setUp(self):
-        # a small array so that the shapes below span several tiles
-        self.dev = xpu.Device.host(rows=16, cols=16, num_queues=2)
+        # a small array so that the shapes below span several tiles; on the
+        # driver: the VM's device 0
+        self.dev = xpu.Device(0) if ON_DRM else xpu.Device.host(rows=16, cols=16, num_queues=2)
 
     def tearDown(self):
         self.dev.close()
 
 
 class TestDevice(Base):
+    @unittest.skipUnless(ON_DRM, "XPU_TEST_BACKEND=drm (the VM) only")
+    def test_count_and_devices_on_the_driver(self):
+        self.assertNotEqual(os.environ.get("XPU_BACKEND"), "host")
+        n = xpu.device_count()
+        want = os.environ.get("XPU_EXPECT_DEVICES")
+        if want:
+            self.assertEqual(n, int(want))
+        self.assertGreaterEqual(n, 1)
+        nodes = []
+        for d in xpu.devices():
+            with d:
+                self.assertEqual(d.props.backend, "drm")
+                self.assertTrue(d.props.pci_address)
+                nodes.append(d.props.node)
+        self.assertEqual(len(nodes), n)
+        self.assertTrue(all(x.startswith("/dev/accel/accel") for x in nodes), nodes)
+        self.assertEqual(len(set(nodes)), n)
+
+    @unittest.skipIf(ON_DRM, "host backend only")
     def test_count_and_default_device(self):
         self.assertEqual(os.environ.get("XPU_BACKEND"), "host")
         self.assertEqual(xpu.device_count(), 1)

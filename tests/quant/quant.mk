@@ -11,7 +11,8 @@ QUANT_TEST_DEPS := $(BUILD)/bin/xpu-quantize $(BUILD)/bin/xpu-cc $(BUILD)/bin/xp
 	tests/quant/quant-test.sh tests/quant/make-calib.py tests/quant/quant-check.py
 
 # the runner: every held-out image on the host backend vs the CPU reference
-$(QUANT_RUN): tests/quant/quant-run.c examples/cnn/classify.h examples/common/example.h $(LIBXPU)
+$(QUANT_RUN): tests/quant/quant-run.c examples/cnn/classify.h examples/cnn/cls-run.h \
+		examples/common/example.h $(LIBXPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -Iexamples/cnn -Iexamples/common -o $@ $< -L$(BUILD)/lib -lxpu \
 		-Wl,-rpath,'$$ORIGIN/../lib' -lm -lpthread

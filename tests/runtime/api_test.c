@@ -40,25 +40,7 @@ static const char *kernels_src =
 	"	st r2, 32(r3)\n	halt\n"
 	".end\n";
 
-FIXTURE(api) {
-	xpu_device *dev;
-	xpu_module *mod;
-};
-
-FIXTURE_SETUP(api)
-{
-	self->mod = NULL;
-	RT_OPEN(self->dev);
-	XOK(rt_load_asm(self->dev, kernels_src, &self->mod));
-}
-
-FIXTURE_TEARDOWN(api)
-{
-	if (self->mod)
-		xpu_module_unload(self->mod);
-	if (self->dev)
-		xpu_device_close(self->dev);
-}
+RT_MODULE_FIXTURE(api, kernels_src)
 
 static xpu_status vadd(xpu_stream *s, xpu_kernel *k, xpu_buffer *a, xpu_buffer *b, xpu_buffer *c,
 		       uint64_t n)

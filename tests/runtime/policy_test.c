@@ -39,25 +39,7 @@ static const char *policy_src =
 	"loop:	addi r4, r4, 1\n	blt r4, r3, loop\n	halt\n"
 	".end\n";
 
-FIXTURE(policy) {
-	xpu_device *dev;
-	xpu_module *mod;
-};
-
-FIXTURE_SETUP(policy)
-{
-	self->mod = NULL;
-	RT_OPEN(self->dev);
-	XOK(rt_load_asm(self->dev, policy_src, &self->mod));
-}
-
-FIXTURE_TEARDOWN(policy)
-{
-	if (self->mod)
-		xpu_module_unload(self->mod);
-	if (self->dev)
-		xpu_device_close(self->dev);
-}
+RT_MODULE_FIXTURE(policy, policy_src)
 
 static uint64_t page_up(uint64_t n)
 {

@@ -97,4 +97,28 @@ static inline xpu_status rt_load_asm(xpu_device *dev, const char *src, xpu_modul
 	return st;
 }
 
+/*
+ * FIXTURE(name): a device (RT_OPEN) and a module assembled from the
+ * source string src (rt_load_asm) as self->dev and self->mod, both
+ * released at teardown.
+ */
+#define RT_MODULE_FIXTURE(name, src)						\
+	FIXTURE(name) {								\
+		xpu_device *dev;						\
+		xpu_module *mod;						\
+	};									\
+	FIXTURE_SETUP(name)							\
+	{									\
+		self->mod = NULL;						\
+		RT_OPEN(self->dev);						\
+		XOK(rt_load_asm(self->dev, src, &self->mod));			\
+	}									\
+	FIXTURE_TEARDOWN(name)							\
+	{									\
+		if (self->mod)							\
+			xpu_module_unload(self->mod);				\
+		if (self->dev)							\
+			xpu_device_close(self->dev);				\
+	}
+
 #endif

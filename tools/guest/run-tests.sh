@@ -30,6 +30,10 @@ echo "# ---- xpu-models-test.sh"
 xpu-models-test.sh || rc=1
 echo "# ---- xpu-examples-test.sh"
 xpu-examples-test.sh || rc=1
+# a short run of the ioctl fuzzer (make fuzz runs it for longer): several
+# processes x threads of random ioctls, killed mid-job
+echo "# ---- xpu-ioctl-fuzz"
+xpu-ioctl-fuzz --seconds "${XPU_FUZZ_SECONDS:-10}" || rc=1
 # last: it unloads and reloads the driver
 echo "# ---- xpu-lifecycle-test.sh"
 xpu-lifecycle-test.sh || rc=1

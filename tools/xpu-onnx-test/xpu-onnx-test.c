@@ -311,17 +311,35 @@ static int read_io(const char *path, struct io_data *io, char *why, size_t wlen)
 	uint8_t *buf = read_all(path, &len);
 
 	if (!buf) {
-		snprintf(why, wlen, "cannot read %s", path);
+		snprintf(why, wlen, "cannot read %.960s", path);
 		return -1;
 	}
 	io->proto = onnx__tensor_proto__unpack(NULL, len, buf);
 	free(buf);
 	if (!io->proto) {
-		snprintf(why, wlen, "%s is not a TensorProto", path);
+		snprintf(why, wlen, "%.960s is not a TensorProto", path);
 		return -1;
 	}
 	io->data = tensor_bytes(io->proto, &io->dt, &io->size, why, wlen);
 	return io->data ? 0 : -1;
+}
+
+/* The tensors sdir/<what>_0.pb, _1.pb, ... of a data set (at most MAX_IO)
+ * into io[], their count in *n; -1 (with why) if one cannot be read. */
+static int read_ios(const char *sdir, const char *what, struct io_data *io, int *n, char *why,
+		    size_t wlen)
+{
+	char path[4200];
+	struct stat sb;
+
+	for (*n = 0; *n < MAX_IO; ++*n) {
+		snprintf(path, sizeof(path), "%s/%s_%d.pb", sdir, what, *n);
+		if (stat(path, &sb))
+			break;
+		if (read_io(path, &io[*n], why, wlen))
+			return -1;
+	}
+	return 0;
 }
 
 /* The model with the parameter inputs of this data set frozen (malloc'ed). */
@@ -405,23 +423,10 @@ static int run_set(xpu_device *dev, xpu_stream *s, const struct xpu_cc_target *t
 	struct xpu_tensor_info ti;
 	xpu_graph *g = NULL;
 	int nin = 0, nout = 0, nfrozen, nrin = 0, bad = 1;
-	char path[4200];
-	struct stat sb;
 
-	for (;; nin++) {
-		snprintf(path, sizeof(path), "%s/input_%d.pb", sdir, nin);
-		if (stat(path, &sb) || nin >= MAX_IO)
-			break;
-		if (read_io(path, &in[nin], why, wlen))
-			goto out;
-	}
-	for (;; nout++) {
-		snprintf(path, sizeof(path), "%s/output_%d.pb", sdir, nout);
-		if (stat(path, &sb) || nout >= MAX_IO)
-			break;
-		if (read_io(path, &want[nout], why, wlen))
-			goto out;
-	}
+	if (read_ios(sdir, "input", in, &nin, why, wlen) ||
+	    read_ios(sdir, "output", want, &nout, why, wlen))
+		goto out;
 	model = freeze(onnx, onnx_size, in, nin, &model_size, &nfrozen);
 	if (nfrozen)
 		cur_frozen = 1;

@@ -28,9 +28,12 @@ extern "C" {
  *	in one array); DRM_XPU_PARAM_MAX_SYNC_OPS; job status
  *	DRM_XPU_JOB_BAD_CTX. A 1.0 program runs unchanged: it passes the
  *	1.0-sized struct, whose missing tail reads as zero.
+ * 1.2: DRM_IOCTL_XPU_BO_USERPTR (a buffer of the caller's own pinned
+ *	pages, &struct drm_xpu_bo_userptr), the DRM_XPU_BO_USER_PAGES bit of
+ *	&struct drm_xpu_bo_info.flags, DRM_XPU_PARAM_MAX_USERPTR_SIZE.
  */
 #define DRM_XPU_UAPI_VERSION_MAJOR	1
-#define DRM_XPU_UAPI_VERSION_MINOR	1
+#define DRM_XPU_UAPI_VERSION_MINOR	2
 
 #define DRM_XPU_GET_PARAM		0x00
 #define DRM_XPU_BO_CREATE		0x01
@@ -38,6 +41,7 @@ extern "C" {
 #define DRM_XPU_BO_WAIT			0x03
 #define DRM_XPU_SUBMIT			0x04
 #define DRM_XPU_WAIT_JOB		0x05
+#define DRM_XPU_BO_USERPTR		0x06
 
 #define DRM_IOCTL_XPU_GET_PARAM \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_XPU_GET_PARAM, struct drm_xpu_get_param)
@@ -51,6 +55,8 @@ extern "C" {
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_XPU_SUBMIT, struct drm_xpu_submit)
 #define DRM_IOCTL_XPU_WAIT_JOB \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_XPU_WAIT_JOB, struct drm_xpu_wait_job)
+#define DRM_IOCTL_XPU_BO_USERPTR \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_XPU_BO_USERPTR, struct drm_xpu_bo_userptr)
 
 /**
  * enum drm_xpu_param - parameters for &struct drm_xpu_get_param
@@ -78,6 +84,8 @@ extern "C" {
  *	or fault so far
  * @DRM_XPU_PARAM_MAX_SYNC_OPS: most sync operations one submit may list
  *	(uAPI 1.1)
+ * @DRM_XPU_PARAM_MAX_USERPTR_SIZE: largest buffer DRM_IOCTL_XPU_BO_USERPTR
+ *	accepts (uAPI 1.2)
  */
 enum drm_xpu_param {
 	DRM_XPU_PARAM_UAPI_VERSION = 0,
@@ -100,6 +108,7 @@ enum drm_xpu_param {
 	DRM_XPU_PARAM_CTX_STATE = 17,
 	DRM_XPU_PARAM_CTX_RESETS = 18,
 	DRM_XPU_PARAM_MAX_SYNC_OPS = 19,
+	DRM_XPU_PARAM_MAX_USERPTR_SIZE = 20,
 };
 
 /* DRM_XPU_PARAM_CTX_STATE bits */
@@ -123,6 +132,12 @@ struct drm_xpu_get_param {
 #define DRM_XPU_BO_HBM		(1 << 0)	/* device HBM, CPU-mapped write-combined */
 #define DRM_XPU_BO_HOST		(1 << 1)	/* system memory, CPU-mapped cached */
 #define DRM_XPU_BO_DEVICE_RO	(1 << 2)	/* the device may only read it */
+/*
+ * Output only, in &struct drm_xpu_bo_info.flags (uAPI 1.2): a buffer of
+ * pinned user pages from DRM_IOCTL_XPU_BO_USERPTR (reported together with
+ * DRM_XPU_BO_HOST). DRM_IOCTL_XPU_BO_CREATE rejects it (-EINVAL).
+ */
+#define DRM_XPU_BO_USER_PAGES	(1 << 3)
 
 /**
  * struct drm_xpu_bo_create - create a buffer and map it in the file's
@@ -155,6 +170,47 @@ struct drm_xpu_bo_info {
 	__u64 size;
 	__u64 va;
 	__u64 mmap_offset;
+};
+
+/* &struct drm_xpu_bo_userptr.flags */
+#define DRM_XPU_USERPTR_DEVICE_RO	(1 << 0)	/* the device may only read it */
+
+/**
+ * struct drm_xpu_bo_userptr - make a buffer of the caller's own memory and
+ * map it in the file's device address space (uAPI 1.2)
+ * @userptr: in, start of the memory in the calling process; page aligned
+ *	(-EINVAL otherwise)
+ * @size: in, bytes; a multiple of the page size, > 0 and at most
+ *	DRM_XPU_PARAM_MAX_USERPTR_SIZE (-EINVAL otherwise)
+ * @flags: in, 0 or DRM_XPU_USERPTR_DEVICE_RO; other bits give -EINVAL
+ * @handle: out, GEM handle (close with DRM_IOCTL_GEM_CLOSE); must be zero
+ *	on input (-EINVAL)
+ * @va: out, device virtual address, valid for this file only; must be zero
+ *	on input (-EINVAL)
+ * @rsvd: must be zero (-EINVAL)
+ *
+ * The pages are pinned (long term) until the buffer is freed: after
+ * GEM_CLOSE of its handle and the end of the last job that uses it. They
+ * are the caller's anonymous or shmem memory: device and CPU see the same
+ * bytes, a device write is visible to the CPU once the job has completed.
+ * Without DRM_XPU_USERPTR_DEVICE_RO the pages must be writable by the
+ * caller. The pinned pages count against RLIMIT_MEMLOCK (unless the caller
+ * has CAP_IPC_LOCK). The buffer cannot be mmap()ed through the accel fd
+ * (-EINVAL: the caller has its own mapping) nor exported (-EOPNOTSUPP).
+ *
+ * Errors: -EINVAL bad field; -EFAULT a page of the range is not mapped, is
+ * read-only without DRM_XPU_USERPTR_DEVICE_RO, or cannot be pinned (I/O or
+ * PFN mappings such as a buffer's own BAR mapping, file mappings that the
+ * kernel does not pin long term); -ENOMEM over RLIMIT_MEMLOCK or out of
+ * memory; -ENOSPC no room in the address space; -ENODEV device gone.
+ */
+struct drm_xpu_bo_userptr {
+	__u64 userptr;
+	__u64 size;
+	__u32 flags;
+	__u32 handle;
+	__u64 va;
+	__u64 rsvd;
 };
 
 /**

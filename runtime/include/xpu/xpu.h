@@ -149,6 +149,37 @@ struct xpu_device_usage {
 /* NOT_SUPPORTED if the driver has no telemetry (the message names the file). */
 xpu_status xpu_device_get_usage(xpu_device *dev, struct xpu_device_usage *usage);
 
+/*
+ * The processes that have the device open, with what each uses, from the
+ * driver's per-file statistics (/proc/PID/fdinfo/FD, the keys of Linux's
+ * Documentation/gpu/drm-usage-stats.rst). One entry per process, its open
+ * files on this device summed; a file shared by several processes (fork,
+ * SCM_RIGHTS) counts once, for the lowest pid. Only processes whose
+ * /proc/PID/fd the caller may read are seen (all of them for root, else the
+ * caller's own). Entries are sorted by pid.
+ *
+ * procs is an array of max entries whose first entry's size field the caller
+ * sets to sizeof(struct xpu_process_usage) (the array's stride; see
+ * "Growing structs"); *count receives the number of processes found, which
+ * may exceed max (then the first max are filled). procs may be NULL if max
+ * is 0. NOT_SUPPORTED on the host backend (a private in-process device).
+ */
+struct xpu_process_usage {
+	uint32_t size;			/* [in] sizeof(struct xpu_process_usage), entry 0 */
+	int32_t pid;			/* [out] */
+	char name[XPU_NAME_MAX];	/* [out] /proc/PID/comm */
+	uint32_t files;			/* [out] its open files (DRM clients) on the device */
+	uint32_t rsvd;
+	uint64_t engine_ns;		/* [out] time its jobs ran on the device's tiles */
+	uint64_t cycles;		/* [out] modeled device cycles of those jobs */
+	uint64_t hbm_bytes;		/* [out] its buffers in device HBM */
+	uint64_t host_bytes;		/* [out] its buffers in system memory */
+	/* new fields are added here */
+};
+#define XPU_PROCESS_USAGE_SIZE_V1	112	/* sizeof the first version */
+xpu_status xpu_device_get_processes(xpu_device *dev, struct xpu_process_usage *procs,
+				    uint32_t max, uint32_t *count);
+
 /* Host backend configuration; a zero field means the default (in brackets). */
 struct xpu_host_config {
 	uint32_t rows, cols;		/* systolic array [128 x 128] */
@@ -201,9 +232,10 @@ xpu_status xpu_buffer_unmap(xpu_buffer *buf);
 
 /*
  * Synchronous copies between host memory and buffers, and between buffers.
- * Anything larger than 64 KiB moves by DMA jobs on the device; they are
- * ordered after earlier synchronous copies only (synchronize your streams
- * first when they use the buffer).
+ * Large ones move (partly) by DMA jobs on the device, straight from or to
+ * the caller's memory (docs/runtime.md, "Copies"); they are ordered after
+ * earlier synchronous copies only (synchronize your streams first when they
+ * use the buffer).
  */
 xpu_status xpu_buffer_write(xpu_buffer *dst, size_t offset, const void *src, size_t size);
 xpu_status xpu_buffer_read(xpu_buffer *src, size_t offset, void *dst, size_t size);

@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# vm-share-test: `xpu-vm --share` and `xpu-vm --python`, as TAP; one boot.
+# A program built on the host with only the uninstalled pkg-config file
+# (tests/share/share_matmul.c) sits in a shared directory with its input
+# files; in the guest it runs on the driver and writes its result there,
+# and the host compares that file with the same program's run on the host
+# backend (bit for bit). A second share at a chosen guest path takes a file
+# the other way. In the same boot, python3 (--python) runs the xpu package's
+# tests through the driver (tools/guest/xpu-python-test.sh): their TAP,
+# written into the share, becomes $(BUILD)/check/python-vm.tap with its
+# 'python-vm exit status N' line. Also the usage text and the errors for bad
+# --share arguments (no boot).
+#
+# usage: vm-share-test.sh BUILD_DIR   (run from the source tree; XPU_QEMU,
+#                                      XPU_KERNEL, XPU_INITRD from make)
+set -uo pipefail
+build=$(cd "${1:?usage: vm-share-test.sh BUILD_DIR}" && pwd)
+tap_suite=vm_share tap_diag="tail -25"
+# shellcheck source=tests/install/tap.sh
+. tests/install/tap.sh
+
+echo "TAP version 13"
+echo "1..9"
+
+help_text() {
+	local out
+	out=$(tools/xpu-vm --help) || return 1
+	echo "$out" | grep -q -- '--share DIR\[=GUEST\]' && echo "$out" | grep -q -- '--python' ||
+		{ echo "$out"; return 1; }
+}
+check help_describes_share_and_python help_text
+
+# each bad argument: exit status 2 and a message naming the problem
+bad() {
+	local want=$1 out rc
+	shift
+	out=$(tools/xpu-vm "$@" -- true 2>&1); rc=$?
+	[ $rc = 2 ] && grep -q -- "$want" <<<"$out" || { echo "xpu-vm $*: rc $rc: $out"; return 1; }
+}
+bad_share() {
+	local out rc
+	touch "$tmp/afile"
+	bad "$tmp/missing: no such directory" --share "$tmp/missing" &&
+	bad "afile is not a directory" --share "$tmp/afile" &&
+	bad "the guest path must be absolute" --share "$tmp=rel/path" &&
+	bad "the guest path /usr would hide" --share "$tmp=/usr" &&
+	bad "two shares at the guest path /mnt/x" --share "$tmp=/mnt/x" --share "$build=/mnt/x/" &&
+	out=$(tools/xpu-vm --share 2>&1); rc=$?
+	[ $rc = 2 ] && grep -q -- "--share needs a value" <<<"$out" || { echo "rc $rc: $out"; return 1; }
+}
+check bad_share_arguments_fail_before_booting bad_share
+
+# the user's side: the program and its inputs in a directory, and the
+# result of the host backend to compare with
+share=$tmp/work two=$tmp/two
+M=200 K=300 N=150
+prepare() {
+	local flags
+	mkdir -p "$share" "$two" || return 1
+	flags=$(PKG_CONFIG_PATH=$build/pkgconfig pkg-config --cflags --libs libxpu) || return 1
+	gcc -std=c11 -Wall -Wextra -Werror -o "$share/share-matmul" tests/share/share_matmul.c \
+		$flags || return 1
+	head -c $((M * K)) /dev/urandom >"$share/a.bin" &&
+		head -c $((K * N)) /dev/urandom >"$share/b.bin" &&
+		echo "from the host $$" >"$two/in.txt" || return 1
+	(cd "$share" && XPU_BACKEND=host ./share-matmul a.bin b.bin $M $K $N "$tmp/host.bin")
+}
+check build_program_and_host_result prepare
+
+rm -f "$build/check/python-vm.tap"
+out=$(tools/xpu-vm --timeout 900 --xpus 2 --python --env XPU_EXPECT_DEVICES=2 \
+	--log "$build/check/vm-share-console.log" --share "$share" --share "$two=/mnt/two" -- "
+	pwd >cwd.txt
+	./share-matmul a.bin b.bin $M $K $N c.bin
+	tr a-z A-Z </mnt/two/in.txt >/mnt/two/out.txt
+	xpu-python-test.sh >python-vm.tap 2>&1
+	echo \"python-vm exit status \$?\" >>python-vm.tap
+	exit 5" 2>&1)
+rc=$?
+
+line="share-matmul: ${M}x${K}x${N} int8 matmul on /dev/accel/accel0: wrote $((M * N * 4)) bytes to c.bin"
+grep -qxF "$line" <<<"$out" && cmp "$tmp/host.bin" "$share/c.bin" &&
+	ok program_writes_its_result_into_the_share ||
+	not_ok program_writes_its_result_into_the_share "$out
+$(cmp "$tmp/host.bin" "$share/c.bin" 2>&1)"
+[ "$(cat "$share/cwd.txt" 2>/dev/null)" = "$share" ] && ok command_starts_in_the_share_at_its_host_path ||
+	not_ok command_starts_in_the_share_at_its_host_path "cwd.txt: $(cat "$share/cwd.txt" 2>&1)"
+[ "$(cat "$two/out.txt" 2>/dev/null)" = "FROM THE HOST $$" ] && ok second_share_at_a_chosen_path ||
+	not_ok second_share_at_a_chosen_path "out.txt: $(cat "$two/out.txt" 2>&1)"
+grep -q '^xpu-vm: python3: Python 3' <<<"$out" && ok python_view_built ||
+	not_ok python_view_built "$out"
+# the Python suite's own results are python-vm.tap's (check-summary.sh
+# counts them); here: that it ran to its end in the guest
+if [ -f "$share/python-vm.tap" ]; then
+	cp "$share/python-vm.tap" "$build/check/python-vm.tap"
+	grep -q '^# python: ' "$share/python-vm.tap" && ok python_suite_ran_in_the_guest ||
+		not_ok python_suite_ran_in_the_guest "$(cat "$share/python-vm.tap")"
+else
+	not_ok python_suite_ran_in_the_guest "no python-vm.tap in the share
+$out"
+fi
+[ $rc = 5 ] && ok guest_exit_status_returned || not_ok guest_exit_status_returned "rc $rc
+$out"
+
+tap_end vm-share
