@@ -162,6 +162,24 @@ static void scratch_init(void)
 	scratch_key_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
 }
 
+/* At exit or dlclose: free this thread's scratch and delete the key, so
+ * that no thread exiting later calls scratch_free() in unmapped code
+ * (other threads' scratch is then leaked, not freed from a dead library). */
+__attribute__((destructor)) static void scratch_fini(void)
+{
+	struct scratch *s;
+
+	if (!scratch_key_ok)
+		return;
+	scratch_key_ok = 0;
+	s = pthread_getspecific(scratch_key);
+	if (s) {
+		pthread_setspecific(scratch_key, NULL);
+		scratch_free(s);
+	}
+	pthread_key_delete(scratch_key);
+}
+
 static void *scratch_get(size_t n)
 {
 	struct scratch *s;
@@ -227,8 +245,11 @@ static int caller_check(struct gemm_job *j)
 	struct xpu_tile *t = j->t;
 	int rc;
 
-	if (!t->ctl)
+	if (!t->ctl) {
+		if (xpu_pool_quitting())	/* the process is exiting */
+			__atomic_store_n(&j->stop, XPU_JOB_STATUS_ABORTED, __ATOMIC_RELAXED);
 		return __atomic_load_n(&j->stop, __ATOMIC_RELAXED);
+	}
 	if (j->macs_total) {
 		uint64_t done = __atomic_load_n(&j->macs_done, __ATOMIC_RELAXED);
 		uint64_t due = (uint64_t)((unsigned __int128)j->units_total * done / j->macs_total);
@@ -241,7 +262,7 @@ static int caller_check(struct gemm_job *j)
 			__atomic_store_n(&t->ctl->work, t->work, __ATOMIC_RELEASE);
 		}
 	}
-	if (__atomic_load_n(&t->ctl->abort, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&t->ctl->abort, __ATOMIC_ACQUIRE) || xpu_pool_quitting())
 		__atomic_store_n(&j->stop, XPU_JOB_STATUS_ABORTED, __ATOMIC_RELAXED);
 	rc = __atomic_load_n(&j->stop, __ATOMIC_RELAXED);
 	return rc;

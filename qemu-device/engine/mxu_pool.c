@@ -76,8 +76,14 @@ static void *pool_worker(void *opaque)
 
 		while (pool_gen == seen && !pool_quit)
 			pthread_cond_wait(&pool_work, &pool_lock);
-		if (pool_quit)
+		if (pool_quit) {
+			/* a launch this worker will not run: the caller waiting
+			 * in xpu_pool_wait() must not wait for it */
+			if (pool_gen != seen && index <= pool_reserved &&
+			    --pool_running == 0)
+				pthread_cond_broadcast(&pool_done);
 			break;
+		}
 		seen = pool_gen;
 		if (index > pool_reserved)
 			continue;
@@ -225,5 +231,7 @@ __attribute__((destructor)) static void pool_fini(void)
 		pthread_join(pool_tid[i], NULL);
 	pthread_mutex_lock(&pool_lock);
 	pool_created = 0;
+	pool_running = 0;	/* no worker is left to run a launch */
+	pthread_cond_broadcast(&pool_done);
 	pthread_mutex_unlock(&pool_lock);
 }

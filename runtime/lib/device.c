@@ -170,6 +170,7 @@ static xpu_device *dev_alloc(void)
 		return NULL;
 	dev->fd = -1;
 	pthread_mutex_init(&dev->lock, NULL);
+	pthread_mutex_init(&dev->sync_lock, NULL);
 	return dev;
 }
 
@@ -235,6 +236,7 @@ XPU_EXPORT xpu_status xpu_device_open_host(const struct xpu_host_config *cfg, xp
 	st = xpu_host_open(&c, dev);
 	if (st) {
 		pthread_mutex_destroy(&dev->lock);
+		pthread_mutex_destroy(&dev->sync_lock);
 		free(dev);
 		return st;
 	}
@@ -309,6 +311,7 @@ XPU_EXPORT xpu_status xpu_device_close(xpu_device *dev)
 	if (dev->fd >= 0)
 		close(dev->fd);
 	pthread_mutex_destroy(&dev->lock);
+	pthread_mutex_destroy(&dev->sync_lock);
 	free(dev);
 	xpu_clear_error();
 	return XPU_SUCCESS;

@@ -218,6 +218,9 @@ struct xpu_device {
 	void *be;			/* backend private */
 	pthread_mutex_t lock;		/* internal objects below */
 	struct xpu_stream *internal;	/* synchronous copies and uploads */
+	/* one synchronous copy at a time on the internal stream, from its first
+	 * job to its sync: an error is reported to the copy whose job failed */
+	pthread_mutex_t sync_lock;
 	struct xpu_module *builtin;	/* the copy kernel */
 	uint32_t next_queue;		/* round robin, atomic */
 	int prof_id;			/* XPU_PROFILE device number, 0 = not profiled */

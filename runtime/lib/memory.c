@@ -18,6 +18,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -235,7 +236,17 @@ static xpu_status split_copy_locked(xpu_stream *s, xpu_buffer *b, size_t off, ui
 	size_t front = 0, back = n, pg = (size_t)sysconf(_SC_PAGESIZE);
 	uint64_t chunk = s->dev->max_userptr < XPU_PIN_CHUNK ? s->dev->max_userptr :
 							       XPU_PIN_CHUNK;
-	int pinnable = chunk >= 2 * pg;
+	struct rlimit ml;
+	int pinnable;
+
+	/* pinned pages count against RLIMIT_MEMLOCK (unless CAP_IPC_LOCK) until
+	 * their buffer is freed, a little after its job: keep the chunks in
+	 * flight to a quarter of the limit, so that the rest of the process's
+	 * locked memory still fits */
+	if (geteuid() != 0 && !getrlimit(RLIMIT_MEMLOCK, &ml) && ml.rlim_cur != RLIM_INFINITY &&
+	    chunk > ml.rlim_cur / (4 * XPU_PIN_INFLIGHT))
+		chunk = ml.rlim_cur / (4 * XPU_PIN_INFLIGHT) & ~(uint64_t)(pg - 1);
+	pinnable = chunk >= 2 * pg;
 	xpu_module *mod;
 	xpu_status st = xpu_builtin_module(s->dev, &mod);
 
@@ -414,11 +425,14 @@ XPU_EXPORT xpu_status xpu_buffer_write(xpu_buffer *b, size_t off, const void *sr
 	st = xpu_internal_stream(b->dev, &s);
 	if (st)
 		return st;
+	pthread_mutex_lock(&b->dev->sync_lock);
 	pthread_mutex_lock(&s->lock);
 	st = s->err ? xpu_stream_error(s) :
 		      split_copy_locked(s, b, off, (uint8_t *)src, n, 1, b->bo.cpu);
 	pthread_mutex_unlock(&s->lock);
-	return xpu_ok(xpu_sync_after(s, st));
+	st = xpu_sync_after(s, st);
+	pthread_mutex_unlock(&b->dev->sync_lock);
+	return xpu_ok(st);
 }
 
 XPU_EXPORT xpu_status xpu_buffer_read(xpu_buffer *b, size_t off, void *dst, size_t n)
@@ -441,10 +455,13 @@ XPU_EXPORT xpu_status xpu_buffer_read(xpu_buffer *b, size_t off, void *dst, size
 	st = xpu_internal_stream(b->dev, &s);
 	if (st)
 		return st;
+	pthread_mutex_lock(&b->dev->sync_lock);
 	pthread_mutex_lock(&s->lock);
 	st = s->err ? xpu_stream_error(s) : split_copy_locked(s, b, off, dst, n, 0, b->bo.cpu);
 	pthread_mutex_unlock(&s->lock);
-	return xpu_ok(xpu_sync_after(s, st));
+	st = xpu_sync_after(s, st);
+	pthread_mutex_unlock(&b->dev->sync_lock);
+	return xpu_ok(st);
 }
 
 XPU_EXPORT xpu_status xpu_buffer_copy(xpu_buffer *dst, size_t doff, xpu_buffer *src, size_t soff,
@@ -460,8 +477,10 @@ XPU_EXPORT xpu_status xpu_buffer_copy(xpu_buffer *dst, size_t doff, xpu_buffer *
 	st = xpu_internal_stream(dst->dev, &s);
 	if (st)
 		return st;
+	pthread_mutex_lock(&dst->dev->sync_lock);
 	st = xpu_copy_async(s, dst, doff, src, soff, n);
 	if (!st)
 		st = xpu_internal_sync(s);
+	pthread_mutex_unlock(&dst->dev->sync_lock);
 	return xpu_ok(st);
 }
