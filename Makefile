@@ -12,7 +12,8 @@ GOALS := all run check shell bench lint qemu module runtime tests initramfs \
 	 host-tests runtime-host-tests examples-host-tests qtest vm-tests \
 	 graph-host-tests onnx-host-tests models-host-tests quant-host-tests python-host-tests fuzz-onnx fuzz-elf \
 	 summary-selftest install uninstall install-tests vm-add-tests prof-host-tests vm-share-tests \
-	 bench-smoke fuzz fuzz-smoke qtest-bin check-debug deb deb-tests smi-vm-tests
+	 bench-smoke fuzz fuzz-smoke qtest-bin check-debug deb deb-tests smi-vm-tests \
+	 lifecycle-100
 
 ifeq ($(XPU_SETUP_DONE),)
 
@@ -180,6 +181,21 @@ vm-tests: all
 		--log $(BUILD)/check/vm-console.log -- run-tests.sh >$(BUILD)/check/vm.tap 2>&1; \
 		echo "vm exit status $$?" >>$(BUILD)/check/vm.tap; \
 		grep -E "^(ok|not ok|# Totals|xpu-vm)" $(BUILD)/check/vm.tap | grep -v "^ok" || true
+
+# Lifecycle x100 in one VM: each round reloads the driver, removes and
+# rescans the device with jobs in flight, kills a process mid-job
+# (tools/guest/xpu-lifecycle-test.sh --repeat 100: a TAP line per round;
+# make check runs 1 round). LIFECYCLE_ROUNDS=N for another count.
+LIFECYCLE_ROUNDS ?= 100
+lifecycle-100: all
+	@mkdir -p $(BUILD)/lifecycle
+	@echo "== vm: driver lifecycle, $(LIFECYCLE_ROUNDS) rounds ($(BUILD)/lifecycle/lifecycle.tap)"
+	@tools/xpu-vm --timeout $$((300 + $(LIFECYCLE_ROUNDS) * 30)) --xpu-opts $(CHECK_XPU_OPTS) \
+		--log $(BUILD)/lifecycle/vm-console.log -- xpu-lifecycle-test.sh --repeat $(LIFECYCLE_ROUNDS) \
+		>$(BUILD)/lifecycle/lifecycle.tap 2>&1; \
+		echo "lifecycle exit status $$?" >>$(BUILD)/lifecycle/lifecycle.tap; \
+		grep -E "^(not ok|# lifecycle:|xpu-vm)|exit status" $(BUILD)/lifecycle/lifecycle.tap; \
+		tools/check-summary.sh $(BUILD)/lifecycle
 
 # The profiler (XPU_PROFILE, tools/xpu-prof) over programs on the host backend.
 prof-host-tests: runtime

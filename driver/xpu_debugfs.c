@@ -7,10 +7,13 @@
  *   contexts   open files: pid, hardware context, state, mapped buffers
  *   hbm        HBM use
  *   faults     the last hangs, MMU faults and ECC errors
- *   reset      write 1: reset the device (jobs on the hardware run again)
+ *   reset      write 1: reset the device (the job running on each queue
+ *              completes ABORTED, the ones behind it run: xpu_device_reset())
  *   inject     write "hang Q", "dma Q" or "ecc": error injection in the
  *              device; "badctx Q": the next job on queue Q runs with
- *              hardware context 0, which has no page table (driver side)
+ *              hardware context 0, which has no page table (driver side);
+ *              "stopdelay MS" (0 .. 10000): the driver waits MS between
+ *              deciding to STOP a running job and the STOP (driver side)
  */
 
 #include <linux/debugfs.h>
@@ -143,7 +146,7 @@ static ssize_t xpu_inject_write(struct file *f, const char __user *ubuf,
 				size_t len, loff_t *pos)
 {
 	struct xpu_device *xdev = file_inode(f)->i_private;
-	char buf[32], what[8];
+	char buf[32], what[12];
 	unsigned int queue = 0;
 	u32 code;
 	int idx, n;
@@ -153,7 +156,13 @@ static ssize_t xpu_inject_write(struct file *f, const char __user *ubuf,
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = '\0';
-	n = sscanf(buf, "%7s %u", what, &queue);
+	n = sscanf(buf, "%11s %u", what, &queue);
+	if (n == 2 && !strcmp(what, "stopdelay")) {
+		if (queue > 10000)
+			return -EINVAL;
+		WRITE_ONCE(xdev->inject_stop_delay_ms, queue);
+		return len;
+	}
 	if (n < 1 || queue >= xdev->num_queues)
 		return -EINVAL;
 	if (!strcmp(what, "badctx")) {

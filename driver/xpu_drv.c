@@ -116,8 +116,11 @@ static const struct drm_ioctl_desc xpu_ioctls[] = {
 
 /* ---- per-file context ---------------------------------------------------- */
 
-/* module workqueue for the last puts of contexts (see xpu_ctx_release) */
-static struct workqueue_struct *xpu_wq;
+/*
+ * Module workqueue for the last puts of contexts (see xpu_ctx_release) and
+ * their deferred frees (xpu_ctx.c); destroyed at module exit, after them.
+ */
+struct workqueue_struct *xpu_wq;
 
 static void xpu_ctx_free_work(struct work_struct *work)
 {
@@ -135,8 +138,9 @@ static void xpu_ctx_release(struct kref *ref)
 	mutex_lock(&xdev->ctx_list_lock);
 	list_del(&ctx->node);
 	mutex_unlock(&xdev->ctx_list_lock);
+	/* no job left: the id goes back, then the memory */
+	xpu_ctx_unbind(ctx);
 	xpu_vm_fini(ctx);
-	ida_free(&xdev->ctx_ida, ctx->hw_ctx);
 	xa_destroy(&ctx->results);
 	/*
 	 * The last put may come from a scheduler's free_job work, and the
@@ -151,7 +155,7 @@ static void xpu_ctx_release(struct kref *ref)
  * xpu_ctx_put() - drop a context reference
  * @ctx: context
  *
- * The last put unmaps everything, frees the hardware context id and
+ * The last put frees the hardware context id, unmaps everything and
  * schedules the final free off the schedulers' workqueues.
  */
 void xpu_ctx_put(struct xpu_ctx *ctx)
@@ -174,20 +178,12 @@ static int xpu_open(struct drm_device *drm, struct drm_file *file)
 	mutex_init(&ctx->submit_lock);
 	xa_init(&ctx->results);
 
-	/* context 0 stays unused: a zero root means "no page table" */
-	ret = ida_alloc_range(&xdev->ctx_ida, 1, xdev->num_ctx - 1, GFP_KERNEL);
-	if (ret < 0) {
-		drm_dbg_driver(drm, "out of hardware contexts (%u)\n", xdev->num_ctx - 1);
-		kfree(ctx);
-		return ret == -ENOSPC ? -EBUSY : ret;
-	}
-	ctx->hw_ctx = ret;
-	/* the id may have been another file's: no SRAM contents pass on */
-	ctx->scrub_queues = GENMASK(xdev->num_queues - 1, 0);
+	/* no hardware context yet: bound when an id is free or a job runs */
+	xpu_ctx_slot_init(ctx);
 	ret = xpu_ctx_entities_init(ctx);
 	if (ret)
-		goto err_ida;
-	/* on the list before its root is set: a device reset restores it */
+		goto err_free;
+	/* listed for debugfs; its root is written when it is bound */
 	mutex_lock(&xdev->ctx_list_lock);
 	ret = xpu_vm_init(ctx);
 	if (!ret)
@@ -195,14 +191,14 @@ static int xpu_open(struct drm_device *drm, struct drm_file *file)
 	mutex_unlock(&xdev->ctx_list_lock);
 	if (ret)
 		goto err_entities;
+	xpu_ctx_bind_idle(ctx);
 	drm_dev_get(drm);
 	file->driver_priv = ctx;
 	return 0;
 
 err_entities:
 	xpu_ctx_entities_fini(ctx);
-err_ida:
-	ida_free(&xdev->ctx_ida, ctx->hw_ctx);
+err_free:
 	kfree(ctx);
 	return ret;
 }
@@ -229,9 +225,13 @@ static void xpu_postclose(struct drm_device *drm, struct drm_file *file)
 static int xpu_release(struct inode *inode, struct file *filp)
 {
 	struct drm_file *file = filp->private_data;
+	struct xpu_ctx *ctx = file ? file->driver_priv : NULL;
 
-	if (file && file->driver_priv)
-		xpu_ctx_abort(file->driver_priv);
+	if (ctx) {
+		xpu_ctx_abort(ctx);
+		/* its jobs waiting for a hardware context are cancelled now */
+		xpu_slots_wake(ctx->xdev);
+	}
 	return drm_release(inode, filp);
 }
 
@@ -276,7 +276,6 @@ static void xpu_drm_release(struct drm_device *drm, void *arg)
 	for (i = 0; i < xdev->num_queues; i++)
 		drm_sched_fini(&xdev->queues[i].sched);
 	xpu_hbm_fini(xdev);
-	ida_destroy(&xdev->ctx_ida);
 }
 
 static int xpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -290,7 +289,6 @@ static int xpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return PTR_ERR(xdev);
 	xdev->pdev = pdev;
 	pci_set_drvdata(pdev, xdev);
-	ida_init(&xdev->ctx_ida);
 	mutex_init(&xdev->ctx_list_lock);
 	INIT_LIST_HEAD(&xdev->ctx_list);
 	mutex_init(&xdev->reset_lock);
@@ -305,9 +303,14 @@ static int xpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(52));
 	if (ret)
 		return ret;
+	/* the MMU maps page by page: no limit on a scatterlist segment */
+	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
 	pci_set_master(pdev);
 
 	ret = xpu_hw_init(xdev);
+	if (ret)
+		return ret;
+	ret = xpu_slots_init(xdev);
 	if (ret)
 		return ret;
 	xpu_write(xdev, XPU_REG_RESET, XPU_RESET_MAGIC);

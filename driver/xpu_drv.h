@@ -51,14 +51,27 @@
  *
  * Memory chain:
  *
- * 1. &xpu_device.ctx_list_lock (mutex): the list of open contexts (taken
- *    after reset_lock by a device reset, which restores their roots).
+ * 1. &xpu_device.ctx_list_lock (mutex): the list of open contexts (for
+ *    debugfs; the roots a device reset restores are the bound ones, under
+ *    &xpu_device.slot_lock).
  * 2. &xpu_ctx.vm_lock (mutex): a context's page tables, VA allocator and
  *    mappings.
  * 3. the dma_resv lock of a buffer (shmem pages are pinned under vm_lock).
  * 4. &xpu_ctx.submit_lock (mutex): the arm + push order of a context's
  *    jobs, taken with the reservations of the job's buffers held.
  * 5. &xpu_device.hbm_lock (mutex): the HBM buddy allocator; a leaf.
+ *
+ * Hardware context binding (xpu_ctx.c):
+ *
+ * &xpu_device.slot_lock (spinlock, irqsave): which file owns which hardware
+ * context id (&xpu_device.slot_owner, &xpu_ctx.hw_ctx, the LRU list), the
+ * bind count of each context (&xpu_ctx.slot_pins, &xpu_job.bound), the
+ * deferred frees of each context (&xpu_ctx.deferred) and the slot-wait
+ * fence (it is that fence's lock). Taken under &xpu_queue.lock (a job
+ * leaves the hardware in xpu_job_complete()) and under &xpu_device.reset_lock
+ * (a device reset restores the roots); never under &xpu_ctx.vm_lock. It takes
+ * no other lock: only MMIO writes of context roots and the invalidation, the
+ * signalling of the slot-wait fence and queue_work() happen under it.
  *
  * Leaves, taken under any of the above: &xpu_device.fault_lock (spinlock,
  * irqsave) and the xarray lock of &xpu_ctx.results.
@@ -113,7 +126,9 @@ struct xpu_ctx;
  * @tail: next ring slot
  * @seqno: last seqno handed out
  * @fence_ctx: dma_fence context of the hardware fences
- * @hang_seqno: seqno of the job seen by the last timeout check
+ * @hang_work: the queue's hang check (xpu_job.c), every hang_check_ms
+ *	while the queue holds jobs
+ * @hang_seqno: seqno of the job seen by the last hang check
  * @hang_progress: its progress counter then
  * @jobs_done: jobs completed, for debugfs
  * @fence_seen: the fence word as the last completion pass read it (written
@@ -137,6 +152,7 @@ struct xpu_queue {
 	u32 tail;
 	u64 seqno;
 	u64 fence_ctx;
+	struct delayed_work hang_work;
 	u64 hang_seqno;
 	u64 hang_progress;
 	atomic64_t jobs_done;
@@ -167,7 +183,19 @@ struct xpu_queue {
  * @hbm_used: HBM bytes allocated
  * @hbm_reserved: the block of HBM page 0, never handed out: the device
  *	reads a page-table root of 0 as "no page table"
- * @ctx_ida: hardware context ids
+ * @slot_lock: protects @slot_owner, @slot_last, @slot_lru, @slot_wait,
+ *	@slot_seqno and the binding state of every context
+ *	(see xpu_ctx.c)
+ * @slot_owner: the context bound to each hardware context id, or NULL
+ *	(@num_ctx entries; id 0 is never used)
+ * @slot_last: &xpu_ctx.serial of the last context bound to each id: an id
+ *	that passes to another context gets its SRAM scrubbed
+ * @slot_lru: bound contexts, least recently bound first (&xpu_ctx.slot_node)
+ * @slot_wait: signalled when a hardware context may have become free; NULL
+ *	while nobody waits
+ * @slot_fence_ctx: dma_fence context of @slot_wait
+ * @slot_seqno: last seqno of @slot_wait
+ * @ctx_serial: last &xpu_ctx.serial handed out
  * @ctx_list_lock: protects @ctx_list
  * @ctx_list: open contexts (&xpu_ctx.node)
  * @queues: @num_queues hardware queues
@@ -179,6 +207,9 @@ struct xpu_queue {
  * @inject_bad_ctx: test knob (debugfs "inject badctx Q"): bit Q set makes
  *	the next job on queue Q run with hardware context 0, which has no
  *	page table
+ * @inject_stop_delay_ms: test knob (debugfs "inject stopdelay MS"): the
+ *	driver sleeps this long between deciding to STOP a running job and
+ *	writing the STOP (the job may end meanwhile); 0 normally
  * @fault_lock: protects @fault_log and @fault_next
  * @fault_log: the last hangs, faults and ECC errors, for debugfs
  * @fault_next: count of entries written to @fault_log
@@ -206,8 +237,16 @@ struct xpu_device {
 	u64 hbm_used;
 	struct list_head hbm_reserved;
 
-	struct ida ctx_ida;		/* hardware context ids */
-	struct mutex ctx_list_lock;
+	spinlock_t slot_lock;		/* hardware context binding */
+	struct xpu_ctx **slot_owner;
+	u64 *slot_last;
+	struct list_head slot_lru;
+	struct dma_fence *slot_wait;
+	u64 slot_fence_ctx;
+	u64 slot_seqno;
+	atomic64_t ctx_serial;
+
+	struct mutex ctx_list_lock;	/* protects @ctx_list */
 	struct list_head ctx_list;
 
 	struct xpu_queue *queues;
@@ -215,6 +254,7 @@ struct xpu_device {
 	struct mutex reset_lock;	/* one recovery at a time */
 	atomic_t resets;
 	atomic_t inject_bad_ctx;
+	unsigned int inject_stop_delay_ms;
 
 	spinlock_t fault_lock;		/* protects the fault log */
 	char fault_log[16][96];
@@ -242,7 +282,17 @@ struct xpu_vma {
  * struct xpu_ctx - one open file: address space, scheduler entities, state
  * @ref: references: the file and each of its jobs
  * @xdev: device
- * @hw_ctx: hardware context id (1 .. num_ctx - 1)
+ * @hw_ctx: hardware context id it is bound to (1 .. num_ctx - 1), 0 when
+ *	unbound; written under &xpu_device.slot_lock, stable while
+ *	@slot_pins is not 0
+ * @serial: unique number of the context (never reused, unlike ids)
+ * @slot_node: in &xpu_device.slot_lru while bound
+ * @slot_pins: jobs bound to @hw_ctx that have not left the hardware: the
+ *	context is not evicted, and its deferred frees wait, while not 0
+ * @deferred: unmapped buffers (&struct xpu_vma) whose memory is released
+ *	once the context is idle (@slot_pins 0), under &xpu_device.slot_lock
+ * @deferred_queued: @deferred_work is queued (and holds a reference)
+ * @deferred_work: releases @deferred once the context is idle
  * @node: in &xpu_device.ctx_list
  * @pid: process that opened the file
  * @vm_lock: protects the page tables, @va_mm, @vmas and @pt_blocks
@@ -269,7 +319,13 @@ struct xpu_vma {
 struct xpu_ctx {
 	struct kref ref;
 	struct xpu_device *xdev;
-	u32 hw_ctx;			/* hardware context id */
+	u32 hw_ctx;			/* hardware context id, 0: unbound */
+	u64 serial;
+	struct list_head slot_node;	/* in xpu_device.slot_lru */
+	unsigned int slot_pins;
+	struct list_head deferred;	/* struct xpu_vma, freed when idle */
+	bool deferred_queued;
+	struct work_struct deferred_work;
 	struct list_head node;		/* in xpu_device.ctx_list */
 	pid_t pid;
 
@@ -339,6 +395,10 @@ struct xpu_result {
  * @hung: set when hang detection killed the job
  * @scrub: its descriptor carries XPU_JOB_F_CLEAR_SRAM
  * @slot: ring slot of its descriptor
+ * @bound: the job holds a pin of its context's hardware context id
+ *	(&xpu_ctx.slot_pins), from prepare_job until it leaves the hardware;
+ *	under &xpu_device.slot_lock
+ * @hw_ctx: the hardware context id it runs with (valid while @bound)
  */
 struct xpu_job {
 	struct drm_sched_job base;
@@ -358,6 +418,8 @@ struct xpu_job {
 	bool hung;
 	bool scrub;
 	u32 slot;
+	bool bound;
+	u32 hw_ctx;
 };
 
 static inline u32 xpu_read(struct xpu_device *xdev, u32 reg)
@@ -396,6 +458,8 @@ void xpu_vm_fini(struct xpu_ctx *ctx);
 int xpu_vm_map(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va);
 void xpu_vm_unmap(struct xpu_ctx *ctx, struct drm_gem_object *obj);
 void xpu_vm_close(struct xpu_ctx *ctx, struct drm_gem_object *obj);
+void xpu_vm_free_when_idle(struct xpu_ctx *ctx, struct list_head *vmas);
+void xpu_vma_free_list(struct list_head *dead);
 void xpu_mmu_invalidate(struct xpu_device *xdev, u32 hw_ctx);
 
 /* xpu_job.c */
@@ -412,7 +476,19 @@ void xpu_result_put(struct xpu_result *res);
 int xpu_device_reset(struct xpu_device *xdev, const char *why);
 void xpu_log_fault(struct xpu_device *xdev, const char *fmt, ...) __printf(2, 3);
 
+/* xpu_ctx.c */
+int xpu_slots_init(struct xpu_device *xdev);
+void xpu_ctx_slot_init(struct xpu_ctx *ctx);
+void xpu_ctx_bind_idle(struct xpu_ctx *ctx);
+void xpu_ctx_unbind(struct xpu_ctx *ctx);
+struct dma_fence *xpu_ctx_bind_job(struct xpu_job *job);
+void xpu_ctx_unbind_job(struct xpu_job *job);
+void xpu_ctx_release_deferred(struct xpu_ctx *ctx);
+void xpu_slots_restore(struct xpu_device *xdev);
+void xpu_slots_wake(struct xpu_device *xdev);
+
 /* xpu_drv.c */
+extern struct workqueue_struct *xpu_wq;
 void xpu_ctx_put(struct xpu_ctx *ctx);
 static inline struct xpu_ctx *xpu_ctx_get(struct xpu_ctx *ctx)
 {

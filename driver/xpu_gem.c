@@ -438,13 +438,20 @@ static int xpu_userptr_pin(struct drm_device *drm, struct xpu_userptr_bo *bo,
 			goto err_unpin;
 		}
 	}
-	ret = sg_alloc_table_from_pages(&bo->sgt, bo->pages, bo->npages, 0, size,
-					GFP_KERNEL);
+	/*
+	 * segments no longer than the DMA layer maps in one piece (as
+	 * drm_prime_pages_to_sg() does)
+	 */
+	ret = sg_alloc_table_from_pages_segment(&bo->sgt, bo->pages, bo->npages, 0, size,
+						min_t(size_t, dma_max_mapping_size(drm->dev),
+						      UINT_MAX) & PAGE_MASK,
+						GFP_KERNEL);
 	if (ret)
 		goto err_unpin;
 	ret = dma_map_sgtable(drm->dev, &bo->sgt, xpu_userptr_dir(bo), 0);
 	if (ret) {
 		sg_free_table(&bo->sgt);
+		ret = -ENOMEM;	/* the documented errno: no mapping resources */
 		goto err_unpin;
 	}
 	return 0;

@@ -8,16 +8,19 @@
  * completion record and the queue's fence word, then raises the queue's
  * MSI-X vector, whose handler signals the hardware fences in order.
  *
- * Hang detection is progress-aware: when the scheduler's timeout fires, the
- * driver compares the queue's progress counter (instructions retired by the
- * running job) with the previous check. A job that keeps retiring
+ * Hang detection is progress-aware: every hang_check_ms while a queue holds
+ * jobs, the driver's own check (xpu_hang_check(); the schedulers have no
+ * timeout) compares the queue's progress counter (work done by the running
+ * job) with the previous check. A job that keeps retiring
  * instructions is left alone however long it runs; one that stopped is
  * aborted with the queue's STOP control, its fence gets -ETIMEDOUT, the cause
  * is captured with devcoredump and announced with a uevent, and the queue is
  * re-enabled, so the innocent jobs behind it run unchanged. A context that
  * hangs xpu_ban_after times is banned: its queued jobs are cancelled and
  * further submits fail with -ECANCELED. An MMU fault kills the faulting job
- * and bans its context.
+ * and bans its context. A device reset (xpu_device_reset()) completes the
+ * job running on each queue with an error and runs the ones behind it: no
+ * job runs twice, and the scheduler only ever sees hardware fences signal.
  */
 
 #include <linux/delay.h>
@@ -179,17 +182,21 @@ static void xpu_queue_hw_reset(struct xpu_queue *q)
 		dev_err(&xdev->pdev->dev, "queue %u: still busy after reset\n", q->idx);
 }
 
-/* Program a reset, idle queue with no job on it; q->lock held. */
-static void xpu_queue_hw_program_locked(struct xpu_queue *q)
+/*
+ * Program a reset, idle queue with an empty ring whose fence word reads
+ * @done (the last sequence number the queue completed); q->lock held.
+ */
+static void xpu_queue_hw_program_locked(struct xpu_queue *q, u64 done)
 {
 	struct xpu_device *xdev = q->xdev;
 	u64 ring = xpu_queue_dpa(q, q->ring);
 	u64 fence = xpu_queue_dpa(q, q->fence_word);
 
 	lockdep_assert_held(&q->lock);
-	drm_WARN_ON(&xdev->drm, !list_empty(&q->inflight));
 	q->tail = 0;
-	WRITE_ONCE(*q->fence_word, cpu_to_le64(q->seqno));
+	WRITE_ONCE(*q->fence_word, cpu_to_le64(done));
+	WRITE_ONCE(q->fence_seen, done);
+	q->hang_seqno = 0;
 	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_RING_LO), lower_32_bits(ring));
 	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_RING_HI), upper_32_bits(ring));
 	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_RING_SIZE), XPU_RING_SIZE);
@@ -205,7 +212,8 @@ static void xpu_queue_hw_setup(struct xpu_queue *q)
 
 	xpu_queue_hw_reset(q);
 	spin_lock_irqsave(&q->lock, flags);
-	xpu_queue_hw_program_locked(q);
+	drm_WARN_ON(&q->xdev->drm, !list_empty(&q->inflight));
+	xpu_queue_hw_program_locked(q, q->seqno);
 	spin_unlock_irqrestore(&q->lock, flags);
 }
 
@@ -318,6 +326,8 @@ static void xpu_job_complete(struct xpu_queue *q, struct xpu_job *job,
 		dma_fence_set_error(job->hw_fence, err);
 	list_del_init(&job->node);
 	dma_fence_signal_locked(job->hw_fence);
+	/* off the hardware: its context may be evicted, its frees released */
+	xpu_ctx_unbind_job(job);
 	atomic64_inc(&q->jobs_done);
 }
 
@@ -336,6 +346,11 @@ void xpu_queue_irq(struct xpu_queue *q)
 
 	spin_lock_irqsave(&q->lock, flags);
 	done = le64_to_cpu(READ_ONCE(*q->fence_word));
+	/*
+	 * the records the fence word covers are read after it (this pass
+	 * also runs from WAIT_JOB's poll, without the MSI's ordering)
+	 */
+	dma_rmb();
 	WRITE_ONCE(q->fence_seen, done);
 	xpu_dbg(q->xdev, IRQ, "queue %u: completion interrupt, fence word %llu\n", q->idx, done);
 	list_for_each_entry_safe(job, tmp, &q->inflight, node) {
@@ -364,7 +379,119 @@ static void xpu_queue_fail_all(struct xpu_queue *q, u32 status)
 	spin_unlock_irqrestore(&q->lock, flags);
 }
 
+/*
+ * Write @job's descriptor into the next ring entry (not yet visible to the
+ * device: the caller rings the doorbell) and clear its completion record.
+ * Returns the descriptor. q->lock held.
+ */
+static struct xpu_job_desc *xpu_queue_write_desc_locked(struct xpu_queue *q,
+							struct xpu_job *job)
+{
+	struct xpu_job_desc *d;
+
+	lockdep_assert_held(&q->lock);
+	job->slot = q->tail;
+	q->tail = (q->tail + 1) % XPU_RING_SIZE;
+	d = &q->ring[job->slot];
+	memset(&q->records[job->slot], 0, sizeof(q->records[0]));
+	d->op = cpu_to_le32(XPU_JOB_EXEC);
+	d->ctx = cpu_to_le32(job->hw_ctx);	/* bound in prepare_job */
+	d->fence = cpu_to_le64(job->seqno);
+	d->prog_va = cpu_to_le64(job->prog_va);
+	d->prog_len = cpu_to_le32(job->prog_len);
+	d->flags = cpu_to_le32(job->scrub ? XPU_JOB_F_CLEAR_SRAM : 0);
+	d->args_va = cpu_to_le64(job->args_va);
+	d->args_len = cpu_to_le32(job->args_len);
+	d->rsvd0 = 0;
+	d->record = cpu_to_le64(xpu_queue_dpa(q, &q->records[job->slot]));
+	d->cookie = cpu_to_le64(job->seqno);
+	return d;
+}
+
+/*
+ * After a reset of the queue's hardware (the queue is idle: nothing runs or
+ * writes any more), settle every job it held and start it again:
+ *
+ * - jobs whose completion the device wrote (fence word) complete with it;
+ * - the first job left is the one that was running, or about to start: it
+ *   completes with an error, HUNG if its seqno is @hung (or it was marked
+ *   hung),
+ *   else ABORTED, and its context, which lost work it did not cause to
+ *   fail, learns of it: a reset counted and the context banned (so its
+ *   submits fail with -ECANCELED), as Documentation/gpu/drm-uapi.rst asks
+ *   ("after a reset, KMD should reject new command submissions for affected
+ *   contexts");
+ * - the jobs behind it never started (the device runs a queue's jobs one at
+ *   a time, in order): they are written again to the fresh ring, with the
+ *   same sequence numbers and hardware fences, and run once; those of a
+ *   banned or closing context complete with CANCELED instead.
+ *
+ * No job runs twice and none is handed back to the scheduler. q->lock held.
+ */
+static void xpu_queue_recover_locked(struct xpu_queue *q, u64 hung)
+{
+	struct xpu_device *xdev = q->xdev;
+	u64 done = le64_to_cpu(READ_ONCE(*q->fence_word));
+	struct xpu_job *job, *tmp;
+	bool first = true;
+	u32 replayed = 0;
+
+	lockdep_assert_held(&q->lock);
+	list_for_each_entry_safe(job, tmp, &q->inflight, node) {
+		struct xpu_ctx *ctx = job->ctx;
+
+		if (job->seqno <= done) {
+			const struct xpu_job_record *rec = &q->records[job->slot];
+			u32 st = xpu_status_to_uapi(q, le32_to_cpu(READ_ONCE(rec->status)));
+
+			xpu_job_complete(q, job, rec, READ_ONCE(job->hung) ?
+					 DRM_XPU_JOB_HUNG : st);
+		} else if (first) {
+			first = false;
+			if ((hung && job->seqno == hung) || READ_ONCE(job->hung)) {
+				xpu_job_complete(q, job, NULL, DRM_XPU_JOB_HUNG);
+				continue;
+			}
+			atomic_inc(&ctx->resets);
+			atomic_or(DRM_XPU_CTX_BANNED, &ctx->state);
+			xpu_dbg(xdev, RESET, "ctx %u queue %u seqno %llu job %llu: lost to the reset, context banned\n",
+				ctx->hw_ctx, q->idx, job->seqno, job->job_id);
+			xpu_job_complete(q, job, NULL, DRM_XPU_JOB_ABORTED);
+		} else if ((atomic_read(&ctx->state) & DRM_XPU_CTX_BANNED) ||
+			   READ_ONCE(ctx->closing)) {
+			xpu_job_complete(q, job, NULL, DRM_XPU_JOB_CANCELED);
+		}
+	}
+	/* what is left never started: the fresh ring runs it, in order */
+	job = list_first_entry_or_null(&q->inflight, struct xpu_job, node);
+	xpu_queue_hw_program_locked(q, job ? job->seqno - 1 : q->seqno);
+	list_for_each_entry(job, &q->inflight, node) {
+		xpu_queue_write_desc_locked(q, job);
+		xpu_dbg(xdev, RESET, "ctx %u queue %u seqno %llu job %llu: not started, queued again in slot %u\n",
+			job->ctx->hw_ctx, q->idx, job->seqno, job->job_id, job->slot);
+		replayed++;
+	}
+	if (replayed) {
+		wmb();	/* descriptors before doorbell */
+		xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_TAIL), q->tail);
+	}
+}
+
+/* Run the hang check of @q in hang_check_ms (unless it is already due). */
+static void xpu_hang_check_arm(struct xpu_queue *q)
+{
+	queue_delayed_work(system_wq, &q->hang_work,
+			   msecs_to_jiffies(READ_ONCE(xpu_hang_check_ms)));
+}
+
 /* ---- scheduler backend ---------------------------------------------------- */
+
+/* A hardware context id for the job's context, or a fence to wait for one. */
+static struct dma_fence *xpu_prepare_job(struct drm_sched_job *sched_job,
+					 struct drm_sched_entity *entity)
+{
+	return xpu_ctx_bind_job(to_xpu_job(sched_job));
+}
 
 static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 {
@@ -375,11 +502,9 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	struct xpu_job_desc *d;
 	struct xpu_fence *f;
 	unsigned long flags;
+	bool arm;
 	int idx;
 
-	/* resubmitted after a device reset, but it had completed before */
-	if (job->hw_fence && dma_fence_is_signaled(job->hw_fence))
-		return dma_fence_get(job->hw_fence);
 	if (!drm_dev_enter(&xdev->drm, &idx)) {
 		job->result->status = DRM_XPU_JOB_ABORTED;
 		return ERR_PTR(-ENODEV);
@@ -393,7 +518,8 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 		drm_dev_exit(idx);
 		return ERR_PTR(-ECANCELED);
 	}
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	/* prepare_job bound the context, unless it was out of memory */
+	f = job->bound ? kzalloc(sizeof(*f), GFP_KERNEL) : NULL;
 	if (!f) {
 		drm_dev_exit(idx);
 		return ERR_PTR(-ENOMEM);
@@ -411,27 +537,12 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	}
 	job->seqno = ++q->seqno;
 	dma_fence_init(&f->base, &xpu_fence_ops, &q->lock, q->fence_ctx, job->seqno);
-	dma_fence_put(job->hw_fence);
 	job->hw_fence = dma_fence_get(&f->base);
-	job->slot = q->tail;
-	q->tail = (q->tail + 1) % XPU_RING_SIZE;
-
-	d = &q->ring[job->slot];
-	memset(&q->records[job->slot], 0, sizeof(q->records[0]));
-	d->op = cpu_to_le32(XPU_JOB_EXEC);
-	d->ctx = cpu_to_le32(job->ctx->hw_ctx);
+	job->scrub = test_and_clear_bit(q->idx, &job->ctx->scrub_queues);
+	d = xpu_queue_write_desc_locked(q, job);
 	if (atomic_fetch_andnot(BIT(q->idx), &xdev->inject_bad_ctx) & BIT(q->idx))
 		d->ctx = 0;	/* test knob: a context without page table */
-	d->fence = cpu_to_le64(job->seqno);
-	d->prog_va = cpu_to_le64(job->prog_va);
-	d->prog_len = cpu_to_le32(job->prog_len);
-	job->scrub = test_and_clear_bit(q->idx, &job->ctx->scrub_queues);
-	d->flags = cpu_to_le32(job->scrub ? XPU_JOB_F_CLEAR_SRAM : 0);
-	d->args_va = cpu_to_le64(job->args_va);
-	d->args_len = cpu_to_le32(job->args_len);
-	d->rsvd0 = 0;
-	d->record = cpu_to_le64(xpu_queue_dpa(q, &q->records[job->slot]));
-	d->cookie = cpu_to_le64(job->seqno);
+	arm = list_empty(&q->inflight);
 	list_add_tail(&job->node, &q->inflight);
 	job->result->start_ns = ktime_get_ns();
 	wmb();	/* descriptor before doorbell */
@@ -439,6 +550,8 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	xpu_dbg(xdev, JOB, "ctx %u queue %u seqno %llu job %llu: run, slot %u\n",
 		le32_to_cpu(d->ctx), q->idx, job->seqno, job->job_id, job->slot);
 	spin_unlock_irqrestore(&q->lock, flags);
+	if (arm)
+		xpu_hang_check_arm(q);
 	drm_dev_exit(idx);
 	return &f->base;
 }
@@ -457,48 +570,87 @@ static bool xpu_job_is_running(struct xpu_queue *q, u64 seqno, struct dma_fence 
 }
 
 /*
- * Abort @job if it is the one running on q: the device completes it with
+ * Abort the job with @seqno, ring slot @slot and hardware fence @fence if it
+ * is the one running on q, and only that job: the device completes it with
  * status ABORTED, then the queue is enabled again and runs the jobs behind
- * it. If the device does not answer, the queue is reset and everything it
- * held fails (ABORTED). Returns true if a STOP was sent. Caller holds
- * xdev->reset_lock and a reference to @fence; @hung_job (alive, owned by the
- * caller) is marked as killed by hang detection, or NULL.
+ * it. Caller holds xdev->reset_lock and a reference to @fence; with @hung,
+ * the job is marked as killed by hang detection (and its context charged
+ * with a hang). Returns true if a STOP was sent.
+ *
+ * STOP aborts whatever runs when the device sees it, and the device moves
+ * on to the next job on its own: the job may end, and the next one start,
+ * between the driver's look and its STOP. So the queue is disabled first
+ * (the running job goes on, no new one starts), and only then is the job
+ * checked to be the running one: still not completed (fence word), at the
+ * device's head (Q_HEAD is its slot; the head moves on only when a job's
+ * completion is written) and BUSY. From then on the job can only end, and
+ * a STOP that comes after its end finds the queue idle and disabled:
+ * nothing to abort (the device clears the request when it starts a job).
+ * If the device does not answer the STOP, the queue is reset and settled
+ * (xpu_queue_recover_locked()).
  */
-static bool xpu_queue_stop_job(struct xpu_queue *q, u64 seqno, struct dma_fence *fence,
-			       struct xpu_job *hung_job)
+static bool xpu_queue_stop_job(struct xpu_queue *q, u64 seqno, u32 slot,
+			       struct dma_fence *fence, bool hung)
 {
 	struct xpu_device *xdev = q->xdev;
+	unsigned int delay_ms;
 	unsigned long flags;
 	bool running;
+	u32 head, sts;
 
 	lockdep_assert_held(&xdev->reset_lock);
 	mutex_lock(&q->stop_lock);
 	spin_lock_irqsave(&q->lock, flags);
 	running = xpu_job_is_running(q, seqno, fence);
-	if (running) {
-		if (hung_job) {
-			/* visible before the waiter of its fence wakes up */
-			struct xpu_ctx *ctx = hung_job->ctx;
-			int hangs = atomic_inc_return(&ctx->hangs);
-
-			WRITE_ONCE(hung_job->hung, true);
-			atomic_inc(&ctx->resets);
-			atomic_or(DRM_XPU_CTX_HUNG |
-				  (hangs >= xpu_ban_after ? DRM_XPU_CTX_BANNED : 0),
-				  &ctx->state);
-		}
-		xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_STOP);
-		xpu_dbg(xdev, RESET, "queue %u seqno %llu: STOP%s\n", q->idx, seqno,
-			hung_job ? " (hung)" : "");
-	}
+	if (running)
+		xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), 0);	/* disable */
 	spin_unlock_irqrestore(&q->lock, flags);
 	if (!running) {
 		mutex_unlock(&q->stop_lock);
 		return false;
 	}
-	if (dma_fence_wait_timeout(fence, false, msecs_to_jiffies(2000)) <= 0) {
-		struct xpu_job *j, *tmp;
+	/* head first: it moves on (and BUSY clears) only when a job ends */
+	head = xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_HEAD));
+	sts = xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_STATUS));
+	spin_lock_irqsave(&q->lock, flags);
+	running = xpu_job_is_running(q, seqno, fence) && head == slot &&
+		  (sts & XPU_QSTS_BUSY);
+	if (running && hung) {
+		/* visible before the waiter of its fence wakes up */
+		struct xpu_job *job;
 
+		list_for_each_entry(job, &q->inflight, node) {
+			struct xpu_ctx *ctx = job->ctx;
+			int hangs;
+
+			if (job->seqno != seqno)
+				continue;
+			hangs = atomic_inc_return(&ctx->hangs);
+			WRITE_ONCE(job->hung, true);
+			atomic_inc(&ctx->resets);
+			atomic_or(DRM_XPU_CTX_HUNG |
+				  (hangs >= xpu_ban_after ? DRM_XPU_CTX_BANNED : 0),
+				  &ctx->state);
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (!running) {
+		/* it ended, or has not started: let the queue go on */
+		xpu_dbg(xdev, RESET, "queue %u seqno %llu: not running (head %u slot %u status 0x%x), no STOP\n",
+			q->idx, seqno, head, slot, sts);
+		xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_ENABLE);
+		mutex_unlock(&q->stop_lock);
+		return false;
+	}
+	/* test knob (debugfs "inject stopdelay MS"): the job may end meanwhile */
+	delay_ms = READ_ONCE(xdev->inject_stop_delay_ms);
+	if (delay_ms)
+		msleep(delay_ms);
+	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_STOP);
+	xpu_dbg(xdev, RESET, "queue %u seqno %llu: STOP%s\n", q->idx, seqno,
+		hung ? " (hung)" : "");
+	if (dma_fence_wait_timeout(fence, false, msecs_to_jiffies(2000)) <= 0) {
 		xpu_dbg(xdev, RESET, "queue %u seqno %llu: no answer to STOP, queue reset\n",
 			q->idx, seqno);
 		dev_err(&xdev->pdev->dev,
@@ -509,13 +661,21 @@ static bool xpu_queue_stop_job(struct xpu_queue *q, u64 seqno, struct dma_fence 
 		 */
 		xpu_queue_hw_reset(q);
 		spin_lock_irqsave(&q->lock, flags);
-		list_for_each_entry_safe(j, tmp, &q->inflight, node)
-			xpu_job_complete(q, j, NULL, j == hung_job ?
-					 DRM_XPU_JOB_HUNG : DRM_XPU_JOB_ABORTED);
-		xpu_queue_hw_program_locked(q);
+		xpu_queue_recover_locked(q, hung ? seqno : 0);
 		spin_unlock_irqrestore(&q->lock, flags);
 	} else {
-		/* a stopped queue stays disabled until enabled again */
+		/*
+		 * A stopped queue stays disabled until enabled again. The
+		 * fence is written before BUSY clears, and an ABORTED
+		 * completion disables the queue at that point, undoing an
+		 * earlier ENABLE (docs/hardware.md 14.1): enable once idle.
+		 */
+		u32 status;
+
+		if (readl_poll_timeout(xdev->regs + XPU_REG_Q(q->idx, XPU_Q_STATUS), status,
+				       !(status & XPU_QSTS_BUSY), 100, 500000))
+			dev_err(&xdev->pdev->dev, "queue %u: still busy after its job's completion\n",
+				q->idx);
 		xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_ENABLE);
 	}
 	mutex_unlock(&q->stop_lock);
@@ -550,6 +710,7 @@ void xpu_ctx_abort(struct xpu_ctx *ctx)
 			unsigned long flags;
 			bool any = false;
 			u64 seqno = 0;
+			u32 slot = 0;
 
 			spin_lock_irqsave(&q->lock, flags);
 			list_for_each_entry(job, &q->inflight, node)
@@ -560,6 +721,7 @@ void xpu_ctx_abort(struct xpu_ctx *ctx)
 			first = list_first_entry_or_null(&q->inflight, struct xpu_job, node);
 			if (first && first->ctx == ctx) {
 				seqno = first->seqno;
+				slot = first->slot;
 				fence = dma_fence_get(first->hw_fence);
 			}
 			spin_unlock_irqrestore(&q->lock, flags);
@@ -569,7 +731,7 @@ void xpu_ctx_abort(struct xpu_ctx *ctx)
 				bool stopped;
 
 				mutex_lock(&xdev->reset_lock);
-				stopped = xpu_queue_stop_job(q, seqno, fence, NULL);
+				stopped = xpu_queue_stop_job(q, seqno, slot, fence, false);
 				mutex_unlock(&xdev->reset_lock);
 				dma_fence_put(fence);
 				if (!stopped)
@@ -583,9 +745,26 @@ void xpu_ctx_abort(struct xpu_ctx *ctx)
 	drm_dev_exit(idx);
 }
 
-static void xpu_coredump(struct xpu_job *job, u64 progress)
+/*
+ * What the hang check knows of the job it looks at, copied under q->lock:
+ * the job itself may complete and be freed meanwhile.
+ */
+struct xpu_hang_info {
+	struct xpu_ctx *ctx;		/* referenced */
+	struct dma_fence *fence;	/* referenced */
+	u64 seqno;
+	u64 job_id;
+	u64 prog_va;
+	u64 args_va;
+	u64 start_ns;
+	u64 progress;
+	u32 queue;
+	u32 slot;
+	u32 prog_len;
+};
+
+static void xpu_coredump(struct xpu_device *xdev, const struct xpu_hang_info *hi)
 {
-	struct xpu_device *xdev = job->ctx->xdev;
 	size_t len = 1024;
 	char *buf = vmalloc(len);	/* devcoredump vfree()s it */
 	int n;
@@ -596,23 +775,22 @@ static void xpu_coredump(struct xpu_job *job, u64 progress)
 		      "xpu hang report\nqueue: %u\npid: %d\nhw_ctx: %u\nseqno: %llu\n"
 		      "prog_va: 0x%llx\nprog_len: %u\nargs_va: 0x%llx\nprogress: %llu\n"
 		      "queue_status: 0x%x\nhead: %u\ntail: %u\nerr_status: 0x%x\n",
-		      job->queue, job->ctx->pid, job->ctx->hw_ctx, job->seqno,
-		      job->prog_va, job->prog_len, job->args_va, progress,
-		      xpu_read(xdev, XPU_REG_Q(job->queue, XPU_Q_STATUS)),
-		      xpu_read(xdev, XPU_REG_Q(job->queue, XPU_Q_HEAD)),
-		      xpu_read(xdev, XPU_REG_Q(job->queue, XPU_Q_TAIL)),
+		      hi->queue, hi->ctx->pid, hi->ctx->hw_ctx, hi->seqno,
+		      hi->prog_va, hi->prog_len, hi->args_va, hi->progress,
+		      xpu_read(xdev, XPU_REG_Q(hi->queue, XPU_Q_STATUS)),
+		      xpu_read(xdev, XPU_REG_Q(hi->queue, XPU_Q_HEAD)),
+		      xpu_read(xdev, XPU_REG_Q(hi->queue, XPU_Q_TAIL)),
 		      xpu_read(xdev, XPU_REG_ERR_STATUS));
 	dev_coredumpv(&xdev->pdev->dev, buf, n, GFP_KERNEL);
 }
 
-static void xpu_hang_uevent(struct xpu_job *job)
+static void xpu_hang_uevent(struct xpu_device *xdev, const struct xpu_hang_info *hi)
 {
-	struct xpu_device *xdev = job->ctx->xdev;
 	char ev_queue[24], ev_pid[24];
 	char *envp[4];
 
-	snprintf(ev_queue, sizeof(ev_queue), "XPU_QUEUE=%u", job->queue);
-	snprintf(ev_pid, sizeof(ev_pid), "XPU_PID=%d", job->ctx->pid);
+	snprintf(ev_queue, sizeof(ev_queue), "XPU_QUEUE=%u", hi->queue);
+	snprintf(ev_pid, sizeof(ev_pid), "XPU_PID=%d", hi->ctx->pid);
 	envp[0] = "XPU_EVENT=HANG";
 	envp[1] = ev_queue;
 	envp[2] = ev_pid;
@@ -620,78 +798,98 @@ static void xpu_hang_uevent(struct xpu_job *job)
 	kobject_uevent_env(&xdev->drm.accel->kdev->kobj, KOBJ_CHANGE, envp);
 }
 
-/* 6.12's scheduler took the job off the pending list: put it back. */
-static void xpu_job_requeue(struct drm_sched_job *sched_job)
+/*
+ * The hang check of a queue, every hang_check_ms while the queue holds jobs
+ * (armed by run_job when the queue was empty, re-armed here). This is the
+ * driver's own delayed work, not the scheduler's timeout (the schedulers
+ * run with MAX_SCHEDULE_TIMEOUT): in 6.12 a timedout_job() that finds the
+ * job still progressing has no documented way to hand it back (the
+ * scheduler took it off its pending list), and drm_sched_stop() +
+ * drm_sched_start() without the deprecated drm_sched_resubmit_jobs()
+ * cancel every job in flight. So the scheduler only sees hardware fences
+ * complete, with an error for a killed job.
+ *
+ * A running job whose progress counter did not move since the last check
+ * (or that ran longer than max_job_ms) is aborted with a STOP aimed at it
+ * (xpu_queue_stop_job()): status HUNG, fence error -ETIMEDOUT, devcoredump
+ * and uevent; the jobs behind it run.
+ */
+static void xpu_hang_check(struct work_struct *work)
 {
-	struct drm_gpu_scheduler *sched = sched_job->sched;
-
-	spin_lock(&sched->job_list_lock);
-	list_add(&sched_job->list, &sched->pending_list);
-	spin_unlock(&sched->job_list_lock);
-}
-
-static enum drm_gpu_sched_stat xpu_timedout_job(struct drm_sched_job *sched_job)
-{
-	struct xpu_job *job = to_xpu_job(sched_job);
-	struct xpu_ctx *ctx = job->ctx;
-	struct xpu_device *xdev = ctx->xdev;
-	struct xpu_queue *q = &xdev->queues[job->queue];
+	struct xpu_queue *q = container_of(to_delayed_work(work), struct xpu_queue, hang_work);
+	struct xpu_device *xdev = q->xdev;
+	struct xpu_hang_info hi = {};
+	struct xpu_job *job;
+	unsigned long flags;
 	unsigned int max_ms;
-	bool over_cap;
-	u64 progress;
+	bool over_cap, more;
+	u64 done;
 	int idx;
 
-	/* a full device reset in progress handles everything */
-	if (!mutex_trylock(&xdev->reset_lock)) {
-		xpu_job_requeue(sched_job);
-		return DRM_GPU_SCHED_STAT_NOMINAL;
-	}
-	if (!job->hw_fence || dma_fence_is_signaled(job->hw_fence))
-		goto out;
 	if (!drm_dev_enter(&xdev->drm, &idx))
-		goto out;	/* removal fails the job */
-	progress = xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_PROGRESS_LO)) |
-		   (u64)xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_PROGRESS_HI)) << 32;
+		return;	/* removal fails the jobs */
+	mutex_lock(&xdev->reset_lock);
+	spin_lock_irqsave(&q->lock, flags);
+	done = le64_to_cpu(READ_ONCE(*q->fence_word));
+	list_for_each_entry(job, &q->inflight, node) {
+		if (job->seqno <= done)
+			continue;	/* completed, not yet processed */
+		hi.ctx = xpu_ctx_get(job->ctx);
+		hi.fence = dma_fence_get(job->hw_fence);
+		hi.seqno = job->seqno;
+		hi.job_id = job->job_id;
+		hi.prog_va = job->prog_va;
+		hi.args_va = job->args_va;
+		hi.prog_len = job->prog_len;
+		hi.start_ns = job->result->start_ns;
+		hi.queue = q->idx;
+		hi.slot = job->slot;
+		break;
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (!hi.fence)
+		goto rearm;
+	hi.progress = xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_PROGRESS_LO)) |
+		      (u64)xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_PROGRESS_HI)) << 32;
 	max_ms = READ_ONCE(xpu_max_job_ms);
-	over_cap = max_ms && job->result->start_ns &&
-		   ktime_get_ns() - job->result->start_ns > max_ms * NSEC_PER_MSEC;
-	if ((job->seqno != q->hang_seqno || progress != q->hang_progress) && !over_cap) {
+	over_cap = max_ms && hi.start_ns &&
+		   ktime_get_ns() - hi.start_ns > (u64)max_ms * NSEC_PER_MSEC;
+	if ((hi.seqno != q->hang_seqno || hi.progress != q->hang_progress) && !over_cap) {
 		/* still making progress (or not started): not a hung job */
 		xpu_dbg(xdev, RESET, "ctx %u queue %u seqno %llu job %llu: progress %llu, not hung\n",
-			ctx->hw_ctx, q->idx, job->seqno, job->job_id, progress);
-		q->hang_seqno = job->seqno;
-		q->hang_progress = progress;
-	} else if (xpu_queue_stop_job(q, job->seqno, job->hw_fence, job)) {
+			hi.ctx->hw_ctx, q->idx, hi.seqno, hi.job_id, hi.progress);
+		q->hang_seqno = hi.seqno;
+		q->hang_progress = hi.progress;
+	} else if (xpu_queue_stop_job(q, hi.seqno, hi.slot, hi.fence, true)) {
 		/* it was running and made no progress: it is aborted now */
 		if (over_cap)
 			dev_warn(&xdev->pdev->dev,
 				 "queue %u: job %llu of pid %d ran longer than max_job_ms=%u: aborted\n",
-				 q->idx, job->seqno, ctx->pid, max_ms);
+				 q->idx, hi.seqno, hi.ctx->pid, max_ms);
 		else
 			dev_warn(&xdev->pdev->dev,
 				 "queue %u: job %llu of pid %d made no progress in %u ms: aborted\n",
-				 q->idx, job->seqno, ctx->pid, xpu_hang_check_ms);
+				 q->idx, hi.seqno, hi.ctx->pid, xpu_hang_check_ms);
 		xpu_log_fault(xdev, "pid %d ctx %u queue %u: hang at progress %llu",
-			      ctx->pid, ctx->hw_ctx, q->idx, progress);
+			      hi.ctx->pid, hi.ctx->hw_ctx, q->idx, hi.progress);
 		xpu_dbg(xdev, RESET, "ctx %u queue %u seqno %llu job %llu: hung, state 0x%x\n",
-			ctx->hw_ctx, q->idx, job->seqno, job->job_id,
-			atomic_read(&ctx->state));
-		xpu_coredump(job, progress);
-		xpu_hang_uevent(job);
+			hi.ctx->hw_ctx, q->idx, hi.seqno, hi.job_id,
+			atomic_read(&hi.ctx->state));
+		xpu_coredump(xdev, &hi);
+		xpu_hang_uevent(xdev, &hi);
 		q->hang_seqno = 0;
 	}
-	drm_dev_exit(idx);
-out:
-	/*
-	 * Back on the pending list before a reset can look at it, and kick
-	 * the free worker, which may have looked for the job while it was off
-	 * the list (a finished job would otherwise stay first in the list, and
-	 * the timeout would keep looking at it instead of the next job).
-	 */
-	xpu_job_requeue(sched_job);
-	drm_sched_wqueue_start(sched_job->sched);
+rearm:
+	spin_lock_irqsave(&q->lock, flags);
+	more = !list_empty(&q->inflight);
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (more)
+		xpu_hang_check_arm(q);
 	mutex_unlock(&xdev->reset_lock);
-	return DRM_GPU_SCHED_STAT_NOMINAL;
+	drm_dev_exit(idx);
+	dma_fence_put(hi.fence);
+	if (hi.ctx)
+		xpu_ctx_put(hi.ctx);
 }
 
 /**
@@ -742,6 +940,7 @@ void xpu_job_free(struct xpu_job *job)
 	kvfree(job->bos);
 	dma_fence_put(job->hw_fence);
 	xpu_result_put(job->result);
+	xpu_ctx_unbind_job(job);	/* if it never reached the hardware */
 	xpu_ctx_put(job->ctx);
 	kfree(job);
 	module_put(THIS_MODULE);	/* last: see xpu_job_alloc() */
@@ -756,8 +955,8 @@ static void xpu_free_job(struct drm_sched_job *sched_job)
 }
 
 static const struct drm_sched_backend_ops xpu_sched_ops = {
+	.prepare_job = xpu_prepare_job,
 	.run_job = xpu_run_job,
-	.timedout_job = xpu_timedout_job,
 	.free_job = xpu_free_job,
 };
 
@@ -805,7 +1004,8 @@ int xpu_queues_init(struct xpu_device *xdev)
 			.submit_wq = xdev->submit_wq,
 			.num_rqs = DRM_SCHED_PRIORITY_COUNT,
 			.credit_limit = XPU_RING_SIZE - 1,
-			.timeout = msecs_to_jiffies(xpu_hang_check_ms),
+			/* no scheduler timeout: xpu_hang_check() watches the jobs */
+			.timeout = MAX_SCHEDULE_TIMEOUT,
 			.name = xdev->queues[i].name,
 			.dev = &xdev->pdev->dev,
 		};
@@ -817,6 +1017,7 @@ int xpu_queues_init(struct xpu_device *xdev)
 		spin_lock_init(&q->lock);
 		mutex_init(&q->stop_lock);
 		INIT_LIST_HEAD(&q->inflight);
+		INIT_DELAYED_WORK(&q->hang_work, xpu_hang_check);
 		mem = dmam_alloc_coherent(&xdev->pdev->dev, XPU_QUEUE_MEM, &q->dma,
 					  GFP_KERNEL);
 		if (!mem) {
@@ -859,65 +1060,54 @@ void xpu_queues_fini(struct xpu_device *xdev)
 		xpu_write(xdev, XPU_REG_Q(i, XPU_Q_CONTROL), XPU_QCTL_RESET);
 	for (i = 0; i < xdev->num_queues; i++)
 		xpu_queue_fail_all(&xdev->queues[i], DRM_XPU_JOB_ABORTED);
+	/* unplugged: the checks end without re-arming */
+	for (i = 0; i < xdev->num_queues; i++)
+		cancel_delayed_work_sync(&xdev->queues[i].hang_work);
 }
 
 /**
- * xpu_device_reset() - reset the whole device and re-run the lost jobs
+ * xpu_device_reset() - reset the whole device
  * @xdev: device
  * @why: for the log
  *
- * Every scheduler is stopped, the device is reset, and the jobs that were on
- * the hardware are handed to it again (they were innocent: a guilty job has
- * already been aborted by the hang handler).
+ * Every scheduler's submission is parked with drm_sched_wqueue_stop() (no
+ * run_job or free_job meanwhile), the device is reset and
+ * every queue waited for until idle, the context roots are restored, and
+ * each queue's jobs are settled by xpu_queue_recover_locked(): the job that
+ * was running (or about to start) on a queue completes with
+ * DRM_XPU_JOB_ABORTED (fence error -ECANCELED) and its context is banned,
+ * the jobs behind it, which never started, run on the fresh ring. The
+ * scheduler learns of each completion through the job's hardware fence, as
+ * always; drm_sched_wqueue_start() then lets it go on, and the jobs that
+ * had not reached the hardware run as usual.
  *
  * Return: 0.
  */
 int xpu_device_reset(struct xpu_device *xdev, const char *why)
 {
-	struct xpu_job *job, *tmp;
-	struct xpu_ctx *ctx;
 	unsigned long flags;
 	u32 i;
 
 	mutex_lock(&xdev->reset_lock);
 	dev_warn(&xdev->pdev->dev, "device reset: %s\n", why);
 	xpu_dbg(xdev, RESET, "device reset %d: %s\n", atomic_read(&xdev->resets) + 1, why);
-	for (i = 0; i < xdev->num_queues; i++) {
-		struct drm_gpu_scheduler *sched = &xdev->queues[i].sched;
-
-		/* no run_job, free_job or timeout handler from here on */
-		drm_sched_wqueue_stop(sched);
-		cancel_delayed_work_sync(&sched->work_tdr);
-		drm_sched_stop(sched, NULL);
-	}
+	for (i = 0; i < xdev->num_queues; i++)
+		drm_sched_wqueue_stop(&xdev->queues[i].sched);
 	xpu_write(xdev, XPU_REG_RESET, XPU_RESET_MAGIC);
-	/* context roots are gone with the reset: restore them */
-	mutex_lock(&xdev->ctx_list_lock);
-	list_for_each_entry(ctx, &xdev->ctx_list, node) {
-		xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx), lower_32_bits(ctx->pt_root));
-		xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx) + 4, upper_32_bits(ctx->pt_root));
-	}
-	mutex_unlock(&xdev->ctx_list_lock);
+	/* idle: nothing runs or writes any more (sleeps, interrupts on) */
+	for (i = 0; i < xdev->num_queues; i++)
+		xpu_queue_hw_reset(&xdev->queues[i]);
+	/* context roots are gone with the reset: restore the bound ones */
+	xpu_slots_restore(xdev);
 	for (i = 0; i < xdev->num_queues; i++) {
 		struct xpu_queue *q = &xdev->queues[i];
 
-		/* the hardware forgot them: drop the fences, resubmit below */
 		spin_lock_irqsave(&q->lock, flags);
-		list_for_each_entry_safe(job, tmp, &q->inflight, node) {
-			xpu_dbg(xdev, RESET, "ctx %u queue %u seqno %llu job %llu: resubmitted\n",
-				job->ctx->hw_ctx, q->idx, job->seqno, job->job_id);
-			list_del_init(&job->node);
-			dma_fence_put(job->hw_fence);
-			job->hw_fence = NULL;
-		}
+		xpu_queue_recover_locked(q, 0);
 		spin_unlock_irqrestore(&q->lock, flags);
-		xpu_queue_hw_setup(q);
-		q->hang_seqno = 0;
 	}
-	for (i = 0; i < xdev->num_queues; i++) {
-		drm_sched_resubmit_jobs(&xdev->queues[i].sched);
-		drm_sched_start(&xdev->queues[i].sched);
-	}
+	for (i = 0; i < xdev->num_queues; i++)
+		drm_sched_wqueue_start(&xdev->queues[i].sched);
 	atomic_inc(&xdev->resets);
 	mutex_unlock(&xdev->reset_lock);
 	return 0;

@@ -9,6 +9,12 @@
  * that use the buffer: its mapping (and reference) stays until it is idle
  * (xpu_vm_close()). Every mapping is followed by an unmapped
  * guard page so that an overrun faults instead of reaching the next buffer.
+ *
+ * Unmapping clears the entries and invalidates the TLB, but the device has
+ * no invalidation handshake and a job may touch any VA of its context: the
+ * buffer (pages, HBM blocks) is released only when no job of the context is
+ * on the hardware any more (xpu_vm_free_when_idle(), in xpu_ctx.c). Page
+ * tables are freed with the context, after its last job.
  */
 
 #include <linux/dma-resv.h>
@@ -186,15 +192,21 @@ static void xpu_vma_unmap_locked(struct xpu_ctx *ctx, struct xpu_vma *vma)
 	/* after removal only the bookkeeping is left to drop */
 	if (drm_dev_enter(&ctx->xdev->drm, &idx)) {
 		xpu_vma_clear(ctx, vma, vma->obj->size);
-		xpu_mmu_invalidate(ctx->xdev, ctx->hw_ctx);
+		xpu_mmu_invalidate(ctx->xdev, READ_ONCE(ctx->hw_ctx));
 		drm_dev_exit(idx);
 	}
 	list_del(&vma->node);
 	drm_mm_remove_node(&vma->va);
 }
 
-/* Drop unmapped vmas (their object references), outside vm_lock. */
-static void xpu_vma_free_list(struct list_head *dead)
+/**
+ * xpu_vma_free_list() - drop unmapped mappings and their buffer references
+ * @dead: &struct xpu_vma list, unmapped; no job of the context may use them
+ *	any more (see xpu_vm_free_when_idle())
+ *
+ * Called outside &xpu_ctx.vm_lock: the last reference frees the memory.
+ */
+void xpu_vma_free_list(struct list_head *dead)
 {
 	struct xpu_vma *vma, *tmp;
 
@@ -269,7 +281,7 @@ int xpu_vm_map(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va)
 	ret = xpu_vma_fill(ctx, vma, obj);
 	if (ret) {
 		xpu_vma_clear(ctx, vma, obj->size);
-		xpu_mmu_invalidate(ctx->xdev, ctx->hw_ctx);
+		xpu_mmu_invalidate(ctx->xdev, READ_ONCE(ctx->hw_ctx));
 		drm_mm_remove_node(&vma->va);
 		drm_gem_object_put(vma->obj);
 		kfree(vma);
@@ -284,7 +296,7 @@ int xpu_vm_map(struct xpu_ctx *ctx, struct drm_gem_object *obj, u64 *va)
 out_unlock:
 	mutex_unlock(&ctx->vm_lock);
 	drm_dev_exit(idx);
-	xpu_vma_free_list(&dead);
+	xpu_vm_free_when_idle(ctx, &dead);
 	return ret;
 }
 
@@ -305,7 +317,7 @@ void xpu_vm_unmap(struct xpu_ctx *ctx, struct drm_gem_object *obj)
 		list_add_tail(&vma->node, &dead);
 	}
 	mutex_unlock(&ctx->vm_lock);
-	xpu_vma_free_list(&dead);
+	xpu_vm_free_when_idle(ctx, &dead);
 }
 
 /**
@@ -337,13 +349,12 @@ void xpu_vm_close(struct xpu_ctx *ctx, struct drm_gem_object *obj)
 	}
 	xpu_vm_reap_locked(ctx, &dead);
 	mutex_unlock(&ctx->vm_lock);
-	xpu_vma_free_list(&dead);
+	xpu_vm_free_when_idle(ctx, &dead);
 }
 
 /**
- * xpu_vm_init() - a new context's address space: empty root table, root
- * register programmed
- * @ctx: new context
+ * xpu_vm_init() - a new context's address space: an empty root table
+ * @ctx: new context, not bound to a hardware context yet
  *
  * Return: 0, -ENOMEM without HBM, -ENODEV after removal.
  */
@@ -368,30 +379,23 @@ int xpu_vm_init(struct xpu_ctx *ctx)
 		drm_dev_exit(idx);
 		return ret;
 	}
-	wmb();	/* the zeroed root table lands before the device can walk it */
-	xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx), lower_32_bits(ctx->pt_root));
-	xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx) + 4, upper_32_bits(ctx->pt_root));
-	xpu_mmu_invalidate(xdev, ctx->hw_ctx);
+	/* the root register is written when the context is bound (xpu_ctx.c) */
 	drm_dev_exit(idx);
 	return 0;
 }
 
 /**
  * xpu_vm_fini() - tear a context's address space down
- * @ctx: context no job of which can run any more
+ * @ctx: context no job of which can run any more, unbound from its hardware
+ *	context (xpu_ctx_unbind())
  */
 void xpu_vm_fini(struct xpu_ctx *ctx)
 {
 	struct xpu_device *xdev = ctx->xdev;
 	struct xpu_vma *vma, *tmp;
-	int idx;
 
-	if (drm_dev_enter(&xdev->drm, &idx)) {
-		xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx), 0);
-		xpu_write(xdev, XPU_REG_CTX_ROOT(ctx->hw_ctx) + 4, 0);
-		xpu_mmu_invalidate(xdev, ctx->hw_ctx);
-		drm_dev_exit(idx);
-	}
+	/* no job is left: what waited for the context to be idle goes now */
+	xpu_ctx_release_deferred(ctx);
 	list_for_each_entry_safe(vma, tmp, &ctx->vmas, node) {
 		list_del(&vma->node);
 		drm_mm_remove_node(&vma->va);

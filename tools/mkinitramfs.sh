@@ -44,6 +44,8 @@ cp -a "$build"/lib/. "$root/usr/lib/"
 cp -a "$build"/kselftest/. "$root/opt/xpu/tests/"
 cp -a "$build"/vm-tests/. "$root/opt/xpu/tests/"
 mkdir -p "$root/usr/share" && cp -a "$build"/share/. "$root/usr/share/"
+# the packaged mdev rule: run-tests.sh grants /dev/accel to group xpu with it
+mkdir -p "$root/usr/share/xpu" && cp "$here/../packaging/udev/xpu.mdev.conf" "$root/usr/share/xpu/"
 cp -a "$here"/guest/. "$root/usr/bin/"
 # the xpu Python package and its tests (python3 in the guest: xpu-vm --python)
 mkdir -p "$root/opt/xpu/python/xpu" "$root/opt/xpu/python-tests"

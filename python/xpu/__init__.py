@@ -16,7 +16,7 @@ next to this package, then the system.
 
 from . import cc
 from ._lib import LIB as _LIB
-from .device import Device, DeviceProps, Target, device_count, devices
+from .device import Device, DeviceProps, ProcessUsage, Target, device_count, devices
 from .dtypes import DTYPES, DType, dtype, from_bf16, to_bf16
 from .errors import (DeviceLostError, InvalidArgumentError, InvalidBinaryError,
                      InvalidSourceError, IOFailedError, JobFaultError, NoDeviceError,
@@ -34,7 +34,8 @@ __all__ = [
     "Graph", "IOFailedError", "InvalidArgumentError", "InvalidBinaryError",
     "InvalidSourceError", "JobFaultError", "Kernel", "MEM_DEVICE", "MEM_HOST",
     "MEM_READ_ONLY", "Module", "NoDeviceError", "NotFoundError", "NotReadyError",
-    "NotSupportedError", "OutOfMemoryError", "PermissionDeniedError", "Status", "Stream",
+    "NotSupportedError", "OutOfMemoryError", "PermissionDeniedError", "ProcessUsage", "Status",
+    "Stream",
     "Target", "TensorSpec", "TimeoutExpiredError", "XpuError", "cc", "compile_onnx",
     "device_count", "devices", "dtype", "elapsed", "from_bf16", "library_path",
     "reference_onnx", "supported_ops", "to_bf16",

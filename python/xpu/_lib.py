@@ -66,6 +66,12 @@ class DeviceUsage(ctypes.Structure):
                 ("vpu_busy_cycles", c_u64), ("dma_bytes", c_u64), ("macs", c_u64)]
 
 
+class ProcessUsage(ctypes.Structure):
+    _fields_ = [("size", c_u32), ("pid", ctypes.c_int32), ("name", ctypes.c_char * XPU_NAME_MAX),
+                ("files", c_u32), ("rsvd", c_u32), ("engine_ns", c_u64), ("cycles", c_u64),
+                ("hbm_bytes", c_u64), ("host_bytes", c_u64)]
+
+
 class HostConfig(ctypes.Structure):
     _fields_ = [("rows", c_u32), ("cols", c_u32), ("spad_size", c_u32), ("acc_size", c_u32),
                 ("clock_mhz", c_u32), ("hbm_gbps", c_u32), ("num_queues", c_u32),
@@ -130,7 +136,7 @@ class HostTensor(ctypes.Structure):
 def _sizes_match():
     # the C headers fix these sizes (XPU_*_SIZE_V*): a mismatch is a bug here
     expect = {DeviceProps: 224, DeviceUsage: 64, HostConfig: 48, CcEstimate: 56,
-              BufferInfo: 24, KernelInfo: 80, TensorInfo: 336}
+              BufferInfo: 24, KernelInfo: 80, TensorInfo: 336, ProcessUsage: 112}
     for s, n in expect.items():
         if ctypes.sizeof(s) != n:
             raise ImportError("xpu: ctypes struct %s is %d bytes, libxpu's is %d"
@@ -152,6 +158,7 @@ _PROTOS = {
     "xpu_device_close": (ctypes.c_int, [H]),
     "xpu_device_query_props": (ctypes.c_int, [H, P(DeviceProps)]),
     "xpu_device_get_usage": (ctypes.c_int, [H, P(DeviceUsage)]),
+    "xpu_device_get_processes": (ctypes.c_int, [H, P(ProcessUsage), c_u32, P(c_u32)]),
     "xpu_buffer_alloc": (ctypes.c_int, [H, c_size, c_u32, P(H)]),
     "xpu_buffer_free": (ctypes.c_int, [H]),
     "xpu_buffer_get_info": (ctypes.c_int, [H, P(BufferInfo)]),
@@ -252,7 +259,11 @@ def _load():
             errors.append(str(e))
             continue
         for name, (res, args) in _PROTOS.items():
-            fn = getattr(lib, name)
+            try:
+                fn = getattr(lib, name)
+            except AttributeError:
+                raise ImportError("xpu: %s has no %s: a libxpu older than this package "
+                                  "(rebuild it, or set XPU_LIB)" % (path, name)) from None
             fn.restype = res
             fn.argtypes = args
         lib._xpu_path = path

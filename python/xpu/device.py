@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """Devices: enumerate, open (DRM or the in-process host backend), properties,
-usage counters, and the factories of everything that lives on a device.
+usage counters, the processes using it, and the factories of everything that lives on a device.
 
 Design: Device owns one xpu_device. Properties are read once with
 xpu_device_query_props() (the sized call) into a frozen dataclass; usage is
@@ -43,6 +43,23 @@ class DeviceProps:
     hbm_gbps: int
     spad_size: int
     acc_size: int
+
+    def as_dict(self):
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProcessUsage:
+    """One process using a device (struct xpu_process_usage): its open files
+    on the device, engine time and modeled cycles of its jobs, and its
+    buffers' bytes in device HBM and in system memory."""
+    pid: int
+    name: str
+    files: int
+    engine_ns: int
+    cycles: int
+    hbm_bytes: int
+    host_bytes: int
 
     def as_dict(self):
         return dataclasses.asdict(self)
@@ -149,6 +166,25 @@ class Device(Handle):
         check(LIB.xpu_device_get_usage(self.handle, ctypes.byref(u)))
         return {f: getattr(u, f) for f, _ in _lib.DeviceUsage._fields_
                 if f not in ("size", "rsvd")}
+
+    def processes(self):
+        """The processes that have this device open (xpu_device_get_processes),
+        sorted by pid: a list of ProcessUsage. Only processes whose
+        /proc/PID/fd the caller may read are seen. NotSupportedError on the
+        host backend (a private in-process device)."""
+        n = ctypes.c_uint32()
+        cap = 16
+        while True:
+            arr = (_lib.ProcessUsage * cap)()
+            arr[0].size = ctypes.sizeof(_lib.ProcessUsage)
+            check(LIB.xpu_device_get_processes(self.handle, arr, cap, ctypes.byref(n)))
+            if n.value <= cap:
+                break
+            cap = n.value + 8     # more opened it meanwhile: read again
+        return [ProcessUsage(pid=p.pid, name=p.name.decode(errors="replace"), files=p.files,
+                             engine_ns=p.engine_ns, cycles=p.cycles, hbm_bytes=p.hbm_bytes,
+                             host_bytes=p.host_bytes)
+                for p in arr[:n.value]]
 
     # ---- factories -------------------------------------------------------
     def alloc(self, nbytes, flags=0):

@@ -91,6 +91,16 @@ void kb_matmul(struct kb *k, uint32_t flags, uint32_t rc, uint32_t ra, uint32_t 
 	       uint64_t kk, uint64_t n);
 /* Record SRAM use [0, end) of the scratchpad / accumulator. */
 void kb_use(struct kb *k, uint64_t spad_end, uint64_t acc_end);
+/* Tensor extents: record that buffer argument i (kb_arg order) touches
+ * `bytes` from where it points (xpu_elf.h min_size); xpu_launch then fails
+ * with a buffer (plus offset) smaller than that, naming the argument. Call
+ * after the arguments are declared, before kb_finish. */
+static inline void kb_extent(struct kb *k, uint32_t i, uint64_t bytes)
+{
+	if (i < k->nargs)
+		k->args[i].min_size = bytes;
+}
+
 /* Append the finished kernel to the builder. */
 xpu_status kb_finish(xpu_cc *cc, struct kb *k, const char *name);
 xpu_status cc_check_name(xpu_cc *cc, const char *name);

@@ -152,5 +152,17 @@ XPU_EXPORT xpu_status xpu_cc_conv2d(xpu_cc *cc, const char *name, const struct x
 		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
 				     "conv2d '%s': the %llu x %u weights do not fit the scratchpad",
 				     name, (unsigned long long)g.K, d->cout);
-	return gemm_build(cc, name, &g, conv_args, &c.r_x, g.est_cycles);
+	st = gemm_build(cc, name, &g, conv_args, &c.r_x, g.est_cycles);
+	if (!st) {
+		/* the extents the kernel touches, checked by xpu_launch: x (NHWC
+		 * int8), w (kh*kw*cin x cout int8), y (pixels x cout), bias */
+		struct xpu_image_arg *a = cc->img.kernels[cc->img.num_kernels - 1].args;
+
+		a[0].min_size = c.B * c.H * c.W * c.C;
+		a[1].min_size = g.K * g.N;
+		a[2].min_size = g.M * g.N * cc_dtype(d->out_type)->bytes;
+		if (d->has_bias)
+			a[3].min_size = g.N * 4;
+	}
+	return st;
 }

@@ -78,6 +78,24 @@ int cc_copy_simplify(int ndim, struct cc_copy_dim *d, uint64_t *bytes)
 	return n;
 }
 
+/* The bytes above the base a side of a strided copy reaches: the block
+ * plus, per dimension, the positive stride times (count - 1) (a negative
+ * stride reaches below the base, which the launch cannot check). */
+static uint64_t strided_extent(int ndim, const struct cc_copy_dim *d, uint64_t bytes, int dst)
+{
+	uint64_t e = bytes;
+
+	for (int i = 0; i < ndim; i++) {
+		int64_t s = dst ? d[i].dstride : d[i].sstride;
+
+		if (!d[i].count)
+			return 0;
+		if (s > 0)
+			e += (d[i].count - 1) * (uint64_t)s;
+	}
+	return e;
+}
+
 /* rd = rs + v (64-bit wrap) */
 static void add_imm(struct kb *k, uint32_t rd, uint32_t rs, int64_t v)
 {
@@ -132,8 +150,12 @@ xpu_status cc_copy_strided(xpu_cc *cc, const char *name, int ndim, const struct 
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "'%s': %d copy dimensions, at most %d",
 				     name, ndim, CC_COPY_MAX_DIMS);
 	memcpy(d, dims, ndim * sizeof(*d));
-	n = cc_copy_simplify(ndim, d, &bytes);
 	KB_BEGIN(&k, cc, { "src", NULL }, { "dst", NULL });	/* r10, r11 */
+	if (bytes) {
+		kb_extent(&k, 0, strided_extent(ndim, d, bytes, 0));
+		kb_extent(&k, 1, strided_extent(ndim, d, bytes, 1));
+	}
+	n = cc_copy_simplify(ndim, d, &bytes);
 	if (n < 0)
 		return xpu_ok(kb_finish(cc, &k, name));		/* empty */
 	for (int i = 0; i < n; i++)
@@ -204,6 +226,14 @@ xpu_status cc_copy_blocks(xpu_cc *cc, const char *name, uint32_t nblk, const uin
 	if (st)
 		return st;
 	KB_BEGIN(&k, cc, { "src", NULL }, { "dst", NULL });	/* r10, r11 */
+	for (uint32_t b = 0; rows && b < nblk; b++) {
+		if (!bytes[b])
+			continue;
+		k.args[0].min_size = max64(k.args[0].min_size,
+					   soff[b] + (rows - 1) * sstride + bytes[b]);
+		k.args[1].min_size = max64(k.args[1].min_size,
+					   doff[b] + (rows - 1) * dstride + bytes[b]);
+	}
 	if (nblk && rows) {
 		f = dma_setup(&k, rows, (int64_t)sstride, (int64_t)dstride, bytes[0]);
 		last = bytes[0];
@@ -239,6 +269,9 @@ xpu_status cc_gather(xpu_cc *cc, const char *name, const struct cc_gather *g)
 	KB_BEGIN(&k, cc, { "data", NULL }, { "indices", NULL }, { "out", NULL });	/* r10..r12 */
 	if (!g->nidx || !g->outer || !g->block)
 		return xpu_ok(kb_finish(cc, &k, name));
+	kb_extent(&k, 0, g->outer * g->axis_len * g->block);
+	kb_extent(&k, 1, g->nidx * isz);
+	kb_extent(&k, 2, g->outer * g->nidx * g->block);
 	f = dma_setup(&k, g->outer, (int64_t)(g->axis_len * g->block),
 		      (int64_t)(g->nidx * g->block), g->block);
 	account_dmas(&k, g->nidx, g->outer * g->block);

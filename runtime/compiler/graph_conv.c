@@ -54,6 +54,8 @@ xpu_status xcc_im2col(xpu_cc *cc, const char *name, const struct xcc_im2col *d)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "im2col '%s': bad shape", name);
 	zbytes = min64(ALIGN(P * 4), 1u << 16);
 	kb_begin_xy(&k, cc, "col", &rx, &rcol);
+	kb_extent(&k, 0, d->N * d->C * d->H * d->W * 4);	/* tensor extents */
+	kb_extent(&k, 1, d->N * K * P * 4);
 	/* a zeroed block: int32 multiply by r0 */
 	kb_vcfg(&k, 1, zbytes / 4);
 	kb_li(&k, 3, 0);
@@ -121,6 +123,8 @@ xpu_status xcc_pool(xpu_cc *cc, const char *name, const struct xcc_pool *d)
 	lacc = 0;
 	ltap = tsz;
 	kb_begin_xy(&k, cc, "y", &rx, &ry);
+	kb_extent(&k, 0, d->NC * d->H * d->W * 4);	/* tensor extents */
+	kb_extent(&k, 1, rows * d->OW * 4);
 	kb_li(&k, R_SCALE, fill);
 	for (uint64_t r0 = 0; r0 < rows; r0 += rc) {
 		uint64_t ri = min64(rc, rows - r0);

@@ -90,6 +90,9 @@ xpu_status xcc_split(xpu_cc *cc, const char *name, const struct xcc_split *d)
 	lterm[1] = lterm[0] + tsz;
 	lterm[2] = lterm[1] + tsz;
 	kb_begin_xy(&k, cc, "y", &rx, &ry);
+	kb_extent(&k, 0, d->nouter * d->rows * d->cols * 4);
+	kb_extent(&k, 1, (d->nouter - 1) * d->outer_stride + (uint64_t)(d->nterms - 1) *
+		  d->term_stride + (d->rows - 1) * d->row_stride + d->cols * 2);
 	for (uint64_t o = 0; o < d->nouter; o++) {
 		for (uint64_t r0 = 0; r0 < d->rows; r0 += rc) {
 			uint64_t ri = min64(rc, d->rows - r0);
@@ -193,6 +196,15 @@ xpu_status xcc_ew(xpu_cc *cc, const char *name, const struct xcc_ew *d)
 		rin[i] = kb_arg(&k, i == 0 ? "x0" : i == 1 ? "x1" : "x2", XPU_ARG_BUFFER);
 	rout = kb_arg(&k, "y", XPU_ARG_BUFFER);
 	kb_load_args(&k);
+	for (int i = 0; i < d->nin; i++) {	/* the furthest row's end */
+		uint64_t e = 0;
+
+		for (uint64_t r = 0; r < d->R; r++)
+			e = max64(e, d->in[i].row_off[r] +
+				  (d->in[i].inner ? d->C : 1) * d->in[i].esz);
+		kb_extent(&k, (uint32_t)i, e);
+	}
+	kb_extent(&k, (uint32_t)d->nin, d->R * d->C * d->out_esz);
 	for (uint64_t r0 = 0; r0 < d->R; r0 += rc) {
 		uint64_t ri = min64(rc, d->R - r0);
 
@@ -297,6 +309,8 @@ xpu_status xcc_rowred(xpu_cc *cc, const char *name, uint64_t rows, uint64_t cols
 	lx = 0;
 	ly = ALIGN(rb * cols * 4);
 	kb_begin_xy(&k, cc, "y", &rx, &ry);
+	kb_extent(&k, 0, rows * cols * 4);
+	kb_extent(&k, 1, rows * 4);
 	if (mean)
 		kb_li(&k, R_SCALE, f32_bits((float)cols));
 	for (uint64_t r0 = 0; r0 < rows; r0 += rb) {
@@ -354,6 +368,12 @@ xpu_status xcc_layernorm(xpu_cc *cc, const char *name, uint64_t rows, uint64_t c
 						      { "beta", &rbeta }, { "y", &ry },
 						      { "mean", &rmean }, { "invstd", &rinv } },
 		 stats ? 6 : 4);
+	kb_extent(&k, 0, rows * cols * 4);
+	kb_extent(&k, 1, cols * 4);
+	kb_extent(&k, 2, cols * 4);
+	kb_extent(&k, 3, rows * cols * 4);
+	kb_extent(&k, 4, rows * 4);	/* mean, invstd (when asked for) */
+	kb_extent(&k, 5, rows * 4);
 	cc_layernorm_consts(&k, rg, rbeta, lg, lb, cols, eps);
 	kb_li(&k, 16, lv);
 	for (uint64_t r0 = 0; r0 < rows; r0 += rb) {
@@ -399,6 +419,8 @@ xpu_status xcc_midred(xpu_cc *cc, const char *name, uint64_t A, uint64_t R, uint
 	lacc = 0;
 	ltmp = ssz;
 	kb_begin_xy(&k, cc, "y", &rx, &ry);
+	kb_extent(&k, 0, A * R * B * 4);
+	kb_extent(&k, 1, A * B * 4);
 	kb_li(&k, R_SCALE, f32_bits((float)R));
 	for (uint64_t a0 = 0; a0 < A; a0 += rc) {
 		uint64_t ai = min64(rc, A - a0);

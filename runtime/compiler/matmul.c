@@ -471,5 +471,23 @@ xpu_status xcc_gemm(xpu_cc *cc, const char *name, const struct xcc_gemm *d)
 	g.bias_boff = d->bias_off;
 	g.scale = d->scale;
 	g.zero_point = d->zero_point;
-	return dense_gemm(cc, &g, d->m, d->k, d->n, d->nbatch, "gemm", name);
+	st = dense_gemm(cc, &g, d->m, d->k, d->n, d->nbatch, "gemm", name);
+	if (!st) {
+		/* extents (checked by xpu_launch): the furthest product's dense
+		 * A, B, C and bias past its offset */
+		struct xpu_image_arg *a = cc->img.kernels[cc->img.num_kernels - 1].args;
+		const uint64_t *off[4] = { d->a_off, d->b_off, d->c_off, d->bias_off };
+		uint64_t ext[4] = { d->m * d->k * g.esz, d->k * d->n * g.esz,
+				    d->m * d->n * cc_dtype(d->out_type)->bytes,
+				    (d->bias_col ? d->m : d->n) * 4 };
+
+		for (int i = 0; i < (d->has_bias ? 4 : 3); i++) {
+			uint64_t o = 0;
+
+			for (uint64_t b = 0; off[i] && b < d->nbatch; b++)
+				o = max64(o, off[i][b]);
+			a[i].min_size = o + ext[i];
+		}
+	}
+	return st;
 }

@@ -85,6 +85,8 @@ XPU_EXPORT xpu_status xpu_cc_binary(xpu_cc *cc, const char *name, enum xpu_cc_bi
 	chunk = chunk_elems(&cc->t, n, 8);
 	slot_bytes = ALIGN(chunk * 8);
 	KB_BEGIN(&k, NULL, { "a", &ra }, { "b", &rb }, { "c", &rc });
+	for (uint32_t i = 0; i < 3; i++)
+		kb_extent(&k, i, n * 4);
 	for (uint64_t i = 0; i < n; i += chunk, slot ^= 1) {
 		uint64_t c = min64(chunk, n - i), la = slot * slot_bytes, lb = la + ALIGN(chunk * 4);
 
@@ -121,6 +123,8 @@ XPU_EXPORT xpu_status xpu_cc_unary(xpu_cc *cc, const char *name, enum xpu_cc_uno
 	chunk = chunk_elems(&cc->t, n, 4);
 	slot_bytes = ALIGN(chunk * 4);
 	kb_begin_xy(&k, NULL, "y", &rx, &ry);
+	kb_extent(&k, 0, n * 4);
+	kb_extent(&k, 1, n * 4);
 	for (uint64_t i = 0; i < n; i += chunk, slot ^= 1) {
 		uint64_t c = min64(chunk, n - i), la = slot * slot_bytes;
 
@@ -150,6 +154,8 @@ XPU_EXPORT xpu_status xpu_cc_select(xpu_cc *cc, const char *name, uint64_t n)
 	arr = ALIGN(chunk * 4);
 	slot_bytes = 3 * arr;
 	KB_BEGIN(&k, NULL, { "mask", &rm }, { "a", &ra }, { "b", &rb }, { "c", &rc });
+	for (uint32_t i = 0; i < 4; i++)
+		kb_extent(&k, i, n * 4);
 	for (uint64_t i = 0; i < n; i += chunk, slot ^= 1) {
 		uint64_t c = min64(chunk, n - i), lm = slot * slot_bytes;
 
@@ -185,6 +191,8 @@ XPU_EXPORT xpu_status xpu_cc_requant(xpu_cc *cc, const char *name, uint32_t in_t
 	chunk = chunk_elems(&cc->t, n, 5);
 	slot_bytes = ALIGN(chunk * 4) + ALIGN(chunk);
 	kb_begin_xy(&k, NULL, "y", &rx, &ry);
+	kb_extent(&k, 0, n * 4);	/* 32-bit in, int8 out */
+	kb_extent(&k, 1, n);
 	kb_li(&k, R_SCALE, f32_bits(scale));
 	for (uint64_t i = 0; i < n; i += chunk, slot ^= 1) {
 		uint64_t c = min64(chunk, n - i), la = slot * slot_bytes, lo = la + ALIGN(chunk * 4);
@@ -214,6 +222,8 @@ void cc_softmax_rows(struct kb *k, const xpu_cc *account, uint64_t rows, uint64_
 	int slot = 0;
 
 	kb_begin_xy(k, account, "y", &rx, &ry);
+	kb_extent(k, 0, rows * cols * 4);
+	kb_extent(k, 1, rows * cols * 4);
 	for (uint64_t r0 = 0; r0 < rows; r0 += rb, slot = (slot + 1) % nslots) {
 		uint64_t r = min64(rb, rows - r0), lx = slot * slot_bytes;
 		uint64_t lm = lx + ALIGN(rb * cols * 4), ls = lm + ALIGN(rb * 4);
@@ -330,6 +340,10 @@ XPU_EXPORT xpu_status xpu_cc_layernorm(xpu_cc *cc, const char *name, uint32_t ro
 	lg = nslots * slot_bytes;
 	lb = lg + ALIGN((uint64_t)cols * 4);
 	KB_BEGIN(&k, NULL, { "x", &rx }, { "gamma", &rg }, { "beta", &rbeta }, { "y", &ry });
+	kb_extent(&k, 0, (uint64_t)rows * cols * 4);
+	kb_extent(&k, 1, (uint64_t)cols * 4);
+	kb_extent(&k, 2, (uint64_t)cols * 4);
+	kb_extent(&k, 3, (uint64_t)rows * cols * 4);
 	cc_layernorm_consts(&k, rg, rbeta, lg, lb, cols, eps);
 	for (uint64_t r0 = 0; r0 < rows; r0 += rb, slot = (slot + 1) % nslots) {
 		uint64_t r = min64(rb, rows - r0), lx = slot * slot_bytes;

@@ -122,6 +122,15 @@ static uint64_t write_host_guard(int fd, struct xpu_bo *a, struct xpu_bo *b, uin
 	return *to;
 }
 
+/* reads the last 8 bytes of a and on into its guard page: faults at the guard */
+static uint64_t straddle_hbm_guard(int fd, struct xpu_bo *a, struct xpu_bo *b, uint64_t *from,
+				   uint64_t *to)
+{
+	*from = a->va + 4096 - 8;
+	*to = b->va;
+	return a->va + 4096;
+}
+
 /*
  * Buffers get distinct VAs with an unmapped guard page after each: a job
  * reaching the last byte of a buffer runs, one touching the first byte past
@@ -151,6 +160,12 @@ TEST_F(bo, distinct_vas_with_guard)
 	EXPECT_EQ(DRM_XPU_JOB_MMU_FAULT, w.status);
 	EXPECT_EQ(at, w.fault_va);
 	EXPECT_EQ(XPU_ACCESS_WRITE, w.fault_access);
+
+	/* an overrun that starts in bounds faults where the guard page begins */
+	ASSERT_EQ(0, guard_copy(straddle_hbm_guard, 16, &w, &at));
+	EXPECT_EQ(DRM_XPU_JOB_MMU_FAULT, w.status);
+	EXPECT_EQ(at, w.fault_va);
+	EXPECT_EQ(XPU_ACCESS_READ, w.fault_access);
 }
 
 TEST_F(bo, create_invalid)

@@ -164,10 +164,20 @@ static void test_fuzz(void)
             ctx_init(&c, &x, CTX);
         }
     }
-    /* QEMU answers, and after a reset a job runs and completes */
+    /*
+     * QEMU answers, and after a reset a job runs and completes. The reset
+     * aborts the jobs still running; as hardware.md 14.3 says, wait for
+     * BUSY == 0 on every queue (within WAIT_FOR's 10 s: an abort the device
+     * ignores fails here) before the set-up, whose writes a BUSY queue
+     * ignores (the cause of this test's old intermittent failure here).
+     */
     wr(&x, XPU_REG_RESET, XPU_RESET_MAGIC);
     g_assert_cmphex(rd(&x, XPU_REG_ID), ==, XPU_ID_MAGIC);
+    for (int q = 0; q < 2; q++) {
+        queue_wait_idle(&x, q);
+    }
     queue_setup(&x, 0, 0x100000, 2, 0x200000);
+    g_assert_cmpuint(qrd(&x, 0, XPU_Q_RING_SIZE), ==, 2);
     fence = 0x5eed;
     put_desc_hbm(&x, 0x100000, 0, &(struct xpu_job_desc){ .fence = fence });
     qwr(&x, 0, XPU_Q_TAIL, 1);

@@ -80,10 +80,18 @@ static void qwr(Xpu *x, int q, uint32_t r, uint32_t v)
     wr(x, XPU_REG_Q(q, r), v);
 }
 
-/* Set up queue q with a ring of n entries at DPA ring and a fence at fence. */
+/*
+ * Set up queue q with a ring of n entries at DPA ring and a fence at fence,
+ * as hardware.md 8.3 says: after the queue reset, wait for BUSY == 0 (a
+ * job the reset aborted may still be winding down, and the ring and fence
+ * registers ignore writes while BUSY). WAIT_FOR is defined below.
+ */
+static void queue_wait_idle(Xpu *x, int q);
+
 static void queue_setup(Xpu *x, int q, uint64_t ring, uint32_t n, uint64_t fence)
 {
     qwr(x, q, XPU_Q_CONTROL, XPU_QCTL_RESET);
+    queue_wait_idle(x, q);
     qwr(x, q, XPU_Q_RING_LO, ring);
     qwr(x, q, XPU_Q_RING_HI, ring >> 32);
     qwr(x, q, XPU_Q_RING_SIZE, n);
@@ -110,6 +118,11 @@ static void hbm_read(Xpu *x, uint64_t off, void *buf, size_t len)
             g_usleep(100);                                          \
         }                                                           \
     } while (0)
+
+static void queue_wait_idle(Xpu *x, int q)
+{
+    WAIT_FOR(!(qrd(x, q, XPU_Q_STATUS) & XPU_QSTS_BUSY));
+}
 
 static uint64_t done_fence(Xpu *x, int q)
 {
@@ -1292,6 +1305,61 @@ static void test_stop_huge_vector_op(void)
     xpu_stop(&x);
 }
 
+/*
+ * The /xpu/fuzz end-of-run failure (a NOP after a device reset never
+ * completed): a device reset aborts the running job but BUSY stays 1 until
+ * its worker has let go (hardware.md 14.3), and the ring and fence
+ * registers ignore writes while BUSY, so a set-up written right after the
+ * reset was dropped, ENABLE found ring size 0 and the queue went to ERROR.
+ * Here a job is inside a long guest RAM DMA (1020 KiB chunks between abort
+ * polls) when the device is reset, and the queue is set up at once, as the
+ * fuzzer did. The set-up must take (it waits BUSY == 0, hardware.md 8.3)
+ * and the next job must run, every time.
+ */
+static void test_reset_mid_dma_then_setup(void)
+{
+    const uint64_t src_va = 0x20000000, row = 1020 * 1024;
+    const uint64_t ring = 0x100000, fence_dpa = 0x200000, rec_dpa = 0x200040;
+    uint64_t prog[] = {
+        xpu_liu(3, src_va), xpu_li(4, 0), xpu_liu(5, row),
+        xpu_liu(6, 1u << 30), xpu_li(7, 0),
+        xpu_dcfg(6, 7, 7),
+        xpu_dma(XPU_DMA_VA_TO_LA | XPU_DMA_2D, 4, 3, 5),
+        xpu_halt(),
+    };
+    struct xpu_job_record rec;
+    uint64_t ga;
+    Xpu x;
+    Ctx c;
+
+    xpu_start(&x, NULL);
+    ga = QEMU_ALIGN_UP(guest_alloc(&x.alloc, row + 8192), 4096);
+    for (uint64_t i = 1; i <= 5; i++) {
+        ctx_init(&c, &x, CTX);
+        pt_map_range(&c, src_va, ga, row, XPU_PTE_READ | XPU_PTE_HOST);
+        load_prog(&c, DATA_BASE, prog, G_N_ELEMENTS(prog), NULL, 0);
+        start_exec(&x, 0, CTX, sizeof(prog), 0);
+        WAIT_FOR(qrd(&x, 0, XPU_Q_PROGRESS_LO) > 0);
+        g_assert_true(qrd(&x, 0, XPU_Q_STATUS) & XPU_QSTS_BUSY);
+
+        wr(&x, XPU_REG_RESET, XPU_RESET_MAGIC);
+        queue_setup(&x, 0, ring, 2, fence_dpa);
+        g_assert_cmphex(qrd(&x, 0, XPU_Q_RING_LO), ==, ring);
+        g_assert_cmpuint(qrd(&x, 0, XPU_Q_RING_SIZE), ==, 2);
+        g_assert_cmphex(qrd(&x, 0, XPU_Q_FENCE_LO), ==, fence_dpa);
+        g_assert_cmphex(qrd(&x, 0, XPU_Q_STATUS), ==, XPU_QSTS_ENABLED);
+        put_desc_hbm(&x, ring, 0, &(struct xpu_job_desc){
+            .fence = 0x5eed0 + i, .record = rec_dpa, .cookie = i });
+        qwr(&x, 0, XPU_Q_TAIL, 1);
+        WAIT_FOR(done_fence(&x, 0) == 0x5eed0 + i);
+        g_assert_cmpuint(hbm_readq(&x, fence_dpa), ==, 0x5eed0 + i);
+        hbm_read(&x, rec_dpa, &rec, sizeof(rec));
+        g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_OK);
+        g_assert_cmpuint(rec.cookie, ==, i);
+    }
+    xpu_stop(&x);
+}
+
 #include "xpu-test-fuzz.h"
 
 int main(int argc, char **argv)
@@ -1323,5 +1391,7 @@ int main(int argc, char **argv)
     qtest_add_func("/xpu/mmio_dma_then_unplug", test_mmio_dma_then_unplug);
     qtest_add_func("/xpu/stop_huge_dma", test_stop_huge_dma);
     qtest_add_func("/xpu/stop_huge_vector_op", test_stop_huge_vector_op);
+    qtest_add_func("/xpu/reset_mid_dma_then_setup",
+                   test_reset_mid_dma_then_setup);
     return g_test_run();
 }

@@ -9,7 +9,10 @@
 # the other way. In the same boot, python3 (--python) runs the xpu package's
 # tests through the driver (tools/guest/xpu-python-test.sh): their TAP,
 # written into the share, becomes $(BUILD)/check/python-vm.tap with its
-# 'python-vm exit status N' line. Also the usage text and the errors for bad
+# 'python-vm exit status N' line. Also in that boot, the profiler through
+# the driver: `xpu-prof -- ./hello` (examples/hello built like the matmul
+# program, run on /dev/accel) writes its trace and SVG into the share, and tests/prof/prof_vm_check.py checks them on the host
+# (one TAP line per check). Also the usage text and the errors for bad
 # --share arguments (no boot).
 #
 # usage: vm-share-test.sh BUILD_DIR   (run from the source tree; XPU_QEMU,
@@ -17,11 +20,16 @@
 set -uo pipefail
 build=$(cd "${1:?usage: vm-share-test.sh BUILD_DIR}" && pwd)
 tap_suite=vm_share tap_diag="tail -25"
+# the checks of tests/prof/prof_vm_check.py, one TAP line each
+prof_checks=(hello_runs_under_xpu_prof trace_is_json device_is_the_driver_node
+	kernel_event_has_the_device_cycles every_job_ok_with_cycles per_queue_tracks_named
+	modeled_job_track_cycles_over_clock unit_tracks_only_where_reported summary_counts_jobs
+	svg_well_formed)
 # shellcheck source=tests/install/tap.sh
 . tests/install/tap.sh
 
 echo "TAP version 13"
-echo "1..9"
+echo "1..$((9 + ${#prof_checks[@]}))"
 
 help_text() {
 	local out
@@ -61,6 +69,7 @@ prepare() {
 	flags=$(PKG_CONFIG_PATH=$build/pkgconfig pkg-config --cflags --libs libxpu) || return 1
 	gcc -std=c11 -Wall -Wextra -Werror -o "$share/share-matmul" tests/share/share_matmul.c \
 		$flags || return 1
+	gcc -std=c11 -Wall -Wextra -Werror -o "$share/hello" examples/hello/hello.c $flags || return 1
 	head -c $((M * K)) /dev/urandom >"$share/a.bin" &&
 		head -c $((K * N)) /dev/urandom >"$share/b.bin" &&
 		echo "from the host $$" >"$two/in.txt" || return 1
@@ -74,6 +83,8 @@ out=$(tools/xpu-vm --timeout 900 --xpus 2 --python --env XPU_EXPECT_DEVICES=2 \
 	pwd >cwd.txt
 	./share-matmul a.bin b.bin $M $K $N c.bin
 	tr a-z A-Z </mnt/two/in.txt >/mnt/two/out.txt
+	xpu-prof -o prof.json --svg prof.svg -- ./hello >prof.out 2>prof.err
+	echo \"prof exit \$?\" >>prof.out
 	xpu-python-test.sh >python-vm.tap 2>&1
 	echo \"python-vm exit status \$?\" >>python-vm.tap
 	exit 5" 2>&1)
@@ -100,6 +111,12 @@ else
 	not_ok python_suite_ran_in_the_guest "no python-vm.tap in the share
 $out"
 fi
+# the profiler's trace from the guest
+prof_res=$(/usr/bin/python3 tests/prof/prof_vm_check.py "$share" 2>&1)
+for c in "${prof_checks[@]}"; do
+	grep -qx "PASS prof_vm.$c" <<<"$prof_res" && ok "prof_$c" ||
+		not_ok "prof_$c" "$(grep -F "prof_vm.$c" <<<"$prof_res" || echo "$prof_res")"
+done
 [ $rc = 5 ] && ok guest_exit_status_returned || not_ok guest_exit_status_returned "rc $rc
 $out"
 
