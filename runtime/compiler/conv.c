@@ -126,6 +126,11 @@ XPU_EXPORT xpu_status xpu_cc_conv2d(xpu_cc *cc, const char *name, const struct x
 	if (d->act > XPU_ACT_GELU)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "conv2d '%s': bad activation %u",
 				     name, d->act);
+	/* a zero or non-finite requantisation scale silently gives 0 or 127s */
+	if (d->out_type == XPU_DT_I8 && (!__builtin_isfinite(d->scale) || d->scale == 0.0f))
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT,
+				     "conv2d '%s': scale = %g (int8 output needs a finite, "
+				     "non-zero scale)", name, (double)d->scale);
 	memset(&c, 0, sizeof(c));
 	c.B = d->batch;
 	c.H = d->h;

@@ -5,6 +5,7 @@
  * overlaps the vector op of chunk i); softmax and layernorm work on blocks
  * of whole rows with the sequences of docs/isa.md section 5.
  */
+#include <math.h>
 #include <string.h>
 
 #include "cc_internal.h"
@@ -188,6 +189,10 @@ XPU_EXPORT xpu_status xpu_cc_requant(xpu_cc *cc, const char *name, uint32_t in_t
 		return st;
 	if (!n)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "'%s': n = 0", name);
+	if (!isfinite(scale) || scale == 0.0f)
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT,
+				     "requant '%s': scale = %g (needs a finite, non-zero scale)",
+				     name, (double)scale);
 	chunk = chunk_elems(&cc->t, n, 5);
 	slot_bytes = ALIGN(chunk * 4) + ALIGN(chunk);
 	kb_begin_xy(&k, NULL, "y", &rx, &ry);

@@ -797,4 +797,29 @@ TEST_F(cc, matmul_rejects_bad_requant_scale)
 	xpu_cc_destroy(cc);
 }
 
+/* The same rule for the other requantising generators: requant, conv2d. */
+TEST_F(cc, requant_and_conv_reject_bad_scale)
+{
+	const float bad[] = { 0.0f, -0.0f, NAN, INFINITY, -INFINITY };
+	struct xpu_cc_conv2d c = { .batch = 1, .h = 6, .w = 6, .cin = 4, .cout = 8, .kh = 3,
+				   .kw = 3, .stride = 1, .pad = 1, .out_type = XPU_DT_I8 };
+	xpu_cc *cc;
+
+	XOK(xpu_cc_create(&self->t, &cc));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_cc_requant(cc, "rqv", XPU_DT_I32, 64,
+								 bad[i], 0));
+		ASSERT_NE(NULL, strstr(xpu_last_error(), "scale"));
+		ASSERT_NE(NULL, strstr(xpu_last_error(), "rqv"));
+		c.scale = bad[i];
+		XERR(XPU_ERROR_INVALID_ARGUMENT, xpu_cc_conv2d(cc, "cv", &c));
+		ASSERT_NE(NULL, strstr(xpu_last_error(), "scale"));
+		ASSERT_NE(NULL, strstr(xpu_last_error(), "cv"));
+	}
+	XOK(xpu_cc_requant(cc, "rqv", XPU_DT_I32, 64, 0.5f, 0));
+	c.scale = 0.5f;
+	XOK(xpu_cc_conv2d(cc, "cv", &c));
+	xpu_cc_destroy(cc);
+}
+
 TEST_HARNESS_MAIN
