@@ -22,8 +22,9 @@
  * descriptor is written or, if the queue was busy then, when the previous
  * job of the queue completed, whichever is later; it ends when its
  * completion is handled. Time a job waits in the ring behind other jobs is
- * not counted. Completions handled in one interrupt give the later jobs of
- * the batch their share late (the sum over files stays right).
+ * not counted. Completions handled in one pass (one interrupt or one
+ * WAIT_JOB poll) split the time since the first of them started by their
+ * modeled cycles (xpu_queue_irq()), so each file gets its own jobs' share.
  * xpu_fdinfo_job_done() is called once per completed job, under the queue
  * lock, from xpu_job_complete().
  */

@@ -23,6 +23,7 @@
  * job runs twice, and the scheduler only ever sees hardware fences signal.
  */
 
+#include <linux/math64.h>
 #include <linux/delay.h>
 #include <linux/devcoredump.h>
 #include <linux/iopoll.h>
@@ -279,9 +280,9 @@ static int xpu_status_to_errno(u32 status)
 	}
 }
 
-/* Complete @job with @status; q->lock held. */
-static void xpu_job_complete(struct xpu_queue *q, struct xpu_job *job,
-			     const struct xpu_job_record *rec, u32 status)
+/* Complete @job with @status, ended at @end_ns; q->lock held. */
+static void xpu_job_complete_at(struct xpu_queue *q, struct xpu_job *job,
+				const struct xpu_job_record *rec, u32 status, u64 end_ns)
 {
 	struct xpu_result *res = job->result;
 	struct xpu_ctx *ctx = job->ctx;
@@ -292,7 +293,7 @@ static void xpu_job_complete(struct xpu_queue *q, struct xpu_job *job,
 	if (drm_WARN_ON(&q->xdev->drm, list_empty(&job->node)))
 		return;
 	res->status = status;
-	res->end_ns = ktime_get_ns();
+	res->end_ns = end_ns;
 	if (rec) {
 		res->cycles = le64_to_cpu(rec->cycles);
 		res->fault_va = le64_to_cpu(rec->fault_va);
@@ -325,10 +326,21 @@ static void xpu_job_complete(struct xpu_queue *q, struct xpu_job *job,
 	if (err)
 		dma_fence_set_error(job->hw_fence, err);
 	list_del_init(&job->node);
-	dma_fence_signal_locked(job->hw_fence);
 	/* off the hardware: its context may be evicted, its frees released */
 	xpu_ctx_unbind_job(job);
 	atomic64_inc(&q->jobs_done);
+	/*
+	 * Last: once its fence signals, drm_sched's free_job work (perhaps
+	 * on another CPU) may free the job; nothing here touches it after.
+	 */
+	dma_fence_signal_locked(job->hw_fence);
+}
+
+/* Complete @job with @status now; q->lock held. */
+static void xpu_job_complete(struct xpu_queue *q, struct xpu_job *job,
+			     const struct xpu_job_record *rec, u32 status)
+{
+	xpu_job_complete_at(q, job, rec, status, ktime_get_ns());
 }
 
 /**
@@ -342,7 +354,7 @@ void xpu_queue_irq(struct xpu_queue *q)
 {
 	struct xpu_job *job, *tmp;
 	unsigned long flags;
-	u64 done;
+	u64 done, now, from, total = 0, cum = 0;
 
 	spin_lock_irqsave(&q->lock, flags);
 	done = le64_to_cpu(READ_ONCE(*q->fence_word));
@@ -353,6 +365,20 @@ void xpu_queue_irq(struct xpu_queue *q)
 	dma_rmb();
 	WRITE_ONCE(q->fence_seen, done);
 	xpu_dbg(q->xdev, IRQ, "queue %u: completion interrupt, fence word %llu\n", q->idx, done);
+	/*
+	 * Several completions handled in one pass ran one after the other
+	 * since the first of them started: split that time among them by
+	 * their modeled cycles (+1 each), so that a job's end time (WAIT_JOB,
+	 * fdinfo) is not the time of the pass for all of them.
+	 */
+	now = ktime_get_ns();
+	list_for_each_entry(job, &q->inflight, node) {
+		if (job->seqno > done)
+			break;
+		total += le64_to_cpu(READ_ONCE(q->records[job->slot].cycles)) + 1;
+	}
+	job = list_first_entry_or_null(&q->inflight, struct xpu_job, node);
+	from = job ? min(max(job->result->start_ns, q->busy_end_ns), now) : now;
 	list_for_each_entry_safe(job, tmp, &q->inflight, node) {
 		const struct xpu_job_record *rec = &q->records[job->slot];
 		u32 status;
@@ -362,7 +388,9 @@ void xpu_queue_irq(struct xpu_queue *q)
 		status = xpu_status_to_uapi(q, le32_to_cpu(READ_ONCE(rec->status)));
 		if (READ_ONCE(job->hung))
 			status = DRM_XPU_JOB_HUNG;
-		xpu_job_complete(q, job, rec, status);
+		cum += le64_to_cpu(READ_ONCE(rec->cycles)) + 1;
+		xpu_job_complete_at(q, job, rec, status,
+				    from + mul_u64_u64_div_u64(now - from, cum, total));
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 }
@@ -564,9 +592,20 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 static bool xpu_job_is_running(struct xpu_queue *q, u64 seqno, struct dma_fence *fence)
 {
 	u64 done = le64_to_cpu(READ_ONCE(*q->fence_word));
+	struct xpu_job *job;
 
 	lockdep_assert_held(&q->lock);
-	return fence && done + 1 == seqno && !dma_fence_is_signaled(fence);
+	if (!fence || seqno <= done || dma_fence_is_signaled(fence))
+		return false;
+	/*
+	 * The running job is the first one on the ring the device has not
+	 * completed. Not done + 1: recovery completes jobs of banned or
+	 * closing contexts in the middle of the ring, which leaves gaps.
+	 */
+	list_for_each_entry(job, &q->inflight, node)
+		if (job->seqno > done)
+			return job->seqno == seqno;
+	return false;
 }
 
 /*
@@ -841,7 +880,12 @@ static void xpu_hang_check(struct work_struct *work)
 		hi.prog_va = job->prog_va;
 		hi.args_va = job->args_va;
 		hi.prog_len = job->prog_len;
-		hi.start_ns = job->result->start_ns;
+		/*
+		 * on the tile since the previous job of the queue completed
+		 * (or since its doorbell): the time queued behind other jobs
+		 * does not count against max_job_ms
+		 */
+		hi.start_ns = max(job->result->start_ns, q->busy_end_ns);
 		hi.queue = q->idx;
 		hi.slot = job->slot;
 		break;
@@ -1058,6 +1102,19 @@ void xpu_queues_fini(struct xpu_device *xdev)
 	 */
 	for (i = 0; i < xdev->num_queues; i++)
 		xpu_write(xdev, XPU_REG_Q(i, XPU_Q_CONTROL), XPU_QCTL_RESET);
+	/*
+	 * Memory goes back only once the device cannot touch it: wait for
+	 * each queue's BUSY to clear (hardware.md 14) before failing its jobs
+	 * (which releases their buffers and deferred frees). A device that is
+	 * gone (surprise removal) reads all ones: no wait then.
+	 */
+	for (i = 0; i < xdev->num_queues; i++) {
+		u32 status;
+
+		if (readl_poll_timeout(xdev->regs + XPU_REG_Q(i, XPU_Q_STATUS), status,
+				       status == U32_MAX || !(status & XPU_QSTS_BUSY), 100, 500000))
+			dev_err(&xdev->pdev->dev, "queue %u: still busy at removal\n", i);
+	}
 	for (i = 0; i < xdev->num_queues; i++)
 		xpu_queue_fail_all(&xdev->queues[i], DRM_XPU_JOB_ABORTED);
 	/* unplugged: the checks end without re-arming */
