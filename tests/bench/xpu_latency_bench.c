@@ -70,18 +70,10 @@ static int run_job(int fd, struct xpu_bo *prog, struct job_times *t, int i)
 
 static uint64_t rng_state = 88172645463325252ull;
 
-static uint64_t xorshift(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
 /* One 4 KiB O_DIRECT read at a random aligned offset; its time (ns) or -1. */
 static int64_t nvme_read(int nfd, void *buf, uint64_t blocks)
 {
-	off_t off = (off_t)(xorshift() % blocks) * 4096;
+	off_t off = (off_t)(xpu_xorshift(&rng_state) % blocks) * 4096;
 	int64_t t0 = xpu_now_ns();
 	ssize_t n = pread(nfd, buf, 4096, off);
 

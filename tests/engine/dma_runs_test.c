@@ -91,22 +91,6 @@ FIXTURE_TEARDOWN(runs)
 	tenv_free(self->e);
 }
 
-static uint32_t dma1(struct tenv *e, uint32_t f, uint64_t dst, uint64_t src, uint64_t bytes,
-		     uint64_t rows, uint64_t ss, uint64_t ds)
-{
-	tenv_clear(e);
-	LI64(e, 3, dst);
-	LI64(e, 4, src);
-	LI64(e, 5, bytes);
-	LI64(e, 6, rows);
-	LI64(e, 7, ss);
-	LI64(e, 8, ds);
-	E(e, xpu_dcfg(6, 7, 8));
-	E(e, xpu_dma(f, 3, 4, 5));
-	E(e, xpu_halt());
-	return tenv_run(e);
-}
-
 /* the scattered mapping of RV: segments of 1..48 pages of each kind */
 static int map_scattered(struct tenv *e, uint64_t *seed)
 {
@@ -308,7 +292,7 @@ TEST_F(runs, same_result_as_page_by_page)
 		e->t = self->page_tile;
 		put(e, &before);
 		calls = 0;
-		st = dma1(e, f, dst, src, bytes, rows, ss, ds);
+		st = tdma(e, f, dst, src, bytes, rows, ss, ds);
 		c_paged = calls;
 		take(e, &paged);
 
@@ -330,7 +314,7 @@ TEST_F(runs, same_result_as_page_by_page)
 		e->t = self->run_tile;
 		put(e, &before);
 		calls = 0;
-		ASSERT_EQ(st, dma1(e, f, dst, src, bytes, rows, ss, ds));
+		ASSERT_EQ(st, tdma(e, f, dst, src, bytes, rows, ss, ds));
 		c_merged = calls;
 		take(e, &merged);
 
@@ -367,18 +351,18 @@ TEST_F(runs, contiguous_host_pages_merge)
 	for (uint64_t i = 0; i < T_HOST_SIZE; i++)
 		e->host[i] = (uint8_t)(i * 13 + 1);
 	calls = 0;
-	ASSERT_EQ(0, dma1(e, XPU_DMA_VA_TO_VA, T_DATA_VA, hv, T_HOST_SIZE, 1, 0, 0));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_VA_TO_VA, T_DATA_VA, hv, T_HOST_SIZE, 1, 0, 0));
 	EXPECT_EQ(1, calls);
 	EXPECT_EQ(0, memcmp(tva(e, T_DATA_VA), e->host, T_HOST_SIZE));
 	memset(e->host, 0, T_HOST_SIZE);
 	calls = 0;
-	ASSERT_EQ(0, dma1(e, XPU_DMA_VA_TO_VA, hv + 1, T_DATA_VA, T_HOST_SIZE - 1, 1, 0, 0));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_VA_TO_VA, hv + 1, T_DATA_VA, T_HOST_SIZE - 1, 1, 0, 0));
 	EXPECT_EQ(1, calls);
 	EXPECT_EQ(0, memcmp(e->host + 1, tva(e, T_DATA_VA), T_HOST_SIZE - 1));
 	/* the same tile without runs: one call per page */
 	e->t = self->page_tile;
 	calls = 0;
-	ASSERT_EQ(0, dma1(e, XPU_DMA_VA_TO_LA, SPAD, hv, 64 << 10, 1, 0, 0));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_VA_TO_LA, SPAD, hv, 64 << 10, 1, 0, 0));
 	EXPECT_EQ(16, calls);
 }
 
@@ -399,13 +383,13 @@ TEST_F(runs, abort_polled_by_bytes)
 	abort_at = 3;
 	calls = 0;
 	EXPECT_EQ(XPU_JOB_STATUS_ABORTED,
-		  dma1(e, XPU_DMA_VA_TO_VA | XPU_DMA_2D, T_DATA_VA, hv, T_HOST_SIZE, 16, 0,
+		  tdma(e, XPU_DMA_VA_TO_VA | XPU_DMA_2D, T_DATA_VA, hv, T_HOST_SIZE, 16, 0,
 		       T_HOST_SIZE));
 	EXPECT_EQ(3, calls);
 	abort_ctl = NULL;
 	e->ctl.abort = 0;
 	/* one row of 20 MiB HBM -> HBM: progress moves at least once per MiB */
-	ASSERT_EQ(0, dma1(e, XPU_DMA_VA_TO_VA, T_DATA_VA + (20 << 20), T_DATA_VA, 20 << 20, 1, 0,
+	ASSERT_EQ(0, tdma(e, XPU_DMA_VA_TO_VA, T_DATA_VA + (20 << 20), T_DATA_VA, 20 << 20, 1, 0,
 			  0));
 	EXPECT_GE(e->ctl.work, 1 + 19);
 }
@@ -426,11 +410,11 @@ TEST_F(runs, long_sram_row_in_chunks)
 	for (uint64_t i = 0; i < (4 << 20); i++)
 		sp[i] = (uint8_t)trand(&seed);
 	memcpy(ref, sp, 4 << 20);
-	ASSERT_EQ(0, dma1(e, XPU_DMA_LA_TO_LA, SPAD + 777, SPAD, len, 1, 0, 0));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_LA_TO_LA, SPAD + 777, SPAD, len, 1, 0, 0));
 	memmove(ref + 777, ref, len);
 	EXPECT_EQ(0, memcmp(sp, ref, 4 << 20));
 	EXPECT_GE(e->ctl.work, 1 + 2);
-	ASSERT_EQ(0, dma1(e, XPU_DMA_LA_TO_LA, SPAD + 5, SPAD + 900000, len, 1, 0, 0));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_LA_TO_LA, SPAD + 5, SPAD + 900000, len, 1, 0, 0));
 	memmove(ref + 5, ref + 900000, len);
 	EXPECT_EQ(0, memcmp(sp, ref, 4 << 20));
 	e->t = self->run_tile;

@@ -13,47 +13,30 @@ static void fill(uint8_t *p, uint64_t n, uint64_t seed)
 		p[i] = (uint8_t)trand(&seed);
 }
 
-/* one DMA: dst, src, bytes, optional 2D rows/strides */
-static uint32_t dma1(struct tenv *e, uint32_t f, uint64_t dst, uint64_t src, uint64_t bytes,
-		     uint64_t rows, uint64_t ss, uint64_t ds)
-{
-	tenv_clear(e);
-	LI64(e, 3, dst);
-	LI64(e, 4, src);
-	LI64(e, 5, bytes);
-	LI64(e, 6, rows);
-	LI64(e, 7, ss);
-	LI64(e, 8, ds);
-	E(e, xpu_dcfg(6, 7, 8));
-	E(e, xpu_dma(f, 3, 4, 5));
-	E(e, xpu_halt());
-	return tenv_run(e);
-}
-
 TEST_F(dma, one_d_all_directions)
 {
 	struct tenv *e = self->e;
 	uint8_t *src = tva(e, T_DATA_VA + 0x10000);
 
 	fill(src, 10000, 1);
-	ASSERT_EQ(0, dma1(e, XPU_DMA_VA_TO_LA, SPAD + 3, T_DATA_VA + 0x10000 + 5, 9000, 0, 0, 0));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_VA_TO_LA, SPAD + 3, T_DATA_VA + 0x10000 + 5, 9000, 0, 0, 0));
 	EXPECT_EQ(0, memcmp(tla(e, SPAD + 3, 9000), src + 5, 9000));
 	EXPECT_EQ(9000, e->rec.dma_bytes);
-	ASSERT_EQ(0, dma1(e, XPU_DMA_LA_TO_LA, ACC + 1, SPAD + 3, 9000, 0, 0, 0));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_LA_TO_LA, ACC + 1, SPAD + 3, 9000, 0, 0, 0));
 	EXPECT_EQ(0, memcmp(tla(e, ACC + 1, 9000), src + 5, 9000));
-	ASSERT_EQ(0, dma1(e, XPU_DMA_LA_TO_VA, T_DATA_VA + 0x30001, ACC + 1, 9000, 0, 0, 0));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_LA_TO_VA, T_DATA_VA + 0x30001, ACC + 1, 9000, 0, 0, 0));
 	EXPECT_EQ(0, memcmp(tva(e, T_DATA_VA + 0x30001), src + 5, 9000));
-	ASSERT_EQ(0, dma1(e, XPU_DMA_VA_TO_VA, T_DATA_VA + 0x50ff0, T_DATA_VA + 0x30001, 9000, 0, 0, 0));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_VA_TO_VA, T_DATA_VA + 0x50ff0, T_DATA_VA + 0x30001, 9000, 0, 0, 0));
 	EXPECT_EQ(0, memcmp(tva(e, T_DATA_VA + 0x50ff0), src + 5, 9000));
 	/* overlapping VA to VA behaves like memmove per page chunk: forward overlap by a page */
 	fill(tva(e, T_DATA_VA + 0x60000), 100, 9);
 	uint8_t save[100];
 
 	memcpy(save, tva(e, T_DATA_VA + 0x60000), 100);
-	ASSERT_EQ(0, dma1(e, XPU_DMA_VA_TO_VA, T_DATA_VA + 0x60010, T_DATA_VA + 0x60000, 100, 0, 0, 0));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_VA_TO_VA, T_DATA_VA + 0x60010, T_DATA_VA + 0x60000, 100, 0, 0, 0));
 	EXPECT_EQ(0, memcmp(tva(e, T_DATA_VA + 0x60010), save, 100));
 	/* zero bytes: nothing, no range check */
-	ASSERT_EQ(0, dma1(e, XPU_DMA_VA_TO_LA, ~0ull, 0, 0, 0, 0, 0));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_VA_TO_LA, ~0ull, 0, 0, 0, 0, 0));
 	EXPECT_EQ(0, e->rec.dma_bytes);
 	EXPECT_EQ(0, e->st.dma_busy);
 }
@@ -65,28 +48,28 @@ TEST_F(dma, two_d_strided)
 	uint8_t *src = tva(e, T_DATA_VA);
 
 	fill(src, rows * ss, 2);
-	ASSERT_EQ(0, dma1(e, XPU_DMA_VA_TO_LA | XPU_DMA_2D, SPAD + 128, T_DATA_VA, bytes, rows, ss, ds));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_VA_TO_LA | XPU_DMA_2D, SPAD + 128, T_DATA_VA, bytes, rows, ss, ds));
 	for (r = 0; r < rows; r++)
 		ASSERT_EQ(0, memcmp(tla(e, SPAD + 128 + r * ds, bytes), src + r * ss, bytes));
 	EXPECT_EQ(rows * bytes, e->rec.dma_bytes);
 	/* back out with a different stride */
-	ASSERT_EQ(0, dma1(e, XPU_DMA_LA_TO_VA | XPU_DMA_2D, T_DATA_VA + 0x100000, SPAD + 128, bytes,
+	ASSERT_EQ(0, tdma(e, XPU_DMA_LA_TO_VA | XPU_DMA_2D, T_DATA_VA + 0x100000, SPAD + 128, bytes,
 			  rows, ds, 51));
 	for (r = 0; r < rows; r++)
 		ASSERT_EQ(0, memcmp(tva(e, T_DATA_VA + 0x100000 + r * 51), src + r * ss, bytes));
 	/* without the 2D flag the config is ignored: one row */
 	memset(tla(e, ACC, 4096), 0, 4096);
-	ASSERT_EQ(0, dma1(e, XPU_DMA_LA_TO_LA, ACC, SPAD + 128, bytes, rows, ds, ds));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_LA_TO_LA, ACC, SPAD + 128, bytes, rows, ds, ds));
 	EXPECT_EQ(bytes, e->rec.dma_bytes);
 	EXPECT_EQ(0, *tla(e, ACC + ds, 1));
 	/* stride 0 on the source broadcasts one row */
-	ASSERT_EQ(0, dma1(e, XPU_DMA_LA_TO_LA | XPU_DMA_2D, ACC, SPAD + 128, bytes, 4, 0, bytes));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_LA_TO_LA | XPU_DMA_2D, ACC, SPAD + 128, bytes, 4, 0, bytes));
 	for (r = 0; r < 4; r++)
 		ASSERT_EQ(0, memcmp(tla(e, ACC + r * bytes, bytes), src, bytes));
 	/* 2D LA->LA overlapping rows: row by row in ascending order */
 	for (r = 0; r < 8; r++)
 		*tla(e, SPAD + r, 1) = (uint8_t)r;
-	ASSERT_EQ(0, dma1(e, XPU_DMA_LA_TO_LA | XPU_DMA_2D, SPAD + 1, SPAD, 1, 7, 1, 1));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_LA_TO_LA | XPU_DMA_2D, SPAD + 1, SPAD, 1, 7, 1, 1));
 	for (r = 0; r < 8; r++)
 		EXPECT_EQ(0, *tla(e, SPAD + r, 1));
 }
@@ -97,29 +80,29 @@ TEST_F(dma, full_sram_and_range_errors)
 	uint64_t sp = 4u << 20, ac = 1u << 20;
 
 	fill(tva(e, T_DATA_VA), sp, 3);
-	ASSERT_EQ(0, dma1(e, XPU_DMA_VA_TO_LA, SPAD, T_DATA_VA, sp, 0, 0, 0));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_VA_TO_LA, SPAD, T_DATA_VA, sp, 0, 0, 0));
 	EXPECT_EQ(0, memcmp(tla(e, SPAD, sp), tva(e, T_DATA_VA), sp));
-	ASSERT_EQ(0, dma1(e, XPU_DMA_VA_TO_LA, ACC, T_DATA_VA, ac, 0, 0, 0));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_VA_TO_LA, ACC, T_DATA_VA, ac, 0, 0, 0));
 	EXPECT_EQ(0, memcmp(tla(e, ACC, ac), tva(e, T_DATA_VA), ac));
-	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, dma1(e, XPU_DMA_VA_TO_LA, SPAD + 1, T_DATA_VA, sp, 0, 0, 0));
-	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, dma1(e, XPU_DMA_VA_TO_LA, ACC + 1, T_DATA_VA, ac, 0, 0, 0));
-	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, dma1(e, XPU_DMA_LA_TO_VA, T_DATA_VA, sp - 4, 8, 0, 0, 0));
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, tdma(e, XPU_DMA_VA_TO_LA, SPAD + 1, T_DATA_VA, sp, 0, 0, 0));
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, tdma(e, XPU_DMA_VA_TO_LA, ACC + 1, T_DATA_VA, ac, 0, 0, 0));
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, tdma(e, XPU_DMA_LA_TO_VA, T_DATA_VA, sp - 4, 8, 0, 0, 0));
 	/* spanning spad into the gap before the accumulator */
-	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, dma1(e, XPU_DMA_LA_TO_LA, ACC - 8, SPAD, 16, 0, 0, 0));
-	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, dma1(e, XPU_DMA_LA_TO_LA, ~0ull - 3, SPAD, 16, 0, 0, 0));
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, tdma(e, XPU_DMA_LA_TO_LA, ACC - 8, SPAD, 16, 0, 0, 0));
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, tdma(e, XPU_DMA_LA_TO_LA, ~0ull - 3, SPAD, 16, 0, 0, 0));
 	/* 2D extent overflowing 64 bits */
 	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE,
-		  dma1(e, XPU_DMA_VA_TO_LA | XPU_DMA_2D, SPAD, T_DATA_VA, 16, 1ull << 40, 1ull << 30, 1ull << 30));
+		  tdma(e, XPU_DMA_VA_TO_LA | XPU_DMA_2D, SPAD, T_DATA_VA, 16, 1ull << 40, 1ull << 30, 1ull << 30));
 	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE,
-		  dma1(e, XPU_DMA_VA_TO_LA | XPU_DMA_2D, SPAD, T_DATA_VA, 16, 3, 0, ~0ull));
+		  tdma(e, XPU_DMA_VA_TO_LA | XPU_DMA_2D, SPAD, T_DATA_VA, 16, 3, 0, ~0ull));
 	/* VA side fault in a later row: earlier rows are written */
 	memset(tla(e, SPAD, 64), 0, 64);
 	EXPECT_EQ(XPU_JOB_STATUS_MMU_FAULT,
-		  dma1(e, XPU_DMA_VA_TO_LA | XPU_DMA_2D, SPAD, T_DATA_VA + T_DATA_SIZE - 16, 16, 2, 16, 16));
+		  tdma(e, XPU_DMA_VA_TO_LA | XPU_DMA_2D, SPAD, T_DATA_VA + T_DATA_SIZE - 16, 16, 2, 16, 16));
 	EXPECT_EQ(T_DATA_VA + T_DATA_SIZE, e->rec.fault_va);
 	EXPECT_EQ(0, memcmp(tla(e, SPAD, 16), tva(e, T_DATA_VA + T_DATA_SIZE - 16), 16));
 	/* writing to the read-only program region */
-	EXPECT_EQ(XPU_JOB_STATUS_MMU_FAULT, dma1(e, XPU_DMA_LA_TO_VA, T_PROG_VA, SPAD, 8, 0, 0, 0));
+	EXPECT_EQ(XPU_JOB_STATUS_MMU_FAULT, tdma(e, XPU_DMA_LA_TO_VA, T_PROG_VA, SPAD, 8, 0, 0, 0));
 	EXPECT_EQ(XPU_ACCESS_WRITE, e->rec.fault_access);
 }
 
@@ -188,7 +171,7 @@ TEST_F(dma, long_dma_publishes_progress_mid_instruction)
 
 	/* 2-D host -> scratchpad, one host read per row: 8 polls of 1024 rows */
 	memset(&probe, 0, sizeof(probe));
-	ASSERT_EQ(0, dma1(e, XPU_DMA_VA_TO_LA | XPU_DMA_2D, SPAD, host_va, row, rows, stride, row));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_VA_TO_LA | XPU_DMA_2D, SPAD, host_va, row, rows, stride, row));
 	EXPECT_EQ(rows, probe.calls);
 	EXPECT_GE(probe.last - probe.first, rows / 1024 - 1);
 	EXPECT_EQ(0, e->ctl.retired - e->rec.retired);
@@ -207,7 +190,7 @@ TEST_F(dma, long_dma_publishes_progress_mid_instruction)
 
 	/* VA to VA, 256 rows of one page each: the page poll spans rows */
 	memset(&probe, 0, sizeof(probe));
-	ASSERT_EQ(0, dma1(e, XPU_DMA_VA_TO_VA | XPU_DMA_2D, T_DATA_VA, host_va, 4096, 256, 4096, 4096));
+	ASSERT_EQ(0, tdma(e, XPU_DMA_VA_TO_VA | XPU_DMA_2D, T_DATA_VA, host_va, 4096, 256, 4096, 4096));
 	EXPECT_EQ(256, probe.calls);
 	EXPECT_GE(probe.last - probe.first, 1);
 	EXPECT_EQ(0, memcmp(tva(e, T_DATA_VA), e->host, T_HOST_SIZE));

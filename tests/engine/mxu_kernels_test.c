@@ -65,21 +65,11 @@ static uint8_t i8_of(uint64_t *s, int data)
 
 static uint32_t run_case(struct tenv *e, const struct kcase *c)
 {
-	tenv_clear(e);
-	LI64(e, 3, c->m);
-	LI64(e, 4, c->k);
-	LI64(e, 5, c->n);
-	E(e, xpu_mcfg(XPU_MCFG_SHAPE, 3, 4, 5));
-	LI64(e, 3, c->lda);
-	LI64(e, 4, c->ldb);
-	LI64(e, 5, c->ldc);
-	E(e, xpu_mcfg(XPU_MCFG_STRIDE, 3, 4, 5));
-	LI64(e, 6, SPAD + 2);
-	LI64(e, 7, SPAD + (KSPAD / 2) + 1);
-	LI64(e, 8, ACC + 4);
-	E(e, xpu_matmul((c->bf ? XPU_MM_BF16 : XPU_MM_INT8) | (c->acc ? XPU_MM_ACC : 0), 8, 6, 7));
-	E(e, xpu_halt());
-	return tenv_run(e);
+	struct tmm mm = { c->m, c->k, c->n, c->lda, c->ldb, c->ldc,
+			  SPAD + 2, SPAD + (KSPAD / 2) + 1, ACC + 4,
+			  (c->bf ? XPU_MM_BF16 : XPU_MM_INT8) | (c->acc ? XPU_MM_ACC : 0) };
+
+	return tenv_matmul(e, &mm);
 }
 
 static uint32_t ld32(const uint8_t *p)

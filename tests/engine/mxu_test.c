@@ -9,34 +9,9 @@ FIXTURE(mxu) { struct tenv *e; };
 FIXTURE_SETUP(mxu) { self->e = tenv_new(NULL); ASSERT_NE(NULL, self->e); }
 FIXTURE_TEARDOWN(mxu) { tenv_free(self->e); }
 
-struct mmcase {
-	uint64_t m, k, n, lda, ldb, ldc;	/* ld 0 = dense */
-	uint64_t la_a, la_b, la_c;
-	uint32_t f;
-};
-
-static uint32_t run_mm(struct tenv *e, const struct mmcase *c)
-{
-	tenv_clear(e);
-	LI64(e, 3, c->m);
-	LI64(e, 4, c->k);
-	LI64(e, 5, c->n);
-	E(e, xpu_mcfg(XPU_MCFG_SHAPE, 3, 4, 5));
-	LI64(e, 3, c->lda);
-	LI64(e, 4, c->ldb);
-	LI64(e, 5, c->ldc);
-	E(e, xpu_mcfg(XPU_MCFG_STRIDE, 3, 4, 5));
-	LI64(e, 6, c->la_a);
-	LI64(e, 7, c->la_b);
-	LI64(e, 8, c->la_c);
-	E(e, xpu_matmul(c->f, 8, 6, 7));
-	E(e, xpu_halt());
-	return tenv_run(e);
-}
-
 /* random operands, run on the engine and the reference, compare all of C's
  * footprint (including bytes between rows that must stay untouched) */
-static int check_mm(struct tenv *e, struct mmcase c, uint64_t seed, int special)
+static int check_mm(struct tenv *e, struct tmm c, uint64_t seed, int special)
 {
 	int bf = c.f & XPU_MM_BF16;
 	uint64_t es = bf ? 2 : 1;
@@ -85,7 +60,7 @@ static int check_mm(struct tenv *e, struct mmcase c, uint64_t seed, int special)
 	else
 		xref_matmul_i8(c.m, c.k, c.n, (int8_t *)a, lda, (int8_t *)b, ldb, ref, ldc,
 			       !!(c.f & XPU_MM_ACC));
-	ok = run_mm(e, &c) == XPU_JOB_STATUS_OK && memcmp(cc, ref, nc * 4) == 0 &&
+	ok = tenv_matmul(e, &c) == XPU_JOB_STATUS_OK && memcmp(cc, ref, nc * 4) == 0 &&
 	     e->rec.macs == c.m * c.k * c.n;
 	free(ref);
 	return ok;
@@ -101,7 +76,7 @@ TEST_F(mxu, int8_shapes)
 
 	for (unsigned s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
 		for (uint32_t acc = 0; acc < 2; acc++) {
-			struct mmcase c = { shapes[s][0], shapes[s][1], shapes[s][2], 0, 0, 0,
+			struct tmm c = { shapes[s][0], shapes[s][1], shapes[s][2], 0, 0, 0,
 					    SPAD, SPAD + 0x100000 + s, ACC + 4 * s, acc ? XPU_MM_ACC : 0 };
 
 			ASSERT_TRUE(check_mm(e, c, s * 2 + acc + 1, 0)) {
@@ -121,7 +96,7 @@ TEST_F(mxu, bf16_shapes)
 
 	for (unsigned s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
 		for (uint32_t acc = 0; acc < 2; acc++) {
-			struct mmcase c = { shapes[s][0], shapes[s][1], shapes[s][2], 0, 0, 0,
+			struct tmm c = { shapes[s][0], shapes[s][1], shapes[s][2], 0, 0, 0,
 					    SPAD + 2, SPAD + 0x100000, ACC + 8,
 					    XPU_MM_BF16 | (acc ? XPU_MM_ACC : 0) };
 
@@ -133,7 +108,7 @@ TEST_F(mxu, bf16_shapes)
 TEST_F(mxu, strides)
 {
 	struct tenv *e = self->e;
-	struct mmcase c = { 20, 70, 33, 100, 40, 50, SPAD, SPAD + 0x80000, ACC, 0 };
+	struct tmm c = { 20, 70, 33, 100, 40, 50, SPAD, SPAD + 0x80000, ACC, 0 };
 
 	ASSERT_TRUE(check_mm(e, c, 5, 0));
 	c.f = XPU_MM_ACC;
@@ -142,10 +117,10 @@ TEST_F(mxu, strides)
 	ASSERT_TRUE(check_mm(e, c, 7, 1));
 	/* strides smaller than the rows are rejected */
 	c.lda = 69;
-	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, run_mm(e, &c));
+	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, tenv_matmul(e, &c));
 	c.lda = 0;
 	c.ldc = 32;
-	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, run_mm(e, &c));
+	EXPECT_EQ(XPU_JOB_STATUS_BAD_INSN, tenv_matmul(e, &c));
 }
 
 TEST_F(mxu, int8_wraparound)
@@ -153,17 +128,17 @@ TEST_F(mxu, int8_wraparound)
 	struct tenv *e = self->e;
 	/* K = 2^18 (-128)*(-128) products: sum = 2^32 -> wraps to 0; plus one 1*1 */
 	uint64_t k = (1u << 18) + 1;
-	struct mmcase c = { 1, k, 1, 0, 0, 0, SPAD, SPAD + 0x100000, ACC, 0 };
+	struct tmm c = { 1, k, 1, 0, 0, 0, SPAD, SPAD + 0x100000, ACC, 0 };
 
 	memset(tla(e, SPAD, k), 0x80, k);
 	memset(tla(e, SPAD + 0x100000, k), 0x80, k);
 	*tla(e, SPAD + k - 1, 1) = 1;
 	*tla(e, SPAD + 0x100000 + k - 1, 1) = 1;
-	ASSERT_EQ(0, run_mm(e, &c));
+	ASSERT_EQ(0, tenv_matmul(e, &c));
 	EXPECT_EQ(1u, *(uint32_t *)tla(e, ACC, 4));
 	*(uint32_t *)tla(e, ACC, 4) = 0x7fffffff;
 	c.f = XPU_MM_ACC;
-	ASSERT_EQ(0, run_mm(e, &c));
+	ASSERT_EQ(0, tenv_matmul(e, &c));
 	EXPECT_EQ(0x80000000u, *(uint32_t *)tla(e, ACC, 4));
 	/* and the reference agrees */
 	ASSERT_TRUE(check_mm(e, c, 9, 0));
@@ -172,91 +147,91 @@ TEST_F(mxu, int8_wraparound)
 TEST_F(mxu, bf16_special_values)
 {
 	struct tenv *e = self->e;
-	struct mmcase c = { 1, 2, 1, 0, 0, 0, SPAD, SPAD + 64, ACC, XPU_MM_BF16 };
+	struct tmm c = { 1, 2, 1, 0, 0, 0, SPAD, SPAD + 64, ACC, XPU_MM_BF16 };
 	uint16_t *a = (uint16_t *)tla(e, SPAD, 4), *b = (uint16_t *)tla(e, SPAD + 64, 4);
 	uint32_t *cc = (uint32_t *)tla(e, ACC, 4);
 
 	/* inf * 0 = NaN, canonical */
 	a[0] = 0x7f80; b[0] = 0; a[1] = 0x3f80; b[1] = 0x3f80;
-	ASSERT_EQ(0, run_mm(e, &c));
+	ASSERT_EQ(0, tenv_matmul(e, &c));
 	EXPECT_EQ(0x7fc00000u, *cc);
 	/* NaN payloads come out canonical */
 	a[0] = 0xffc1; b[0] = 0x3f80;
-	ASSERT_EQ(0, run_mm(e, &c));
+	ASSERT_EQ(0, tenv_matmul(e, &c));
 	EXPECT_EQ(0x7fc00000u, *cc);
 	/* inf + -inf */
 	a[0] = 0x7f80; b[0] = 0x3f80; a[1] = 0xff80; b[1] = 0x3f80;
-	ASSERT_EQ(0, run_mm(e, &c));
+	ASSERT_EQ(0, tenv_matmul(e, &c));
 	EXPECT_EQ(0x7fc00000u, *cc);
 	/* denormal products are kept (no flush to zero): 2^-126 * 2^-10 */
 	a[0] = 0x0080; b[0] = 0x3a80; a[1] = 0; b[1] = 0;
-	ASSERT_EQ(0, run_mm(e, &c));
+	ASSERT_EQ(0, tenv_matmul(e, &c));
 	EXPECT_EQ(0x00002000u, *cc);
 	/* -0 * 1 + -0 * 1 from +0 start: +0 */
 	a[0] = 0x8000; b[0] = 0x3f80; a[1] = 0x8000; b[1] = 0x3f80;
-	ASSERT_EQ(0, run_mm(e, &c));
+	ASSERT_EQ(0, tenv_matmul(e, &c));
 	EXPECT_EQ(0u, *cc);
 	/* sequential fp32 rounding: 1 + 2^-24 + 2^-24 stays 1 (ascending k) */
 	a[0] = 0x3f80; b[0] = 0x3f80; a[1] = 0x3380; b[1] = 0x3f80;	/* 1, 2^-24 */
 	c.k = 2;
-	ASSERT_EQ(0, run_mm(e, &c));
+	ASSERT_EQ(0, tenv_matmul(e, &c));
 	EXPECT_EQ(0x3f800000u, *cc);
 	c.f |= XPU_MM_ACC;	/* accumulate: 1 + 1 + 2^-24 = 2 */
-	ASSERT_EQ(0, run_mm(e, &c));
+	ASSERT_EQ(0, tenv_matmul(e, &c));
 	EXPECT_EQ(0x40000000u, *cc);
 }
 
 TEST_F(mxu, zero_sizes_and_operand_checks)
 {
 	struct tenv *e = self->e;
-	struct mmcase c = { 4, 0, 4, 0, 0, 0, SPAD, SPAD, ACC, 0 };
+	struct tmm c = { 4, 0, 4, 0, 0, 0, SPAD, SPAD, ACC, 0 };
 	uint32_t *cc = (uint32_t *)tla(e, ACC, 64);
 
 	/* K = 0 overwrite: C = 0; accumulate: unchanged */
 	memset(cc, 0x11, 64);
-	ASSERT_EQ(0, run_mm(e, &c));
+	ASSERT_EQ(0, tenv_matmul(e, &c));
 	for (int i = 0; i < 16; i++)
 		ASSERT_EQ(0u, cc[i]);
 	memset(cc, 0x11, 64);
 	c.f = XPU_MM_ACC;
-	ASSERT_EQ(0, run_mm(e, &c));
+	ASSERT_EQ(0, tenv_matmul(e, &c));
 	EXPECT_EQ(0x11111111u, cc[15]);
 	EXPECT_EQ(0, e->rec.macs);
 	/* bf16 K = 0 accumulate canonicalises NaN */
 	cc[0] = 0xffc12345;
 	c.f = XPU_MM_ACC | XPU_MM_BF16;
-	ASSERT_EQ(0, run_mm(e, &c));
+	ASSERT_EQ(0, tenv_matmul(e, &c));
 	EXPECT_EQ(0x7fc00000u, cc[0]);
 	/* M = 0 or N = 0: nothing at all, even with wild addresses */
-	struct mmcase z = { 0, 5, 5, 0, 0, 0, ~0ull, ~0ull, ~0ull, 0 };
+	struct tmm z = { 0, 5, 5, 0, 0, 0, ~0ull, ~0ull, ~0ull, 0 };
 
-	EXPECT_EQ(0, run_mm(e, &z));
+	EXPECT_EQ(0, tenv_matmul(e, &z));
 	z.m = 5;
 	z.n = 0;
-	EXPECT_EQ(0, run_mm(e, &z));
+	EXPECT_EQ(0, tenv_matmul(e, &z));
 	/* A or B in the accumulator, C in the scratchpad */
-	struct mmcase b = { 4, 4, 4, 0, 0, 0, ACC, SPAD, ACC + 4096, 0 };
+	struct tmm b = { 4, 4, 4, 0, 0, 0, ACC, SPAD, ACC + 4096, 0 };
 
-	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, run_mm(e, &b));
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, tenv_matmul(e, &b));
 	b.la_a = SPAD;
 	b.la_b = ACC;
-	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, run_mm(e, &b));
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, tenv_matmul(e, &b));
 	b.la_b = SPAD;
 	b.la_c = SPAD + 4096;
-	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, run_mm(e, &b));
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, tenv_matmul(e, &b));
 	/* past the end of the SRAMs; huge dims overflowing 64 bits */
 	b.la_c = ACC + (1u << 20) - 60;
-	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, run_mm(e, &b));
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, tenv_matmul(e, &b));
 	b.la_c = ACC;
 	b.la_a = (4u << 20) - 15;
-	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, run_mm(e, &b));
-	struct mmcase h = { 1ull << 40, 1ull << 40, 1ull << 40, 0, 0, 0, SPAD, SPAD, ACC, 0 };
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, tenv_matmul(e, &b));
+	struct tmm h = { 1ull << 40, 1ull << 40, 1ull << 40, 0, 0, 0, SPAD, SPAD, ACC, 0 };
 
-	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, run_mm(e, &h));
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, tenv_matmul(e, &h));
 	h.m = 1;
 	h.k = 1ull << 63;
 	h.n = 1;
-	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, run_mm(e, &h));
+	EXPECT_EQ(XPU_JOB_STATUS_SRAM_RANGE, tenv_matmul(e, &h));
 }
 
 TEST_F(mxu, full_sram_operands)
@@ -264,7 +239,7 @@ TEST_F(mxu, full_sram_operands)
 	struct tenv *e = self->e;
 	/* A 512x4096 (2 MiB) and B 4096x64 (256 KiB, at the end of spad); C 512x64x4 + ...:
 	 * C 1024x256 int32 = the full 1 MiB accumulator with M=1024,K=2048,N=256 */
-	struct mmcase c = { 1024, 2048, 256, 0, 0, 0, SPAD, (4u << 20) - 2048 * 256, ACC, 0 };
+	struct tmm c = { 1024, 2048, 256, 0, 0, 0, SPAD, (4u << 20) - 2048 * 256, ACC, 0 };
 
 	ASSERT_TRUE(check_mm(e, c, 77, 0));
 	c.f = XPU_MM_BF16;
@@ -282,8 +257,8 @@ TEST_F(mxu, full_sram_operands)
 TEST_F(mxu, long_matmul_publishes_progress)
 {
 	struct tenv *e = self->e;
-	struct mmcase tall = { 8192, 16, 16, 0, 0, 0, SPAD, SPAD + 0x100000, ACC, 0 };
-	struct mmcase small = { 16, 16, 16, 0, 0, 0, SPAD, SPAD + 0x100000, ACC, 0 };
+	struct tmm tall = { 8192, 16, 16, 0, 0, 0, SPAD, SPAD + 0x100000, ACC, 0 };
+	struct tmm small = { 16, 16, 16, 0, 0, 0, SPAD, SPAD + 0x100000, ACC, 0 };
 	uint64_t cycles;
 
 	ASSERT_TRUE(check_mm(e, small, 1, 0));

@@ -159,6 +159,50 @@ static inline void tenv_clear(struct tenv *e)
 	e->n = 0;
 }
 
+/* run one DMA program: dst, src, bytes, 2D rows and strides (0 = 1D) */
+static inline uint32_t tdma(struct tenv *e, uint32_t f, uint64_t dst, uint64_t src,
+			    uint64_t bytes, uint64_t rows, uint64_t ss, uint64_t ds)
+{
+	tenv_clear(e);
+	LI64(e, 3, dst);
+	LI64(e, 4, src);
+	LI64(e, 5, bytes);
+	LI64(e, 6, rows);
+	LI64(e, 7, ss);
+	LI64(e, 8, ds);
+	E(e, xpu_dcfg(6, 7, 8));
+	E(e, xpu_dma(f, 3, 4, 5));
+	E(e, xpu_halt());
+	return tenv_run(e);
+}
+
+/* one MATMUL's operands: shape, strides (0 = dense), local addresses, flags */
+struct tmm {
+	uint64_t m, k, n, lda, ldb, ldc;
+	uint64_t la_a, la_b, la_c;
+	uint32_t f;
+};
+
+/* run a program of one MATMUL described by c */
+static inline uint32_t tenv_matmul(struct tenv *e, const struct tmm *c)
+{
+	tenv_clear(e);
+	LI64(e, 3, c->m);
+	LI64(e, 4, c->k);
+	LI64(e, 5, c->n);
+	E(e, xpu_mcfg(XPU_MCFG_SHAPE, 3, 4, 5));
+	LI64(e, 3, c->lda);
+	LI64(e, 4, c->ldb);
+	LI64(e, 5, c->ldc);
+	E(e, xpu_mcfg(XPU_MCFG_STRIDE, 3, 4, 5));
+	LI64(e, 6, c->la_a);
+	LI64(e, 7, c->la_b);
+	LI64(e, 8, c->la_c);
+	E(e, xpu_matmul(c->f, 8, 6, 7));
+	E(e, xpu_halt());
+	return tenv_run(e);
+}
+
 /* deterministic pseudo-random numbers */
 static inline uint32_t trand(uint64_t *s)
 {

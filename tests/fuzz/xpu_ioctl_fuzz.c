@@ -340,23 +340,14 @@ static int copy_job_works(void)
 	struct xpu_bo prog, args, src, dst;
 	struct drm_xpu_wait_job w;
 	int fd = xpu_open_nth(0, NULL), ok = 0;
-	uint32_t len, bos[4];
-	uint64_t *a;
+	uint32_t len;
 	int64_t id;
 
 	if (fd < 0 || xpu_copy_bufs_new(fd, &prog, &args, &src, &dst, &len))
 		return 0;
 	for (int i = 0; i < 65536; i++)
 		((uint8_t *)src.map)[i] = (uint8_t)(i * 7 + 3);
-	a = args.map;
-	a[0] = src.va;
-	a[1] = dst.va;
-	a[2] = 65536;
-	bos[0] = prog.handle;
-	bos[1] = args.handle;
-	bos[2] = src.handle;
-	bos[3] = dst.handle;
-	id = xpu_submit(fd, 0, &prog, len, &args, 24, bos, 4, NULL, 0, 0, 0);
+	id = xpu_copy_submit(fd, &prog, &args, &src, &dst, len, 65536);
 	if (id >= 0 && !xpu_wait(fd, (uint64_t)id, 30000, &w) && !w.status)
 		ok = !memcmp(src.map, dst.map, 65536);
 	xpu_copy_bufs_free(fd, &prog, &args, &src, &dst);

@@ -49,8 +49,7 @@ static int queue0_works(void)
 {
 	struct xpu_bo prog, args, src, dst;
 	struct drm_xpu_wait_job w = { 0 };
-	uint32_t len, bos[4];
-	uint64_t *a;
+	uint32_t len;
 	int64_t id;
 	int fd = xpu_open_nth(0, NULL), ret;
 
@@ -60,15 +59,7 @@ static int queue0_works(void)
 	if (ret)
 		goto out;
 	memset(src.map, 0x5a, 4096);
-	a = args.map;
-	a[0] = src.va;
-	a[1] = dst.va;
-	a[2] = 4096;
-	bos[0] = prog.handle;
-	bos[1] = args.handle;
-	bos[2] = src.handle;
-	bos[3] = dst.handle;
-	id = xpu_submit(fd, 0, &prog, len, &args, 24, bos, 4, NULL, 0, 0, 0);
+	id = xpu_copy_submit(fd, &prog, &args, &src, &dst, len, 4096);
 	ret = id < 0 ? (int)id : xpu_wait(fd, id, 20000, &w);
 	if (!ret && w.status != DRM_XPU_JOB_OK)
 		ret = -EIO;

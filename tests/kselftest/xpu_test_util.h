@@ -227,6 +227,32 @@ static inline void xpu_copy_bufs_free(int fd, struct xpu_bo *prog, struct xpu_bo
 	xpu_bo_free(fd, dst);
 }
 
+/*
+ * Submit, on queue 0, the copy of the buffers of xpu_copy_bufs_new: bytes
+ * from src to dst. Returns the job id or -errno.
+ */
+static inline int64_t xpu_copy_submit(int fd, const struct xpu_bo *prog,
+				      const struct xpu_bo *args, const struct xpu_bo *src,
+				      const struct xpu_bo *dst, uint32_t copy_len, uint64_t bytes)
+{
+	uint32_t bos[4] = { prog->handle, args->handle, src->handle, dst->handle };
+	uint64_t *a = args->map;
+
+	a[0] = src->va;
+	a[1] = dst->va;
+	a[2] = bytes;
+	return xpu_submit(fd, 0, prog, copy_len, args, 24, bos, 4, NULL, 0, 0, 0);
+}
+
+/* xorshift64: the tests' and benches' pseudo-random numbers (*s != 0) */
+static inline uint64_t xpu_xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
 /* Program: count r3 from 0 to args[0] (a long job that keeps progressing). */
 static inline uint32_t xpu_prog_loop(uint64_t *p)
 {

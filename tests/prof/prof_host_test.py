@@ -19,6 +19,8 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+from prof_trace import modeled_jobs, split
+
 BUILD = os.path.abspath(sys.argv[1])
 BIN = os.path.join(BUILD, "bin")
 PROF = os.path.join(BIN, "xpu-prof")
@@ -46,40 +48,19 @@ def load(path):
         return json.load(f)
 
 
-def split(d):
-    dev = {x["pid"]: x for x in d["xpuDevices"]}
-    mpids = {x["modeled_pid"]: x for x in d["xpuDevices"]}
-    xs = [e for e in d["traceEvents"] if e["ph"] == "X"]
-    wall = [e for e in xs if e["pid"] in dev]
-    mod = [e for e in xs if e["pid"] in mpids]
-    tn = {(e["pid"], e["tid"]): e["args"]["name"] for e in d["traceEvents"]
-          if e["ph"] == "M" and e["name"] == "thread_name"}
-    return dev, mpids, wall, mod, tn
-
-
 def modeled_checks(d, tag):
     """modeled job boxes: cycles / clock, end to end per queue; unit boxes <= job"""
     dev, mpids, wall, mod, tn = split(d)
-    bad = []
-    for pid, dv in mpids.items():
-        clk = dv["clock_mhz"]
-        for q in range(dv["num_queues"]):
-            jobs = [e for e in mod if e["pid"] == pid and e["tid"] == q * 4]
-            t = 0.0
-            for e in jobs:
-                want = e["args"]["cycles"] / clk
-                if abs(e["dur"] - want) > 1e-3 or abs(e["ts"] - t) > 1e-3 * (1 + len(jobs)):
-                    bad.append("%s dur %s ts %s, want %s at %s" % (e["name"], e["dur"], e["ts"],
-                                                                  want, t))
-                t += want
-                for u in range(1, 4):
-                    for ue in mod:
-                        if ue["pid"] == pid and ue["tid"] == q * 4 + u and \
-                           abs(ue["ts"] - e["ts"]) < 1e-6 and ue["name"] == e["name"]:
-                            if ue["dur"] > e["dur"] + 1e-3 or \
-                               abs(ue["dur"] - ue["args"]["busy_cycles"] / clk) > 1e-3:
-                                bad.append("%s unit %d dur %s > job %s" %
-                                           (e["name"], u, ue["dur"], e["dur"]))
+    boxes, bad = modeled_jobs(mod, mpids)
+    for pid, q, clk, e in boxes:
+        for u in range(1, 4):
+            for ue in mod:
+                if ue["pid"] == pid and ue["tid"] == q * 4 + u and \
+                   abs(ue["ts"] - e["ts"]) < 1e-6 and ue["name"] == e["name"]:
+                    if ue["dur"] > e["dur"] + 1e-3 or \
+                       abs(ue["dur"] - ue["args"]["busy_cycles"] / clk) > 1e-3:
+                        bad.append("%s unit %d dur %s > job %s" %
+                                   (e["name"], u, ue["dur"], e["dur"]))
     ok(not bad and mod, "prof.%s_modeled_cycles_over_clock" % tag, "; ".join(bad[:3]))
 
 

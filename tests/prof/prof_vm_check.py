@@ -23,6 +23,8 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
+from prof_trace import modeled_jobs, split
+
 d_dir = sys.argv[1]
 results = []
 
@@ -57,13 +59,7 @@ if not d:
         ok(False, "prof_vm." + name, "no trace")
     wall = []
 else:
-    devs = {x["pid"]: x for x in d["xpuDevices"]}
-    mpids = {x["modeled_pid"]: x for x in d["xpuDevices"]}
-    xs = [e for e in d["traceEvents"] if e["ph"] == "X"]
-    wall = [e for e in xs if e["pid"] in devs]
-    mod = [e for e in xs if e["pid"] in mpids]
-    tn = {(e["pid"], e["tid"]): e["args"]["name"] for e in d["traceEvents"]
-          if e["ph"] == "M" and e["name"] == "thread_name"}
+    devs, mpids, wall, mod, tn = split(d)
     pn = {e["pid"]: e["args"]["name"] for e in d["traceEvents"]
           if e["ph"] == "M" and e["name"] == "process_name"}
     ok(len(devs) == 1 and all("/dev/accel/accel" in pn.get(p, "") for p in devs),
@@ -80,17 +76,8 @@ else:
            for dv in devs.values() for q in range(dv["num_queues"])),
        "prof_vm.per_queue_tracks_named")
     # modeled jobs: one box per job, cycles / clock, end to end per queue
-    bad = []
-    jobs = [e for e in mod if e["tid"] % 4 == 0]
-    for pid, dv in mpids.items():
-        for q in range(dv["num_queues"]):
-            t = 0.0
-            for e in [e for e in jobs if e["pid"] == pid and e["tid"] == 4 * q]:
-                want = e["args"]["cycles"] / dv["clock_mhz"]
-                if abs(e["dur"] - want) > 1e-3 or abs(e["ts"] - t) > 1e-3 * (1 + len(jobs)):
-                    bad.append("%s dur %s ts %s, want %s at %s" % (e["name"], e["dur"],
-                                                                  e["ts"], want, t))
-                t += want
+    boxes, bad = modeled_jobs(mod, mpids)
+    jobs = [e for _, _, _, e in boxes]
     ok(not bad and len(jobs) == len(wall), "prof_vm.modeled_job_track_cycles_over_clock",
        "; ".join(bad[:3]) or "%d modeled boxes, %d jobs" % (len(jobs), len(wall)))
     units = [e for e in mod if e["tid"] % 4]

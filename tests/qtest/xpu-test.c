@@ -1231,21 +1231,42 @@ static void stop_tries(Xpu *x, int q, uint32_t prog_len, const char *what)
     g_assert_cmpfloat(best, <, ABORT_BOUND_MS);
 }
 
-static void test_stop_huge_dma(void)
+/* guest RAM behind the huge DMA below: HUGE_ROW bytes mapped at HUGE_SRC_VA */
+#define HUGE_SRC_VA 0x20000000ull
+#define HUGE_ROW (1020 * 1024ull)
+
+static uint64_t huge_dma_ram(Xpu *x)
 {
-    const uint64_t src_va = 0x20000000, row = 1020 * 1024;
-    Xpu x;
-    Ctx c;
-    uint64_t ga;
-    double best = G_MAXDOUBLE;
-    /* 2^30 rows of 1020 KiB guest RAM -> scratchpad (strides 0) */
-    uint64_t host_prog[] = {
-        xpu_liu(3, src_va), xpu_li(4, 0), xpu_liu(5, row),
+    return QEMU_ALIGN_UP(guest_alloc(&x->alloc, HUGE_ROW + 8192), 4096);
+}
+
+/*
+ * Map the guest RAM ga at HUGE_SRC_VA in c and load, at PROG_VA, a DMA of
+ * 2^30 rows of HUGE_ROW bytes of it into the scratchpad (strides 0, abort
+ * polled between 1020 KiB chunks): a job that runs until it is stopped.
+ * Returns the program's length in bytes.
+ */
+static uint32_t load_huge_dma(Ctx *c, uint64_t ga)
+{
+    uint64_t prog[] = {
+        xpu_liu(3, HUGE_SRC_VA), xpu_li(4, 0), xpu_liu(5, HUGE_ROW),
         xpu_liu(6, 1u << 30), xpu_li(7, 0),
         xpu_dcfg(6, 7, 7),
         xpu_dma(XPU_DMA_VA_TO_LA | XPU_DMA_2D, 4, 3, 5),
         xpu_halt(),
     };
+
+    pt_map_range(c, HUGE_SRC_VA, ga, HUGE_ROW, XPU_PTE_READ | XPU_PTE_HOST);
+    load_prog(c, DATA_BASE, prog, G_N_ELEMENTS(prog), NULL, 0);
+    return sizeof(prog);
+}
+
+static void test_stop_huge_dma(void)
+{
+    Xpu x;
+    Ctx c;
+    uint32_t host_len;
+    double best = G_MAXDOUBLE;
     /* 2^30 rows of 2 MiB scratchpad -> scratchpad */
     uint64_t sram_prog[] = {
         xpu_li(3, 0), xpu_liu(4, 2u << 20), xpu_liu(5, 2u << 20),
@@ -1256,19 +1277,16 @@ static void test_stop_huge_dma(void)
     };
 
     xpu_start(&x, NULL);
-    ga = QEMU_ALIGN_UP(guest_alloc(&x.alloc, row + 8192), 4096);
     ctx_init(&c, &x, CTX);
-    pt_map_range(&c, src_va, ga, row, XPU_PTE_READ | XPU_PTE_HOST);
-
-    load_prog(&c, DATA_BASE, host_prog, G_N_ELEMENTS(host_prog), NULL, 0);
-    stop_tries(&x, 0, sizeof(host_prog), "DMA guest RAM -> SRAM, 1020 KiB rows");
+    host_len = load_huge_dma(&c, huge_dma_ram(&x));
+    stop_tries(&x, 0, host_len, "DMA guest RAM -> SRAM, 1020 KiB rows");
 
     /* queue reset in the middle of the same DMA: the worker lets go */
     for (int i = 0; i < ABORT_TRIES; i++) {
         gint64 t0;
         double ms;
 
-        start_exec(&x, 0, CTX, sizeof(host_prog), 0);
+        start_exec(&x, 0, CTX, host_len, 0);
         WAIT_FOR(qrd(&x, 0, XPU_Q_PROGRESS_LO) > 0);
         g_usleep(20 * 1000);
         g_assert_true(qrd(&x, 0, XPU_Q_STATUS) & XPU_QSTS_BUSY);
@@ -1318,27 +1336,17 @@ static void test_stop_huge_vector_op(void)
  */
 static void test_reset_mid_dma_then_setup(void)
 {
-    const uint64_t src_va = 0x20000000, row = 1020 * 1024;
     const uint64_t ring = 0x100000, fence_dpa = 0x200000, rec_dpa = 0x200040;
-    uint64_t prog[] = {
-        xpu_liu(3, src_va), xpu_li(4, 0), xpu_liu(5, row),
-        xpu_liu(6, 1u << 30), xpu_li(7, 0),
-        xpu_dcfg(6, 7, 7),
-        xpu_dma(XPU_DMA_VA_TO_LA | XPU_DMA_2D, 4, 3, 5),
-        xpu_halt(),
-    };
     struct xpu_job_record rec;
     uint64_t ga;
     Xpu x;
     Ctx c;
 
     xpu_start(&x, NULL);
-    ga = QEMU_ALIGN_UP(guest_alloc(&x.alloc, row + 8192), 4096);
+    ga = huge_dma_ram(&x);
     for (uint64_t i = 1; i <= 5; i++) {
         ctx_init(&c, &x, CTX);
-        pt_map_range(&c, src_va, ga, row, XPU_PTE_READ | XPU_PTE_HOST);
-        load_prog(&c, DATA_BASE, prog, G_N_ELEMENTS(prog), NULL, 0);
-        start_exec(&x, 0, CTX, sizeof(prog), 0);
+        start_exec(&x, 0, CTX, load_huge_dma(&c, ga), 0);
         WAIT_FOR(qrd(&x, 0, XPU_Q_PROGRESS_LO) > 0);
         g_assert_true(qrd(&x, 0, XPU_Q_STATUS) & XPU_QSTS_BUSY);
 

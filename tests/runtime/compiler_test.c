@@ -10,6 +10,8 @@
 
 #include "rt_test.h"
 #include "xpu_ref.h"
+#include "cc_matmul_ref.h"
+#include "rt_launch.h"
 
 FIXTURE(cc) {
 	xpu_device *dev;
@@ -55,7 +57,6 @@ static xpu_status run(xpu_device *dev, xpu_stream *s, const struct xpu_cc_target
 	xpu_buffer *bufs[8] = { 0 };
 	xpu_module *mod = NULL;
 	xpu_kernel *k = NULL;
-	xpu_event *e0 = NULL, *e1 = NULL;
 	xpu_cc *cc;
 	void *img = NULL;
 	size_t size;
@@ -88,26 +89,10 @@ static xpu_status run(xpu_device *dev, xpu_stream *s, const struct xpu_cc_target
 			st = xpu_kernel_set_arg_buffer(k, i, bufs[i], 0);
 	}
 	if (!st)
-		st = xpu_event_create(dev, &e0);
-	if (!st)
-		st = xpu_event_create(dev, &e1);
-	if (!st)
-		st = xpu_event_record(e0, s);
-	if (!st)
-		st = xpu_launch(s, k);
-	if (!st)
-		st = xpu_event_record(e1, s);
-	if (!st && outi >= 0)
-		st = xpu_read_async(s, bufs[outi], 0, out, io[outi].size);
-	if (!st)
-		st = xpu_stream_synchronize(s, XPU_WAIT_FOREVER);
-	if (!st && cycles)
-		st = xpu_event_elapsed(e0, e1, cycles, NULL);
-	snprintf(run_err, sizeof(run_err), "%s", st ? xpu_last_error() : "");
-	if (e0)
-		xpu_event_destroy(e0);
-	if (e1)
-		xpu_event_destroy(e1);
+		st = rt_launch_timed(dev, s, k, outi >= 0 ? bufs[outi] : NULL, out,
+				     outi >= 0 ? io[outi].size : 0, cycles, run_err, sizeof(run_err));
+	else
+		snprintf(run_err, sizeof(run_err), "%s", xpu_last_error());
 	for (int i = 0; i < nio; i++)
 		if (bufs[i])
 			xpu_buffer_free(bufs[i]);
@@ -129,38 +114,6 @@ static uint16_t rand_bf16(uint64_t *seed)
 static xpu_status gen_matmul(xpu_cc *cc, const void *d)
 {
 	return xpu_cc_matmul(cc, "k", d);
-}
-
-/* CPU reference of xpu_cc_matmul: the ISA reference ops in the same order */
-static void ref_matmul(const struct xpu_cc_matmul *d, const void *a, const void *b,
-		       const void *bias, void *out)
-{
-	uint64_t M = d->m, K = d->k, N = d->n;
-	uint32_t *acc = calloc(M * N, 4);
-	int f32 = d->in_type == XPU_DT_BF16;
-	uint32_t vt = f32 ? XPU_VT_F32 : XPU_VT_I32;
-
-	if (f32)
-		xref_matmul_bf16(M, K, N, a, K, b, N, acc, N, 0);
-	else
-		xref_matmul_i8(M, K, N, a, K, b, N, acc, N, 0);
-	if (d->has_bias)
-		xref_vbin(XPU_VBIN_ADD, vt, XPU_VB_ROW, M, N, acc, acc, bias, 0);
-	if (d->act == XPU_ACT_RELU)
-		xref_vun(XPU_VUN_RELU, vt, M * N, acc, acc);
-	else if (d->act == XPU_ACT_GELU)
-		xref_vun(XPU_VUN_GELU, XPU_VT_F32, M * N, acc, acc);
-	if (d->out_type == XPU_DT_I8) {
-		uint32_t sb;
-
-		memcpy(&sb, &d->scale, 4);
-		xref_vqnt(vt, M * N, out, acc, sb, d->zero_point);
-	} else if (d->out_type == XPU_DT_BF16) {
-		xref_vcvt(XPU_CVT_F32_BF16, M * N, out, acc);
-	} else {
-		memcpy(out, acc, M * N * 4);
-	}
-	free(acc);
 }
 
 static int check_matmul(struct __test_metadata *_metadata, FIXTURE_DATA(cc) *self,
@@ -200,7 +153,7 @@ static int check_matmul(struct __test_metadata *_metadata, FIXTURE_DATA(cc) *sel
 	EXPECT_EQ(XPU_SUCCESS, st) TH_LOG("matmul %llux%llux%llu: %s", (unsigned long long)M,
 					  (unsigned long long)K, (unsigned long long)N,
 					  run_err);
-	ref_matmul(d, a, b, bias, want);
+	cc_matmul_ref_rows(d, a, b, bias, 0, d->m, want);
 	ok = st == XPU_SUCCESS && memcmp(out, want, M * N * osz) == 0;
 	if (st == XPU_SUCCESS && !ok) {
 		for (uint64_t i = 0; i < M * N * osz; i++) {

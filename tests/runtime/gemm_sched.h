@@ -30,6 +30,8 @@
 #include "xpu/xpu_compiler.h"
 #include "xpu_isa.h"
 #include "xpu_ref.h"
+#include "cc_matmul_ref.h"
+#include "rt_launch.h"
 
 #define GS_DMA_LATENCY	500	/* docs/hardware.md section 4: fixed */
 
@@ -86,40 +88,6 @@ static inline uint16_t gs_bf16(uint64_t *seed)
 	return xref_f32_to_bf16(f);
 }
 
-/* reference of rows [r0, r0 + nr) of d's output, the ISA ops in the compiler's order */
-static inline void gs_ref_rows(const struct xpu_cc_matmul *d, const void *a, const void *b,
-			       const uint32_t *bias, uint64_t r0, uint64_t nr, void *out)
-{
-	uint64_t K = d->k, N = d->n;
-	uint32_t *acc = calloc(nr * N, 4);
-	int f32 = d->in_type == XPU_DT_BF16;
-	uint32_t vt = f32 ? XPU_VT_F32 : XPU_VT_I32;
-
-	if (!acc)
-		return;
-	if (f32)
-		xref_matmul_bf16(nr, K, N, (const uint16_t *)a + r0 * K, K, b, N, acc, N, 0);
-	else
-		xref_matmul_i8(nr, K, N, (const int8_t *)a + r0 * K, K, b, N, acc, N, 0);
-	if (d->has_bias)
-		xref_vbin(XPU_VBIN_ADD, vt, XPU_VB_ROW, nr, N, acc, acc, bias, 0);
-	if (d->act == XPU_ACT_RELU)
-		xref_vun(XPU_VUN_RELU, vt, nr * N, acc, acc);
-	else if (d->act == XPU_ACT_GELU)
-		xref_vun(XPU_VUN_GELU, XPU_VT_F32, nr * N, acc, acc);
-	if (d->out_type == XPU_DT_I8) {
-		uint32_t sb;
-
-		memcpy(&sb, &d->scale, 4);
-		xref_vqnt(vt, nr * N, out, acc, sb, d->zero_point);
-	} else if (d->out_type == XPU_DT_BF16) {
-		xref_vcvt(XPU_CVT_F32_BF16, nr * N, out, acc);
-	} else {
-		memcpy(out, acc, nr * N * 4);
-	}
-	free(acc);
-}
-
 static inline size_t gs_osz(uint32_t type)
 {
 	return type == XPU_DT_I8 ? 1 : type == XPU_DT_BF16 ? 2 : 4;
@@ -171,7 +139,6 @@ static inline int gs_run(xpu_device *dev, xpu_stream *s, const struct xpu_cc_mat
 	xpu_buffer *buf[4] = { 0 };
 	xpu_module *mod = NULL;
 	xpu_kernel *k = NULL;
-	xpu_event *e0 = NULL, *e1 = NULL;
 	uint8_t *a = malloc(sz[0]), *b = malloc(sz[1]), *c = malloc(sz[2]);
 	uint8_t *want = malloc(N * osz);
 	uint32_t *bias = malloc(sz[3]);
@@ -206,21 +173,8 @@ static inline int gs_run(xpu_device *dev, xpu_stream *s, const struct xpu_cc_mat
 			st = xpu_kernel_set_arg_buffer(k, i, buf[i], 0);
 	}
 	if (!st)
-		st = xpu_event_create(dev, &e0);
-	if (!st)
-		st = xpu_event_create(dev, &e1);
-	if (!st)
-		st = xpu_event_record(e0, s);
-	if (!st)
-		st = xpu_launch(s, k);
-	if (!st)
-		st = xpu_event_record(e1, s);
-	if (!st)
-		st = xpu_read_async(s, buf[2], 0, c, sz[2]);
-	if (!st)
-		st = xpu_stream_synchronize(s, XPU_WAIT_FOREVER);
-	if (!st)
-		st = xpu_event_elapsed(e0, e1, &r->cycles, NULL);
+		st = rt_launch_timed(dev, s, k, buf[2], c, sz[2], &r->cycles, r->err,
+				     sizeof(r->err));
 	if (st)
 		goto out;
 	r->folds = gs_folds(p.array_rows, p.array_cols, M, N, K);
@@ -228,19 +182,15 @@ static inline int gs_run(xpu_device *dev, xpu_stream *s, const struct xpu_cc_mat
 	for (uint64_t i = 0; i < (full ? M : 8); i++) {
 		uint64_t row = full ? i : i == 0 ? 0 : i == 1 ? M - 1 : gs_rand(&seed) % M;
 
-		gs_ref_rows(d, a, b, bias, row, 1, want);
+		cc_matmul_ref_rows(d, a, b, bias, row, 1, want);
 		r->checked += N;
 		for (uint64_t j = 0; j < N; j++)
 			r->bad += memcmp(c + (row * N + j) * osz, want + j * osz, osz) != 0;
 	}
 	ret = 0;
 out:
-	if (st)
+	if (st && !r->err[0])
 		snprintf(r->err, sizeof(r->err), "%s", xpu_last_error());
-	if (e0)
-		xpu_event_destroy(e0);
-	if (e1)
-		xpu_event_destroy(e1);
 	for (int i = 0; i < 4; i++)
 		if (buf[i])
 			xpu_buffer_free(buf[i]);
