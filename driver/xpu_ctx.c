@@ -227,6 +227,15 @@ struct dma_fence *xpu_ctx_bind_job(struct xpu_job *job)
 			spin_unlock_irqrestore(&xdev->slot_lock, flags);
 			break;
 		}
+		/*
+		 * Under slot_lock: a release sets closing, then wakes the
+		 * waiters under slot_lock; a fence made after that wake would
+		 * hold the close up until another context unpins.
+		 */
+		if (READ_ONCE(ctx->closing)) {
+			spin_unlock_irqrestore(&xdev->slot_lock, flags);
+			break;	/* run_job cancels the job */
+		}
 		if (!xdev->slot_wait && nf) {
 			dma_fence_init(nf, &xpu_slot_fence_ops, &xdev->slot_lock,
 				       xdev->slot_fence_ctx, ++xdev->slot_seqno);

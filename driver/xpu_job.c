@@ -169,9 +169,10 @@ static u64 xpu_queue_dpa(struct xpu_queue *q, const void *p)
 /*
  * Reset a queue and wait until the job it aborted has left the tile. Sleeps
  * (up to 500 ms if the device does not answer); called without q->lock, so
- * interrupts stay on while the device finishes.
+ * interrupts stay on while the device finishes. Returns 0, or -ETIMEDOUT
+ * if the queue is still busy: it then ignores its ring registers.
  */
-static void xpu_queue_hw_reset(struct xpu_queue *q)
+static int xpu_queue_hw_reset(struct xpu_queue *q)
 {
 	struct xpu_device *xdev = q->xdev;
 	u32 status;
@@ -179,9 +180,14 @@ static void xpu_queue_hw_reset(struct xpu_queue *q)
 	might_sleep();
 	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_CONTROL), XPU_QCTL_RESET);
 	if (readl_poll_timeout(xdev->regs + XPU_REG_Q(q->idx, XPU_Q_STATUS), status,
-			       !(status & XPU_QSTS_BUSY), 100, 500000))
+			       !(status & XPU_QSTS_BUSY), 100, 500000)) {
 		dev_err(&xdev->pdev->dev, "queue %u: still busy after reset\n", q->idx);
+		return -ETIMEDOUT;
+	}
+	return 0;
 }
+
+static void xpu_device_reset_locked(struct xpu_device *xdev, const char *why);
 
 /*
  * Program a reset, idle queue with an empty ring whose fence word reads
@@ -441,27 +447,27 @@ static struct xpu_job_desc *xpu_queue_write_desc_locked(struct xpu_queue *q,
  * writes any more), settle every job it held and start it again:
  *
  * - jobs whose completion the device wrote (fence word) complete with it;
- * - the first job left is the one that was running, or about to start: it
- *   completes with an error, HUNG if its seqno is @hung (or it was marked
- *   hung),
+ * - the job with seqno @running, the one the device was running when it was
+ *   reset (0: none ran), if it has not completed: it completes with an
+ *   error, HUNG if its seqno is @hung (or it was marked hung),
  *   else ABORTED, and its context, which lost work it did not cause to
  *   fail, learns of it: a reset counted and the context banned (so its
  *   submits fail with -ECANCELED), as Documentation/gpu/drm-uapi.rst asks
  *   ("after a reset, KMD should reject new command submissions for affected
- *   contexts");
- * - the jobs behind it never started (the device runs a queue's jobs one at
+ *   contexts"); a job that ended just before the reset is not confused
+ *   with the next one, which never started;
+ * - the other jobs never started (the device runs a queue's jobs one at
  *   a time, in order): they are written again to the fresh ring, with the
  *   same sequence numbers and hardware fences, and run once; those of a
  *   banned or closing context complete with CANCELED instead.
  *
  * No job runs twice and none is handed back to the scheduler. q->lock held.
  */
-static void xpu_queue_recover_locked(struct xpu_queue *q, u64 hung)
+static void xpu_queue_recover_locked(struct xpu_queue *q, u64 running, u64 hung)
 {
 	struct xpu_device *xdev = q->xdev;
 	u64 done = le64_to_cpu(READ_ONCE(*q->fence_word));
 	struct xpu_job *job, *tmp;
-	bool first = true;
 	u32 replayed = 0;
 
 	lockdep_assert_held(&q->lock);
@@ -474,8 +480,7 @@ static void xpu_queue_recover_locked(struct xpu_queue *q, u64 hung)
 
 			xpu_job_complete(q, job, rec, READ_ONCE(job->hung) ?
 					 DRM_XPU_JOB_HUNG : st);
-		} else if (first) {
-			first = false;
+		} else if (running && job->seqno == running) {
 			if ((hung && job->seqno == hung) || READ_ONCE(job->hung)) {
 				xpu_job_complete(q, job, NULL, DRM_XPU_JOB_HUNG);
 				continue;
@@ -555,6 +560,21 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	f->q = q;
 
 	spin_lock_irqsave(&q->lock, flags);
+	/*
+	 * Again under q->lock: xpu_ctx_abort() sets closing, then scans the
+	 * rings under q->lock. Seen here, the job is cancelled; not seen, the
+	 * job is on the ring before that scan, which then stops it.
+	 */
+	if (unlikely(READ_ONCE(job->ctx->closing) ||
+		     (atomic_read(&job->ctx->state) & DRM_XPU_CTX_BANNED))) {
+		spin_unlock_irqrestore(&q->lock, flags);
+		kfree(f);
+		job->result->status = DRM_XPU_JOB_CANCELED;
+		xpu_dbg(xdev, JOB, "ctx %u queue %u job %llu: cancelled before it ran\n",
+			job->ctx->hw_ctx, q->idx, job->job_id);
+		drm_dev_exit(idx);
+		return ERR_PTR(-ECANCELED);
+	}
 	/* the credit limit keeps one slot free: the oldest job is never overwritten */
 	first = list_first_entry_or_null(&q->inflight, struct xpu_job, node);
 	if (drm_WARN_ON_ONCE(&xdev->drm, first && first->slot == q->tail)) {
@@ -698,10 +718,15 @@ static bool xpu_queue_stop_job(struct xpu_queue *q, u64 seqno, u32 slot,
 		 * Reset the hardware first and wait (interrupts on) until it
 		 * is idle: nothing may still run the jobs when they complete.
 		 */
-		xpu_queue_hw_reset(q);
-		spin_lock_irqsave(&q->lock, flags);
-		xpu_queue_recover_locked(q, hung ? seqno : 0);
-		spin_unlock_irqrestore(&q->lock, flags);
+		if (xpu_queue_hw_reset(q)) {
+			/* still busy: its ring cannot be written, reset all */
+			xpu_device_reset_locked(xdev, "a queue stayed busy after its reset");
+		} else {
+			spin_lock_irqsave(&q->lock, flags);
+			/* the queue was disabled: nothing after the job started */
+			xpu_queue_recover_locked(q, seqno, hung ? seqno : 0);
+			spin_unlock_irqrestore(&q->lock, flags);
+		}
 	} else {
 		/*
 		 * A stopped queue stays disabled until enabled again. The
@@ -1122,16 +1147,51 @@ void xpu_queues_fini(struct xpu_device *xdev)
 		cancel_delayed_work_sync(&xdev->queues[i].hang_work);
 }
 
+/*
+ * The seqno of the job a disabled queue runs now: BUSY, and the job in the
+ * slot at the device's head has not completed. 0 when the queue is idle;
+ * the first job not completed when BUSY names no such job (the old guess).
+ */
+static u64 xpu_queue_running_seqno(struct xpu_queue *q)
+{
+	struct xpu_device *xdev = q->xdev;
+	u32 head = xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_HEAD));
+	u32 sts = xpu_read(xdev, XPU_REG_Q(q->idx, XPU_Q_STATUS));
+	struct xpu_job *job, *first = NULL;
+	unsigned long flags;
+	u64 done, seqno = 0;
+
+	if (!(sts & XPU_QSTS_BUSY))
+		return 0;
+	spin_lock_irqsave(&q->lock, flags);
+	done = le64_to_cpu(READ_ONCE(*q->fence_word));
+	list_for_each_entry(job, &q->inflight, node) {
+		if (job->seqno <= done)
+			continue;
+		if (!first)
+			first = job;
+		if (job->slot == head) {
+			seqno = job->seqno;
+			break;
+		}
+	}
+	if (!seqno && first)
+		seqno = first->seqno;
+	spin_unlock_irqrestore(&q->lock, flags);
+	return seqno;
+}
+
 /**
  * xpu_device_reset() - reset the whole device
  * @xdev: device
  * @why: for the log
  *
  * Every scheduler's submission is parked with drm_sched_wqueue_stop() (no
- * run_job or free_job meanwhile), the device is reset and
+ * run_job or free_job meanwhile), the queues are disabled and the job each
+ * one runs is noted (Q_HEAD, BUSY), the device is reset and
  * every queue waited for until idle, the context roots are restored, and
  * each queue's jobs are settled by xpu_queue_recover_locked(): the job that
- * was running (or about to start) on a queue completes with
+ * was running on a queue, if it did not complete meanwhile, completes with
  * DRM_XPU_JOB_ABORTED (fence error -ECANCELED) and its context is banned,
  * the jobs behind it, which never started, run on the fresh ring. The
  * scheduler learns of each completion through the job's hardware fence, as
@@ -1142,14 +1202,31 @@ void xpu_queues_fini(struct xpu_device *xdev)
  */
 int xpu_device_reset(struct xpu_device *xdev, const char *why)
 {
+	mutex_lock(&xdev->reset_lock);
+	xpu_device_reset_locked(xdev, why);
+	mutex_unlock(&xdev->reset_lock);
+	return 0;
+}
+
+/* xpu_device_reset() with xdev->reset_lock held (also from a STOP). */
+static void xpu_device_reset_locked(struct xpu_device *xdev, const char *why)
+{
+	u64 running[XPU_MAX_QUEUES];
 	unsigned long flags;
 	u32 i;
 
-	mutex_lock(&xdev->reset_lock);
+	lockdep_assert_held(&xdev->reset_lock);
 	dev_warn(&xdev->pdev->dev, "device reset: %s\n", why);
 	xpu_dbg(xdev, RESET, "device reset %d: %s\n", atomic_read(&xdev->resets) + 1, why);
 	for (i = 0; i < xdev->num_queues; i++)
 		drm_sched_wqueue_stop(&xdev->queues[i].sched);
+	/* which job runs (if any): disabled, the queues start no other one */
+	for (i = 0; i < xdev->num_queues; i++) {
+		struct xpu_queue *q = &xdev->queues[i];
+
+		xpu_write(xdev, XPU_REG_Q(i, XPU_Q_CONTROL), 0);
+		running[i] = xpu_queue_running_seqno(q);
+	}
 	xpu_write(xdev, XPU_REG_RESET, XPU_RESET_MAGIC);
 	/* idle: nothing runs or writes any more (sleeps, interrupts on) */
 	for (i = 0; i < xdev->num_queues; i++)
@@ -1160,14 +1237,12 @@ int xpu_device_reset(struct xpu_device *xdev, const char *why)
 		struct xpu_queue *q = &xdev->queues[i];
 
 		spin_lock_irqsave(&q->lock, flags);
-		xpu_queue_recover_locked(q, 0);
+		xpu_queue_recover_locked(q, running[i], 0);
 		spin_unlock_irqrestore(&q->lock, flags);
 	}
 	for (i = 0; i < xdev->num_queues; i++)
 		drm_sched_wqueue_start(&xdev->queues[i].sched);
 	atomic_inc(&xdev->resets);
-	mutex_unlock(&xdev->reset_lock);
-	return 0;
 }
 
 /* ---- per-file entities ---------------------------------------------------- */
