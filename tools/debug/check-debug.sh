@@ -21,7 +21,7 @@ t0=$(date +%s)
 kv=$("$here/debug-kernel.sh") || { echo "Bail out! the debug kernel does not build"; exit 1; }
 eval "$kv"
 echo "# debug kernel $KVER ($KDIR), ready after $(( $(date +%s) - t0 )) s"
-mod="$dir/module"
+mod="$(cd "$dir" && pwd)/module"
 rm -rf "$mod" && mkdir -p "$mod"
 cp -r "$top/Kbuild" "$top/driver" "$top/uapi" "$mod/"
 rm -f "$mod"/driver/*.o "$mod"/driver/.*.cmd
