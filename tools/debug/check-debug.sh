@@ -13,8 +13,8 @@ set -uo pipefail
 build=${1:?usage: check-debug.sh BUILD}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-dir="$build/debug"
-mkdir -p "$dir"
+mkdir -p "$build/debug"
+dir=$(cd "$build/debug" && pwd)	# absolute: used after cd's below
 t0=$(date +%s)
 
 # 1. the kernel (cached), xpu.ko against it, the initramfs with its modules
@@ -65,7 +65,7 @@ else echo "not ok $n debug.vm_suite # the guest suite's exit status $vmrc"; fi
 report kasan 'BUG: KASAN|KASAN:' KASAN
 report lockdep 'possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|lock held when returning|DEBUG_LOCKS_WARN_ON|BUG: sleeping function' lockdep
 report kmemleak 'unreferenced object|kmemleak: .*new suspected memory leaks' kmemleak
-report dma_api 'DMA-API:' DMA-API
+report dma_api 'DMA-API: .*(device driver|leak|failed|exceeded)' DMA-API
 report ubsan 'UBSAN:' UBSAN
 report kernel 'BUG:|WARNING:|Oops|general protection fault|Call Trace:|blocked for more than' 'BUG/WARNING/Oops'
 
