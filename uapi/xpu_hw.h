@@ -37,13 +37,14 @@
 #define XPU_ID_MAGIC		0x31555058	/* "XPU1" */
 #define XPU_REG_VERSION		0x0004	/* RO: major << 16 | minor */
 #define XPU_HW_VERSION_MAJOR	1
-#define XPU_HW_VERSION_MINOR	0
+#define XPU_HW_VERSION_MINOR	1	/* 1.1: chip-to-chip links */
 #define XPU_REG_CAPS		0x0008	/* RO: XPU_CAP_* */
 #define XPU_CAP_INT8		(1u << 0)
 #define XPU_CAP_BF16		(1u << 1)
 #define XPU_CAP_MMU		(1u << 2)
 #define XPU_CAP_VECTOR		(1u << 3)
 #define XPU_CAP_ERR_INJECT	(1u << 4)
+#define XPU_CAP_LINK		(1u << 5)	/* chip-to-chip link ports (1.1) */
 #define XPU_REG_ARRAY		0x000c	/* RO: rows << 16 | cols */
 #define XPU_REG_HBM_SIZE_LO	0x0010	/* RO: HBM bytes */
 #define XPU_REG_HBM_SIZE_HI	0x0014
@@ -81,6 +82,18 @@
 #define XPU_INJECT_HANG		1	/* the next job on the queue never ends */
 #define XPU_INJECT_ECC		2	/* uncorrectable HBM ECC error */
 #define XPU_INJECT_DMA		3	/* the next DMA of the queue fails */
+/* links (1.1): the link port in bits 8..15 instead of a queue */
+#define XPU_INJECT_LINK_DOWN	4	/* the link goes down at both ends until RETRAIN */
+#define XPU_INJECT_LINK_CORRUPT	5	/* the next transfer over the port arrives with a
+					 * bad checksum: dropped, the job ends LINK_ERROR */
+
+/* Chip-to-chip links (1.1), all RO; per-port registers at XPU_REG_LINK() */
+#define XPU_REG_CHIP_ID		0x0068	/* this chip's fabric id, < XPU_MAX_CHIPS */
+#define XPU_REG_NUM_LINKS	0x006c	/* link ports, <= XPU_MAX_LINKS */
+#define XPU_REG_LINK_GBPS	0x0070	/* modeled bandwidth per link and direction, GB/s */
+#define XPU_REG_LINK_LATENCY	0x0074	/* modeled latency per transfer, cycles */
+#define XPU_MAX_CHIPS		32
+#define XPU_MAX_LINKS		8
 
 /* Performance counters, 64 bit (LO then HI), summed over all queues */
 #define XPU_REG_PERF_BASE	0x0100
@@ -91,7 +104,9 @@
 #define XPU_PERF_VPU_BUSY	4	/* vector unit busy cycles */
 #define XPU_PERF_DMA_BYTES	5	/* bytes moved by DMA */
 #define XPU_PERF_MACS		6	/* multiply-accumulates done */
-#define XPU_PERF_COUNT		7
+#define XPU_PERF_LINK_BUSY	7	/* link busy cycles of this chip's jobs, all ports (1.1) */
+#define XPU_PERF_LINK_BYTES	8	/* bytes this chip's jobs moved over links (1.1) */
+#define XPU_PERF_COUNT		9
 #define XPU_REG_PERF(i)		(XPU_REG_PERF_BASE + (i) * 8)
 
 /* Per-context page-table roots: 64-bit device physical address, LO then HI */
@@ -124,6 +139,56 @@
 #define XPU_Q_DONE_FENCE_LO	0x30	/* RO: last fence value written */
 #define XPU_Q_DONE_FENCE_HI	0x34
 
+/*
+ * ---- Link ports (1.1) ------------------------------------------------------
+ * Port p of this chip is cabled (QEMU's topology) to port q of a peer chip.
+ * Both ends of a link count every transfer that crosses it. A job reaches a
+ * peer's memory only through a window the peer opened for this chip's id
+ * (XPU_REG_WIN below), by a leaf PTE with XPU_PTE_LINK in its own context.
+ */
+#define XPU_REG_LINK_BASE	0x3000
+#define XPU_LINK_STRIDE		0x40
+#define XPU_REG_LINK(p, r)	(XPU_REG_LINK_BASE + (p) * XPU_LINK_STRIDE + (r))
+#define XPU_LINK_STATUS		0x00	/* RO: XPU_LSTS_* */
+#define XPU_LSTS_CONNECTED	(1u << 0)	/* a peer port is cabled to this one */
+#define XPU_LSTS_UP		(1u << 1)	/* trained: transfers possible */
+#define XPU_LINK_PEER		0x04	/* RO: peer chip id | peer port << 16 */
+#define XPU_LINK_NO_PEER	0xffffffffu	/* ... when nothing is cabled */
+#define XPU_LINK_CONTROL	0x08	/* WO: XPU_LCTL_* */
+#define XPU_LCTL_RETRAIN	(1u << 0)	/* bring a link that went down up again */
+#define XPU_LINK_CNT(i)		(0x10 + (i) * 8)	/* RO 64-bit counters, LO then HI */
+#define XPU_LINK_CNT_BYTES	0	/* payload bytes that crossed the link */
+#define XPU_LINK_CNT_XFERS	1	/* transfers (one per page run) */
+#define XPU_LINK_CNT_BUSY	2	/* modeled busy cycles */
+#define XPU_LINK_CNT_ERRORS	3	/* transfers dropped: bad checksum or link down */
+#define XPU_LINK_CNT_COUNT	4
+
+/*
+ * ---- Link windows (1.1): what peers may reach of this chip -----------------
+ * Window w lets the chips in XPU_WIN_PEERS read (XPU_WINF_READ) and/or write
+ * (XPU_WINF_WRITE) [va, va + size) of MMU context XPU_WIN_CTX of this chip;
+ * a peer addresses it by byte offset. Program ctx, va, size and peers, then
+ * write flags with XPU_WINF_VALID. Revoke by writing flags 0: when that
+ * write completes, no transfer through the window is in progress and none
+ * starts later. An access outside a valid window, from a chip not in peers,
+ * of a kind not allowed, or that faults in this chip's MMU fails the
+ * requesting job with XPU_JOB_STATUS_LINK_ERROR and touches nothing.
+ */
+#define XPU_REG_WIN_BASE	0x3400
+#define XPU_WIN_STRIDE		0x20
+#define XPU_MAX_WINDOWS		64
+#define XPU_REG_WIN(w, r)	(XPU_REG_WIN_BASE + (w) * XPU_WIN_STRIDE + (r))
+#define XPU_WIN_CTX		0x00	/* RW: MMU context */
+#define XPU_WIN_FLAGS		0x04	/* RW: XPU_WINF_* */
+#define XPU_WINF_VALID		(1u << 0)
+#define XPU_WINF_READ		(1u << 1)
+#define XPU_WINF_WRITE		(1u << 2)
+#define XPU_WIN_VA_LO		0x08	/* RW: page aligned */
+#define XPU_WIN_VA_HI		0x0c
+#define XPU_WIN_SIZE_LO		0x10	/* RW: bytes, a multiple of the page size */
+#define XPU_WIN_SIZE_HI		0x14
+#define XPU_WIN_PEERS		0x18	/* RW: bit c set = chip c may use the window */
+
 /* MSI-X: vector q for queue q, then one vector for errors */
 #define XPU_MSIX_ERR_VEC(nq)	(nq)
 
@@ -133,6 +198,8 @@
  * (a DMA address the driver got from the DMA API).
  */
 #define XPU_DPA_HOST		(1ull << 63)
+/* (1.1) bit 62 set = a peer's memory through a link: XPU_LINK_ADDR() below */
+#define XPU_DPA_LINK		(1ull << 62)
 
 /* ---- Job descriptor: one ring entry, 64 bytes ------------------------------ */
 #define XPU_JOB_NOP		0	/* completes at once */
@@ -191,7 +258,8 @@ struct xpu_job_record {
 	X(ABORTED,	5, "queue stopped or reset") \
 	X(BAD_DESC,	6, "bad descriptor field") \
 	X(ECC,		7, "uncorrectable memory error") \
-	X(BAD_CTX,	8, "context has no page table")
+	X(BAD_CTX,	8, "context has no page table") \
+	X(LINK_ERROR,	9, "link down, window refused or corrupted transfer")
 
 #define XPU_JOB_STATUS_ENUM_(name, code, meaning) XPU_JOB_STATUS_##name = code,
 enum xpu_job_status {
@@ -216,7 +284,20 @@ enum xpu_job_status {
 #define XPU_PTE_READ		(1ull << 1)	/* leaf only */
 #define XPU_PTE_WRITE		(1ull << 2)	/* leaf only */
 #define XPU_PTE_HOST		(1ull << 3)	/* frame is a host bus address */
+#define XPU_PTE_LINK		(1ull << 4)	/* leaf only (1.1): frame is a link address */
 #define XPU_PTE_ADDR_MASK	0x000ffffffffff000ull	/* bits 12..51 */
+/*
+ * A link address (the address bits of an XPU_PTE_LINK leaf): link port in
+ * bits 48..51, the peer's window in bits 40..47, the byte offset into the
+ * window in bits 0..39. A leaf with both HOST and LINK set faults. Page
+ * tables themselves cannot live behind a link (a table frame is never one).
+ */
+#define XPU_LINK_ADDR(port, win, off) \
+	(((uint64_t)(port) << 48) | ((uint64_t)(win) << 40) | (uint64_t)(off))
+#define XPU_LINK_ADDR_PORT(a)	(((a) >> 48) & 0xf)
+#define XPU_LINK_ADDR_WIN(a)	(((a) >> 40) & 0xff)
+#define XPU_LINK_ADDR_OFF(a)	((a) & ((1ull << 40) - 1))
+#define XPU_LINK_WIN_MAX	(1ull << 40)	/* largest window, bytes */
 /* Index into the table of level l (3 = root ... 0 = leaf) for va */
 #define XPU_PT_INDEX(va, l)	(((va) >> (XPU_PAGE_SHIFT + 9 * (l))) & 511)
 

@@ -23,6 +23,8 @@ struct xpu_engine_config {
 	uint32_t hbm_gbps;		/* default 1600; bytes per cycle = gbps*1000/clock_mhz */
 	uint32_t dma_latency_cycles;	/* default 500 */
 	uint32_t host_gbps;		/* host-memory DMA bandwidth, default 32 */
+	uint32_t link_gbps;		/* per link and direction, default 100 */
+	uint32_t link_latency_cycles;	/* per link transfer, default 1000 */
 };
 
 #define XPU_ENG_DEF_ROWS	128
@@ -33,6 +35,8 @@ struct xpu_engine_config {
 #define XPU_ENG_DEF_HBM_GBPS	1600
 #define XPU_ENG_DEF_DMA_LAT	500
 #define XPU_ENG_DEF_HOST_GBPS	32
+#define XPU_ENG_DEF_LINK_GBPS	100
+#define XPU_ENG_DEF_LINK_LAT	1000
 #define XPU_ENG_VPU_LATENCY	8	/* fixed cycles per vector op */
 
 struct xpu_mem {			/* how a tile reaches device-physical memory */
@@ -51,6 +55,14 @@ struct xpu_mem {			/* how a tile reaches device-physical memory */
 	/* bumped (with __atomic) by MMU invalidation; a tile drops its TLB when it
 	 * changes. May be NULL. */
 	const uint32_t *tlb_gen;
+	/*
+	 * A peer's memory behind a link (a DPA with XPU_DPA_LINK set; link_addr
+	 * is XPU_LINK_ADDR(port, window, offset)): move len bytes (within one
+	 * window, at most 1 MiB) from (write == 0) or to the peer. Returns 0, or
+	 * XPU_JOB_STATUS_LINK_ERROR having moved nothing. Called from the
+	 * tile's worker thread. May be NULL (= every link access fails).
+	 */
+	int (*link_xfer)(void *opaque, uint64_t link_addr, void *buf, uint64_t len, int write);
 };
 
 struct xpu_run_ctl {			/* shared with other threads: __atomic builtins only */
@@ -73,6 +85,8 @@ static inline uint64_t xpu_run_progress(const struct xpu_run_ctl *ctl)
 
 struct xpu_job_stats {
 	uint64_t cycles, dma_busy, mxu_busy, vpu_busy, dma_bytes, macs, retired;
+	uint64_t link_busy, link_bytes;		/* all ports */
+	uint64_t port_busy[XPU_MAX_LINKS], port_bytes[XPU_MAX_LINKS];
 };
 
 struct xpu_tile;
@@ -102,5 +116,33 @@ uint32_t xpu_tile_run(struct xpu_tile *t, uint64_t pt_root, const struct xpu_job
 uint64_t xpu_timing_matmul_cycles(uint32_t rows, uint32_t cols, uint64_t m, uint64_t k, uint64_t n);
 uint64_t xpu_timing_dma_cycles(const struct xpu_engine_config *cfg, uint64_t bytes, int host);
 uint64_t xpu_timing_vector_cycles(const struct xpu_engine_config *cfg, uint64_t elements);
+/* one link transfer of bytes: latency + bytes / link bandwidth */
+uint64_t xpu_timing_link_cycles(const struct xpu_engine_config *cfg, uint64_t bytes);
+
+/*
+ * ---- Links: the exporter's side (engine/link.c) -----------------------------
+ * Shared by the QEMU device and the runtime's host backend: a chip's window
+ * table as XPU_REG_WIN describes it, and the check-translate-copy that serves
+ * one peer transfer through a window.
+ */
+struct xpu_link_window {
+	uint32_t ctx, flags, peers;	/* XPU_WIN_CTX, XPU_WINF_*, XPU_WIN_PEERS */
+	uint64_t va, size;
+};
+
+/*
+ * Serve one transfer of a peer chip (requester = its chip id) through window
+ * w of the chip whose memory is mem and whose context roots are roots[]
+ * (nroots entries): check the window (valid, peer allowed, access allowed,
+ * [off, off + len) inside it), translate through that context's page tables
+ * (HBM or host leaves; a LINK leaf is refused) and copy. Returns 0, or
+ * XPU_JOB_STATUS_LINK_ERROR having touched nothing of the exporter's memory
+ * on a refused check or a fault anywhere in the range.
+ */
+int xpu_link_serve(const struct xpu_mem *mem, const uint64_t *roots, uint32_t nroots,
+		   const struct xpu_link_window *w, uint32_t requester,
+		   uint64_t off, void *buf, uint64_t len, int write);
+/* The link layer's checksum of a transfer's payload (CRC-32C). */
+uint32_t xpu_link_checksum(const void *buf, uint64_t len);
 
 #endif /* XPU_ENGINE_H */

@@ -31,9 +31,16 @@ extern "C" {
  * 1.2: DRM_IOCTL_XPU_BO_USERPTR (a buffer of the caller's own pinned
  *	pages, &struct drm_xpu_bo_userptr), the DRM_XPU_BO_USER_PAGES bit of
  *	&struct drm_xpu_bo_info.flags, DRM_XPU_PARAM_MAX_USERPTR_SIZE.
+ * 1.3: chip-to-chip links and peer buffers: DRM_XPU_PARAM_CHIP_ID,
+ *	DRM_XPU_PARAM_NUM_LINKS, DRM_XPU_PARAM_LINK_GBPS,
+ *	DRM_XPU_PARAM_LINK_LATENCY, DRM_XPU_PARAM_LINK_PEER(port); an HBM
+ *	buffer exported with DRM_IOCTL_PRIME_HANDLE_TO_FD can be imported by
+ *	another XPU with DRM_IOCTL_PRIME_FD_TO_HANDLE (the DRM_XPU_BO_PEER_*
+ *	bits of &struct drm_xpu_bo_info.flags say how it is reached); job
+ *	status DRM_XPU_JOB_LINK_ERROR.
  */
 #define DRM_XPU_UAPI_VERSION_MAJOR	1
-#define DRM_XPU_UAPI_VERSION_MINOR	2
+#define DRM_XPU_UAPI_VERSION_MINOR	3
 
 #define DRM_XPU_GET_PARAM		0x00
 #define DRM_XPU_BO_CREATE		0x01
@@ -86,6 +93,14 @@ extern "C" {
  *	(uAPI 1.1)
  * @DRM_XPU_PARAM_MAX_USERPTR_SIZE: largest buffer DRM_IOCTL_XPU_BO_USERPTR
  *	accepts (uAPI 1.2)
+ * @DRM_XPU_PARAM_CHIP_ID: this device's chip id in the link fabric (1.3)
+ * @DRM_XPU_PARAM_NUM_LINKS: link ports, 0 without links (1.3)
+ * @DRM_XPU_PARAM_LINK_GBPS: modeled bandwidth per link and direction (1.3)
+ * @DRM_XPU_PARAM_LINK_LATENCY: modeled latency per link transfer, cycles (1.3)
+ * @DRM_XPU_PARAM_LINK_PEER_BASE: DRM_XPU_PARAM_LINK_PEER(port), port below
+ *	NUM_LINKS (-EINVAL otherwise): DRM_XPU_LINK_PEER_NONE when nothing is
+ *	cabled to the port, else the peer's chip id in bits 0..15, its port in
+ *	bits 16..23 and DRM_XPU_LINK_UP when the link is up (1.3)
  */
 enum drm_xpu_param {
 	DRM_XPU_PARAM_UAPI_VERSION = 0,
@@ -109,7 +124,16 @@ enum drm_xpu_param {
 	DRM_XPU_PARAM_CTX_RESETS = 18,
 	DRM_XPU_PARAM_MAX_SYNC_OPS = 19,
 	DRM_XPU_PARAM_MAX_USERPTR_SIZE = 20,
+	DRM_XPU_PARAM_CHIP_ID = 21,
+	DRM_XPU_PARAM_NUM_LINKS = 22,
+	DRM_XPU_PARAM_LINK_GBPS = 23,
+	DRM_XPU_PARAM_LINK_LATENCY = 24,
+	DRM_XPU_PARAM_LINK_PEER_BASE = 0x100,
 };
+
+#define DRM_XPU_PARAM_LINK_PEER(port)	(DRM_XPU_PARAM_LINK_PEER_BASE + (port))
+#define DRM_XPU_LINK_PEER_NONE		(~0ull)
+#define DRM_XPU_LINK_UP			(1ull << 63)
 
 /* DRM_XPU_PARAM_CTX_STATE bits */
 #define DRM_XPU_CTX_FAULTED	(1 << 0)	/* a job of this context faulted */
@@ -159,7 +183,8 @@ struct drm_xpu_bo_create {
 /**
  * struct drm_xpu_bo_info - look up a buffer
  * @handle: in; unknown gives -ENOENT
- * @flags: out, creation flags
+ * @flags: out, creation flags, and DRM_XPU_BO_USER_PAGES, DRM_XPU_BO_PEER_LINK
+ *	or DRM_XPU_BO_PEER_PCIE
  * @size: out, bytes
  * @va: out, device VA in this file's address space
  * @mmap_offset: out, offset to mmap() on the accel fd
@@ -171,6 +196,20 @@ struct drm_xpu_bo_info {
 	__u64 va;
 	__u64 mmap_offset;
 };
+
+/*
+ * Output only, in &struct drm_xpu_bo_info.flags (uAPI 1.3): a buffer
+ * imported (DRM_IOCTL_PRIME_FD_TO_HANDLE) from another XPU's HBM. Jobs of
+ * this device reach it at @va: over a link when an up link joins the two
+ * chips (the exporter opens a window for this chip only), else by PCIe
+ * peer-to-peer. The import fails with -ENOLINK when neither works. When
+ * the exporting device goes away its windows are revoked: jobs that touch
+ * the buffer then end with DRM_XPU_JOB_LINK_ERROR (link) or
+ * DRM_XPU_JOB_DMA_ERROR (PCIe). An HBM buffer's dma-buf can be imported only
+ * by XPU devices; other importers' attach fails with -EOPNOTSUPP.
+ */
+#define DRM_XPU_BO_PEER_LINK	(1 << 4)
+#define DRM_XPU_BO_PEER_PCIE	(1 << 5)
 
 /* &struct drm_xpu_bo_userptr.flags */
 #define DRM_XPU_USERPTR_DEVICE_RO	(1 << 0)	/* the device may only read it */
@@ -365,6 +404,9 @@ struct drm_xpu_submit {
  * the debugfs "inject badctx" test knob); reported as BAD_DESC before 1.1.
  */
 #define DRM_XPU_JOB_BAD_CTX	8
+/* uAPI 1.3: a link transfer failed (link down, window revoked or refused,
+ * corrupted transfer) */
+#define DRM_XPU_JOB_LINK_ERROR	9
 #define DRM_XPU_JOB_HUNG	16	/* stopped making progress; killed */
 #define DRM_XPU_JOB_CANCELED	17	/* never ran: context banned or dependency failed */
 

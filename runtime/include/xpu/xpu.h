@@ -293,6 +293,132 @@ xpu_status xpu_event_synchronize(xpu_event *event, uint64_t timeout_ns);
 xpu_status xpu_event_elapsed(xpu_event *start, xpu_event *end, uint64_t *cycles,
 			     double *microseconds);
 
+/* ---- Several devices: links and peer access ------------------------------ */
+/*
+ * Devices are joined by chip-to-chip links (docs/hardware.md, "Links"): port
+ * p of one chip is cabled to a port of another. A device reaches a peer's
+ * buffer over a link when an up link joins them, else by PCIe peer-to-peer.
+ * The host backend builds the same fabric in the process: XPU_BACKEND=host
+ * with XPU_HOST_DEVICES=N (default 1) and XPU_HOST_TOPOLOGY=ring|torus2d|mesh
+ * (default ring; torus2d needs N = a x b, both >= 2) makes xpu_device_count()
+ * say N and xpu_device_open(i) return chip i of one fabric shared by the
+ * process; xpu_host_fabric_open() builds one explicitly.
+ */
+struct xpu_link_info {
+	uint32_t port;
+	uint32_t state;			/* XPU_LINK_STATE_* */
+	int32_t peer_index;		/* xpu_device_open() index of the peer, -1: none or not seen */
+	uint32_t peer_chip;		/* the peer's chip id (valid when state != NONE) */
+	uint32_t peer_port;
+	uint32_t gbps;			/* modeled bandwidth per direction */
+	uint32_t latency_cycles;	/* modeled latency per transfer */
+	uint32_t rsvd;
+	uint64_t bytes, transfers, busy_cycles, errors;	/* counters since reset */
+};
+#define XPU_LINK_STATE_NONE	0	/* nothing cabled to the port */
+#define XPU_LINK_STATE_DOWN	1	/* cabled, not up */
+#define XPU_LINK_STATE_UP	2
+
+enum xpu_peer_path {
+	XPU_PEER_NONE = 0,		/* the device cannot reach the peer's memory */
+	XPU_PEER_LINK = 1,		/* over a chip-to-chip link */
+	XPU_PEER_PCIE = 2,		/* PCIe peer-to-peer */
+	XPU_PEER_SELF = 3,		/* the same device */
+};
+
+/* This device's chip id in the link fabric. */
+xpu_status xpu_device_get_chip_id(xpu_device *dev, uint32_t *chip);
+/* Link ports (0 without links). */
+xpu_status xpu_device_get_link_count(xpu_device *dev, uint32_t *count);
+xpu_status xpu_device_get_link_info(xpu_device *dev, uint32_t port, struct xpu_link_info *info);
+/* How dev's jobs would reach peer's memory. */
+xpu_status xpu_device_can_access_peer(xpu_device *dev, xpu_device *peer,
+				      enum xpu_peer_path *path);
+/*
+ * Let dev's jobs reach buffers of peer (idempotent). NOT_SUPPORTED when
+ * there is no path; afterwards xpu_copy_peer_async() and the collectives
+ * may use peer's buffers from dev's streams.
+ */
+xpu_status xpu_device_enable_peer_access(xpu_device *dev, xpu_device *peer);
+/*
+ * Copy size bytes between buffers of two devices (or one) on stream, whose
+ * device must own dst or src and have peer access to the other. Ordered with
+ * the stream's other work; the other device's streams are not waited for
+ * (record an event there and xpu_stream_wait_event() it: events of one
+ * device may be waited for by streams of another).
+ */
+xpu_status xpu_copy_peer_async(xpu_stream *stream, xpu_buffer *dst, size_t dst_offset,
+			       xpu_buffer *src, size_t src_offset, size_t size);
+
+/* Host backend: a fabric of n chips (1..XPU_HOST_MAX_CHIPS) in this process. */
+#define XPU_HOST_MAX_CHIPS	32
+enum xpu_topology {
+	XPU_TOPO_NONE = 0,		/* no links (PCIe peer-to-peer only) */
+	XPU_TOPO_RING = 1,		/* chip i port 0 -> chip i+1 port 1 */
+	XPU_TOPO_TORUS2D = 2,		/* a x b torus: ports 0/1 along x, 2/3 along y */
+	XPU_TOPO_MESH = 3,		/* every pair joined: port j of i -> chip j (skip self) */
+};
+struct xpu_host_fabric_config {
+	uint32_t size;			/* sizeof(struct xpu_host_fabric_config) */
+	uint32_t num_chips;
+	enum xpu_topology topology;
+	uint32_t torus_x;		/* TORUS2D: chips along x (num_chips % torus_x == 0) */
+	uint32_t link_gbps;		/* [100] */
+	uint32_t link_latency_cycles;	/* [1000] */
+	const struct xpu_host_config *chip;	/* per chip, may be NULL (defaults) */
+};
+/* Open num_chips host devices joined by the topology: devs[i] is chip i. */
+xpu_status xpu_host_fabric_open(const struct xpu_host_fabric_config *cfg, xpu_device **devs);
+
+/* ---- Collectives ----------------------------------------------------------- */
+/*
+ * NCCL-shaped collectives over a communicator of n devices (rank i is
+ * devs[i]). Each call is one group call for all ranks: bufs[i] and
+ * streams[i] belong to rank i; the work is queued on the streams (ordered
+ * with their other work) and the call returns without waiting. Buffers are
+ * used from offset 0; send == recv is in place. Reductions are
+ * deterministic: the order in which contributions are added is fixed by the
+ * algorithm, the rank count and the size (docs/collectives.md), so results
+ * are bit-identical run to run and equal a CPU sum in that same order.
+ */
+typedef struct xpu_comm xpu_comm;
+
+enum xpu_redop { XPU_RED_SUM = 0 };
+enum xpu_coll_algo {
+	XPU_COLL_AUTO = 0,		/* ring, or 2-D on a torus */
+	XPU_COLL_RING = 1,
+	XPU_COLL_TREE = 2,		/* binary tree: reduce to rank 0, broadcast */
+	XPU_COLL_2D = 3,		/* rows then columns of a torus */
+};
+struct xpu_coll_stats {			/* the communicator's last collective */
+	uint64_t modeled_cycles;	/* critical path, device cycles */
+	double modeled_us;		/* the same at the device clock */
+	uint64_t link_bytes;		/* bytes over links, all ranks */
+	uint32_t steps;
+	enum xpu_coll_algo algo;	/* the algorithm that ran */
+};
+
+xpu_status xpu_comm_create(xpu_device *const *devs, int n, xpu_comm **comm);
+xpu_status xpu_comm_destroy(xpu_comm *comm);
+xpu_status xpu_comm_set_algorithm(xpu_comm *comm, enum xpu_coll_algo algo);
+/* Statistics of the last collective: valid once its streams are synchronized. */
+xpu_status xpu_comm_get_stats(xpu_comm *comm, struct xpu_coll_stats *stats);
+
+/* recv[i] = sum over ranks of send[r], count elements */
+xpu_status xpu_all_reduce(xpu_comm *comm, xpu_buffer *const *send, xpu_buffer *const *recv,
+			  size_t count, enum xpu_dtype dtype, enum xpu_redop op,
+			  xpu_stream *const *streams);
+/* recv[i][r * count ...] = send[r][0 .. count) */
+xpu_status xpu_all_gather(xpu_comm *comm, xpu_buffer *const *send, xpu_buffer *const *recv,
+			  size_t count, enum xpu_dtype dtype, xpu_stream *const *streams);
+/* recv[i][0 .. count) = sum over ranks of send[r][i * count ...] */
+xpu_status xpu_reduce_scatter(xpu_comm *comm, xpu_buffer *const *send,
+			      xpu_buffer *const *recv, size_t count, enum xpu_dtype dtype,
+			      enum xpu_redop op, xpu_stream *const *streams);
+/* bufs[i] = bufs[root] for every rank */
+xpu_status xpu_broadcast(xpu_comm *comm, xpu_buffer *const *bufs, size_t count,
+			 enum xpu_dtype dtype, int root, xpu_stream *const *streams);
+
 /* ---- Modules and kernels ------------------------------------------------- */
 typedef struct xpu_module xpu_module;
 typedef struct xpu_kernel xpu_kernel;
