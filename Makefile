@@ -139,8 +139,9 @@ $(INITRD): xpu.ko runtime tests $(RUNTIME_OUTPUTS) $(ONNX_VM_STAMP) tools/mkinit
 	tools/mkinitramfs.sh $(KDIR) $(KVER) xpu.ko $(BUILD) $@
 
 # ---- user-facing ----
+# four XPUs in a ring of chip-to-chip links (the tensor-parallel demo uses them all)
 run: all
-	tools/xpu-vm --timeout 300 --log $(BUILD)/run/console.log -- demo.sh
+	tools/xpu-vm --timeout 300 --xpus 4 --links ring --log $(BUILD)/run/console.log -- demo.sh
 
 # Benchmarks (tools/xpu-bench): every figure next to its reference measured
 # in the same run, ending with one 'bench: NAME = RATIOx (goal ...)' line per
@@ -176,8 +177,9 @@ host-tests: $(ENGINE_TESTS)
 
 vm-tests: all
 	@mkdir -p $(BUILD)/check
-	@echo "== vm: kselftests in the guest (2 XPUs: $(CHECK_XPU_OPTS))"
-	@tools/xpu-vm --timeout 600 --xpus 2 --xpu-opts $(CHECK_XPU_OPTS) $(CHECK_ENV) \
+	@echo "== vm: kselftests in the guest (2 XPUs in a ring: $(CHECK_XPU_OPTS))"
+	@tools/xpu-vm --timeout 600 --xpus 2 --links ring --env XPU_EXPECT_LINKS=ring \
+		--xpu-opts $(CHECK_XPU_OPTS) $(CHECK_ENV) \
 		--log $(BUILD)/check/vm-console.log -- run-tests.sh >$(BUILD)/check/vm.tap 2>&1; \
 		echo "vm exit status $$?" >>$(BUILD)/check/vm.tap; \
 		grep -E "^(ok|not ok|# Totals|xpu-vm)" $(BUILD)/check/vm.tap | grep -v "^ok" || true
@@ -329,12 +331,13 @@ CHECK_STAGES := lint summary-selftest host-tests runtime-host-tests examples-hos
 deb: runtime
 	@packaging/mkdeb.sh $(BUILD) $(BUILD)/deb $(XPU_VERSION)
 
-# the packages built, checked (dpkg-deb), installed into a scratch root with
-# dpkg --root, used there (pkg-config, tools, Python) and removed; the module
-# built by dkms.conf's MAKE for $(KVER) (tests/packaging/deb-test.sh)
-deb-tests: runtime
+# the packages built, checked (dpkg-deb), installed with apt-get into a
+# Debian 12 root (debootstrap, cached in $(XPU_CACHE), an overlay per run):
+# DKMS builds xpu.ko for $(KVER), which then drives the device in the VM;
+# used there (pkg-config, tools, Python) and purged (tests/packaging/deb-test.sh)
+deb-tests: runtime qemu initramfs
 	@mkdir -p $(BUILD)/check
-	@echo "== host: Debian packages (make deb): contents, dpkg --root install, dkms.conf build"
+	@echo "== host: Debian packages (make deb) installed into a Debian 12 root, DKMS module in the VM, purged"
 	@tests/packaging/deb-test.sh $(BUILD) $(XPU_VERSION) $(KHDR) >$(BUILD)/check/deb.tap 2>&1; \
 		echo "deb exit status $$?" >>$(BUILD)/check/deb.tap; \
 		grep -E "^not ok|^# deb:" $(BUILD)/check/deb.tap

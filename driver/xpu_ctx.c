@@ -408,3 +408,64 @@ void xpu_slots_restore(struct xpu_device *xdev)
 	xpu_mmu_invalidate(xdev, XPU_MMU_INV_ALL);
 	spin_unlock_irqrestore(&xdev->slot_lock, flags);
 }
+
+/**
+ * xpu_slots_reserve() - bind a kernel context to the last hardware context
+ * id for good
+ * @xdev: device, probing: no file is open yet
+ * @ctx: the kernel context (its root table made by xpu_vm_init())
+ *
+ * The id is never handed to a file: the bind loop skips an owned id and
+ * only contexts on &xpu_device.slot_lru are evicted, which @ctx never is.
+ * A device reset restores its root with the others (xpu_slots_restore()).
+ *
+ * Return: 0, or -EBUSY when the device has fewer than three contexts (one
+ * must stay for the files) or the last id is taken.
+ */
+int xpu_slots_reserve(struct xpu_device *xdev, struct xpu_ctx *ctx)
+{
+	u32 id = xdev->num_ctx - 1;
+	unsigned long flags;
+	int ret = 0;
+
+	if (xdev->num_ctx < 3)
+		return -EBUSY;
+	spin_lock_irqsave(&xdev->slot_lock, flags);
+	if (xdev->slot_owner[id]) {
+		ret = -EBUSY;
+	} else {
+		xdev->slot_owner[id] = ctx;
+		xdev->slot_last[id] = ctx->serial;
+		WRITE_ONCE(ctx->hw_ctx, id);
+		wmb();	/* page-table writes through the WC mapping land first */
+		xpu_slot_write_root(xdev, id, ctx->pt_root);
+		xpu_mmu_invalidate(xdev, id);
+	}
+	spin_unlock_irqrestore(&xdev->slot_lock, flags);
+	return ret;
+}
+
+/**
+ * xpu_slots_unreserve() - give the id of xpu_slots_reserve() back
+ * @xdev: device
+ * @ctx: the kernel context, without mappings
+ */
+void xpu_slots_unreserve(struct xpu_device *xdev, struct xpu_ctx *ctx)
+{
+	unsigned long flags;
+	int idx;
+	bool dev = drm_dev_enter(&xdev->drm, &idx);
+
+	spin_lock_irqsave(&xdev->slot_lock, flags);
+	if (ctx->hw_ctx && xdev->slot_owner[ctx->hw_ctx] == ctx) {
+		xdev->slot_owner[ctx->hw_ctx] = NULL;
+		if (dev) {
+			xpu_slot_write_root(xdev, ctx->hw_ctx, 0);
+			xpu_mmu_invalidate(xdev, ctx->hw_ctx);
+		}
+		WRITE_ONCE(ctx->hw_ctx, 0);
+	}
+	spin_unlock_irqrestore(&xdev->slot_lock, flags);
+	if (dev)
+		drm_dev_exit(idx);
+}

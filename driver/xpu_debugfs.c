@@ -102,6 +102,13 @@ static int xpu_hbm_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(xpu_hbm);
 
+static int xpu_windows_show(struct seq_file *m, void *unused)
+{
+	xpu_link_windows_show(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(xpu_windows);
+
 static int xpu_faults_show(struct seq_file *m, void *unused)
 {
 	struct xpu_device *xdev = m->private;
@@ -163,6 +170,22 @@ static ssize_t xpu_inject_write(struct file *f, const char __user *ubuf,
 		WRITE_ONCE(xdev->inject_stop_delay_ms, queue);
 		return len;
 	}
+	if (n == 2 && (!strcmp(what, "linkdown") || !strcmp(what, "linkcorrupt") ||
+		       !strcmp(what, "retrain"))) {
+		/* links (1.1): the number is a port */
+		if (queue >= xdev->num_links)
+			return -EINVAL;
+		if (!drm_dev_enter(&xdev->drm, &idx))
+			return -ENODEV;
+		if (!strcmp(what, "retrain"))
+			xpu_write(xdev, XPU_REG_LINK(queue, XPU_LINK_CONTROL), XPU_LCTL_RETRAIN);
+		else if (!strcmp(what, "linkdown"))
+			xpu_write(xdev, XPU_REG_INJECT, XPU_INJECT_LINK_DOWN | queue << 8);
+		else
+			xpu_write(xdev, XPU_REG_INJECT, XPU_INJECT_LINK_CORRUPT | queue << 8);
+		drm_dev_exit(idx);
+		return len;
+	}
 	if (n < 1 || queue >= xdev->num_queues)
 		return -EINVAL;
 	if (!strcmp(what, "badctx")) {
@@ -204,6 +227,7 @@ void xpu_debugfs_init(struct xpu_device *xdev)
 	debugfs_create_file("contexts", 0444, root, xdev, &xpu_contexts_fops);
 	debugfs_create_file("hbm", 0444, root, xdev, &xpu_hbm_fops);
 	debugfs_create_file("faults", 0444, root, xdev, &xpu_faults_fops);
+	debugfs_create_file("windows", 0444, root, xdev, &xpu_windows_fops);
 	debugfs_create_file("reset", 0200, root, xdev, &xpu_reset_fops);
 	debugfs_create_file("inject", 0200, root, xdev, &xpu_inject_fops);
 }

@@ -97,6 +97,24 @@ static int xpu_ioctl_get_param(struct drm_device *drm, void *data,
 	case DRM_XPU_PARAM_MAX_USERPTR_SIZE:
 		args->value = XPU_MAX_BO_SIZE;
 		break;
+	case DRM_XPU_PARAM_CHIP_ID:
+		args->value = xdev->chip_id;
+		break;
+	case DRM_XPU_PARAM_NUM_LINKS:
+		args->value = xdev->num_links;
+		break;
+	case DRM_XPU_PARAM_LINK_GBPS:
+		args->value = xdev->link_gbps;
+		break;
+	case DRM_XPU_PARAM_LINK_LATENCY:
+		args->value = xdev->link_latency;
+		break;
+	case DRM_XPU_PARAM_LINK_PEER_BASE ...
+	     DRM_XPU_PARAM_LINK_PEER_BASE + XPU_MAX_LINKS - 1:
+		if (args->param - DRM_XPU_PARAM_LINK_PEER_BASE >= xdev->num_links)
+			return -EINVAL;
+		args->value = xpu_link_peer(xdev, args->param - DRM_XPU_PARAM_LINK_PEER_BASE);
+		break;
 	default:
 		drm_dbg_driver(drm, "unknown param %u\n", args->param);
 		return -EINVAL;
@@ -256,6 +274,7 @@ static const struct drm_driver xpu_drm_driver = {
 	.open = xpu_open,
 	.postclose = xpu_postclose,
 	.gem_create_object = xpu_gem_create_object,
+	.gem_prime_import = xpu_gem_prime_import,
 	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
 	.show_fdinfo = xpu_show_fdinfo,
 	.fops = &xpu_fops,
@@ -293,6 +312,8 @@ static int xpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	INIT_LIST_HEAD(&xdev->ctx_list);
 	mutex_init(&xdev->reset_lock);
 	spin_lock_init(&xdev->fault_lock);
+	mutex_init(&xdev->dma_lock);
+	INIT_LIST_HEAD(&xdev->dma_bos);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
@@ -328,6 +349,10 @@ static int xpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = drmm_add_action_or_reset(&xdev->drm, xpu_drm_release, NULL);
 	if (ret)
 		return ret;
+	/* after xpu_drm_release: its release runs first, with HBM still there */
+	ret = xpu_link_init(xdev);
+	if (ret)
+		return ret;
 	ret = xpu_irq_init(xdev);
 	if (ret)
 		return ret;
@@ -342,11 +367,19 @@ static void xpu_remove(struct pci_dev *pdev)
 {
 	struct xpu_device *xdev = pci_get_drvdata(pdev);
 
+	/* peers lose what this device exported while it is still reachable */
+	xpu_link_revoke(xdev);
 	/* No new ioctl, job or hardware access after this. */
 	drm_dev_unplug(&xdev->drm);
 	/* CPU mappings of HBM must not outlive the BAR */
 	unmap_mapping_range(xdev->drm.anon_inode->i_mapping, 0, 0, 1);
 	xpu_queues_fini(xdev);
+	/*
+	 * The queues are stopped and idle: no bus address is used any more.
+	 * No DMA mapping may outlive the unbind, though files still hold
+	 * buffers: undo them now (their frees skip what is undone).
+	 */
+	xpu_dma_unmap_all(xdev);
 }
 
 static const struct pci_device_id xpu_pci_ids[] = {
@@ -354,6 +387,19 @@ static const struct pci_device_id xpu_pci_ids[] = {
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, xpu_pci_ids);
+
+static struct pci_driver xpu_pci_driver;
+
+/**
+ * xpu_is_xpu_dev() - is a device an XPU bound to this driver
+ * @dev: device (a dma-buf importer)
+ *
+ * Return: true if it is.
+ */
+bool xpu_is_xpu_dev(struct device *dev)
+{
+	return dev->driver == &xpu_pci_driver.driver;
+}
 
 static struct pci_driver xpu_pci_driver = {
 	.name = DRIVER_NAME,
@@ -370,9 +416,12 @@ static int __init xpu_init(void)
 	xpu_wq = alloc_workqueue("xpu", WQ_UNBOUND, 0);
 	if (!xpu_wq)
 		return -ENOMEM;
+	xpu_link_module_init();
 	ret = pci_register_driver(&xpu_pci_driver);
-	if (ret)
+	if (ret) {
+		xpu_link_module_exit();
 		destroy_workqueue(xpu_wq);
+	}
 	return ret;
 }
 
@@ -380,10 +429,12 @@ static void __exit xpu_exit(void)
 {
 	pci_unregister_driver(&xpu_pci_driver);
 	destroy_workqueue(xpu_wq);	/* waits for the last context puts */
+	xpu_link_module_exit();
 }
 
 module_init(xpu_init);
 module_exit(xpu_exit);
 
+MODULE_IMPORT_NS(DMA_BUF);
 MODULE_DESCRIPTION(DRIVER_DESC);
 MODULE_LICENSE("GPL");

@@ -61,6 +61,14 @@
  *    jobs, taken with the reservations of the job's buffers held.
  * 5. &xpu_device.hbm_lock (mutex): the HBM buddy allocator; a leaf.
  *
+ * &xpu_device.dma_lock (mutex): the list of DMA-mapped system-memory
+ * buffers (&xpu_device.dma_bos). Taken under &xpu_ctx.vm_lock (a shmem
+ * buffer's pages are DMA-mapped under it) and with no reservation held;
+ * the dma_resv lock of a listed buffer is taken under it (xpu_dma_unmap_all()
+ * at removal, drm_gem_shmem_get_pages_sgt()). A buffer takes itself off the
+ * list under dma_lock before it is freed, so one on the list is alive while
+ * dma_lock is held; nothing drops a buffer reference with a reservation held.
+ *
  * Hardware context binding (xpu_ctx.c):
  *
  * &xpu_device.slot_lock (spinlock, irqsave): which file owns which hardware
@@ -75,6 +83,27 @@
  *
  * Leaves, taken under any of the above: &xpu_device.fault_lock (spinlock,
  * irqsave) and the xarray lock of &xpu_ctx.results.
+ *
+ * Peer buffers between two devices (xpu_link.c, xpu_peer.c): the importer
+ * never holds one of its own locks while it takes the exporter's, and the
+ * exporter never holds one of its own locks while it takes the importer's:
+ *
+ * 1. &xpu_device.link_lock of the exporter (mutex): its open windows, its
+ *    peer imports and &xpu_device.links_revoked; taken by an importer's
+ *    import and free with none of the importer's locks held.
+ * 2. &xpu_ctx.vm_lock of the exporter's export context (memory chain 2 and
+ *    what follows it): the exported buffers' mappings.
+ *
+ * A device reset (under &xpu_device.reset_lock) takes the device's own
+ * link_lock to open its windows again: reset_lock comes before link_lock.
+ *
+ * The revocation of PCIe imports at the exporter's removal collects them
+ * (each referenced) under the exporter's link_lock, drops it, and only then
+ * takes the importer's &xpu_device.ctx_list_lock and &xpu_ctx.vm_lock to
+ * rewrite the importer's page-table entries. The exporter's &struct
+ * xpu_device stays allocated while a peer buffer exists (its dma-buf holds
+ * a reference to the exporter's DRM device); its hardware is touched only
+ * inside drm_dev_enter() on the exporter.
  */
 
 /**
@@ -107,6 +136,19 @@ extern unsigned int xpu_dbg_mask;
 
 struct xpu_device;
 struct xpu_ctx;
+struct seq_file;
+
+/**
+ * struct xpu_slot_record - the completion record of one ring slot
+ * @rec: what every device writes
+ * @units: the job's modeled busy cycles per unit, which a 1.1 device writes
+ *	when the descriptor carries XPU_JOB_F_UNIT_TIMES (zero otherwise: the
+ *	slot is cleared before each job)
+ */
+struct xpu_slot_record {
+	struct xpu_job_record rec;
+	struct xpu_job_record_units units;
+};
 
 /**
  * struct xpu_queue - one hardware queue and its scheduler
@@ -146,7 +188,7 @@ struct xpu_queue {
 	struct mutex stop_lock;		/* one STOP ... ENABLE at a time */
 	struct list_head inflight;
 	struct xpu_job_desc *ring;
-	struct xpu_job_record *records;
+	struct xpu_slot_record *records;
 	__le64 *fence_word;
 	dma_addr_t dma;
 	u32 tail;
@@ -213,6 +255,25 @@ struct xpu_queue {
  * @fault_lock: protects @fault_log and @fault_next
  * @fault_log: the last hangs, faults and ECC errors, for debugfs
  * @fault_next: count of entries written to @fault_log
+ * @chip_id: this chip's id in the link fabric (0 without XPU_CAP_LINK)
+ * @num_links: link ports (0 on a 1.0 device or without XPU_CAP_LINK)
+ * @link_gbps: modeled bandwidth per link and direction
+ * @link_latency: modeled latency per link transfer, cycles
+ * @link_lock: protects @windows, @peer_imports and @links_revoked
+ *	(see DOC: Locking)
+ * @export_ctx: kernel context whose address space holds the buffers
+ *	exported over links (NULL without links); bound for good to hardware
+ *	context @export_hw_ctx, which no file ever gets
+ * @export_hw_ctx: the hardware context id of @export_ctx, 0 when none
+ * @windows: open link windows of this device (&struct xpu_link_window)
+ * @peer_imports: PCIe imports of this device's buffers by other XPUs
+ *	(&struct xpu_peer_bo.export_node)
+ * @links_revoked: the device is being removed: no window opens any more
+ * @dma_lock: protects @dma_bos and @dma_unmapped (see DOC: Locking)
+ * @dma_bos: system-memory buffers DMA-mapped for this device
+ *	(&struct xpu_dma_node.node)
+ * @dma_unmapped: the device is removed and every mapping in @dma_bos is
+ *	undone: no buffer is DMA-mapped for it any more
  */
 struct xpu_device {
 	struct drm_device drm;
@@ -259,6 +320,36 @@ struct xpu_device {
 	spinlock_t fault_lock;		/* protects the fault log */
 	char fault_log[16][96];
 	unsigned int fault_next;
+
+	u32 chip_id;
+	u32 num_links;
+	u32 link_gbps;
+	u32 link_latency;
+	struct mutex link_lock;		/* windows, peer imports, revocation */
+	struct xpu_ctx *export_ctx;
+	u32 export_hw_ctx;
+	struct list_head windows;
+	struct list_head peer_imports;
+	bool links_revoked;
+
+	struct mutex dma_lock;		/* protects @dma_bos, @dma_unmapped */
+	struct list_head dma_bos;
+	bool dma_unmapped;
+};
+
+/**
+ * struct xpu_dma_node - a buffer's entry in &xpu_device.dma_bos
+ * @node: in &xpu_device.dma_bos under &xpu_device.dma_lock; empty (self
+ *	linked) when the buffer is not on the list
+ * @obj: the buffer
+ *
+ * A buffer is on the list from the DMA mapping of its pages for the device
+ * until its free (which takes it off first) or the device's removal (which
+ * undoes the mapping, see xpu_dma_unmap_all()).
+ */
+struct xpu_dma_node {
+	struct list_head node;
+	struct drm_gem_object *obj;
 };
 
 #define to_xpu_device(d) container_of(d, struct xpu_device, drm)
@@ -362,6 +453,10 @@ struct xpu_ctx {
  * @start_ns: time the job was handed to the hardware
  * @end_ns: time its completion was handled
  * @queue: the hardware queue of the job (WAIT_JOB polls it)
+ * @dma_busy: modeled cycles the DMA unit was busy (1.1 device, else 0)
+ * @mxu_busy: the same for the matrix unit
+ * @vpu_busy: the same for the vector unit
+ * @link_busy: the same for the link ports, summed
  */
 struct xpu_result {
 	struct kref ref;
@@ -374,6 +469,10 @@ struct xpu_result {
 	u64 submit_ns;
 	u64 start_ns;
 	u64 end_ns;
+	u64 dma_busy;
+	u64 mxu_busy;
+	u64 vpu_busy;
+	u64 link_busy;
 };
 
 /**
@@ -448,9 +547,14 @@ int xpu_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file)
 int xpu_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file);
 int xpu_ioctl_bo_userptr(struct drm_device *drm, void *data, struct drm_file *file);
 struct drm_gem_object *xpu_gem_create_object(struct drm_device *drm, size_t size);
+void xpu_gem_close(struct drm_gem_object *obj, struct drm_file *file);
 u32 xpu_bo_flags(struct drm_gem_object *obj);
 struct list_head *xpu_hbm_bo_blocks(struct drm_gem_object *obj);
 struct sg_table *xpu_bo_sgt(struct drm_gem_object *obj);
+bool xpu_dma_track(struct xpu_device *xdev, struct xpu_dma_node *dn,
+		   struct drm_gem_object *obj);
+void xpu_dma_untrack(struct xpu_device *xdev, struct xpu_dma_node *dn);
+void xpu_dma_unmap_all(struct xpu_device *xdev);
 
 /* xpu_mmu.c */
 int xpu_vm_init(struct xpu_ctx *ctx);
@@ -461,6 +565,7 @@ void xpu_vm_close(struct xpu_ctx *ctx, struct drm_gem_object *obj);
 void xpu_vm_free_when_idle(struct xpu_ctx *ctx, struct list_head *vmas);
 void xpu_vma_free_list(struct list_head *dead);
 void xpu_mmu_invalidate(struct xpu_device *xdev, u32 hw_ctx);
+void xpu_vm_refill(struct xpu_device *xdev, struct drm_gem_object *obj);
 
 /* xpu_job.c */
 int xpu_queues_init(struct xpu_device *xdev);
@@ -486,15 +591,42 @@ void xpu_ctx_unbind_job(struct xpu_job *job);
 void xpu_ctx_release_deferred(struct xpu_ctx *ctx);
 void xpu_slots_restore(struct xpu_device *xdev);
 void xpu_slots_wake(struct xpu_device *xdev);
+int xpu_slots_reserve(struct xpu_device *xdev, struct xpu_ctx *ctx);
+void xpu_slots_unreserve(struct xpu_device *xdev, struct xpu_ctx *ctx);
 
 /* xpu_drv.c */
 extern struct workqueue_struct *xpu_wq;
+bool xpu_is_xpu_dev(struct device *dev);
 void xpu_ctx_put(struct xpu_ctx *ctx);
 static inline struct xpu_ctx *xpu_ctx_get(struct xpu_ctx *ctx)
 {
 	kref_get(&ctx->ref);
 	return ctx;
 }
+
+/* xpu_link.c */
+int xpu_link_init(struct xpu_device *xdev);
+void xpu_link_revoke(struct xpu_device *xdev);
+u64 xpu_link_peer(struct xpu_device *xdev, u32 port);
+int xpu_link_port_to(struct xpu_device *xdev, u32 chip);
+int xpu_link_window_open(struct xpu_device *xdev, struct drm_gem_object *obj,
+			 u32 peer_chip, bool read_only, u32 *win);
+void xpu_link_window_close(struct xpu_device *xdev, u32 win);
+void xpu_link_restore(struct xpu_device *xdev);
+void xpu_link_windows_show(struct seq_file *m, struct xpu_device *xdev);
+void xpu_link_module_init(void);
+void xpu_link_module_exit(void);
+u64 xpu_link_counter(struct xpu_device *xdev, u32 port, u32 idx);
+
+/* xpu_peer.c */
+struct dma_buf *xpu_hbm_bo_export(struct drm_gem_object *obj, int flags);
+struct drm_gem_object *xpu_gem_prime_import(struct drm_device *drm,
+					    struct dma_buf *dma_buf);
+bool xpu_is_peer_bo(struct drm_gem_object *obj);
+u32 xpu_peer_bo_flags(struct drm_gem_object *obj);
+u64 xpu_peer_bo_leaf(struct drm_gem_object *obj, u64 off);
+void xpu_peer_bo_dma_unmap_locked(struct drm_gem_object *obj);
+void xpu_peer_revoke(struct xpu_device *xdev);
 
 /* xpu_sysfs.c */
 extern const struct attribute_group *xpu_dev_groups[];

@@ -120,6 +120,9 @@ static void xpu_fdinfo_memory(struct drm_printer *p, struct drm_file *file)
 	idr_for_each_entry(&file->object_idr, obj, id) {
 		struct drm_memory_stats *s;
 
+		/* another XPU's memory: counted by its owner */
+		if (xpu_is_peer_bo(obj))
+			continue;
 		s = &st[xpu_bo_flags(obj) & DRM_XPU_BO_HBM ? XPU_REGION_HBM : XPU_REGION_SYSTEM];
 		if (drm_gem_object_is_shared_for_memory_stats(obj))
 			s->shared += obj->size;

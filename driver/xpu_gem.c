@@ -10,8 +10,18 @@
  * imported one is mapped in the importer's on first use. User-page buffers
  * (DRM_IOCTL_XPU_BO_USERPTR) are the caller's own memory, pinned long term
  * and DMA-mapped for their whole life, never CPU-mapped through the fd.
+ * An HBM buffer's PRIME export and another XPU's import of it (peer
+ * buffers) are in xpu_peer.c.
+ *
+ * Every DMA mapping of system memory for the device is on the device's
+ * list &xpu_device.dma_bos: a file may outlive the device's removal, and
+ * no mapping may outlive the driver's unbind (the DMA API's rule; the
+ * IOMMU domain goes with it). xpu_dma_unmap_all() undoes them at removal,
+ * as ivpu's ivpu_bo_unbind_all_bos_from_context() does; the buffers' free
+ * paths then skip what is undone.
  */
 
+#include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/mm.h>
@@ -35,6 +45,7 @@ struct xpu_hbm_bo {
 
 struct xpu_host_bo {
 	struct drm_gem_shmem_object base;
+	struct xpu_dma_node dma;
 	u32 flags;
 };
 
@@ -44,6 +55,8 @@ struct xpu_userptr_bo {
 	unsigned long npages;
 	struct sg_table sgt;
 	struct mm_struct *mm;	/* its pinned_vm counts @npages */
+	struct xpu_dma_node dma;
+	bool dma_mapped;	/* @sgt is mapped; under the resv and dma_lock */
 	u32 flags;
 };
 
@@ -66,6 +79,11 @@ static struct xpu_userptr_bo *to_userptr_bo(struct drm_gem_object *obj)
 	return container_of(obj, struct xpu_userptr_bo, base);
 }
 
+static enum dma_data_direction xpu_userptr_dir(const struct xpu_userptr_bo *bo)
+{
+	return bo->flags & DRM_XPU_BO_DEVICE_RO ? DMA_TO_DEVICE : DMA_BIDIRECTIONAL;
+}
+
 /**
  * xpu_bo_flags() - creation flags of a buffer
  * @obj: buffer
@@ -78,6 +96,8 @@ u32 xpu_bo_flags(struct drm_gem_object *obj)
 		return to_hbm_bo(obj)->flags;
 	if (obj->funcs == &xpu_userptr_funcs)
 		return to_userptr_bo(obj)->flags;
+	if (xpu_is_peer_bo(obj))
+		return xpu_peer_bo_flags(obj);
 	return to_host_bo(obj)->flags;
 }
 
@@ -85,16 +105,145 @@ u32 xpu_bo_flags(struct drm_gem_object *obj)
  * xpu_bo_sgt() - DMA-mapped pages of a system-memory buffer
  * @obj: buffer that is not DRM_XPU_BO_HBM
  *
- * Pins a shmem buffer's pages (until it is freed); a user-page buffer's are
- * pinned from its creation.
+ * Pins a shmem buffer's pages and DMA-maps them (until it is freed or the
+ * device removed) and puts it on &xpu_device.dma_bos; a user-page buffer's
+ * are pinned and mapped from its creation. Called with no reservation held.
  *
- * Return: its sg table, DMA-mapped for the device, or an ERR_PTR().
+ * Return: its sg table, DMA-mapped for the device, or an ERR_PTR():
+ * -ENODEV once the device is removed.
  */
 struct sg_table *xpu_bo_sgt(struct drm_gem_object *obj)
 {
-	if (obj->funcs == &xpu_userptr_funcs)
+	struct xpu_device *xdev = to_xpu_device(obj->dev);
+	struct xpu_host_bo *bo;
+	struct sg_table *sgt;
+
+	if (obj->funcs == &xpu_userptr_funcs) {
+		if (!READ_ONCE(to_userptr_bo(obj)->dma_mapped))
+			return ERR_PTR(-ENODEV);
 		return &to_userptr_bo(obj)->sgt;
-	return drm_gem_shmem_get_pages_sgt(to_drm_gem_shmem_obj(obj));
+	}
+	bo = to_host_bo(obj);
+	/* under dma_lock: no mapping is made after xpu_dma_unmap_all() */
+	mutex_lock(&xdev->dma_lock);
+	if (xdev->dma_unmapped) {
+		sgt = ERR_PTR(-ENODEV);
+	} else {
+		sgt = drm_gem_shmem_get_pages_sgt(&bo->base);
+		if (!IS_ERR(sgt) && list_empty(&bo->dma.node)) {
+			bo->dma.obj = obj;
+			list_add_tail(&bo->dma.node, &xdev->dma_bos);
+		}
+	}
+	mutex_unlock(&xdev->dma_lock);
+	return sgt;
+}
+
+/**
+ * xpu_dma_track() - put a DMA-mapped buffer on &xpu_device.dma_bos
+ * @xdev: device its pages are mapped for
+ * @dn: the buffer's list entry (self linked when not listed)
+ * @obj: the buffer, initialised
+ *
+ * Return: true, or false when the device is already removed (the caller
+ * frees the buffer, whose free path undoes the mapping).
+ */
+bool xpu_dma_track(struct xpu_device *xdev, struct xpu_dma_node *dn,
+		   struct drm_gem_object *obj)
+{
+	bool ok;
+
+	mutex_lock(&xdev->dma_lock);
+	ok = !xdev->dma_unmapped;
+	if (ok) {
+		dn->obj = obj;
+		list_add_tail(&dn->node, &xdev->dma_bos);
+	}
+	mutex_unlock(&xdev->dma_lock);
+	return ok;
+}
+
+/**
+ * xpu_dma_untrack() - take a buffer that is being freed off &xpu_device.dma_bos
+ * @xdev: device
+ * @dn: the buffer's list entry
+ *
+ * After it, xpu_dma_unmap_all() no longer touches the buffer: what it has
+ * undone before is seen by the caller (its flags or a NULL sg table).
+ */
+void xpu_dma_untrack(struct xpu_device *xdev, struct xpu_dma_node *dn)
+{
+	mutex_lock(&xdev->dma_lock);
+	list_del_init(&dn->node);
+	mutex_unlock(&xdev->dma_lock);
+}
+
+/* Undo the DMA mapping of a shmem buffer's pages, as ivpu_bo_unbind_locked(). */
+static void xpu_host_bo_dma_unmap_locked(struct xpu_host_bo *bo)
+{
+	struct drm_gem_shmem_object *shmem = &bo->base;
+	struct drm_gem_object *obj = &shmem->base;
+
+	dma_resv_assert_held(obj->resv);
+	if (!shmem->sgt)
+		return;
+	if (obj->import_attach) {
+		/* drm_prime_gem_destroy() then has nothing to unmap */
+		dma_buf_unmap_attachment(obj->import_attach, shmem->sgt, DMA_BIDIRECTIONAL);
+	} else {
+		/* drm_gem_shmem_free() then skips it; the pages stay pinned */
+		dma_unmap_sgtable(obj->dev->dev, shmem->sgt, DMA_BIDIRECTIONAL, 0);
+		sg_free_table(shmem->sgt);
+		kfree(shmem->sgt);
+	}
+	shmem->sgt = NULL;
+}
+
+/* Undo the DMA mapping of a user-page buffer; its pages stay pinned. */
+static void xpu_userptr_dma_unmap_locked(struct xpu_userptr_bo *bo)
+{
+	dma_resv_assert_held(bo->base.resv);
+	if (!bo->dma_mapped)
+		return;
+	dma_unmap_sgtable(bo->base.dev->dev, &bo->sgt, xpu_userptr_dir(bo), 0);
+	WRITE_ONCE(bo->dma_mapped, false);
+}
+
+/**
+ * xpu_dma_unmap_all() - undo every DMA mapping of system memory at removal
+ * @xdev: device, unplugged, its queues stopped (xpu_queues_fini()): no
+ *	ioctl, job or hardware access uses a bus address any more
+ *
+ * Shmem buffers, user-page buffers and PCIe peer imports that files or
+ * jobs still hold keep their pages (or the exporter's BAR) but lose their
+ * bus addresses for the device; their free paths skip what is undone, and
+ * no new mapping is made (xpu_bo_sgt() and xpu_dma_track() fail).
+ */
+void xpu_dma_unmap_all(struct xpu_device *xdev)
+{
+	struct xpu_dma_node *dn, *next;
+	u32 n = 0;
+
+	mutex_lock(&xdev->dma_lock);
+	xdev->dma_unmapped = true;
+	list_for_each_entry_safe(dn, next, &xdev->dma_bos, node) {
+		struct drm_gem_object *obj = dn->obj;
+
+		/* alive: its free takes it off the list under dma_lock first */
+		dma_resv_lock(obj->resv, NULL);
+		if (obj->funcs == &xpu_userptr_funcs)
+			xpu_userptr_dma_unmap_locked(to_userptr_bo(obj));
+		else if (xpu_is_peer_bo(obj))
+			xpu_peer_bo_dma_unmap_locked(obj);
+		else
+			xpu_host_bo_dma_unmap_locked(to_host_bo(obj));
+		dma_resv_unlock(obj->resv);
+		list_del_init(&dn->node);
+		n++;
+	}
+	mutex_unlock(&xdev->dma_lock);
+	if (n)
+		drm_dbg_driver(&xdev->drm, "removal: unmapped %u buffers still held\n", n);
 }
 
 /**
@@ -205,11 +354,15 @@ void xpu_hbm_free(struct xpu_device *xdev, struct list_head *blocks)
 
 /* ---- common object callbacks ----------------------------------------------- */
 
-/*
- * A handle of file is closed: unmap the buffer there, never waiting for the
- * jobs that use it (a busy buffer stays mapped until it is idle).
+/**
+ * xpu_gem_close() - drm_gem_object_funcs.close of every buffer
+ * @obj: buffer
+ * @file: the file whose handle is closed
+ *
+ * Unmaps the buffer there, never waiting for the jobs that use it (a busy
+ * buffer stays mapped until it is idle).
  */
-static void xpu_gem_close(struct drm_gem_object *obj, struct drm_file *file)
+void xpu_gem_close(struct drm_gem_object *obj, struct drm_file *file)
 {
 	struct xpu_ctx *ctx = file->driver_priv;
 
@@ -259,12 +412,6 @@ static int xpu_hbm_bo_mmap(struct drm_gem_object *obj, struct vm_area_struct *vm
 	return ret;
 }
 
-static struct dma_buf *xpu_hbm_bo_export(struct drm_gem_object *obj, int flags)
-{
-	/* Device memory behind a BAR: no peer-to-peer export yet. */
-	return ERR_PTR(-EOPNOTSUPP);
-}
-
 static enum drm_gem_object_status xpu_hbm_bo_status(struct drm_gem_object *obj)
 {
 	return DRM_GEM_OBJECT_RESIDENT;
@@ -310,6 +457,7 @@ static struct drm_gem_object *xpu_hbm_bo_create(struct xpu_device *xdev,
 
 static void xpu_host_bo_free(struct drm_gem_object *obj)
 {
+	xpu_dma_untrack(to_xpu_device(obj->dev), &to_host_bo(obj)->dma);
 	drm_gem_shmem_free(to_drm_gem_shmem_obj(obj));
 }
 
@@ -342,17 +490,13 @@ struct drm_gem_object *xpu_gem_create_object(struct drm_device *drm, size_t size
 	if (!bo)
 		return ERR_PTR(-ENOMEM);
 	bo->flags = DRM_XPU_BO_HOST;
+	INIT_LIST_HEAD(&bo->dma.node);
 	bo->base.map_wc = false;
 	bo->base.base.funcs = &xpu_host_funcs;
 	return &bo->base.base;
 }
 
 /* ---- user-page (userptr) objects ------------------------------------------------ */
-
-static enum dma_data_direction xpu_userptr_dir(const struct xpu_userptr_bo *bo)
-{
-	return bo->flags & DRM_XPU_BO_DEVICE_RO ? DMA_TO_DEVICE : DMA_BIDIRECTIONAL;
-}
 
 /* Undo the pinning of @pinned pages and the pinned_vm charge. */
 static void xpu_userptr_unpin(struct xpu_userptr_bo *bo, unsigned long pinned)
@@ -368,7 +512,9 @@ static void xpu_userptr_bo_free(struct drm_gem_object *obj)
 {
 	struct xpu_userptr_bo *bo = to_userptr_bo(obj);
 
-	dma_unmap_sgtable(obj->dev->dev, &bo->sgt, xpu_userptr_dir(bo), 0);
+	xpu_dma_untrack(to_xpu_device(obj->dev), &bo->dma);
+	if (bo->dma_mapped)	/* not undone by xpu_dma_unmap_all() */
+		dma_unmap_sgtable(obj->dev->dev, &bo->sgt, xpu_userptr_dir(bo), 0);
 	sg_free_table(&bo->sgt);
 	xpu_userptr_unpin(bo, bo->npages);
 	drm_gem_object_release(obj);
@@ -454,6 +600,7 @@ static int xpu_userptr_pin(struct drm_device *drm, struct xpu_userptr_bo *bo,
 		ret = -ENOMEM;	/* the documented errno: no mapping resources */
 		goto err_unpin;
 	}
+	bo->dma_mapped = true;
 	return 0;
 
 err_unpin:
@@ -541,6 +688,7 @@ int xpu_ioctl_bo_userptr(struct drm_device *drm, void *data, struct drm_file *fi
 	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
 	if (!bo)
 		return -ENOMEM;
+	INIT_LIST_HEAD(&bo->dma.node);
 	bo->flags = DRM_XPU_BO_HOST | DRM_XPU_BO_USER_PAGES;
 	if (args->flags & DRM_XPU_USERPTR_DEVICE_RO)
 		bo->flags |= DRM_XPU_BO_DEVICE_RO;
@@ -551,6 +699,10 @@ int xpu_ioctl_bo_userptr(struct drm_device *drm, void *data, struct drm_file *fi
 	}
 	bo->base.funcs = &xpu_userptr_funcs;
 	drm_gem_private_object_init(drm, &bo->base, args->size);
+	if (!xpu_dma_track(to_xpu_device(drm), &bo->dma, &bo->base)) {
+		ret = -ENODEV;	/* removed meanwhile: the put unmaps it */
+		goto out_put;
+	}
 
 	ret = xpu_vm_map(file->driver_priv, &bo->base, &args->va);
 	if (ret)

@@ -159,7 +159,7 @@ void xpu_result_put(struct xpu_result *res)
 /* ---- hardware queue ------------------------------------------------------- */
 
 #define XPU_QUEUE_MEM (XPU_RING_SIZE * (sizeof(struct xpu_job_desc) + \
-		       sizeof(struct xpu_job_record)) + 64)
+		       sizeof(struct xpu_slot_record)) + 64)
 
 static u64 xpu_queue_dpa(struct xpu_queue *q, const void *p)
 {
@@ -281,6 +281,8 @@ static int xpu_status_to_errno(u32 status)
 	case DRM_XPU_JOB_CANCELED:
 	case DRM_XPU_JOB_ABORTED:
 		return -ECANCELED;
+	case DRM_XPU_JOB_LINK_ERROR:
+		return -ENOLINK;
 	default:
 		return -EIO;
 	}
@@ -288,8 +290,9 @@ static int xpu_status_to_errno(u32 status)
 
 /* Complete @job with @status, ended at @end_ns; q->lock held. */
 static void xpu_job_complete_at(struct xpu_queue *q, struct xpu_job *job,
-				const struct xpu_job_record *rec, u32 status, u64 end_ns)
+				const struct xpu_slot_record *sr, u32 status, u64 end_ns)
 {
+	const struct xpu_job_record *rec = sr ? &sr->rec : NULL;
 	struct xpu_result *res = job->result;
 	struct xpu_ctx *ctx = job->ctx;
 	int err;
@@ -304,6 +307,10 @@ static void xpu_job_complete_at(struct xpu_queue *q, struct xpu_job *job,
 		res->cycles = le64_to_cpu(rec->cycles);
 		res->fault_va = le64_to_cpu(rec->fault_va);
 		res->fault_access = le32_to_cpu(rec->fault_access);
+		res->dma_busy = le64_to_cpu(sr->units.dma_busy);
+		res->mxu_busy = le64_to_cpu(sr->units.mxu_busy);
+		res->vpu_busy = le64_to_cpu(sr->units.vpu_busy);
+		res->link_busy = le64_to_cpu(sr->units.link_busy);
 	}
 	xpu_fdinfo_job_done(q, job);
 	if (status == DRM_XPU_JOB_MMU_FAULT) {
@@ -320,6 +327,16 @@ static void xpu_job_complete_at(struct xpu_queue *q, struct xpu_job *job,
 		xpu_dbg(q->xdev, MMU, "ctx %u queue %u seqno %llu job %llu: fault VA 0x%llx access %u\n",
 			ctx->hw_ctx, q->idx, job->seqno, job->job_id, res->fault_va,
 			res->fault_access);
+	} else if (status == DRM_XPU_JOB_LINK_ERROR) {
+		/*
+		 * A link that went down, a peer that revoked its window or a
+		 * corrupted transfer: not the context's doing, it is not banned.
+		 */
+		dev_info_ratelimited(&q->xdev->pdev->dev,
+				     "pid %d ctx %u: link error (link down, window revoked or corrupted transfer)\n",
+				     ctx->pid, ctx->hw_ctx);
+		xpu_log_fault(q->xdev, "pid %d ctx %u queue %u: link error",
+			      ctx->pid, ctx->hw_ctx, q->idx);
 	}
 	xpu_dbg(q->xdev, JOB, "ctx %u queue %u seqno %llu job %llu: done, status %u (%s), %llu cycles\n",
 		ctx->hw_ctx, q->idx, job->seqno, job->job_id, status,
@@ -344,9 +361,9 @@ static void xpu_job_complete_at(struct xpu_queue *q, struct xpu_job *job,
 
 /* Complete @job with @status now; q->lock held. */
 static void xpu_job_complete(struct xpu_queue *q, struct xpu_job *job,
-			     const struct xpu_job_record *rec, u32 status)
+			     const struct xpu_slot_record *sr, u32 status)
 {
-	xpu_job_complete_at(q, job, rec, status, ktime_get_ns());
+	xpu_job_complete_at(q, job, sr, status, ktime_get_ns());
 }
 
 /**
@@ -381,21 +398,21 @@ void xpu_queue_irq(struct xpu_queue *q)
 	list_for_each_entry(job, &q->inflight, node) {
 		if (job->seqno > done)
 			break;
-		total += le64_to_cpu(READ_ONCE(q->records[job->slot].cycles)) + 1;
+		total += le64_to_cpu(READ_ONCE(q->records[job->slot].rec.cycles)) + 1;
 	}
 	job = list_first_entry_or_null(&q->inflight, struct xpu_job, node);
 	from = job ? min(max(job->result->start_ns, q->busy_end_ns), now) : now;
 	list_for_each_entry_safe(job, tmp, &q->inflight, node) {
-		const struct xpu_job_record *rec = &q->records[job->slot];
+		const struct xpu_slot_record *sr = &q->records[job->slot];
 		u32 status;
 
 		if (job->seqno > done)
 			break;
-		status = xpu_status_to_uapi(q, le32_to_cpu(READ_ONCE(rec->status)));
+		status = xpu_status_to_uapi(q, le32_to_cpu(READ_ONCE(sr->rec.status)));
 		if (READ_ONCE(job->hung))
 			status = DRM_XPU_JOB_HUNG;
-		cum += le64_to_cpu(READ_ONCE(rec->cycles)) + 1;
-		xpu_job_complete_at(q, job, rec, status,
+		cum += le64_to_cpu(READ_ONCE(sr->rec.cycles)) + 1;
+		xpu_job_complete_at(q, job, sr, status,
 				    from + mul_u64_u64_div_u64(now - from, cum, total));
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
@@ -433,7 +450,10 @@ static struct xpu_job_desc *xpu_queue_write_desc_locked(struct xpu_queue *q,
 	d->fence = cpu_to_le64(job->seqno);
 	d->prog_va = cpu_to_le64(job->prog_va);
 	d->prog_len = cpu_to_le32(job->prog_len);
-	d->flags = cpu_to_le32(job->scrub ? XPU_JOB_F_CLEAR_SRAM : 0);
+	/* a 1.1 device reports the job's busy time per unit */
+	d->flags = cpu_to_le32((job->scrub ? XPU_JOB_F_CLEAR_SRAM : 0) |
+			       ((q->xdev->hw_version & 0xffff) >= 1 ?
+				XPU_JOB_F_UNIT_TIMES : 0));
 	d->args_va = cpu_to_le64(job->args_va);
 	d->args_len = cpu_to_le32(job->args_len);
 	d->rsvd0 = 0;
@@ -475,10 +495,10 @@ static void xpu_queue_recover_locked(struct xpu_queue *q, u64 running, u64 hung)
 		struct xpu_ctx *ctx = job->ctx;
 
 		if (job->seqno <= done) {
-			const struct xpu_job_record *rec = &q->records[job->slot];
-			u32 st = xpu_status_to_uapi(q, le32_to_cpu(READ_ONCE(rec->status)));
+			const struct xpu_slot_record *sr = &q->records[job->slot];
+			u32 st = xpu_status_to_uapi(q, le32_to_cpu(READ_ONCE(sr->rec.status)));
 
-			xpu_job_complete(q, job, rec, READ_ONCE(job->hung) ?
+			xpu_job_complete(q, job, sr, READ_ONCE(job->hung) ?
 					 DRM_XPU_JOB_HUNG : st);
 		} else if (running && job->seqno == running) {
 			if ((hung && job->seqno == hung) || READ_ONCE(job->hung)) {
@@ -1094,7 +1114,7 @@ int xpu_queues_init(struct xpu_device *xdev)
 			goto err_fini;
 		}
 		q->ring = mem;
-		q->records = (struct xpu_job_record *)(q->ring + XPU_RING_SIZE);
+		q->records = (struct xpu_slot_record *)(q->ring + XPU_RING_SIZE);
 		q->fence_word = (__le64 *)(q->records + XPU_RING_SIZE);
 		q->fence_ctx = dma_fence_context_alloc(1);
 		xpu_queue_hw_setup(q);
@@ -1231,8 +1251,9 @@ static void xpu_device_reset_locked(struct xpu_device *xdev, const char *why)
 	/* idle: nothing runs or writes any more (sleeps, interrupts on) */
 	for (i = 0; i < xdev->num_queues; i++)
 		xpu_queue_hw_reset(&xdev->queues[i]);
-	/* context roots are gone with the reset: restore the bound ones */
+	/* context roots and link windows are gone with the reset: restore them */
 	xpu_slots_restore(xdev);
+	xpu_link_restore(xdev);
 	for (i = 0; i < xdev->num_queues; i++) {
 		struct xpu_queue *q = &xdev->queues[i];
 
@@ -1385,6 +1406,10 @@ int xpu_ioctl_wait_job(struct drm_device *drm, void *data, struct drm_file *file
 		args->submit_ns = res->submit_ns;
 		args->start_ns = res->start_ns;
 		args->end_ns = res->end_ns;
+		args->dma_busy = res->dma_busy;
+		args->mxu_busy = res->mxu_busy;
+		args->vpu_busy = res->vpu_busy;
+		args->link_busy = res->link_busy;
 	}
 	xpu_result_put(res);
 	return ret;

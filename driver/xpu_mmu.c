@@ -138,7 +138,18 @@ static int xpu_vma_fill(struct xpu_ctx *ctx, struct xpu_vma *vma,
 	if (!(flags & DRM_XPU_BO_DEVICE_RO))
 		perm |= XPU_PTE_WRITE;
 
-	if (flags & DRM_XPU_BO_HBM) {
+	if (xpu_is_peer_bo(obj)) {
+		u64 off, leaf;
+
+		/* another XPU's memory: link or PCIe leaves (xpu_peer.c) */
+		for (off = 0; off < obj->size; off += XPU_PAGE_SIZE) {
+			ret = xpu_pt_leaf(ctx, va + off, true, &slot);
+			if (ret)
+				return ret;
+			leaf = xpu_peer_bo_leaf(obj, off);
+			xpu_pte_write(xdev, slot, leaf ? leaf | perm : 0);
+		}
+	} else if (flags & DRM_XPU_BO_HBM) {
 		struct list_head *blocks = xpu_hbm_bo_blocks(obj);
 		struct gpu_buddy_block *block;
 
@@ -350,6 +361,40 @@ void xpu_vm_close(struct xpu_ctx *ctx, struct drm_gem_object *obj)
 	xpu_vm_reap_locked(ctx, &dead);
 	mutex_unlock(&ctx->vm_lock);
 	xpu_vm_free_when_idle(ctx, &dead);
+}
+
+/**
+ * xpu_vm_refill() - write a buffer's leaf entries again in every context
+ * @xdev: device the buffer belongs to
+ * @obj: buffer whose entries changed (a peer buffer whose exporter went
+ *	away, xpu_peer_revoke())
+ *
+ * Takes &xpu_device.ctx_list_lock and each context's &xpu_ctx.vm_lock; the
+ * TLB of each context that maps @obj is invalidated.
+ */
+void xpu_vm_refill(struct xpu_device *xdev, struct drm_gem_object *obj)
+{
+	struct xpu_ctx *ctx;
+	struct xpu_vma *vma;
+	int idx;
+
+	if (!drm_dev_enter(&xdev->drm, &idx))
+		return;
+	mutex_lock(&xdev->ctx_list_lock);
+	list_for_each_entry(ctx, &xdev->ctx_list, node) {
+		mutex_lock(&ctx->vm_lock);
+		vma = xpu_vma_find(ctx, obj);
+		if (vma && !xpu_vma_fill(ctx, vma, obj))
+			xpu_dbg(xdev, MMU, "ctx %u: entries of VA 0x%llx rewritten\n",
+				ctx->hw_ctx, vma->va.start);
+		if (vma) {
+			wmb();	/* entries land before the invalidation */
+			xpu_mmu_invalidate(xdev, READ_ONCE(ctx->hw_ctx));
+		}
+		mutex_unlock(&ctx->vm_lock);
+	}
+	mutex_unlock(&xdev->ctx_list_lock);
+	drm_dev_exit(idx);
 }
 
 /**

@@ -8,8 +8,10 @@
 #   xpu-tools    xpu-smi, xpu-as, xpu-dis, xpu-cc, xpu-onnx-test, xpu-quantize,
 #                xpu-prof and their man pages
 #   python3-xpu  the xpu Python package (ctypes over libxpu0)
-#   xpu-dkms     the driver's sources for DKMS (/usr/src/xpu-VERSION), the udev
-#                rule and the xpu group (postinst), the busybox mdev line
+#   xpu-dkms     the driver's sources for DKMS (/usr/src/xpu-VERSION), built and
+#                installed for the kernels with headers by the postinst (as
+#                dh_dkms does), the udev rule and the xpu group (postinst),
+#                the busybox mdev line
 #
 # Binary dependencies come from dpkg-shlibdeps; libxpu0's own shlibs file
 # points the tools at libxpu0 (>= VERSION).
@@ -177,7 +179,7 @@ sed "s/@VERSION@/$version/" "$here/dkms.conf" >"$srcdir/dkms.conf"
 install -m 644 "$here/udev/70-xpu.rules" "$d/lib/udev/rules.d/"
 install -m 644 "$here/udev/xpu.sysusers" "$d/usr/lib/sysusers.d/xpu.conf"
 install -m 644 "$here/udev/xpu.mdev.conf" "$d/usr/share/doc/xpu-dkms/"
-for s in postinst prerm postrm; do
+for s in postinst prerm; do
 	sed "s/@VERSION@/$version/" "$here/debian/xpu-dkms.$s" >"$d/DEBIAN/$s"
 	chmod 755 "$d/DEBIAN/$s"
 done

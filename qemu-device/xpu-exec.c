@@ -6,6 +6,8 @@
  * bus-master address space, so every host access honours bus mastering and
  * can only reach guest RAM: a DMA aimed at MMIO or a hole fails (DMA_ERROR
  * for the job) instead of dispatching to a device, which would need the BQL.
+ * A peer XPU's BAR2 (its HBM, a RAM region) is RAM to this path: PCIe
+ * peer-to-peer DMA works like a host access. Link DPAs go to xpu-link.c.
  */
 
 #include "qemu/osdep.h"
@@ -34,6 +36,10 @@ struct XpuExec {
  * mastering off, a map that comes back short or unmapped) goes through
  * xpu_dma_rw() one page at a time, which refuses non-RAM. The first failing
  * page ends the access: every page before it has moved, none after it.
+ * direct_only (a peer's transfer served under a window lock, xpu-link.c):
+ * that page fails instead, as xpu_dma_rw() may take the BQL (a write to a
+ * ROM or a ram_device region is dispatched like MMIO) and the BQL is taken
+ * before a window lock by the window registers.
  *
  * Mapping is checked first (address_space_translate(): direct RAM access
  * only), so address_space_map() never takes its bounce-buffer path, which
@@ -43,18 +49,25 @@ struct XpuExec {
  * the copy happens inside one RCU read-side section with the region
  * referenced by the map.
  */
-static MemTxResult xpu_exec_dma_copy(XpuExec *e, uint64_t addr, uint8_t *buf,
-                                     uint64_t len, DMADirection dir)
+MemTxResult xpu_dma_copy(XpuState *s, uint64_t addr, uint8_t *buf,
+                         uint64_t len, DMADirection dir, bool direct_only)
 {
-    AddressSpace *as = pci_get_address_space(PCI_DEVICE(e->s));
+    AddressSpace *as = pci_get_address_space(PCI_DEVICE(s));
     MemTxAttrs attrs = { .memory = 1 };
     bool is_write = dir == DMA_DIRECTION_FROM_DEVICE;
 
+    /*
+     * Behind an IOMMU a translation may fault, and reporting that needs the
+     * BQL (xpu_dma_lock()), which a window lock holder must not take.
+     */
+    if (direct_only && s->behind_iommu) {
+        return MEMTX_ACCESS_ERROR;
+    }
     smp_mb(); /* as dma_memory_rw(): order against earlier guest accesses */
     while (len) {
         uint64_t page = XPU_PAGE_SIZE - (addr & (XPU_PAGE_SIZE - 1));
         dma_addr_t plen = len;
-        bool mapped = false;
+        bool mapped = false, locked = xpu_dma_lock(s);
         MemTxResult r;
 
         WITH_RCU_READ_LOCK_GUARD() {
@@ -79,6 +92,7 @@ static MemTxResult xpu_exec_dma_copy(XpuExec *e, uint64_t addr, uint8_t *buf,
                 dma_memory_unmap(as, p, plen, dir, 0);
             }
         }
+        xpu_dma_unlock(locked);
         if (mapped) {
             addr += plen;
             buf += plen;
@@ -86,10 +100,13 @@ static MemTxResult xpu_exec_dma_copy(XpuExec *e, uint64_t addr, uint8_t *buf,
             continue;
         }
         /* not plain RAM: this page as before, refused if not RAM */
+        if (direct_only) {
+            return MEMTX_ACCESS_ERROR;
+        }
         if (page > len) {
             page = len;
         }
-        r = xpu_dma_rw(e->s, addr, buf, page, dir);
+        r = xpu_dma_rw(s, addr, buf, page, dir);
         if (r != MEMTX_OK) {
             return r;
         }
@@ -100,7 +117,7 @@ static MemTxResult xpu_exec_dma_copy(XpuExec *e, uint64_t addr, uint8_t *buf,
     return MEMTX_OK;
 }
 
-/* The engine's host_read/host_write: xpu_exec_dma_copy() */
+/* The engine's host_read/host_write: xpu_dma_copy() */
 static int xpu_exec_host_rw(XpuExec *e, uint64_t addr, void *buf,
                             uint64_t len, DMADirection dir)
 {
@@ -109,7 +126,7 @@ static int xpu_exec_host_rw(XpuExec *e, uint64_t addr, void *buf,
     if (qatomic_xchg(&e->fail_next_dma, false)) {
         return -1;
     }
-    r = xpu_exec_dma_copy(e, addr, buf, len, dir);
+    r = xpu_dma_copy(e->s, addr, buf, len, dir, false);
     if (r != MEMTX_OK) {
         XPU_GUEST_ERR(xpu_err_dma, "queue %u: DMA %s of %" PRIu64 " bytes at "
                       "bus address 0x%" PRIx64 " failed (0x%x: not RAM, or "
@@ -134,6 +151,15 @@ static int xpu_exec_host_write(void *opaque, uint64_t addr, const void *buf,
                             DMA_DIRECTION_FROM_DEVICE);
 }
 
+/* The engine's link_xfer: the device's link layer (xpu-link.c) */
+static int xpu_exec_link_xfer(void *opaque, uint64_t link_addr, void *buf,
+                              uint64_t len, int write)
+{
+    XpuExec *e = opaque;
+
+    return xpu_link_xfer(e->s, link_addr, buf, len, write);
+}
+
 XpuExec *xpu_exec_new(XpuState *s, uint32_t queue)
 {
     XpuExec *e = g_new0(XpuExec, 1);
@@ -145,6 +171,8 @@ XpuExec *xpu_exec_new(XpuState *s, uint32_t queue)
         .clock_mhz = s->clock_mhz,
         .hbm_gbps = s->hbm_gbps,
         .dma_latency_cycles = 500,
+        .link_gbps = s->link_gbps,
+        .link_latency_cycles = s->link_latency,
     };
 
     e->s = s;
@@ -157,6 +185,7 @@ XpuExec *xpu_exec_new(XpuState *s, uint32_t queue)
     e->mem.host_runs = 1;
     e->mem.opaque = e;
     e->mem.tlb_gen = &s->tlb_gen;
+    e->mem.link_xfer = xpu_exec_link_xfer;
     e->tile = xpu_tile_new(&cfg, &e->mem);
     if (!e->tile) {
         g_free(e);

@@ -13,8 +13,10 @@
  * API, so they are registered RCU readers (rcu_register_thread()); every DMA
  * goes through address_space_rw(), which holds the RCU read lock for the
  * access, and is RAM only (xpu_dma_rw()), so a worker takes the BQL only to
- * raise an interrupt, never with q->lock held (MMIO handlers hold the BQL
- * and take q->lock). Unplug drops the BQL while it joins them.
+ * raise an interrupt, or for a DMA when the device sits behind an IOMMU
+ * (whose fault report raises an interrupt: xpu_dma_lock()), never with
+ * q->lock held (MMIO handlers hold the BQL and take q->lock). Unplug drops
+ * the BQL while it joins them.
  */
 
 #include "qemu/osdep.h"
@@ -225,10 +227,24 @@ static void xpu_desc_to_cpu(struct xpu_job_desc *d)
 /* Write the completion record and the fence. Called without q->lock. */
 static void xpu_queue_post_completion(XpuQueue *q, const struct xpu_job_desc *d,
                                       const struct xpu_job_record *rec,
+                                      const struct xpu_job_stats *st,
                                       uint64_t fence_addr)
 {
     XpuState *s = q->s;
     bool rec_ok = true, fence_ok = true;
+
+    /* the second half first: the first half (the status) completes it */
+    if (d->record && (d->flags & XPU_JOB_F_UNIT_TIMES)) {
+        struct xpu_job_record_units u = {
+            .dma_busy = cpu_to_le64(st->dma_busy),
+            .mxu_busy = cpu_to_le64(st->mxu_busy),
+            .vpu_busy = cpu_to_le64(st->vpu_busy),
+            .link_busy = cpu_to_le64(st->link_busy),
+            .link_bytes = cpu_to_le64(st->link_bytes),
+        };
+
+        rec_ok = xpu_phys_write(s, d->record + sizeof(*rec), &u, sizeof(u));
+    }
 
     if (d->record) {
         struct xpu_job_record le = {
@@ -241,7 +257,7 @@ static void xpu_queue_post_completion(XpuQueue *q, const struct xpu_job_desc *d,
             .macs = cpu_to_le64(rec->macs),
             .cookie = cpu_to_le64(rec->cookie),
         };
-        rec_ok = xpu_phys_write(s, d->record, &le, sizeof(le));
+        rec_ok = rec_ok && xpu_phys_write(s, d->record, &le, sizeof(le));
     }
     if (fence_addr) {
         uint64_t f = cpu_to_le64(d->fence);
@@ -342,7 +358,7 @@ static void *xpu_queue_thread(void *opaque)
             if (ok) {
                 trace_xpu_job_end(q->idx, d.ctx, d.fence, rec.status,
                                   rec.cycles, rec.retired);
-                xpu_queue_post_completion(q, &d, &rec, fence_addr);
+                xpu_queue_post_completion(q, &d, &rec, &st, fence_addr);
             } else {
                 trace_xpu_job_dropped(q->idx, d.fence);
             }
@@ -372,6 +388,8 @@ static void *xpu_queue_thread(void *opaque)
         qatomic_add(&s->perf[XPU_PERF_VPU_BUSY], st.vpu_busy);
         qatomic_add(&s->perf[XPU_PERF_DMA_BYTES], st.dma_bytes);
         qatomic_add(&s->perf[XPU_PERF_MACS], st.macs);
+        qatomic_add(&s->perf[XPU_PERF_LINK_BUSY], st.link_busy);
+        qatomic_add(&s->perf[XPU_PERF_LINK_BYTES], st.link_bytes);
         if (rec.status == XPU_JOB_STATUS_MMU_FAULT) {
             trace_xpu_mmu_fault(q->idx, d.ctx, rec.fault_va, rec.fault_access);
             xpu_queue_post_error(q, XPU_ERR_MMU_FAULT, d.ctx,

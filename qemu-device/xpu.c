@@ -48,6 +48,8 @@ void xpu_raise_error(XpuState *s, uint32_t cause, uint32_t queue,
 
 static uint64_t xpu_global_read(XpuState *s, hwaddr addr)
 {
+    uint32_t val;
+
     switch (addr) {
     case XPU_REG_ID:
         return XPU_ID_MAGIC;
@@ -55,7 +57,7 @@ static uint64_t xpu_global_read(XpuState *s, hwaddr addr)
         return (XPU_HW_VERSION_MAJOR << 16) | XPU_HW_VERSION_MINOR;
     case XPU_REG_CAPS:
         return XPU_CAP_INT8 | XPU_CAP_BF16 | XPU_CAP_MMU | XPU_CAP_VECTOR |
-               XPU_CAP_ERR_INJECT;
+               XPU_CAP_ERR_INJECT | (s->num_links ? XPU_CAP_LINK : 0);
     case XPU_REG_ARRAY:
         return (s->rows << 16) | s->cols;
     case XPU_REG_HBM_SIZE_LO:
@@ -90,6 +92,9 @@ static uint64_t xpu_global_read(XpuState *s, hwaddr addr)
         return (uint32_t)s->err_va;
     case XPU_REG_ERR_VA_HI:
         return s->err_va >> 32;
+    }
+    if (xpu_link_reg_read(s, addr, &val)) {
+        return val;
     }
     if (addr >= XPU_REG_PERF_BASE &&
         addr < XPU_REG_PERF_BASE + XPU_PERF_COUNT * 8) {
@@ -132,7 +137,12 @@ static void xpu_global_write(XpuState *s, hwaddr addr, uint32_t val)
         xpu_mmu_invalidate(s, val);
         return;
     case XPU_REG_INJECT:
-        xpu_inject(s, val & 0xff, (val >> 8) & 0xff);
+        if (!xpu_link_inject(s, val & 0xff, (val >> 8) & 0xff)) {
+            xpu_inject(s, val & 0xff, (val >> 8) & 0xff);
+        }
+        return;
+    }
+    if (xpu_link_reg_write(s, addr, val)) {
         return;
     }
     if (addr >= XPU_REG_CTX_ROOT_BASE &&
@@ -245,8 +255,15 @@ static void xpu_realize(PCIDevice *pdev, Error **errp)
                      PCI_BASE_ADDRESS_MEM_PREFETCH |
                      PCI_BASE_ADDRESS_MEM_TYPE_64, &s->hbm);
     s->hbm_ptr = memory_region_get_ram_ptr(&s->hbm);
+    s->behind_iommu = pci_device_iommu_address_space(pdev) !=
+                      &address_space_memory;
+    if (!xpu_link_realize(s, errp)) {
+        xpu_link_unrealize(s);
+        return;
+    }
 
     if (msix_init_exclusive_bar(pdev, s->num_queues + 1, XPU_BAR_MSIX, errp)) {
+        xpu_link_unrealize(s);
         return;
     }
     for (uint32_t v = 0; v <= s->num_queues; v++) {
@@ -255,11 +272,14 @@ static void xpu_realize(PCIDevice *pdev, Error **errp)
 
     if (pcie_endpoint_cap_init(pdev, 0x80) < 0) {
         error_setg(errp, "xpu: cannot add the PCIe capability");
+        msix_uninit_exclusive_bar(pdev);
+        xpu_link_unrealize(s);
         return;
     }
     pcie_cap_flr_init(pdev);
     if (!xpu_queues_realize(s, errp)) {
         msix_uninit_exclusive_bar(pdev);
+        xpu_link_unrealize(s);
     }
 }
 
@@ -267,13 +287,16 @@ static void xpu_exit(PCIDevice *pdev)
 {
     XpuState *s = XPU(pdev);
 
+    xpu_link_detach(s);         /* peers' transfers first: queues still valid */
     xpu_queues_unrealize(s);
     msix_uninit_exclusive_bar(pdev);
+    xpu_link_unrealize(s);
 }
 
 void xpu_reset_all(XpuState *s)
 {
     xpu_queues_reset(s);
+    xpu_link_reset(s);
     for (uint32_t i = 0; i < XPU_MAX_CTX; i++) {
         qatomic_set(&s->ctx_root[i], 0);
     }
@@ -308,6 +331,12 @@ static Property xpu_properties[] = {
     DEFINE_PROP_UINT32("hbm_gbps", XpuState, hbm_gbps, 1600),
     DEFINE_PROP_UINT32("spad_kib", XpuState, spad_kib, 4096),
     DEFINE_PROP_UINT32("acc_kib", XpuState, acc_kib, 1024),
+    /* links (1.1): chip-id default automatic (realize order) */
+    DEFINE_PROP_UINT32("chip-id", XpuState, chip_id, UINT32_MAX),
+    DEFINE_PROP_STRING("links", XpuState, links),
+    DEFINE_PROP_UINT32("ports", XpuState, num_links, UINT32_MAX),
+    DEFINE_PROP_UINT32("link-gbps", XpuState, link_gbps, 100),
+    DEFINE_PROP_UINT32("link-latency", XpuState, link_latency, 1000),
     DEFINE_PROP_END_OF_LIST(),
 };
 

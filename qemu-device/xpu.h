@@ -11,12 +11,34 @@
 #include "qemu/log.h"
 #include "qemu/thread.h"
 #include "qom/object.h"
+#include "sysemu/dma.h"
+#include "hw/pci/pci.h"
+#include "sysemu/sysemu.h"
 #include "xpu_hw.h"
+#include "xpu_engine.h"
 
 #define TYPE_XPU "xpu"
 OBJECT_DECLARE_SIMPLE_TYPE(XpuState, XPU)
 
 typedef struct XpuQueue XpuQueue;
+
+/* One link port (xpu-link.c). peer/peer_port are set once when the machine
+ * is complete (machine-init-done) and read by any thread afterwards. */
+typedef struct XpuLinkPort {
+    char *peer_name;            /* device id from links=, NULL = empty port */
+    int32_t want_port;          /* links= "id@q": the peer's port q; -1 any */
+    XpuState *peer;             /* NULL = not connected */
+    uint32_t peer_port;
+    bool down;                  /* qatomic: taken down by injection */
+    bool corrupt_next;          /* qatomic: the next transfer is corrupted */
+    uint64_t cnt[XPU_LINK_CNT_COUNT];   /* qatomic, both ends count */
+} XpuLinkPort;
+
+/* One window of this chip: transfers serving through it hold lock */
+typedef struct XpuLinkWin {
+    QemuMutex lock;
+    struct xpu_link_window w;   /* under lock */
+} XpuLinkWin;
 
 /*
  * Bad guest programming the device detects (register, descriptor, ring):
@@ -46,12 +68,25 @@ struct XpuState {
     uint32_t clock_mhz;
     uint32_t hbm_gbps;
     uint32_t spad_kib, acc_kib;
+    uint32_t chip_id;           /* UINT32_MAX = automatic until realized */
+    char *links;                /* "x1:-:x3": peer device id per port */
+    uint32_t num_links;         /* ports; UINT32_MAX = entries in links */
+    uint32_t link_gbps, link_latency;
 
     /* global registers, accessed under the BQL */
     uint32_t scratch;
     uint32_t err_status, err_queue, err_ctx, err_access;
     uint64_t err_va;
     uint64_t ctx_root[XPU_MAX_CTX];
+
+    /*
+     * The device's DMA goes through an IOMMU (QEMU's intel-iommu). Set at
+     * realize, read-only after. A translation that faults there reports the
+     * fault with an interrupt raised from the caller's thread, which needs
+     * the BQL (under TCG an interrupt without it aborts QEMU): a worker's
+     * DMA then runs under the BQL (xpu_dma_lock()).
+     */
+    bool behind_iommu;
 
     /* shared with queue workers: qatomic accesses only */
     uint32_t tlb_gen;
@@ -60,6 +95,15 @@ struct XpuState {
 
     XpuQueue *queues;
     uint32_t num_queues_live;   /* queues with a worker thread */
+
+    /* links (xpu-link.c) */
+    bool chip_registered;
+    uint32_t link_users;        /* peers' transfers using it (fabric lock) */
+    bool link_gone;             /* detached: being unplugged (BQL) */
+    XpuLinkPort ports[XPU_MAX_LINKS];
+    XpuLinkWin win[XPU_MAX_WINDOWS];
+    struct xpu_mem link_mem;    /* this chip's memory as a peer reaches it */
+    Notifier link_init_done;
 };
 
 /*
@@ -70,17 +114,58 @@ struct XpuState {
  * device. The caller is an RCU reader: address_space_rw() takes the RCU read
  * lock itself, and the worker threads are registered with RCU.
  */
+/*
+ * Behind an IOMMU, take the BQL for a DMA unless the thread holds it (an
+ * MMIO handler): the IOMMU's fault report needs it. Returns whether it was
+ * taken, for xpu_dma_unlock(). Never called with a queue or window lock
+ * held: nothing that holds the BQL waits for those while a worker DMAs.
+ */
+static inline bool xpu_dma_lock(XpuState *s)
+{
+    if (!s->behind_iommu || qemu_mutex_iothread_locked()) {
+        return false;
+    }
+    qemu_mutex_lock_iothread();
+    return true;
+}
+
+static inline void xpu_dma_unlock(bool locked)
+{
+    if (locked) {
+        qemu_mutex_unlock_iothread();
+    }
+}
+
 static inline MemTxResult xpu_dma_rw(XpuState *s, uint64_t addr, void *buf,
                                      uint64_t len, DMADirection dir)
 {
     MemTxAttrs attrs = { .memory = 1 };
+    bool locked = xpu_dma_lock(s);
+    MemTxResult r = pci_dma_rw(PCI_DEVICE(s), addr, buf, len, dir, attrs);
 
-    return pci_dma_rw(PCI_DEVICE(s), addr, buf, len, dir, attrs);
+    xpu_dma_unlock(locked);
+    return r;
 }
 
 void xpu_raise_error(XpuState *s, uint32_t cause, uint32_t queue,
                      uint32_t ctx, uint32_t access, uint64_t va);
 void xpu_reset_all(XpuState *s);
+
+/* Bus-master copy of any length, RAM by direct map (xpu-exec.c); with
+ * direct_only nothing else (never the BQL) */
+MemTxResult xpu_dma_copy(XpuState *s, uint64_t addr, uint8_t *buf,
+                         uint64_t len, DMADirection dir, bool direct_only);
+
+/* xpu-link.c */
+bool xpu_link_realize(XpuState *s, Error **errp);
+void xpu_link_detach(XpuState *s);
+void xpu_link_unrealize(XpuState *s);
+void xpu_link_reset(XpuState *s);
+bool xpu_link_reg_read(XpuState *s, hwaddr addr, uint32_t *val);
+bool xpu_link_reg_write(XpuState *s, hwaddr addr, uint32_t val);
+bool xpu_link_inject(XpuState *s, uint32_t what, uint32_t port);
+int xpu_link_xfer(XpuState *s, uint64_t link_addr, void *buf, uint64_t len,
+                  int write);
 
 /* xpu-queue.c */
 bool xpu_queues_realize(XpuState *s, Error **errp);

@@ -44,7 +44,8 @@ $(XPU_PROF): tools/xpu-prof/xpu-prof.py
 	install -m 755 $< $@
 runtime: $(XPU_PROF)
 
-XPU_EXAMPLES := $(BUILD)/bin/xpu-digits $(BUILD)/bin/xpu-matmul-demo $(BUILD)/bin/xpu-hello
+XPU_EXAMPLES := $(BUILD)/bin/xpu-digits $(BUILD)/bin/xpu-matmul-demo $(BUILD)/bin/xpu-hello \
+	$(BUILD)/bin/xpu-tensor-parallel
 DIGITS_SHARE := $(BUILD)/share/xpu/digits
 DIGITS_DATA := $(DIGITS_SHARE)/model.bin $(DIGITS_SHARE)/test.bin
 
@@ -117,11 +118,25 @@ $(BUILD)/bin/xpu-hello: examples/hello/hello.c $(LIBXPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
 
+# the tensor-parallel demo (make run): an int8 matmul split over 4 XPUs, all-reduced
+$(BUILD)/bin/xpu-tensor-parallel: examples/tensor-parallel.c examples/common/example.h $(LIBXPU)
+	@mkdir -p $(dir $@)
+	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
+
 # the upload bench (issue 11: upload_vs_memcpy, download_vs_memcpy), a guest program
 XPU_UPLOAD_BENCH := $(BUILD)/bin/xpu-upload-bench
 RUNTIME_OUTPUTS += $(XPU_UPLOAD_BENCH)
 runtime: $(XPU_UPLOAD_BENCH)
 $(XPU_UPLOAD_BENCH): tests/bench/xpu_upload_bench.c $(LIBXPU)
+	@mkdir -p $(dir $@)
+	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
+
+# collective bandwidth, nccl-tests style (issue 13: allreduce_busbw_vs_link);
+# host backend by default, --drm in the guest
+XPU_COLL_BENCH := $(BUILD)/bin/xpu-collective-bench
+RUNTIME_OUTPUTS += $(XPU_COLL_BENCH)
+runtime: $(XPU_COLL_BENCH)
+$(XPU_COLL_BENCH): tools/xpu-collective-bench/xpu-collective-bench.c $(LIBXPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
 

@@ -19,9 +19,9 @@ libfdt-dev zlib1g-dev flex bison python3-venv dpkg-dev busybox-static kmod cpio
 gzip xz-utils seabios qemu-system-data libdrm-dev libpci-dev libelf-dev sparse
 pciutils protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata
 python3-onnx python3-numpy python3-torch libopenblas0-pthread libopenblas-dev fortunes clang-14
-libcap-ng-dev libattr1-dev"
+libcap-ng-dev libattr1-dev debootstrap"
 
-stamp="$CACHE/.apt-done-v4"
+stamp="$CACHE/.apt-done-v5"
 if [ ! -f "$stamp" ]; then
 	if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ &&
 	   ! grep -qs '^deb-src' /etc/apt/sources.list; then

@@ -85,7 +85,8 @@
 /* links (1.1): the link port in bits 8..15 instead of a queue */
 #define XPU_INJECT_LINK_DOWN	4	/* the link goes down at both ends until RETRAIN */
 #define XPU_INJECT_LINK_CORRUPT	5	/* the next transfer over the port arrives with a
-					 * bad checksum: dropped, the job ends LINK_ERROR */
+					 * bad checksum: dropped, the job ends LINK_ERROR
+					 */
 
 /* Chip-to-chip links (1.1), all RO; per-port registers at XPU_REG_LINK() */
 #define XPU_REG_CHIP_ID		0x0068	/* this chip's fabric id, < XPU_MAX_CHIPS */
@@ -226,7 +227,14 @@ struct xpu_job_desc {
  * id, so that SRAM never passes from one process to the next.
  */
 #define XPU_JOB_F_CLEAR_SRAM	(1u << 0)
-#define XPU_JOB_F_ALL		XPU_JOB_F_CLEAR_SRAM
+/*
+ * UNIT_TIMES (1.1): the completion record is 128 bytes: struct
+ * xpu_job_record followed by struct xpu_job_record_units (the job's busy
+ * time per unit, from the timing model). Without it the device writes only
+ * the first 64 bytes, as 1.0 did.
+ */
+#define XPU_JOB_F_UNIT_TIMES	(1u << 1)
+#define XPU_JOB_F_ALL		(XPU_JOB_F_CLEAR_SRAM | XPU_JOB_F_UNIT_TIMES)
 
 /* ---- Completion record, written by the device, 64 bytes -------------------- */
 struct xpu_job_record {
@@ -239,6 +247,16 @@ struct xpu_job_record {
 	XPU_LE64 macs;
 	XPU_LE64 cookie;
 	XPU_LE64 rsvd;
+};
+
+/* The second half of a UNIT_TIMES record, 64 bytes: modeled busy cycles */
+struct xpu_job_record_units {
+	XPU_LE64 dma_busy;
+	XPU_LE64 mxu_busy;
+	XPU_LE64 vpu_busy;
+	XPU_LE64 link_busy;	/* all link ports */
+	XPU_LE64 link_bytes;
+	XPU_LE64 rsvd[3];
 };
 
 /*

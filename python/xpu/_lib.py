@@ -66,6 +66,13 @@ class DeviceUsage(ctypes.Structure):
                 ("vpu_busy_cycles", c_u64), ("dma_bytes", c_u64), ("macs", c_u64)]
 
 
+class LinkInfo(ctypes.Structure):
+    _fields_ = [("port", c_u32), ("state", c_u32), ("peer_index", c_i32), ("peer_chip", c_u32),
+                ("peer_port", c_u32), ("gbps", c_u32), ("latency_cycles", c_u32),
+                ("rsvd", c_u32), ("bytes", c_u64), ("transfers", c_u64),
+                ("busy_cycles", c_u64), ("errors", c_u64)]
+
+
 class ProcessUsage(ctypes.Structure):
     _fields_ = [("size", c_u32), ("pid", ctypes.c_int32), ("name", ctypes.c_char * XPU_NAME_MAX),
                 ("files", c_u32), ("rsvd", c_u32), ("engine_ns", c_u64), ("cycles", c_u64),
@@ -136,7 +143,8 @@ class HostTensor(ctypes.Structure):
 def _sizes_match():
     # the C headers fix these sizes (XPU_*_SIZE_V*): a mismatch is a bug here
     expect = {DeviceProps: 224, DeviceUsage: 64, HostConfig: 48, CcEstimate: 56,
-              BufferInfo: 24, KernelInfo: 80, TensorInfo: 336, ProcessUsage: 112}
+              BufferInfo: 24, KernelInfo: 80, TensorInfo: 336, ProcessUsage: 112,
+              LinkInfo: 64}
     for s, n in expect.items():
         if ctypes.sizeof(s) != n:
             raise ImportError("xpu: ctypes struct %s is %d bytes, libxpu's is %d"
@@ -159,6 +167,12 @@ _PROTOS = {
     "xpu_device_query_props": (ctypes.c_int, [H, P(DeviceProps)]),
     "xpu_device_get_usage": (ctypes.c_int, [H, P(DeviceUsage)]),
     "xpu_device_get_processes": (ctypes.c_int, [H, P(ProcessUsage), c_u32, P(c_u32)]),
+    "xpu_device_get_chip_id": (ctypes.c_int, [H, P(c_u32)]),
+    "xpu_device_get_link_count": (ctypes.c_int, [H, P(c_u32)]),
+    "xpu_device_get_link_info": (ctypes.c_int, [H, c_u32, P(LinkInfo)]),
+    "xpu_device_can_access_peer": (ctypes.c_int, [H, H, P(ctypes.c_int)]),
+    "xpu_device_enable_peer_access": (ctypes.c_int, [H, H]),
+    "xpu_copy_peer_async": (ctypes.c_int, [H, H, c_size, H, c_size, c_size]),
     "xpu_buffer_alloc": (ctypes.c_int, [H, c_size, c_u32, P(H)]),
     "xpu_buffer_free": (ctypes.c_int, [H]),
     "xpu_buffer_get_info": (ctypes.c_int, [H, P(BufferInfo)]),

@@ -89,6 +89,16 @@ def devices():
     return [Device(i) for i in range(device_count())]
 
 
+LINK_STATES = {0: "none", 1: "down", 2: "up"}
+PEER_PATHS = {0: "none", 1: "link", 2: "pcie", 3: "self"}
+
+
+def _peer_handle(peer):
+    if not isinstance(peer, Device):
+        raise bad_argument("peer must be an xpu.Device, not %r" % (peer,))
+    return peer.handle
+
+
 class Device(Handle):
     """An open XPU: Device(index) or Device.host(rows=..., ...)."""
 
@@ -185,6 +195,41 @@ class Device(Handle):
                              engine_ns=p.engine_ns, cycles=p.cycles, hbm_bytes=p.hbm_bytes,
                              host_bytes=p.host_bytes)
                 for p in arr[:n.value]]
+
+    # ---- links and peers ----------------------------------------------------
+    @property
+    def chip_id(self):
+        """This device's chip id in the link fabric (xpu_device_get_chip_id)."""
+        v = ctypes.c_uint32()
+        check(LIB.xpu_device_get_chip_id(self.handle, ctypes.byref(v)))
+        return v.value
+
+    def links(self):
+        """The link ports (xpu_device_get_link_info), one dict each: port,
+        state ("none", "down", "up"), peer_index (-1: none), peer_chip,
+        peer_port, gbps, latency_cycles and the counters bytes, transfers,
+        busy_cycles, errors."""
+        n = ctypes.c_uint32()
+        check(LIB.xpu_device_get_link_count(self.handle, ctypes.byref(n)))
+        out = []
+        for p in range(n.value):
+            li = _lib.LinkInfo()
+            check(LIB.xpu_device_get_link_info(self.handle, p, ctypes.byref(li)))
+            d = {f: getattr(li, f) for f, _ in _lib.LinkInfo._fields_ if f != "rsvd"}
+            d["state"] = LINK_STATES.get(li.state, str(li.state))
+            out.append(d)
+        return out
+
+    def can_access_peer(self, peer):
+        """How this device's jobs reach peer's memory: "link", "pcie", "self"
+        or "none" (xpu_device_can_access_peer)."""
+        v = ctypes.c_int()
+        check(LIB.xpu_device_can_access_peer(self.handle, _peer_handle(peer), ctypes.byref(v)))
+        return PEER_PATHS.get(v.value, str(v.value))
+
+    def enable_peer_access(self, peer):
+        """Let this device's streams use peer's buffers (idempotent)."""
+        check(LIB.xpu_device_enable_peer_access(self.handle, _peer_handle(peer)))
 
     # ---- factories -------------------------------------------------------
     def alloc(self, nbytes, flags=0):

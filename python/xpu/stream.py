@@ -98,6 +98,15 @@ class Stream(Handle):
         check(LIB.xpu_copy_async(self.handle, dst.handle, dst_offset, src.handle,
                                  src_offset, size))
 
+    def copy_peer_async(self, dst, src, size=None, dst_offset=0, src_offset=0):
+        """Stream-ordered copy between buffers of two devices
+        (xpu_copy_peer_async): one is this stream's device's, the other a
+        peer's it enabled access to (Device.enable_peer_access)."""
+        if size is None:
+            size = min(dst.nbytes - dst_offset, src.nbytes - src_offset)
+        check(LIB.xpu_copy_peer_async(self.handle, dst.handle, dst_offset, src.handle,
+                                      src_offset, size))
+
 
 class Event(Handle):
     _kind = "event"

@@ -11,10 +11,16 @@
  * cut where a page faults (it faults when reached), and a forward
  * overlapping HBM copy keeps its page-sized pieces. Abort is polled by work
  * done (xpu_dma_charge()) and every 1024 rows.
+ *
+ * Links: a run whose frames are a peer's (XPU_DPA_LINK) goes through
+ * mem.link_xfer like host memory through the host callbacks. Its bytes are
+ * charged to the port's timeline, not to the DMA unit's; a failed transfer
+ * ends the job with its status and the requester's VA as the fault address.
  */
 #include "engine_int.h"
 
 #define ROW_POLL	1024
+#define FAR		(XPU_DPA_HOST | XPU_DPA_LINK)	/* not in this chip's HBM */
 
 /* the page-by-page piece at s -> d: up to the nearer page end */
 static uint64_t page_piece(uint64_t s, uint64_t d, uint64_t len)
@@ -46,28 +52,27 @@ static int va_to_va(struct xpu_tile *t, uint64_t dst, uint64_t src, uint64_t len
 		if ((rc = xpu_mmu_translate_run(t, d, XPU_ACCESS_WRITE, chunk, &dd, &dn)))
 			return rc;
 		chunk = sn < dn ? sn : dn;
-		if (!((sd | dd) & XPU_DPA_HOST)) {
+		if ((sd | dd) & XPU_DPA_HOST)
+			t->dma_host = 1;
+		if (!((sd | dd) & FAR)) {
 			/* both runs were bounds checked by the MMU. Copied page by
 			 * page, a destination ahead of an overlapping source sees the
 			 * pieces already written: keep the pieces then */
 			if (dd > sd && dd - sd < chunk)
 				chunk = page_piece(s, d, chunk);
 			memmove(t->mem.hbm + dd, t->mem.hbm + sd, chunk);
-		} else if (!(dd & XPU_DPA_HOST)) {
-			t->dma_host = 1;		/* host -> HBM */
+		} else if (!(dd & FAR)) {		/* host or link -> HBM */
 			if ((rc = xpu_dpa_read(t, sd, t->mem.hbm + dd, chunk)))
-				return rc;
-		} else if (!(sd & XPU_DPA_HOST)) {
-			t->dma_host = 1;		/* HBM -> host */
+				return xpu_link_fail(t, rc, s, XPU_ACCESS_READ);
+		} else if (!(sd & FAR)) {		/* HBM -> host or link */
 			if ((rc = xpu_dpa_write(t, dd, t->mem.hbm + sd, chunk)))
-				return rc;
-		} else {
-			t->dma_host = 1;		/* host -> host: page pieces */
+				return xpu_link_fail(t, rc, d, XPU_ACCESS_WRITE);
+		} else {				/* neither in HBM: page pieces */
 			chunk = page_piece(s, d, chunk);
 			if ((rc = xpu_dpa_read(t, sd, t->bounce, chunk)))
-				return rc;
+				return xpu_link_fail(t, rc, s, XPU_ACCESS_READ);
 			if ((rc = xpu_dpa_write(t, dd, t->bounce, chunk)))
-				return rc;
+				return xpu_link_fail(t, rc, d, XPU_ACCESS_WRITE);
 		}
 		done += chunk;
 	}
@@ -99,7 +104,7 @@ int xpu_exec_dma(struct xpu_tile *t, uint64_t insn)
 	uint32_t f = XPU_INSN_FUNC(insn), dir = f & XPU_DMA_DIR_MASK;
 	uint64_t dst = t->regs[XPU_INSN_RD(insn)], src = t->regs[XPU_INSN_RS1(insn)];
 	uint64_t bytes = t->regs[XPU_INSN_RS2(insn)];
-	uint64_t rows = 1, ss = 0, ds = 0, total, sext = 0, dext = 0, r;
+	uint64_t rows = 1, ss = 0, ds = 0, total, sext = 0, dext = 0, r, link = 0;
 	uint8_t *sp = NULL, *dp = NULL;
 	struct xpu_opnd in = { 0, 0 }, out = { 0, 0 };
 	int rc;
@@ -134,6 +139,7 @@ int xpu_exec_dma(struct xpu_tile *t, uint64_t insn)
 
 	t->dma_host = 0;
 	t->poll_work = 0;
+	memset(t->link_pending, 0, sizeof(t->link_pending));
 	xpu_mmu_runs_forget(t);
 	for (r = 0; r < rows; r++) {
 		if (r && (r % ROW_POLL) == 0) {
@@ -160,8 +166,15 @@ int xpu_exec_dma(struct xpu_tile *t, uint64_t insn)
 		if (rc)
 			return rc;
 	}
-	xpu_sched(t, &t->dma_free, &t->dma_busy, xpu_timing_dma_cycles(&t->cfg, total, t->dma_host),
-		  &in, in.len ? 1 : 0, &out, out.len ? 1 : 0);
+	/* bytes that crossed a link are the ports' work (xpu_link_sched()),
+	 * concurrent with the DMA unit, which moves the rest */
+	for (r = 0; r < XPU_MAX_LINKS; r++)
+		link += t->link_pending[r];
+	if (link < total)
+		xpu_sched(t, &t->dma_free, &t->dma_busy,
+			  xpu_timing_dma_cycles(&t->cfg, total - link, t->dma_host),
+			  &in, in.len ? 1 : 0, &out, out.len ? 1 : 0);
+	xpu_link_sched(t, &in, in.len ? 1 : 0, &out, out.len ? 1 : 0);
 	t->dma_bytes += total;
 	if (t->dma_bytes < total)
 		t->dma_bytes = UINT64_MAX;

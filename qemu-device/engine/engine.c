@@ -28,6 +28,8 @@ struct xpu_tile *xpu_tile_new(const struct xpu_engine_config *cfg, const struct 
 	c.hbm_gbps = def(c.hbm_gbps, XPU_ENG_DEF_HBM_GBPS);
 	c.dma_latency_cycles = def(c.dma_latency_cycles, XPU_ENG_DEF_DMA_LAT);
 	c.host_gbps = def(c.host_gbps, XPU_ENG_DEF_HOST_GBPS);
+	c.link_gbps = def(c.link_gbps, XPU_ENG_DEF_LINK_GBPS);
+	c.link_latency_cycles = def(c.link_latency_cycles, XPU_ENG_DEF_LINK_LAT);
 	if (c.rows > 65535 || c.cols > 65535 || c.spad_bytes > XPU_LA_ACC ||
 	    c.acc_bytes > XPU_LA_ACC)
 		return NULL;
@@ -227,10 +229,12 @@ static int fetch(struct xpu_tile *t, uint64_t va, uint64_t *insn)
 		if (rc)
 			return rc;
 		dpa &= ~(XPU_PAGE_SIZE - 1);
-		if (dpa & XPU_DPA_HOST) {
+		if (dpa & (XPU_DPA_HOST | XPU_DPA_LINK)) {
 			rc = xpu_dpa_read(t, dpa, t->fetch_buf, XPU_PAGE_SIZE);
 			if (rc)
-				return rc;
+				return xpu_link_fail(t, rc, va, XPU_ACCESS_EXEC);
+			/* a code page from a peer: the core waits for it */
+			t->now = xpu_max64(t->now, xpu_link_sched(t, NULL, 0, NULL, 0));
 			t->fetch_ptr = t->fetch_buf;
 		} else {
 			t->fetch_ptr = t->mem.hbm + dpa;	/* frame checked by the MMU */
@@ -267,10 +271,13 @@ static int scalar_mem(struct xpu_tile *t, uint64_t insn, int store)
 		else
 			memcpy(buf, p, size);
 	} else {
-		t->now = xpu_max64(t->now, t->dma_free);	/* wait for DMA */
+		/* wait for DMA and links */
+		t->now = xpu_max64(t->now, xpu_max64(t->dma_free, xpu_link_free(t)));
 		rc = store ? xpu_va_write(t, addr, buf, size) : xpu_va_read(t, addr, buf, size);
 		if (rc)
 			return rc;
+		/* a load or store to a peer's memory: one link transfer */
+		t->now = xpu_max64(t->now, xpu_link_sched(t, NULL, 0, NULL, 0));
 	}
 	if (!store) {
 		v = xpu_ld64(buf);
@@ -284,7 +291,7 @@ static int scalar_mem(struct xpu_tile *t, uint64_t insn, int store)
 
 static int run_program(struct xpu_tile *t, const struct xpu_job_desc *job)
 {
-	uint64_t n = job->prog_len / XPU_INSN_BYTES, pc = 0, insn, r;
+	uint64_t n = job->prog_len / XPU_INSN_BYTES, pc = 0, insn = 0, r;
 	uint64_t poll = XPU_POLL_INSNS;
 	int64_t target;
 	int rc, taken;
@@ -317,6 +324,7 @@ static int run_program(struct xpu_tile *t, const struct xpu_job_desc *job)
 		case XPU_OP_FENCE:
 			t->now = xpu_max64(t->now, xpu_max64(t->dma_free,
 					   xpu_max64(t->mxu_free, t->vpu_free)));
+			t->now = xpu_max64(t->now, xpu_link_free(t));
 			break;
 		case XPU_OP_LI:
 			t->regs[XPU_INSN_RD(insn)] = (uint64_t)XPU_INSN_SIMM(insn);
@@ -439,6 +447,10 @@ uint32_t xpu_tile_run(struct xpu_tile *t, uint64_t pt_root, const struct xpu_job
 	t->fetch_tag = 0;
 	t->now = t->dma_free = t->mxu_free = t->vpu_free = 0;
 	t->dma_busy = t->mxu_busy = t->vpu_busy = t->dma_bytes = t->macs = t->retired = 0;
+	memset(t->link_pending, 0, sizeof(t->link_pending));
+	memset(t->link_free, 0, sizeof(t->link_free));
+	memset(t->port_busy, 0, sizeof(t->port_busy));
+	memset(t->port_bytes, 0, sizeof(t->port_bytes));
 	t->work = 0;
 	memset(t->sb_w, 0, t->sb_nblocks * sizeof(uint64_t));
 	memset(t->sb_r, 0, t->sb_nblocks * sizeof(uint64_t));
@@ -463,11 +475,12 @@ uint32_t xpu_tile_run(struct xpu_tile *t, uint64_t pt_root, const struct xpu_job
 	}
 
 	r.status = status;
-	if (status == XPU_JOB_STATUS_MMU_FAULT) {
+	if (status == XPU_JOB_STATUS_MMU_FAULT || status == XPU_JOB_STATUS_LINK_ERROR) {
 		r.fault_va = t->fault_va;
 		r.fault_access = t->fault_access;
 	}
 	r.cycles = xpu_max64(xpu_max64(t->now, t->dma_free), xpu_max64(t->mxu_free, t->vpu_free));
+	r.cycles = xpu_max64(r.cycles, xpu_link_free(t));
 	r.retired = t->retired;
 	r.dma_bytes = t->dma_bytes;
 	r.macs = t->macs;
@@ -484,6 +497,13 @@ uint32_t xpu_tile_run(struct xpu_tile *t, uint64_t pt_root, const struct xpu_job
 		stats->dma_bytes = t->dma_bytes;
 		stats->macs = t->macs;
 		stats->retired = t->retired;
+		stats->link_busy = stats->link_bytes = 0;
+		for (int p = 0; p < XPU_MAX_LINKS; p++) {
+			stats->port_busy[p] = t->port_busy[p];
+			stats->port_bytes[p] = t->port_bytes[p];
+			stats->link_busy += t->port_busy[p];
+			stats->link_bytes += t->port_bytes[p];
+		}
 	}
 	t->ctl = NULL;
 	return status;

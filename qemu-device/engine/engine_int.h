@@ -58,6 +58,10 @@ struct xpu_tile {
 	/* timing */
 	uint64_t now, dma_free, mxu_free, vpu_free;
 	uint64_t dma_busy, mxu_busy, vpu_busy, dma_bytes, macs, retired;
+	/* link ports: bytes moved since the last xpu_link_sched(), each port's
+	 * timeline, busy cycles and bytes of the job */
+	uint64_t link_pending[XPU_MAX_LINKS];
+	uint64_t link_free[XPU_MAX_LINKS], port_busy[XPU_MAX_LINKS], port_bytes[XPU_MAX_LINKS];
 	uint64_t work;			/* published to ctl->work */
 
 	/* buffers */
@@ -183,9 +187,29 @@ int xpu_va_write(struct xpu_tile *t, uint64_t va, const void *buf, uint64_t len)
 /* the same for a DMA: merged runs, abort polls by work (xpu_dma_charge()) */
 int xpu_dma_va_read(struct xpu_tile *t, uint64_t va, void *buf, uint64_t len);
 int xpu_dma_va_write(struct xpu_tile *t, uint64_t va, const void *buf, uint64_t len);
-/* device-physical access (HBM bounds checked, or host callbacks) */
+/* device-physical access (HBM bounds checked, host callbacks, or a link DPA
+ * through mem.link_xfer: its bytes are added to t->link_pending[port]) */
 int xpu_dpa_read(struct xpu_tile *t, uint64_t dpa, void *buf, uint64_t len);
 int xpu_dpa_write(struct xpu_tile *t, uint64_t dpa, const void *buf, uint64_t len);
+/* the same without a tile: HBM or host only (a link DPA is MMU_FAULT) */
+int xpu_mem_read(const struct xpu_mem *m, uint64_t dpa, void *buf, uint64_t len);
+int xpu_mem_write(const struct xpu_mem *m, uint64_t dpa, const void *buf, uint64_t len);
+/* rc unchanged; a LINK_ERROR records va/access as the job's fault address */
+int xpu_link_fail(struct xpu_tile *t, int rc, uint64_t va, uint32_t access);
+/*
+ * The page walk, tile independent (the tile's translate and link.c's
+ * exporter side): from the table at DPA table of level (3 = root), for va.
+ * Returns 0 with the leaf entry in *pte and its frame's DPA in *frame
+ * (XPU_DPA_HOST / XPU_DPA_LINK set for host / link leaves), XPU_WALK_FAULT
+ * (not mapped, malformed, a table outside HBM, HOST with LINK), XPU_WALK_QUIET
+ * (quiet and a table in host memory: not read), or the XPU_JOB_STATUS_* of a
+ * failed host table read. *leaf_table (may be NULL) gets the DPA of the HBM
+ * leaf table when the walk read one.
+ */
+#define XPU_WALK_FAULT		(-1)
+#define XPU_WALK_QUIET		(-2)
+int xpu_mmu_walk(const struct xpu_mem *m, uint64_t table, int level, uint64_t va, int quiet,
+		 uint64_t *pte, uint64_t *frame, uint64_t *leaf_table);
 
 /* dma.c, mxu.c, vpu.c: execute one instruction (already decoded) */
 int xpu_exec_dma(struct xpu_tile *t, uint64_t insn);
@@ -196,6 +220,13 @@ int xpu_exec_vpu(struct xpu_tile *t, uint64_t insn);
 /* schedule an op on a unit; returns its finish time */
 uint64_t xpu_sched(struct xpu_tile *t, uint64_t *unit_free, uint64_t *busy, uint64_t dur,
 		   const struct xpu_opnd *in, int nin, const struct xpu_opnd *out, int nout);
+/* charge the link bytes moved since the last call (t->link_pending) to their
+ * ports' timelines, with the SRAM operands' scoreboard dependencies; returns
+ * the latest finish (0 if nothing was pending) */
+uint64_t xpu_link_sched(struct xpu_tile *t, const struct xpu_opnd *in, int nin,
+			const struct xpu_opnd *out, int nout);
+/* the latest finish of all link ports */
+uint64_t xpu_link_free(const struct xpu_tile *t);
 /* earliest time the scalar core may read (write=0) or write (write=1) [la,la+len) */
 uint64_t xpu_sb_ready(struct xpu_tile *t, uint64_t la, uint64_t len, int write);
 

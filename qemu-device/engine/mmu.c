@@ -3,6 +3,9 @@
  * XPU device MMU: 4-level page walk (uapi/xpu_hw.h), per-tile direct-mapped
  * TLB, and VA/DPA accessors. The device never touches memory outside the
  * context's mappings: every HBM access is bounds checked against hbm_size.
+ * The walk itself (xpu_mmu_walk()) needs no tile: link.c walks an exporter's
+ * context with it. A LINK leaf's frame is XPU_DPA_LINK | link address; DPA
+ * accessors send those to mem.link_xfer.
  */
 #include "engine_int.h"
 
@@ -19,32 +22,74 @@ void xpu_tlb_flush(struct xpu_tile *t)
 	xpu_mmu_runs_forget(t);
 }
 
-int xpu_dpa_read(struct xpu_tile *t, uint64_t dpa, void *buf, uint64_t len)
+int xpu_mem_read(const struct xpu_mem *m, uint64_t dpa, void *buf, uint64_t len)
 {
+	if (dpa & XPU_DPA_LINK)
+		return XPU_JOB_STATUS_MMU_FAULT;	/* never a table or local memory */
 	if (dpa & XPU_DPA_HOST) {
-		if (!t->mem.host_read ||
-		    t->mem.host_read(t->mem.opaque, dpa & ~XPU_DPA_HOST, buf, len) != 0)
+		if (!m->host_read || m->host_read(m->opaque, dpa & ~XPU_DPA_HOST, buf, len) != 0)
 			return XPU_JOB_STATUS_DMA_ERROR;
 		return 0;
 	}
-	if (dpa > t->mem.hbm_size || len > t->mem.hbm_size - dpa)
+	if (dpa > m->hbm_size || len > m->hbm_size - dpa)
 		return XPU_JOB_STATUS_MMU_FAULT;
-	memcpy(buf, t->mem.hbm + dpa, len);
+	memcpy(buf, m->hbm + dpa, len);
 	return 0;
+}
+
+int xpu_mem_write(const struct xpu_mem *m, uint64_t dpa, const void *buf, uint64_t len)
+{
+	if (dpa & XPU_DPA_LINK)
+		return XPU_JOB_STATUS_MMU_FAULT;
+	if (dpa & XPU_DPA_HOST) {
+		if (!m->host_write || m->host_write(m->opaque, dpa & ~XPU_DPA_HOST, buf, len) != 0)
+			return XPU_JOB_STATUS_DMA_ERROR;
+		return 0;
+	}
+	if (dpa > m->hbm_size || len > m->hbm_size - dpa)
+		return XPU_JOB_STATUS_MMU_FAULT;
+	memmove(m->hbm + dpa, buf, len);
+	return 0;
+}
+
+/* a link DPA: the peer's memory through mem.link_xfer, bytes counted for
+ * the port's timeline (xpu_link_sched()) */
+static int link_io(struct xpu_tile *t, uint64_t dpa, void *buf, uint64_t len, int write)
+{
+	uint64_t la = dpa & ~XPU_DPA_LINK;
+	uint32_t port = (uint32_t)XPU_LINK_ADDR_PORT(la);
+	int rc;
+
+	if (port >= XPU_MAX_LINKS || !t->mem.link_xfer || (dpa & XPU_DPA_HOST))
+		return XPU_JOB_STATUS_LINK_ERROR;
+	rc = t->mem.link_xfer(t->mem.opaque, la, buf, len, write);
+	if (rc)
+		return rc;
+	t->link_pending[port] += len;
+	return 0;
+}
+
+int xpu_dpa_read(struct xpu_tile *t, uint64_t dpa, void *buf, uint64_t len)
+{
+	if (dpa & XPU_DPA_LINK)
+		return link_io(t, dpa, buf, len, 0);
+	return xpu_mem_read(&t->mem, dpa, buf, len);
 }
 
 int xpu_dpa_write(struct xpu_tile *t, uint64_t dpa, const void *buf, uint64_t len)
 {
-	if (dpa & XPU_DPA_HOST) {
-		if (!t->mem.host_write ||
-		    t->mem.host_write(t->mem.opaque, dpa & ~XPU_DPA_HOST, buf, len) != 0)
-			return XPU_JOB_STATUS_DMA_ERROR;
-		return 0;
+	if (dpa & XPU_DPA_LINK)
+		return link_io(t, dpa, (void *)buf, len, 1);
+	return xpu_mem_write(&t->mem, dpa, buf, len);
+}
+
+int xpu_link_fail(struct xpu_tile *t, int rc, uint64_t va, uint32_t access)
+{
+	if (rc == XPU_JOB_STATUS_LINK_ERROR) {
+		t->fault_va = va;
+		t->fault_access = access;
 	}
-	if (dpa > t->mem.hbm_size || len > t->mem.hbm_size - dpa)
-		return XPU_JOB_STATUS_MMU_FAULT;
-	memmove(t->mem.hbm + dpa, buf, len);
-	return 0;
+	return rc;
 }
 
 static int fault(struct xpu_tile *t, uint64_t va, uint32_t access)
@@ -55,11 +100,11 @@ static int fault(struct xpu_tile *t, uint64_t va, uint32_t access)
 }
 
 /* a page-sized object (table or frame) at DPA addr must be reachable */
-static int frame_ok(struct xpu_tile *t, uint64_t addr)
+static int frame_ok(const struct xpu_mem *m, uint64_t addr)
 {
-	if (addr & XPU_DPA_HOST)
+	if (addr & (XPU_DPA_HOST | XPU_DPA_LINK))
 		return 1;
-	return addr <= t->mem.hbm_size && XPU_PAGE_SIZE <= t->mem.hbm_size - addr;
+	return addr <= m->hbm_size && XPU_PAGE_SIZE <= m->hbm_size - addr;
 }
 
 static void check_gen(struct xpu_tile *t)
@@ -72,6 +117,47 @@ static void check_gen(struct xpu_tile *t)
 			xpu_tlb_flush(t);
 		}
 	}
+}
+
+int xpu_mmu_walk(const struct xpu_mem *m, uint64_t table, int level, uint64_t va, int quiet,
+		 uint64_t *pte_out, uint64_t *frame, uint64_t *leaf_table)
+{
+	uint64_t pte = 0;
+	int l, rc;
+
+	if (va >> XPU_VA_BITS || (table & (XPU_PAGE_SIZE - 1)) || (table & XPU_DPA_LINK))
+		return XPU_WALK_FAULT;
+	for (l = level; l >= 0; l--) {
+		uint8_t raw[8];
+
+		if (!frame_ok(m, table))
+			return XPU_WALK_FAULT;
+		if (quiet && (table & XPU_DPA_HOST))
+			return XPU_WALK_QUIET;
+		rc = xpu_mem_read(m, table + XPU_PT_INDEX(va, l) * 8, raw, 8);
+		if (rc == XPU_JOB_STATUS_MMU_FAULT)
+			return XPU_WALK_FAULT;
+		if (rc)
+			return rc;
+		if (l == 0 && !(table & XPU_DPA_HOST) && leaf_table)
+			*leaf_table = table;
+		pte = xpu_ld64(raw);
+		if (!(pte & XPU_PTE_VALID))
+			return XPU_WALK_FAULT;
+		if (pte & XPU_PTE_LINK) {
+			/* a link leaf: never a table, never host memory too */
+			if (l || (pte & XPU_PTE_HOST))
+				return XPU_WALK_FAULT;
+			table = (pte & XPU_PTE_ADDR_MASK) | XPU_DPA_LINK;
+		} else {
+			table = (pte & XPU_PTE_ADDR_MASK) | ((pte & XPU_PTE_HOST) ? XPU_DPA_HOST : 0);
+		}
+	}
+	if (!frame_ok(m, table))
+		return XPU_WALK_FAULT;
+	*pte_out = pte;
+	*frame = table;
+	return 0;
 }
 
 /*
@@ -87,7 +173,7 @@ static int translate(struct xpu_tile *t, uint64_t va, uint32_t access, uint64_t 
 	uint64_t vpn = va >> XPU_PAGE_SHIFT;
 	struct xpu_tlb_ent *e = &t->tlb[vpn % XPU_TLB_ENTRIES];
 	uint32_t need = access == XPU_ACCESS_WRITE ? XPU_PTE_WRITE : XPU_PTE_READ;
-	uint64_t table, pte = 0;
+	uint64_t table, pte = 0, frame = 0, leaf = ~0ull;
 	int l, rc;
 
 	if (va >> XPU_VA_BITS)
@@ -100,33 +186,17 @@ static int translate(struct xpu_tile *t, uint64_t va, uint32_t access, uint64_t 
 			table = t->walk_leaf;
 			l = 0;
 		}
-		if (table & (XPU_PAGE_SIZE - 1))
-			goto fail;
-		for (; l >= 0; l--) {
-			uint8_t raw[8];
-
-			if (!frame_ok(t, table))
-				goto fail;
-			if (quiet && (table & XPU_DPA_HOST))
-				return -1;
-			rc = xpu_dpa_read(t, table + XPU_PT_INDEX(va, l) * 8, raw, 8);
-			if (rc == XPU_JOB_STATUS_MMU_FAULT)
-				goto fail;
-			if (rc)
-				return quiet ? -1 : rc;
-			if (l == 0 && !(table & XPU_DPA_HOST)) {
-				t->walk_leaf_tag = (va >> (XPU_PAGE_SHIFT + 9)) + 1;
-				t->walk_leaf = table;
-			}
-			pte = xpu_ld64(raw);
-			if (!(pte & XPU_PTE_VALID))
-				goto fail;
-			table = (pte & XPU_PTE_ADDR_MASK) | ((pte & XPU_PTE_HOST) ? XPU_DPA_HOST : 0);
+		rc = xpu_mmu_walk(&t->mem, table, l, va, quiet, &pte, &frame, &leaf);
+		if (leaf != ~0ull) {
+			t->walk_leaf_tag = (va >> (XPU_PAGE_SHIFT + 9)) + 1;
+			t->walk_leaf = leaf;
 		}
-		if (!frame_ok(t, table))
+		if (rc == XPU_WALK_FAULT)
 			goto fail;
+		if (rc)
+			return quiet ? -1 : rc;
 		e->tag = vpn + 1;
-		e->frame = table;
+		e->frame = frame;
 		e->perm = (uint32_t)(pte & (XPU_PTE_READ | XPU_PTE_WRITE));
 	}
 	if (!(e->perm & need))
@@ -160,8 +230,9 @@ int xpu_mmu_translate_run(struct xpu_tile *t, uint64_t va, uint32_t access, uint
 	if ((rc = translate(t, va, access, dpa, 0)))
 		return rc;
 	if (!(*dpa & XPU_DPA_HOST) || t->mem.host_runs) {
+		/* a link run stays within one port and window (bits 40 and up) */
 		while (n < max && translate(t, va + n, access, &next, 1) == 0 &&
-		       next == *dpa + n)
+		       next == *dpa + n && (!(next & XPU_DPA_LINK) || !((next ^ *dpa) >> 40)))
 			n += XPU_PAGE_SIZE;
 	}
 	if (access == XPU_ACCESS_READ || w) {
@@ -205,7 +276,7 @@ static int va_xfer(struct xpu_tile *t, uint64_t va, uint8_t *buf, uint64_t len, 
 		if (rc == XPU_JOB_STATUS_MMU_FAULT)	/* cannot happen: frames checked */
 			return fault(t, cur, access);
 		if (rc)
-			return rc;
+			return xpu_link_fail(t, rc, cur, access);
 		done += chunk;
 	}
 	return 0;

@@ -106,3 +106,46 @@ uint64_t xpu_sched(struct xpu_tile *t, uint64_t *unit_free, uint64_t *busy, uint
 				t->sb_w[b] = xpu_max64(t->sb_w[b], finish);
 	return finish;
 }
+
+/* A link transfer: the port's latency once, then the payload at the link's
+ * bandwidth (per link and direction). */
+uint64_t xpu_timing_link_cycles(const struct xpu_engine_config *cfg, uint64_t bytes)
+{
+	uint32_t gbps = cfg->link_gbps ? cfg->link_gbps : XPU_ENG_DEF_LINK_GBPS;
+	uint32_t lat = cfg->link_latency_cycles ? cfg->link_latency_cycles : XPU_ENG_DEF_LINK_LAT;
+	uint64_t r;
+
+	if (!bytes)
+		return 0;
+	r = lat + ceil_div(bytes, bytes_per_cycle(gbps, cfg->clock_mhz));
+	return r < lat ? UINT64_MAX : r;
+}
+
+/* Each port is a unit of its own (in order, like DMA, MXU and VPU): one
+ * DMA's bytes over a port are one transfer on it. */
+uint64_t xpu_link_sched(struct xpu_tile *t, const struct xpu_opnd *in, int nin,
+			const struct xpu_opnd *out, int nout)
+{
+	uint64_t last = 0, b, f;
+
+	for (int p = 0; p < XPU_MAX_LINKS; p++) {
+		b = t->link_pending[p];
+		if (!b)
+			continue;
+		t->link_pending[p] = 0;
+		f = xpu_sched(t, &t->link_free[p], &t->port_busy[p],
+			      xpu_timing_link_cycles(&t->cfg, b), in, nin, out, nout);
+		t->port_bytes[p] += b;
+		last = xpu_max64(last, f);
+	}
+	return last;
+}
+
+uint64_t xpu_link_free(const struct xpu_tile *t)
+{
+	uint64_t m = 0;
+
+	for (int p = 0; p < XPU_MAX_LINKS; p++)
+		m = xpu_max64(m, t->link_free[p]);
+	return m;
+}

@@ -2,13 +2,18 @@
 /*
  * libxpu DRM backend: buffers, submits and job results through the xpu accel
  * driver's ioctls (uapi/drm/xpu_accel.h), stream ordering and cross-stream
- * waits with timeline syncobjs (libdrm drmSyncobj*).
+ * waits with timeline syncobjs (libdrm drmSyncobj*). Links (uAPI 1.3): the
+ * GET_PARAM link parameters and the link<P>/ counters in sysfs; a buffer of
+ * another XPU is imported through PRIME (the driver maps it over a link or
+ * PCIe P2P); a fence of another XPU's timeline travels as a sync file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <xf86drm.h>
 
 #include "internal.h"
@@ -185,6 +190,14 @@ static xpu_status drm_wait_job(xpu_device *dev, uint64_t job, int64_t deadline,
 	res->fault_access = w.fault_access;
 	res->fault_va = w.fault_va;
 	res->cycles = w.cycles;
+	/* uAPI 1.3 on a 1.1 device: the job's busy time per unit (the profiler's
+	 * unit tracks); an older driver leaves the fields zero */
+	if ((dev->props.uapi_version & 0xffff) >= 3 && (dev->props.hw_version & 0xffff) >= 1) {
+		res->has_units = 1;
+		res->dma_busy = w.dma_busy;
+		res->mxu_busy = w.mxu_busy;
+		res->vpu_busy = w.vpu_busy;
+	}
 	return XPU_SUCCESS;
 }
 
@@ -246,6 +259,229 @@ static xpu_status drm_get_usage(xpu_device *dev, struct xpu_device_usage *u)
 	return XPU_SUCCESS;
 }
 
+/* ---- links and peers (uAPI 1.3) ---------------------------------------------- */
+static int param(int fd, uint32_t p, uint64_t *v)
+{
+	struct drm_xpu_get_param g = { .param = p };
+
+	*v = 0;
+	if (drmIoctl(fd, DRM_IOCTL_XPU_GET_PARAM, &g))
+		return -errno;
+	*v = g.value;
+	return 0;
+}
+
+/* A driver before uAPI 1.3 has no links: chip 0, no ports. */
+static xpu_status drm_link_query(xpu_device *dev, uint32_t *chip, uint32_t *num_links)
+{
+	uint64_t c, n;
+	int rc = param(dev->fd, DRM_XPU_PARAM_CHIP_ID, &c);
+
+	if (rc == -EINVAL) {
+		*chip = 0;
+		*num_links = 0;
+		return XPU_SUCCESS;
+	}
+	if (!rc)
+		rc = param(dev->fd, DRM_XPU_PARAM_NUM_LINKS, &n);
+	if (rc)
+		return xpu_errno_error(-rc, "DRM_IOCTL_XPU_GET_PARAM(CHIP_ID/NUM_LINKS)");
+	*chip = (uint32_t)c;
+	*num_links = (uint32_t)n;
+	return XPU_SUCCESS;
+}
+
+/* dev->chip_index: the xpu_device_open() index of every chip id in the system */
+static void chip_indices(xpu_device *dev)
+{
+	int minors[64], n;
+
+	pthread_mutex_lock(&dev->lock);
+	if (dev->chip_index_ready) {
+		pthread_mutex_unlock(&dev->lock);
+		return;
+	}
+	for (int c = 0; c < XPU_MAX_CHIPS; c++)
+		dev->chip_index[c] = -1;
+	n = xpu_list_minors(minors, 64);
+	for (int i = 0; i < n; i++) {
+		char path[64];
+		uint64_t chip;
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/accel/accel%d", minors[i]);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!param(fd, DRM_XPU_PARAM_CHIP_ID, &chip) && chip < XPU_MAX_CHIPS &&
+		    dev->chip_index[chip] < 0)
+			dev->chip_index[chip] = i;
+		close(fd);
+	}
+	dev->chip_index_ready = 1;
+	pthread_mutex_unlock(&dev->lock);
+}
+
+static xpu_status drm_link_info(xpu_device *dev, uint32_t port, struct xpu_link_info *info)
+{
+	static const char *const names[] = { "bytes", "transfers", "busy_cycles", "errors" };
+	uint64_t *cnt[] = { &info->bytes, &info->transfers, &info->busy_cycles, &info->errors };
+	uint64_t peer, gbps, lat;
+	char dir[PATH_MAX];
+	int rc;
+
+	rc = param(dev->fd, DRM_XPU_PARAM_LINK_PEER(port), &peer);
+	if (!rc)
+		rc = param(dev->fd, DRM_XPU_PARAM_LINK_GBPS, &gbps);
+	if (!rc)
+		rc = param(dev->fd, DRM_XPU_PARAM_LINK_LATENCY, &lat);
+	if (rc)
+		return xpu_errno_error(-rc, "DRM_IOCTL_XPU_GET_PARAM(LINK_PEER/GBPS/LATENCY)");
+	info->port = port;
+	info->gbps = (uint32_t)gbps;
+	info->latency_cycles = (uint32_t)lat;
+	info->peer_index = -1;
+	if (peer == DRM_XPU_LINK_PEER_NONE) {
+		info->state = XPU_LINK_STATE_NONE;
+	} else {
+		info->state = peer & DRM_XPU_LINK_UP ? XPU_LINK_STATE_UP : XPU_LINK_STATE_DOWN;
+		info->peer_chip = (uint32_t)(peer & 0xffff);
+		info->peer_port = (uint32_t)((peer >> 16) & 0xff);
+		chip_indices(dev);
+		if (info->peer_chip < XPU_MAX_CHIPS)
+			info->peer_index = dev->chip_index[info->peer_chip];
+	}
+	/* counters: the driver's sysfs link<P>/ group */
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/link%u", dev->props.pci_address, port);
+	for (int i = 0; i < 4; i++) {
+		xpu_status st = read_counter(dir, names[i], cnt[i]);
+
+		if (st)
+			return st;
+	}
+	return XPU_SUCCESS;
+}
+
+static enum xpu_peer_path drm_peer_path(xpu_device *dev, xpu_device *peer)
+{
+	uint32_t chip, pchip, n, pn;
+
+	if (!strcmp(dev->props.pci_address, peer->props.pci_address))
+		return XPU_PEER_SELF;	/* two handles of one device */
+	if (drm_link_query(dev, &chip, &n) || drm_link_query(peer, &pchip, &pn))
+		return XPU_PEER_PCIE;
+	for (uint32_t p = 0; p < n; p++) {
+		uint64_t v;
+
+		if (!param(dev->fd, DRM_XPU_PARAM_LINK_PEER(p), &v) && v != DRM_XPU_LINK_PEER_NONE &&
+		    (v & DRM_XPU_LINK_UP) && (v & 0xffff) == pchip)
+			return XPU_PEER_LINK;
+	}
+	/* the driver imports by PCIe peer-to-peer when no link joins them */
+	return XPU_PEER_PCIE;
+}
+
+/* The owner's buffer exported as a dma-buf and imported on dev's fd. */
+static xpu_status drm_peer_map(struct xpu_peer_map *m)
+{
+	xpu_device *owner = m->buf->dev, *dev = m->dev;
+	struct drm_xpu_bo_info info = { 0 };
+	int fd, rc, err;
+	uint32_t h;
+
+	if (drmPrimeHandleToFD(owner->fd, m->buf->bo.handle, DRM_CLOEXEC | DRM_RDWR, &fd))
+		return xpu_errno_error(errno, "DRM_IOCTL_PRIME_HANDLE_TO_FD on the owner");
+	rc = drmPrimeFDToHandle(dev->fd, fd, &h);
+	err = errno;
+	close(fd);
+	if (rc) {
+		if (err == ENOLINK || err == EOPNOTSUPP)
+			return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
+					     "DRM_IOCTL_PRIME_FD_TO_HANDLE: %s (errno %d): the driver "
+					     "reaches the peer neither over a link nor by PCIe P2P",
+					     strerror(err), err);
+		return xpu_errno_error(err, "DRM_IOCTL_PRIME_FD_TO_HANDLE");
+	}
+	info.handle = h;
+	if (drmIoctl(dev->fd, DRM_IOCTL_XPU_BO_INFO, &info)) {
+		struct drm_gem_close c = { .handle = h };
+
+		err = errno;
+		drmIoctl(dev->fd, DRM_IOCTL_GEM_CLOSE, &c);
+		return xpu_errno_error(err, "DRM_IOCTL_XPU_BO_INFO of an imported buffer");
+	}
+	m->handle = h;
+	m->va = info.va;
+	m->path = info.flags & DRM_XPU_BO_PEER_LINK ? XPU_PEER_LINK :
+		  info.flags & DRM_XPU_BO_PEER_PCIE ? XPU_PEER_PCIE : XPU_PEER_SELF;
+	return XPU_SUCCESS;
+}
+
+static void drm_peer_unmap(struct xpu_peer_map *m)
+{
+	struct drm_gem_close c = { .handle = m->handle };
+
+	drmIoctl(m->dev->fd, DRM_IOCTL_GEM_CLOSE, &c);
+}
+
+/*
+ * src's timeline point as a wait on dev: the point's fence moved into a
+ * binary syncobj of src's fd, exported as a sync file, imported into a
+ * binary syncobj of dev's fd and moved to point 1 of a new timeline there.
+ */
+static xpu_status drm_import_wait(xpu_device *dev, xpu_device *src, uint64_t tl, uint64_t point,
+				  struct xpu_sync *out)
+{
+	uint32_t tmp = 0, bin = 0, line = 0;
+	const char *what;
+	int sfd = -1, rc;
+
+	what = "drmSyncobjCreate";
+	rc = drmSyncobjCreate(src->fd, 0, &tmp);
+	if (!rc) {
+		what = "drmSyncobjTransfer (the event's point)";
+		rc = drmSyncobjTransfer(src->fd, tmp, 0, (uint32_t)tl, point, 0);
+	}
+	if (!rc) {
+		what = "drmSyncobjExportSyncFile";
+		rc = drmSyncobjExportSyncFile(src->fd, tmp, &sfd);
+	}
+	if (tmp)
+		drmSyncobjDestroy(src->fd, tmp);
+	if (!rc) {
+		what = "drmSyncobjCreate";
+		rc = drmSyncobjCreate(dev->fd, 0, &bin);
+	}
+	if (!rc) {
+		what = "drmSyncobjImportSyncFile";
+		rc = drmSyncobjImportSyncFile(dev->fd, bin, sfd);
+	}
+	if (!rc) {
+		what = "drmSyncobjCreate";
+		rc = drmSyncobjCreate(dev->fd, 0, &line);
+	}
+	if (!rc) {
+		what = "drmSyncobjTransfer (into the waiting device's timeline)";
+		rc = drmSyncobjTransfer(dev->fd, line, 1, bin, 0, 0);
+	}
+	if (sfd >= 0)
+		close(sfd);
+	if (bin)
+		drmSyncobjDestroy(dev->fd, bin);
+	if (rc) {
+		int err = rc < 0 && rc != -1 ? -rc : errno;
+
+		if (line)
+			drmSyncobjDestroy(dev->fd, line);
+		return xpu_errno_error(err, what);
+	}
+	out->tl = line;
+	out->point = 1;
+	out->dev = NULL;
+	out->owned = 1;
+	return XPU_SUCCESS;
+}
+
 static const struct xpu_backend_ops drm_ops = {
 	.bo_create = drm_bo_create,
 	.bo_destroy = drm_bo_destroy,
@@ -258,6 +494,12 @@ static const struct xpu_backend_ops drm_ops = {
 	.wait_job = drm_wait_job,
 	.get_usage = drm_get_usage,
 	.close = drm_close,
+	.link_query = drm_link_query,
+	.link_info = drm_link_info,
+	.peer_path = drm_peer_path,
+	.peer_map = drm_peer_map,
+	.peer_unmap = drm_peer_unmap,
+	.import_wait = drm_import_wait,
 };
 
 xpu_status xpu_drm_init(xpu_device *dev)

@@ -14,6 +14,11 @@
  * of buffer, one unmapped guard page after each buffer, and an MMU fault bans
  * the context: the faulting job ends with MMU_FAULT, jobs that have not
  * started end with CANCELED, and later submits fail.
+ *
+ * A device may be a chip of an in-process link fabric (fabric_host.c):
+ * its tiles then reach peers over links (xpu_mem.link_xfer) and, by PCIe
+ * peer-to-peer, peers' HBM behind bus addresses (host_int.h); buffers are
+ * exported to peers as the driver does (see host_peer_map).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,66 +26,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
-#include "xpu_engine.h"
-#include "xpu_pt.h"
+#include "host_int.h"
 #include "drm/xpu_accel.h"
-
-/* The driver's VA range (driver/xpu_drv.h, DRM_XPU_PARAM_VA_START/SIZE) */
-#define XPU_VA_START	0x100000ull
-#define XPU_VA_END	(1ull << 47)
-#define GUARD		XPU_PAGE_SIZE		/* unmapped page after each buffer */
-#define BUS_BASE	0x10000000000ull	/* fake host bus addresses */
-#define BUS_SIZE	(1ull << 40)
-#define PAGE		XPU_PAGE_SIZE
-
-struct host_bo {
-	uint64_t bus, size;
-	uint8_t *ptr;
-};
-
-struct host_job {
-	struct host_job *next;
-	struct xpu_job_desc desc;
-	struct xpu_sync waits[XPU_MAX_WAITS + 1];
-	uint32_t num_waits;
-	struct xpu_sync signal;
-	int done;
-	struct xpu_job_result res;
-};
-
-struct host_queue {
-	struct host_be *be;
-	struct xpu_tile *tile;
-	pthread_mutex_t tile_lock;	/* sync mode: one submitter at a time */
-	pthread_t thread;
-	int started;
-	struct host_job *head, *tail;	/* pending, under be->lock */
-};
-
-struct host_be {
-	struct xpu_host_config cfg;
-	uint8_t *hbm;
-	uint64_t hbm_size;
-	struct xpu_mem mem;
-	uint32_t tlb_gen;
-	/* memory management */
-	pthread_rwlock_t mm_lock;
-	struct xpu_ranges hbm_free, va_free, bus_free;
-	struct xpu_pt pt;		/* the address space, under mm_lock */
-	struct host_bo *hbos;
-	uint32_t num_hbos, cap_hbos;
-	/* jobs and timelines */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;		/* any job done / timeline moved / new job */
-	uint64_t *tl;			/* timeline values; handle = index + 1 */
-	uint8_t *tl_used;
-	uint32_t num_tl;
-	int stop;
-	int banned;			/* a job faulted: as the driver, cancel and refuse jobs */
-	struct host_queue *q;
-	struct xpu_device_usage usage;	/* the device's perf counters (__atomic adds) */
-};
 
 /* ---- host memory behind bus addresses ------------------------------------- */
 static struct host_bo *find_hbo(struct host_be *be, uint64_t bus, uint64_t len)
@@ -104,6 +51,8 @@ static int host_copy(struct host_be *be, uint64_t bus, uint8_t *buf, uint64_t le
 {
 	int rc = 0;
 
+	if (bus >= P2P_BASE)	/* a peer chip's HBM, PCIe peer-to-peer */
+		return xpu_fabric_p2p_copy(be->chip, bus, buf, len, write);
 	pthread_rwlock_rdlock(&be->mm_lock);
 	while (len) {
 		struct host_bo *h = find_hbo(be, bus, 1);
@@ -334,6 +283,12 @@ static void run_job(struct host_be *be, struct host_queue *q, struct host_job *j
 	struct xpu_job_stats st = { 0 };
 	struct xpu_device_usage *u = &be->usage;
 
+	/* waits for other devices of the fabric: their timelines, here (through
+	 * the fabric: the other device may be closed by now) */
+	for (uint32_t i = 0; i < j->num_waits; i++)
+		if (j->waits[i].dev)
+			xpu_fabric_wait(be->chip, j->waits[i].peer_chip, j->waits[i].peer_gen,
+					j->waits[i].tl, j->waits[i].point);
 	if (__atomic_load_n(&be->banned, __ATOMIC_ACQUIRE)) {
 		/* as the driver's run_job: a banned context's jobs never start */
 		j->res.status = DRM_XPU_JOB_CANCELED;
@@ -364,7 +319,7 @@ static void run_job(struct host_be *be, struct host_queue *q, struct host_job *j
 static int deps_ready(struct host_be *be, const struct host_job *j)
 {
 	for (uint32_t i = 0; i < j->num_waits; i++)
-		if (tl_value(be, j->waits[i].tl) < j->waits[i].point)
+		if (!j->waits[i].dev && tl_value(be, j->waits[i].tl) < j->waits[i].point)
 			return 0;
 	return 1;
 }
@@ -499,9 +454,18 @@ static void host_close(xpu_device *dev)
 	be->stop = 1;
 	pthread_cond_broadcast(&be->cond);
 	pthread_mutex_unlock(&be->lock);
-	for (uint32_t i = 0; i < be->cfg.num_queues && be->q; i++) {
+	for (uint32_t i = 0; i < be->cfg.num_queues && be->q; i++)
 		if (be->q[i].started)
 			pthread_join(be->q[i].thread, NULL);
+	/*
+	 * Every job done: now no peer reaches it any more, and a peer's job
+	 * waiting for one of its timelines is released. Not earlier: its own
+	 * jobs used the fabric (the last detach frees it), and a peer's wait
+	 * must not end before the job it waits for.
+	 */
+	if (be->chip && dev->chip)
+		xpu_host_chip_detach(be->chip, dev);
+	for (uint32_t i = 0; i < be->cfg.num_queues && be->q; i++) {
 		xpu_tile_free(be->q[i].tile);
 		pthread_mutex_destroy(&be->q[i].tile_lock);
 	}
@@ -523,6 +487,191 @@ static void host_close(xpu_device *dev)
 	dev->be = NULL;
 }
 
+/* ---- links and peers ------------------------------------------------------- */
+static xpu_status host_link_query(xpu_device *dev, uint32_t *chip, uint32_t *num_links)
+{
+	struct host_be *be = dev->be;
+
+	*chip = be->chip ? xpu_fabric_chip_id(be->chip) : 0;
+	*num_links = be->chip ? xpu_fabric_num_links(be->chip) : 0;
+	return XPU_SUCCESS;
+}
+
+static xpu_status host_link_info(xpu_device *dev, uint32_t port, struct xpu_link_info *info)
+{
+	return xpu_fabric_link_info(((struct host_be *)dev->be)->chip, port, info);
+}
+
+static enum xpu_peer_path host_peer_path(xpu_device *dev, xpu_device *peer)
+{
+	struct host_be *a = dev->be, *b = peer->be;
+
+	if (!xpu_fabric_same(a->chip, b->chip))
+		return XPU_PEER_NONE;	/* devices of no common fabric share no bus */
+	return xpu_fabric_port_to(a->chip, xpu_fabric_chip_id(b->chip)) >= 0 ? XPU_PEER_LINK :
+										 XPU_PEER_PCIE;
+}
+
+/* Map bo in the exporter's export context (created at the first export). */
+static xpu_status export_ctx_map(struct host_be *be, const struct xpu_bo *bo, uint64_t perm)
+{
+	xpu_status st = XPU_SUCCESS;
+
+	pthread_rwlock_wrlock(&be->mm_lock);
+	if (!be->roots[1]) {
+		uint64_t size = be->hbm_size / 128 > (1u << 20) ? be->hbm_size / 128 : (1u << 20);
+
+		size &= ~(PAGE - 1);
+		if (xpu_ranges_alloc(&be->hbm_free, size, PAGE, &be->xpt_pool)) {
+			st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY,
+					   "host backend: no HBM for the export context's page tables");
+			goto out;
+		}
+		memset(be->hbm + be->xpt_pool, 0, size);
+		if (xpu_pt_init(&be->xpt, be->hbm, be->hbm_size, be->xpt_pool, be->xpt_pool + size)) {
+			xpu_ranges_free(&be->hbm_free, be->xpt_pool, size);
+			st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "host backend: export context");
+			goto out;
+		}
+		be->xpt_pool_size = size;
+		be->roots[1] = be->xpt.root;
+	}
+	if (xpu_pt_map(&be->xpt, bo->va, bo->priv, bo->size, perm))
+		st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY,
+				   "host backend: export context's page-table pool exhausted");
+out:
+	pthread_rwlock_unlock(&be->mm_lock);
+	return st;
+}
+
+/*
+ * The driver's policy for a buffer of chip E imported by chip I: over a
+ * link, E maps it in its export context at its own VA and opens a window
+ * of it for I only; I maps LINK leaves (port towards E, that window, the
+ * offset) at a fresh VA of its own. Without a link, E lets I reach the HBM
+ * range by P2P and I maps HOST leaves of the P2P bus addresses of it.
+ */
+static xpu_status host_peer_map(struct xpu_peer_map *m)
+{
+	const struct xpu_bo *bo = &m->buf->bo;
+	struct host_be *eb = m->buf->dev->be, *ib = m->dev->be;
+	uint64_t perm = XPU_PTE_READ | (bo->flags & XPU_MEM_READ_ONLY ? 0 : XPU_PTE_WRITE);
+	uint32_t eid, iid, win = 0;
+	uint64_t va;
+	int port, rc = 0;
+	xpu_status st;
+
+	if (!xpu_fabric_same(eb->chip, ib->chip))
+		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
+				     "host backend: the devices are not chips of one fabric "
+				     "(xpu_host_fabric_open, XPU_HOST_DEVICES)");
+	if (bo->flags & XPU_MEM_HOST)
+		return xpu_set_error(XPU_ERROR_NOT_SUPPORTED,
+				     "a buffer in host memory (XPU_MEM_HOST): peers reach HBM buffers only");
+	eid = xpu_fabric_chip_id(eb->chip);
+	iid = xpu_fabric_chip_id(ib->chip);
+	port = xpu_fabric_port_to(ib->chip, eid);
+	pthread_rwlock_wrlock(&ib->mm_lock);
+	rc = xpu_ranges_alloc(&ib->va_free, bo->size + GUARD, PAGE, &va);
+	pthread_rwlock_unlock(&ib->mm_lock);
+	if (rc)
+		return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "host backend: device VA space exhausted");
+	if (port >= 0) {
+		st = export_ctx_map(eb, bo, perm);
+		if (!st)
+			st = xpu_fabric_window_open(eb->chip, bo->va, bo->size,
+						    XPU_WINF_READ |
+						    (perm & XPU_PTE_WRITE ? XPU_WINF_WRITE : 0),
+						    iid, &win);
+		if (st)
+			goto fail;
+		pthread_rwlock_wrlock(&ib->mm_lock);
+		for (uint64_t off = 0; off < bo->size && !rc; off += PAGE)
+			rc = xpu_pt_set_leaf(&ib->pt, va + off,
+					     XPU_PTE_VALID | XPU_PTE_LINK | perm |
+					     (XPU_LINK_ADDR(port, win, off) & XPU_PTE_ADDR_MASK));
+		if (rc)
+			xpu_pt_unmap(&ib->pt, va, bo->size);
+		pthread_rwlock_unlock(&ib->mm_lock);
+		if (rc) {
+			if (!xpu_fabric_window_revoke(eb->chip, win)) {
+				pthread_rwlock_wrlock(&eb->mm_lock);
+				xpu_pt_unmap(&eb->xpt, bo->va, bo->size);
+				pthread_rwlock_unlock(&eb->mm_lock);
+			}
+			st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY,
+					   "host backend: page-table pool exhausted");
+			goto fail;
+		}
+		m->path = XPU_PEER_LINK;
+	} else {
+		st = xpu_fabric_p2p_export(eb->chip, bo->priv, bo->size, iid);
+		if (st)
+			goto fail;
+		pthread_rwlock_wrlock(&ib->mm_lock);
+		rc = xpu_pt_map(&ib->pt, va, (P2P_BASE + ((uint64_t)eid << P2P_SHIFT) + bo->priv) |
+				XPU_DPA_HOST, bo->size, perm);
+		pthread_rwlock_unlock(&ib->mm_lock);
+		if (rc) {
+			xpu_fabric_p2p_revoke(eb->chip, bo->priv, bo->size, iid);
+			st = xpu_set_error(XPU_ERROR_OUT_OF_MEMORY,
+					   "host backend: page-table pool exhausted");
+			goto fail;
+		}
+		m->path = XPU_PEER_PCIE;
+	}
+	m->va = va;
+	m->handle = 0;
+	m->priv[0] = win;
+	return XPU_SUCCESS;
+fail:
+	pthread_rwlock_wrlock(&ib->mm_lock);
+	xpu_ranges_free(&ib->va_free, va, bo->size + GUARD);
+	pthread_rwlock_unlock(&ib->mm_lock);
+	return st;
+}
+
+static void host_peer_unmap(struct xpu_peer_map *m)
+{
+	const struct xpu_bo *bo = &m->buf->bo;
+	struct host_be *eb = m->buf->dev->be, *ib = m->dev->be;
+
+	/* the exporter first: when this returns, no transfer is in flight */
+	if (m->path == XPU_PEER_LINK) {
+		if (!xpu_fabric_window_revoke(eb->chip, (uint32_t)m->priv[0])) {
+			pthread_rwlock_wrlock(&eb->mm_lock);
+			xpu_pt_unmap(&eb->xpt, bo->va, bo->size);
+			pthread_rwlock_unlock(&eb->mm_lock);
+		}
+	} else {
+		xpu_fabric_p2p_revoke(eb->chip, bo->priv, bo->size, xpu_fabric_chip_id(ib->chip));
+	}
+	pthread_rwlock_wrlock(&ib->mm_lock);
+	xpu_pt_unmap(&ib->pt, m->va, bo->size);
+	__atomic_add_fetch(&ib->tlb_gen, 1, __ATOMIC_RELEASE);
+	xpu_ranges_free(&ib->va_free, m->va, bo->size + GUARD);
+	pthread_rwlock_unlock(&ib->mm_lock);
+}
+
+/* the waiting job's worker waits for src's timeline itself (run_job) */
+static xpu_status host_import_wait(xpu_device *dev, xpu_device *src, uint64_t tl, uint64_t point,
+				   struct xpu_sync *out)
+{
+	struct host_be *a = dev->be, *b = src->be;
+
+	memset(out, 0, sizeof(*out));
+	if (!xpu_fabric_same(a->chip, b->chip)) {
+		/* devices of no common fabric: the caller waits, on the host */
+		return host_tl_wait(src, tl, point, INT64_MAX);
+	}
+	out->tl = tl;
+	out->point = point;
+	out->dev = src;		/* for the stream; the worker uses chip and gen */
+	out->peer_chip = xpu_fabric_chip_id(b->chip);
+	out->peer_gen = xpu_fabric_chip_gen(b->chip);
+	return XPU_SUCCESS;
+}
+
 static const struct xpu_backend_ops host_ops = {
 	.bo_create = host_bo_create,
 	.bo_destroy = host_bo_destroy,
@@ -534,6 +683,12 @@ static const struct xpu_backend_ops host_ops = {
 	.wait_job = host_wait_job,
 	.get_usage = host_get_usage,
 	.close = host_close,
+	.link_query = host_link_query,
+	.link_info = host_link_info,
+	.peer_path = host_peer_path,
+	.peer_map = host_peer_map,
+	.peer_unmap = host_peer_unmap,
+	.import_wait = host_import_wait,
 };
 
 static uint32_t def(uint32_t v, uint32_t d)
@@ -541,7 +696,7 @@ static uint32_t def(uint32_t v, uint32_t d)
 	return v ? v : d;
 }
 
-xpu_status xpu_host_open(const struct xpu_host_config *cfg, xpu_device *dev)
+xpu_status xpu_host_open(const struct xpu_host_config *cfg, void *chip, xpu_device *dev)
 {
 	struct xpu_host_config c = { 0 };
 	struct xpu_engine_config ec = { 0 };
@@ -608,12 +763,18 @@ xpu_status xpu_host_open(const struct xpu_host_config *cfg, xpu_device *dev)
 	be->mem.host_runs = 1;
 	be->mem.opaque = be;
 	be->mem.tlb_gen = &be->tlb_gen;
+	be->roots[0] = be->pt.root;
+	if (chip) {
+		be->mem.link_xfer = xpu_fabric_link_xfer;
+		xpu_fabric_engine_config(chip, &ec);
+	}
 	ec.rows = c.rows;
 	ec.cols = c.cols;
 	ec.spad_bytes = c.spad_size;
 	ec.acc_bytes = c.acc_size;
 	ec.clock_mhz = c.clock_mhz;
 	ec.hbm_gbps = c.hbm_gbps;
+	be->ec = ec;
 	be->q = calloc(c.num_queues, sizeof(*be->q));
 	if (!be->q)
 		goto nomem;
@@ -651,6 +812,14 @@ xpu_status xpu_host_open(const struct xpu_host_config *cfg, xpu_device *dev)
 	p->acc_size = c.acc_size;
 	p->backend = XPU_BACKEND_HOST;
 	p->max_buffer_size = c.hbm_size - pool;
+	if (chip) {
+		/* last: from here on peers reach it */
+		if (xpu_fabric_num_links(chip))
+			p->caps |= XPU_CAP_LINK;
+		be->chip = chip;
+		dev->chip = chip;
+		xpu_fabric_attach(chip, dev);
+	}
 	return XPU_SUCCESS;
 nomem:
 	host_close(dev);

@@ -39,7 +39,7 @@ static int is_xpu_fd(int fd)
 }
 
 /* Minors of accel nodes driven by xpu, sorted. */
-static int list_xpu_minors(int *minors)
+int xpu_list_minors(int *minors, int max)
 {
 	DIR *d = opendir("/sys/class/accel");
 	struct dirent *e;
@@ -47,7 +47,7 @@ static int list_xpu_minors(int *minors)
 
 	if (!d)
 		return 0;
-	while ((e = readdir(d)) && n < MAX_NODES) {
+	while ((e = readdir(d)) && n < max) {
 		char path[PATH_MAX];
 		int minor, fd;
 
@@ -79,7 +79,15 @@ XPU_EXPORT xpu_status xpu_device_count(int *count)
 
 	if (!count)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "count is NULL");
-	*count = env_host() ? 1 : list_xpu_minors(minors);
+	if (env_host()) {
+		/* XPU_HOST_DEVICES chips of one fabric (fabric_host.c), 1 when unset */
+		xpu_status st = xpu_host_env_devices(count);
+
+		if (st)
+			*count = 0;
+		return xpu_ok(st);
+	}
+	*count = xpu_list_minors(minors, MAX_NODES);
 	xpu_clear_error();
 	return XPU_SUCCESS;
 }
@@ -191,7 +199,7 @@ static_assert(offsetof(struct xpu_device_usage, macs) + 8 == XPU_DEVICE_USAGE_SI
 	      "the first version of xpu_device_usage is frozen");
 
 /* The caller's config as this library's struct (see XPU_HOST_SIZED). */
-static xpu_status host_config_in(const struct xpu_host_config *cfg, struct xpu_host_config *c)
+xpu_status xpu_host_config_in(const struct xpu_host_config *cfg, struct xpu_host_config *c)
 {
 	size_t n = XPU_HOST_CONFIG_SIZE_V0;
 
@@ -227,13 +235,25 @@ XPU_EXPORT xpu_status xpu_device_open_host(const struct xpu_host_config *cfg, xp
 	if (!out)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "dev is NULL");
 	*out = NULL;
-	st = host_config_in(cfg, &c);
+	st = xpu_host_config_in(cfg, &c);
 	if (st)
 		return st;
-	dev = dev_alloc();
+	st = xpu_host_device_new(&c, NULL, &dev);
+	if (st)
+		return st;
+	*out = dev;
+	xpu_clear_error();
+	return XPU_SUCCESS;
+}
+
+xpu_status xpu_host_device_new(const struct xpu_host_config *c, void *chip, xpu_device **out)
+{
+	xpu_device *dev = dev_alloc();
+	xpu_status st;
+
 	if (!dev)
 		return xpu_set_error(XPU_ERROR_OUT_OF_MEMORY, "calloc");
-	st = xpu_host_open(&c, dev);
+	st = xpu_host_open(c, chip, dev);
 	if (st) {
 		pthread_mutex_destroy(&dev->lock);
 		pthread_mutex_destroy(&dev->sync_lock);
@@ -242,7 +262,6 @@ XPU_EXPORT xpu_status xpu_device_open_host(const struct xpu_host_config *cfg, xp
 	}
 	dev_fill_common(dev);
 	*out = dev;
-	xpu_clear_error();
 	return XPU_SUCCESS;
 }
 
@@ -257,12 +276,17 @@ XPU_EXPORT xpu_status xpu_device_open(int index, xpu_device **out)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "dev is NULL");
 	*out = NULL;
 	if (env_host()) {
+		st = xpu_host_env_devices(&n);
+		if (st)
+			return st;
+		if (n > 1)	/* chip index of the process's fabric */
+			return xpu_ok(xpu_host_env_open(index, out));
 		if (index != 0)
 			return xpu_set_error(XPU_ERROR_NO_DEVICE,
 					     "device %d requested, XPU_BACKEND=host has 1 device", index);
 		return xpu_device_open_host(NULL, out);
 	}
-	n = list_xpu_minors(minors);
+	n = xpu_list_minors(minors, MAX_NODES);
 	if (index < 0 || index >= n)
 		return xpu_set_error(XPU_ERROR_NO_DEVICE,
 				     "device %d requested, %d XPU device(s) found (is xpu.ko loaded?)",
@@ -298,6 +322,11 @@ XPU_EXPORT xpu_status xpu_device_close(xpu_device *dev)
 {
 	if (!dev)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "dev is NULL");
+	/* a fabric chip opened several times: the last close closes it */
+	if (xpu_host_chip_unref(dev) > 0)
+		return xpu_ok(XPU_SUCCESS);
+	/* peer mappings of its buffers and of others' buffers for it */
+	xpu_peer_device_gone(dev);
 	/* internal objects first: they use the backend */
 	if (dev->internal) {
 		xpu_internal_sync(dev->internal);

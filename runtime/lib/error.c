@@ -141,10 +141,10 @@ xpu_status xpu_errno_error(int err, const char *what)
 
 const char *xpu_job_status_name(uint32_t status)
 {
-	/* DRM_XPU_JOB_* values; 0..7 equal XPU_JOB_STATUS_* */
+	/* DRM_XPU_JOB_* values; 0..9 equal XPU_JOB_STATUS_* */
 	static const char *const names[] = {
 		"OK", "MMU_FAULT", "BAD_INSN", "SRAM_RANGE", "DMA_ERROR",
-		"ABORTED", "BAD_DESC", "ECC", "BAD_CTX",
+		"ABORTED", "BAD_DESC", "ECC", "BAD_CTX", "LINK_ERROR",
 	};
 
 	if (status < sizeof(names) / sizeof(names[0]))

@@ -159,6 +159,18 @@ struct xpu_bo {
 struct xpu_sync {
 	uint64_t tl;			/* timeline handle; 0 = none */
 	uint64_t point;
+	/* host backend: a timeline of this other device of the fabric (the
+	 * worker waits for it before the job runs); NULL = the own device */
+	xpu_device *dev;
+	/* a timeline made for this one wait (an imported fence, DRM): destroyed
+	 * with timeline_destroy once the job that waits for it is submitted */
+	int owned;
+	/* host backend, with dev: dev's chip of the fabric and the generation
+	 * of its attachment there. The wait goes through the fabric, never
+	 * through dev itself, which may be closed before the job runs (then
+	 * every job of it is done: the wait is over). */
+	uint32_t peer_chip;
+	uint64_t peer_gen;
 };
 
 #define XPU_MAX_WAITS 8
@@ -174,6 +186,17 @@ struct xpu_submit {
 	const struct xpu_sync *waits;
 	uint32_t num_waits;
 	struct xpu_sync signal;
+};
+
+/* A buffer of one device mapped for another's jobs (peer.c) */
+struct xpu_peer_map {
+	struct xpu_peer_map *next;
+	xpu_buffer *buf;		/* the owner's buffer */
+	xpu_device *dev;		/* the device whose jobs reach it */
+	uint64_t va;			/* ... at this VA of dev */
+	uint32_t handle;		/* dev's handle of it (DRM: imported GEM handle) */
+	uint32_t path;			/* enum xpu_peer_path */
+	uint64_t priv[2];		/* backend data */
 };
 
 /* Job status values are DRM_XPU_JOB_* (a superset of XPU_JOB_STATUS_*). */
@@ -209,6 +232,19 @@ struct xpu_backend_ops {
 	/* Fill u (all fields of this library's version) with the device's counters. */
 	xpu_status (*get_usage)(xpu_device *dev, struct xpu_device_usage *u);
 	void (*close)(xpu_device *dev);
+	/* ---- links and peers (peer.c); dev and peer share the backend ---- */
+	/* chip id and link port count */
+	xpu_status (*link_query)(xpu_device *dev, uint32_t *chip, uint32_t *num_links);
+	/* port < num_links: everything of info but peer_index */
+	xpu_status (*link_info)(xpu_device *dev, uint32_t port, struct xpu_link_info *info);
+	/* how dev's jobs reach peer's HBM (dev != peer) */
+	enum xpu_peer_path (*peer_path)(xpu_device *dev, xpu_device *peer);
+	/* map m->buf (of another device) for m->dev: fill va, handle, path, priv */
+	xpu_status (*peer_map)(struct xpu_peer_map *m);
+	void (*peer_unmap)(struct xpu_peer_map *m);
+	/* a wait for point of timeline tl of device src, usable in dev's submits */
+	xpu_status (*import_wait)(xpu_device *dev, xpu_device *src, uint64_t tl, uint64_t point,
+				  struct xpu_sync *out);
 };
 
 struct xpu_device {
@@ -225,6 +261,12 @@ struct xpu_device {
 	uint32_t next_queue;		/* round robin, atomic */
 	int prof_id;			/* XPU_PROFILE device number, 0 = not profiled */
 	uint64_t max_userptr;		/* largest bo_userptr; 0 = none (copies by CPU) */
+	/* peer access (peer.c), under lock */
+	xpu_device *peers[XPU_HOST_MAX_CHIPS];	/* enabled by xpu_device_enable_peer_access */
+	uint32_t num_peers;
+	int32_t chip_index[XPU_MAX_CHIPS];	/* DRM: xpu_device_open index of chip c, -1 */
+	int chip_index_ready;
+	void *chip;			/* host backend: struct fabric_chip, or NULL */
 };
 
 /* ---- profiling (profile.c): XPU_PROFILE=FILE ---- */
@@ -237,8 +279,24 @@ void xpu_profile_job(xpu_device *dev, uint32_t queue, const struct xpu_entry *e,
 /* At close: write the trace file. */
 void xpu_profile_close(xpu_device *dev);
 
-xpu_status xpu_host_open(const struct xpu_host_config *cfg, xpu_device *dev);
+/* chip: the fabric chip the device is (fabric_host.c), NULL for a lone device */
+xpu_status xpu_host_open(const struct xpu_host_config *cfg, void *chip, xpu_device *dev);
 xpu_status xpu_drm_init(xpu_device *dev);
+/* device.c: a caller's host config as this library's struct (XPU_HOST_SIZED) */
+xpu_status xpu_host_config_in(const struct xpu_host_config *cfg, struct xpu_host_config *c);
+/* device.c: a host device that is chip of a fabric (already config_in'ed) */
+xpu_status xpu_host_device_new(const struct xpu_host_config *c, void *chip, xpu_device **out);
+/* device.c: minors of the accel nodes driven by xpu, sorted; the count */
+int xpu_list_minors(int *minors, int max);
+
+/* ---- host fabric (fabric_host.c) ---- */
+/* XPU_HOST_DEVICES (1 when unset; the error names a bad value) */
+xpu_status xpu_host_env_devices(int *n);
+/* chip index of the process-wide fabric of XPU_HOST_DEVICES/XPU_HOST_TOPOLOGY */
+xpu_status xpu_host_env_open(int index, xpu_device **out);
+/* xpu_device_close: drop one reference of a fabric chip's device; returns
+ * the references left (0: close it now; also for devices of no fabric) */
+int xpu_host_chip_unref(xpu_device *dev);
 
 /* ---- memory ---- */
 struct xpu_buffer {
@@ -348,6 +406,17 @@ xpu_status xpu_stream_host_copy_locked(xpu_stream *s, void *dst, const void *src
 				      const struct xpu_bo *tmp);
 /* The sticky error of a locked stream as the calling thread's error. */
 xpu_status xpu_stream_error(xpu_stream *s);
+
+/* ---- peer access (peer.c) ---- */
+/* The buffer is being freed / the device closed: unmap its peer mappings. */
+void xpu_peer_buffer_gone(xpu_buffer *buf);
+void xpu_peer_device_gone(xpu_device *dev);
+/* One DMA job dst_va <- src_va on a locked stream (memory.c). */
+xpu_status xpu_copy_job_locked(xpu_stream *s, uint64_t dst_va, uint64_t src_va, uint64_t n,
+			       xpu_buffer *const *bufs, uint32_t nbufs, const struct xpu_bo *extra,
+			       const char *what);
+/* The device VA at which dev's jobs reach buf (a buffer of another device, or of dev itself), mapping it on first use over a link or PCIe P2P; NOT_SUPPORTED when unreachable. Thread-safe. */
+xpu_status xpu_buffer_peer_va(xpu_buffer *buf, xpu_device *dev, uint64_t *va);
 
 /* ---- misc ---- */
 struct xpu_range {

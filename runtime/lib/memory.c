@@ -58,6 +58,7 @@ XPU_EXPORT xpu_status xpu_buffer_free(xpu_buffer *b)
 {
 	if (!b)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "buffer is NULL");
+	xpu_peer_buffer_gone(b);	/* revoke what peers were given of it */
 	b->dev->ops->bo_destroy(b->dev, &b->bo);
 	free(b);
 	return xpu_ok(XPU_SUCCESS);
@@ -192,6 +193,13 @@ static xpu_status staging_new(xpu_device *dev, size_t n, struct xpu_bo *bo)
 	if (st)
 		dev->ops->bo_destroy(dev, bo);
 	return st;
+}
+
+xpu_status xpu_copy_job_locked(xpu_stream *s, uint64_t dst_va, uint64_t src_va, uint64_t n,
+			       xpu_buffer *const *bufs, uint32_t nbufs, const struct xpu_bo *extra,
+			       const char *what)
+{
+	return copy_job(s, dst_va, src_va, n, bufs, nbufs, extra, NULL, what);
 }
 
 /* Queue one DMA job between b + boff and host[0, len) through a user-page

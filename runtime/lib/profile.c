@@ -7,8 +7,9 @@
  * submit time and the time libxpu observed completion (CLOCK_MONOTONIC; the
  * device's own start time is not reported to the host, so a job's wall box
  * spans submit to observed completion), queue, name, status, modeled cycles
- * and, where the backend reports them (the host backend), the job's DMA, MXU
- * and VPU busy cycles. The records of all devices live in one process-wide
+ * and, where the backend reports them (the host backend; the DRM backend with
+ * uAPI 1.3 on a 1.1 device, from the completion record's UNIT_TIMES half),
+ * the job's DMA, MXU and VPU busy cycles. The records of all devices live in one process-wide
  * list under one mutex; the whole trace is (re)written to FILE, through a
  * temporary file and rename, when a profiled device closes and at exit.
  * "%p" in FILE is replaced by the process id.

@@ -20,6 +20,14 @@
 
 static void event_put(xpu_event *ev);
 
+/* Destroy the timelines made for waits of the next job (imported fences). */
+static void drop_owned_waits(xpu_stream *s)
+{
+	for (uint32_t i = 0; i < s->num_waits; i++)
+		if (s->waits[i].owned)
+			s->dev->ops->timeline_destroy(s->dev, s->waits[i].tl);
+}
+
 /* ---- stream objects -------------------------------------------------------- */
 xpu_status xpu_stream_new(xpu_device *dev, uint32_t queue, xpu_stream **out)
 {
@@ -66,6 +74,7 @@ void xpu_stream_put(xpu_stream *s)
 	if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	/* nothing is in flight: the owner synchronized before dropping it */
+	drop_owned_waits(s);
 	while (s->head) {
 		struct xpu_entry *e = s->head;
 
@@ -254,6 +263,8 @@ xpu_status xpu_stream_launch_locked(xpu_stream *s, const xpu_module *mod,
 	memcpy(waits, s->waits, s->num_waits * sizeof(waits[0]));
 	waits[s->num_waits].tl = s->tl;
 	waits[s->num_waits].point = s->tl_point;
+	waits[s->num_waits].dev = NULL;
+	waits[s->num_waits].owned = 0;
 
 	memset(&sub, 0, sizeof(sub));
 	sub.queue = s->queue;
@@ -286,6 +297,8 @@ xpu_status xpu_stream_launch_locked(xpu_stream *s, const xpu_module *mod,
 		return st;
 	}
 	s->tl_point++;
+	/* the job holds the fences it waits for: imported ones can go */
+	drop_owned_waits(s);
 	s->num_waits = 0;
 	entry_append(s, e);
 	/* retire what is already done to keep the FIFO short */
@@ -397,6 +410,33 @@ XPU_EXPORT xpu_status xpu_stream_query(xpu_stream *s)
 	return xpu_ok(st);
 }
 
+/*
+ * s waits for point of es's timeline, es of another device (same backend):
+ * the backend makes a wait s's device can use (host: the other device's
+ * timeline, waited for by the worker; DRM: the fence exported as a sync
+ * file and imported into a syncobj of s's fd).
+ */
+static xpu_status wait_foreign(xpu_stream *s, xpu_stream *es, uint64_t point)
+{
+	struct xpu_sync w;
+	xpu_status st;
+
+	memset(&w, 0, sizeof(w));
+	pthread_mutex_lock(&s->lock);
+	if (s->err) {
+		st = xpu_stream_error(s);
+	} else if (s->num_waits < XPU_MAX_WAITS) {
+		st = s->dev->ops->import_wait(s->dev, es->dev, es->tl, point, &w);
+		if (!st)
+			s->waits[s->num_waits++] = w;
+	} else {
+		/* out of wait slots: wait on the host instead */
+		st = es->dev->ops->timeline_wait(es->dev, es->tl, point, INT64_MAX);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return st;
+}
+
 XPU_EXPORT xpu_status xpu_stream_wait_event(xpu_stream *s, xpu_event *ev)
 {
 	xpu_stream *es;
@@ -405,26 +445,38 @@ XPU_EXPORT xpu_status xpu_stream_wait_event(xpu_stream *s, xpu_event *ev)
 
 	if (!s || !ev)
 		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "NULL argument");
-	if (ev->dev != s->dev)
-		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "event of another device");
+	if (ev->dev != s->dev && (ev->dev->ops != s->dev->ops || !s->dev->ops->import_wait))
+		return xpu_set_error(XPU_ERROR_INVALID_ARGUMENT,
+				     "event of a device of another backend: cannot be waited for");
 	pthread_mutex_lock(&ev->lock);
 	es = ev->stream;
 	point = ev->tl_point;
+	if (es)
+		__atomic_add_fetch(&es->refs, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_unlock(&ev->lock);
-	if (!es || es == s || !point)
+	if (!es || es == s || !point) {
+		if (es)
+			xpu_stream_put(es);
 		return xpu_ok(XPU_SUCCESS);	/* in order anyway, or nothing to wait for */
+	}
+	if (es->dev != s->dev) {
+		st = wait_foreign(s, es, point);
+		xpu_stream_put(es);
+		return xpu_ok(st);
+	}
 	pthread_mutex_lock(&s->lock);
 	if (s->err) {
 		st = xpu_stream_error(s);
 	} else {
 		for (uint32_t i = 0; i < s->num_waits; i++) {
-			if (s->waits[i].tl == es->tl) {
+			if (!s->waits[i].dev && !s->waits[i].owned && s->waits[i].tl == es->tl) {
 				if (s->waits[i].point < point)
 					s->waits[i].point = point;
 				point = 0;
 			}
 		}
 		if (point && s->num_waits < XPU_MAX_WAITS) {
+			memset(&s->waits[s->num_waits], 0, sizeof(s->waits[0]));
 			s->waits[s->num_waits].tl = es->tl;
 			s->waits[s->num_waits].point = point;
 			s->num_waits++;
@@ -434,6 +486,7 @@ XPU_EXPORT xpu_status xpu_stream_wait_event(xpu_stream *s, xpu_event *ev)
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
+	xpu_stream_put(es);
 	return xpu_ok(st);
 }
 

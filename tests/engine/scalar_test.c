@@ -226,7 +226,9 @@ TEST_F(sc, job_descriptor_checks)
 	j.prog_len = 8;
 	EXPECT_EQ(XPU_JOB_STATUS_BAD_DESC, xpu_tile_run(e->t, e->pt.root, &j, NULL, &rec, NULL));
 	j.prog_va = T_PROG_VA;
-	j.flags = 2;	/* bit 0 is XPU_JOB_F_CLEAR_SRAM; bit 1 is unknown */
+	j.flags = XPU_JOB_F_UNIT_TIMES;	/* 1.1: known (the device writes the record) */
+	EXPECT_EQ(XPU_JOB_STATUS_OK, xpu_tile_run(e->t, e->pt.root, &j, NULL, &rec, NULL));
+	j.flags = (XPU_JOB_F_ALL << 1) & ~XPU_JOB_F_ALL;	/* the first unknown bit */
 	EXPECT_EQ(XPU_JOB_STATUS_BAD_DESC, xpu_tile_run(e->t, e->pt.root, &j, NULL, &rec, NULL));
 	j.flags = 0;
 	EXPECT_EQ(XPU_JOB_STATUS_OK, xpu_tile_run(e->t, e->pt.root, &j, NULL, &rec, NULL));

@@ -298,14 +298,23 @@ TEST_F(bo, prime_round_trip)
 	xpu_bo_free(self->fd, &bo);
 }
 
-TEST_F(bo, hbm_export_unsupported)
+/*
+ * uAPI 1.3: an HBM buffer exports, for other XPUs only (xpu_link_test.c
+ * imports it): its dma-buf has no CPU mapping of its own (the exporter's fd
+ * maps the buffer), and it imports back on the same device as itself.
+ */
+TEST_F(bo, hbm_export_for_xpus_only)
 {
 	struct xpu_bo bo;
+	uint32_t h = 0;
 	int dmabuf = -1;
 
 	ASSERT_EQ(0, xpu_bo_new(self->fd, 4096, DRM_XPU_BO_HBM, &bo));
-	EXPECT_NE(0, drmPrimeHandleToFD(self->fd, bo.handle, DRM_CLOEXEC, &dmabuf));
-	EXPECT_EQ(EOPNOTSUPP, errno);
+	ASSERT_EQ(0, drmPrimeHandleToFD(self->fd, bo.handle, DRM_CLOEXEC, &dmabuf));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ, MAP_SHARED, dmabuf, 0));
+	EXPECT_EQ(0, drmPrimeFDToHandle(self->fd, dmabuf, &h));
+	EXPECT_EQ(bo.handle, h);
+	close(dmabuf);
 	xpu_bo_free(self->fd, &bo);
 }
 

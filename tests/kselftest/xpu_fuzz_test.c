@@ -31,7 +31,22 @@ static uint64_t pick(const uint64_t *good, int n)
 	}
 }
 
-TEST(random_ioctls_then_device_works)
+FIXTURE(fuzz) {
+};
+
+FIXTURE_SETUP(fuzz)
+{
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+}
+
+/*
+ * 3000 random ioctls: a few seconds here; minutes on make check-debug's
+ * KASAN kernel under TCG (the harness's default limit is 30 s).
+ */
+TEST_F_TIMEOUT(fuzz, random_ioctls_then_device_works, 600)
 {
 	struct xpu_bo prog, data, args;
 	int fd = xpu_open_nth(0, NULL);

@@ -59,6 +59,9 @@ TEST_F(job, dma_copy_round_trip)
 	ASSERT_EQ(0, xpu_wait(self->fd, id, 10000, &w));
 	EXPECT_EQ(DRM_XPU_JOB_OK, w.status);
 	EXPECT_GT(w.cycles, 0);
+	EXPECT_GT(w.dma_busy, 0);		/* a copy: DMA only */
+	EXPECT_EQ(0, w.mxu_busy);
+	EXPECT_EQ(0, w.vpu_busy);
 	EXPECT_LE(w.submit_ns, w.start_ns);
 	EXPECT_LE(w.start_ns, w.end_ns);
 	EXPECT_EQ(0, memcmp(s, d, 64 << 10));
@@ -137,6 +140,13 @@ TEST_F(job, matmul_int8)
 	EXPECT_GE(perf_counter(self->minor, "macs") - macs0, (long long)M * N * K);
 	EXPECT_GE(perf_counter(self->minor, "jobs") - jobs0, 1);
 	EXPECT_GT(perf_counter(self->minor, "mxu_busy_cycles"), 0);
+	/* uAPI 1.3: the job's own busy time per unit, from the timing model */
+	EXPECT_GT(w.dma_busy, 0);
+	EXPECT_GT(w.mxu_busy, 0);
+	EXPECT_EQ(0, w.vpu_busy);
+	EXPECT_EQ(0, w.link_busy);
+	EXPECT_LE(w.mxu_busy, w.cycles);
+	EXPECT_LE(w.dma_busy, w.cycles);
 	for (int i = 0; i < M; i++)
 		for (int j = 0; j < N; j++) {
 			int32_t acc = 0;

@@ -2,15 +2,27 @@
 # SPDX-License-Identifier: MIT
 # deb-test: the Debian packages (packaging/mkdeb.sh) as TAP: built; their
 # metadata and contents (dpkg-deb -f/-c); their maintainer scripts and udev
-# rule; libxpu0 + libxpu-dev + xpu-tools + python3-xpu installed with dpkg
-# into a scratch root (dpkg --root), where an outside program is built with
-# nothing but pkg-config and run, the packaged tools run and the Python
-# package imports and computes (host backend), then removed cleanly; and the
-# driver built from xpu-dkms with its dkms.conf's MAKE command against the
-# 6.12 headers.
+# rule; then all five installed with `apt-get install ./*.deb` into a real
+# Debian 12 root (debootstrap minbase + the 6.12 kernel and headers, cached
+# by debian-root.sh; each run on a fresh overlay over it, in a private mount
+# namespace, without network: nothing of the host changes), maintainer
+# scripts and all: the xpu group, DKMS building and installing xpu.ko for
+# the 6.12 kernel (vermagic and module dependencies checked against that
+# kernel's own modules; then loaded in the VM in place of the build's
+# xpu.ko, it runs a matmul on the device), an outside program built there
+# with nothing but pkg-config and run, the packaged tools and the Python
+# package run (host backend); then `apt-get purge` (dkms remove ran, no
+# file of the packages left, the group kept as Debian does).
 #
-# usage: deb-test.sh BUILD_DIR VERSION KERNEL_HEADERS_DIR   (from the source tree)
+# usage: deb-test.sh BUILD_DIR VERSION KERNEL_HEADERS_DIR   (from the source
+#        tree, as root; XPU_CACHE: where the Debian root is cached)
 set -uo pipefail
+# a private mount namespace: the overlay and the root's /proc and /dev go
+# away with this script however it ends
+if [ "${XPU_DEB_TEST_NS:-}" != 1 ] && [ "$(id -u)" = 0 ] &&
+	unshare --mount --propagation private true 2>/dev/null; then
+	exec unshare --mount --propagation private env XPU_DEB_TEST_NS=1 "$0" "$@"
+fi
 build=$(cd "${1:?usage: deb-test.sh BUILD_DIR VERSION KHDR}" && pwd)
 version=${2:?usage: deb-test.sh BUILD_DIR VERSION KHDR}
 khdr=${3:?usage: deb-test.sh BUILD_DIR VERSION KHDR}
@@ -30,7 +42,7 @@ file_of() { # PACKAGE
 }
 
 echo "TAP version 13"
-echo "1..10"
+echo "1..13"
 check make_deb packaging/mkdeb.sh "$build" "$deb" "$version"
 
 metadata() {
@@ -99,12 +111,14 @@ scripts() {
 	local d=$tmp/ctl rule bad=""
 	mkdir -p "$d"
 	dpkg-deb -e "$(file_of xpu-dkms)" "$d"
-	for s in postinst prerm postrm; do
+	for s in postinst prerm; do
 		[ -x "$d/$s" ] && sh -n "$d/$s" || bad="$bad $s"
 	done
+	[ ! -e "$d/postrm" ] || bad="$bad postrm" # purge keeps the group
 	grep -q 'groupadd --system xpu' "$d/postinst" || bad="$bad postinst-group"
-	grep -q "dkms add -m \"\$NAME\" -v \"\$VERSION\"" "$d/postinst" &&
+	grep -q '/usr/lib/dkms/common.postinst "$NAME" "$VERSION"' "$d/postinst" &&
 		grep -qx "VERSION=$version" "$d/postinst" || bad="$bad postinst-dkms"
+	grep -q 'dkms remove -m "$NAME" -v "$VERSION" --all' "$d/prerm" || bad="$bad prerm-dkms"
 	dpkg-deb -x "$(file_of xpu-dkms)" "$tmp/xd"
 	rule=$(grep -v '^#' "$tmp/xd/lib/udev/rules.d/70-xpu.rules")
 	ven=$(awk '/XPU_PCI_VENDOR_ID/ { print $3; exit }' uapi/xpu_hw.h)
@@ -119,45 +133,173 @@ scripts() {
 }
 check maintainer_scripts_and_udev_rule scripts
 
-# ---- installed with dpkg into a scratch root ----
-root=$tmp/root
-dpkg_root() { dpkg --root="$root" --force-not-root --force-depends --no-triggers "$@"; }
-install_pkgs() {
-	mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
-	: >"$root/var/lib/dpkg/status"
-	dpkg_root -i "$(file_of libxpu0)" "$(file_of libxpu-dev)" "$(file_of xpu-tools)" \
-		"$(file_of python3-xpu)" || return 1
-	for p in libxpu0 libxpu-dev xpu-tools python3-xpu; do
-		dpkg_root -s "$p" | grep -q '^Status: install ok' || { dpkg_root -s "$p"; return 1; }
-	done
-	dpkg_root -L libxpu0 | grep -qx /usr/lib/libxpu.so.0
+# ---- a real Debian 12 root: apt-get install, use, apt-get purge ----
+kver=$(basename "$khdr" | sed 's/^linux-headers-//')
+ov=$tmp/overlay
+rootfs=$ov/merged
+# the mounts below live in this script's mount namespace; undone before
+# $tmp is removed (and rm stays on $tmp's file system regardless)
+cleanup() {
+	umount -R "$rootfs" 2>/dev/null
+	rm -rf --one-file-system "$tmp"
 }
-check dpkg_install_into_scratch_root install_pkgs
+trap cleanup EXIT
+# CMD... run in the root: no network (all the packages need is in the
+# cached root), a clean environment
+in_root() {
+	[ -f "$tmp/root-mounted" ] || { echo "no Debian 12 root (see deb.debian12_root)"; return 1; }
+	unshare --net chroot "$rootfs" /usr/bin/env -i \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+}
+debs=$(for p in $pkgs; do file_of "$p"; done)
+t0=$(date +%s)
+# shellcheck disable=SC2086 # one path per word
+base=$(tests/packaging/debian-root.sh "$kver" $debs 2>"$tmp/root.log")
+root_rc=$? root_secs=$(($(date +%s) - t0))
+
+root_ready() {
+	cat "$tmp/root.log"
+	[ "$root_rc" = 0 ] || { echo "no Debian 12 root (debian-root.sh exit $root_rc)"; return 1; }
+	[ "${XPU_DEB_TEST_NS:-}" = 1 ] ||
+		{ echo "no private mount namespace (needs root and unshare --mount)"; return 1; }
+	mkdir -p "$ov/upper" "$ov/work" "$rootfs" || return 1
+	mount -t overlay overlay -o "lowerdir=$base,upperdir=$ov/upper,workdir=$ov/work" "$rootfs" &&
+		mount -t proc proc "$rootfs/proc" &&
+		mount -t tmpfs -o mode=755 dev "$rootfs/dev" || return 1
+	mknod -m 666 "$rootfs/dev/null" c 1 3 && mknod -m 666 "$rootfs/dev/zero" c 1 5 &&
+		mknod -m 666 "$rootfs/dev/urandom" c 1 9 && ln -s /proc/self/fd "$rootfs/dev/fd" || return 1
+	touch "$tmp/root-mounted"
+	# shellcheck disable=SC2086 # one path per word
+	mkdir -p "$rootfs/tmp/xpu-debs" && cp $debs "$rootfs/tmp/xpu-debs/" || return 1
+	grep -q '^VERSION_CODENAME=bookworm' "$rootfs/etc/os-release" || return 1
+	in_root dpkg-query -W -f='${Status}\n' "linux-headers-$kver" dkms | grep -vx 'install ok installed' &&
+		return 1
+	touch "$tmp/root-ready"
+}
+check debian12_root root_ready
+if [ -f "$tmp/root-ready" ]; then
+	echo "# deb: Debian 12 root $(basename "$base"): $root_secs s ($(grep -q 'debian-root: built' "$tmp/root.log" && echo built || echo cached))"
+fi
+# NAME FUNCTION: a check that needs the root
+rcheck() {
+	if [ -f "$tmp/root-ready" ]; then check "$@"; else not_ok "$1" "no Debian 12 root (see deb.debian12_root)"; fi
+}
+
+# the group, the module and the udev rule come from xpu-dkms's postinst
+apt_install() {
+	t0=$(date +%s)
+	# shellcheck disable=SC2046 # one path per word
+	in_root apt-get install -y --no-install-recommends \
+		$(for p in $pkgs; do echo "/tmp/xpu-debs/$(basename "$(file_of "$p")")"; done) \
+		>"$tmp/apt-install.log" 2>&1 || { tail -40 "$tmp/apt-install.log"; return 1; }
+	for p in $pkgs; do
+		[ "$(in_root dpkg-query -W -f='${Status} ${Version}' "$p")" = "install ok installed $dv" ] ||
+			{ in_root dpkg -s "$p"; return 1; }
+	done
+	# nothing fetched: every dependency was in the root
+	grep -E '^Get:[0-9]+ [a-z]+://' "$tmp/apt-install.log" && return 1
+	sed -n '/^Setting up xpu-dkms/,/^Setting up [^x]\|^Processing/p' "$tmp/apt-install.log" >"$tmp/dkms-postinst"
+	echo $(($(date +%s) - t0)) >"$tmp/apt-secs"
+}
+rcheck apt_get_install_all_five apt_install
+[ -f "$tmp/apt-secs" ] &&
+	echo "# deb: apt-get install of the five packages, DKMS build included: $(cat "$tmp/apt-secs") s"
+# what xpu-dkms's postinst said
+[ -f "$tmp/dkms-postinst" ] && sed 's/^/#   /' "$tmp/dkms-postinst"
+
+group_rule() {
+	local g
+	g=$(in_root getent group xpu) || { echo "no group xpu"; return 1; }
+	echo "group: $g"
+	[ "$(cut -d: -f3 <<<"$g")" -lt 1000 ] || { echo "xpu is not a system group"; return 1; }
+	[ -f "$rootfs/lib/udev/rules.d/70-xpu.rules" ] && [ -f "$rootfs/usr/lib/sysusers.d/xpu.conf" ]
+}
+rcheck postinst_created_the_xpu_group group_rule
+
+dkms_module() {
+	local st ko vm ref
+	st=$(in_root dkms status -m xpu -v "$version" -k "$kver") || return 1
+	echo "dkms status: $st"
+	grep -q "^xpu/$version, $kver, x86_64: installed" <<<"$st" || return 1
+	ko=$(cd "$rootfs" && ls "lib/modules/$kver/updates/dkms/"xpu.ko*) || return 1
+	echo "module: /$ko"
+	vm=$(in_root modinfo -F vermagic "/$ko")
+	# the same vermagic as the kernel's own modules in the root
+	ref=$(in_root modinfo -F vermagic gpu-sched -k "$kver")
+	echo "vermagic: $vm (the kernel's gpu-sched: $ref)"
+	[ -n "$vm" ] && [ "$vm" = "$ref" ] && [ "${vm%% *}" = "$kver" ] || return 1
+	in_root modinfo -F alias "/$ko" | grep -qx 'pci:v00001234d00005850sv\*sd\*bc\*sc\*i\*' ||
+		{ in_root modinfo "/$ko"; return 1; }
+	# depmod registered it: modprobe resolves it and its dependencies among
+	# the kernel's modules
+	in_root modprobe -S "$kver" --show-depends xpu >"$tmp/deps" || { cat "$tmp/deps"; return 1; }
+	cat "$tmp/deps"
+	grep -q "^insmod /$ko" "$tmp/deps" && grep -q '/gpu-sched.ko' "$tmp/deps" &&
+		grep -q '/drm.ko' "$tmp/deps" || return 1
+	echo "$st; /$ko, vermagic $vm" >"$tmp/dkms-facts"
+}
+rcheck dkms_built_and_installed_xpu_ko dkms_module
+[ -f "$tmp/dkms-facts" ] && echo "# deb: dkms: $(cat "$tmp/dkms-facts")"
+
+# the DKMS-built module drives the device: make's VM (its QEMU, kernel and
+# initramfs) boots with the build's xpu.ko; the guest replaces it with the
+# one DKMS built (rmmod, insmod), checks by build ID that this one is loaded,
+# and runs the matmul example on the device through it
+dkms_in_vm() {
+	local ko id tree_id out f
+	for f in "${XPU_QEMU:-}" "${XPU_KERNEL:-}" "${XPU_INITRD:-}"; do
+		[ -f "$f" ] || { echo "no VM artifact '$f' (make qemu initramfs builds them)"; return 1; }
+	done
+	ko=$(cd "$rootfs" && ls "lib/modules/$kver/updates/dkms/"xpu.ko*) || return 1
+	case $ko in
+	*.xz) xz -dc "$rootfs/$ko" ;;
+	*.zst) zstd -dc "$rootfs/$ko" ;;
+	*.gz) gzip -dc "$rootfs/$ko" ;;
+	*) cat "$rootfs/$ko" ;;
+	esac >"$tmp/xpu-dkms.ko" || return 1
+	build_id() { readelf -n "$1" | sed -n 's/^ *Build ID: //p'; }
+	id=$(build_id "$tmp/xpu-dkms.ko") tree_id=$(build_id xpu.ko)
+	echo "build IDs: DKMS $id, the build's xpu.ko $tree_id"
+	[ -n "$id" ] && [ "$id" != "$tree_id" ] || return 1
+	t0=$(date +%s)
+	# shellcheck disable=SC2016 # expanded in the guest
+	out=$(tools/xpu-vm --timeout 300 --add "$tmp/xpu-dkms.ko=/opt/dkms/xpu.ko" -- '
+		set -e
+		rmmod xpu
+		insmod /opt/dkms/xpu.ko
+		echo "loaded build ID $(od -An -tx1 /sys/module/xpu/notes/.note.gnu.build-id | tr -d " \n" | tail -c 40)"
+		ls /dev/accel/accel0
+		xpu-matmul-demo 5 9 7' 2>&1) || { tail -30 <<<"$out"; return 1; }
+	tail -8 <<<"$out"
+	grep -qx "loaded build ID $id" <<<"$out" &&
+		grep -qx 'check against the CPU: OK (0 of 35 elements differ)' <<<"$out" || return 1
+	echo "the DKMS xpu.ko (build ID $id) loaded in the VM ran the matmul on the device ($(($(date +%s) - t0)) s)" >"$tmp/vm-facts"
+}
+rcheck dkms_module_drives_the_device_in_the_vm dkms_in_vm
+[ -f "$tmp/vm-facts" ] && echo "# deb: $(cat "$tmp/vm-facts")"
 
 outside() {
-	local flags out
-	flags=$(PKG_CONFIG_SYSROOT_DIR=$root PKG_CONFIG_PATH=$root/usr/lib/pkgconfig \
-		pkg-config --cflags --libs libxpu) || return 1
-	echo "pkg-config: $flags"
-	case "$flags" in *"$root/usr/include"*"$root/usr/lib"*) ;;
-	*) echo "flags do not point into the scratch root"; return 1 ;; esac
-	# shellcheck disable=SC2086 # pkg-config's flags are words
-	gcc -std=c11 -Wall -Wextra -Werror -o "$tmp/outside" examples/matmul/matmul-demo.c $flags ||
-		return 1
-	out=$(XPU_BACKEND=host LD_LIBRARY_PATH=$root/usr/lib "$tmp/outside" 5 9 7) || {
-		echo "$out"; return 1; }
+	local out
+	cp examples/matmul/matmul-demo.c "$rootfs/tmp/" || return 1
+	in_root sh -ec 'cd /tmp; flags=$(pkg-config --cflags --libs libxpu); echo "pkg-config: $flags"
+		gcc -std=c11 -Wall -Wextra -Werror -o outside matmul-demo.c $flags
+		lib=$(ldd ./outside | awk "/libxpu/ { print \$3 }"); echo "libxpu: $lib"
+		[ "$(readlink -f "$lib")" = /usr/lib/libxpu.so.'"$version"' ]' || return 1
+	out=$(in_root env XPU_BACKEND=host /tmp/outside 5 9 7) || { echo "$out"; return 1; }
 	echo "$out"
 	grep -qx 'check against the CPU: OK (0 of 35 elements differ)' <<<"$out"
 }
-check outside_program_with_pkg_config outside
+rcheck outside_program_with_pkg_config outside
 
 tools() {
-	local out lib
-	lib=$(ldd "$root/usr/bin/xpu-smi" | awk '/libxpu/ { print $3 }')
-	[ "$(readlink -f "$lib")" = "$(readlink -f "$root/usr/lib/libxpu.so.$version")" ] ||
-		{ echo "xpu-smi uses $lib"; return 1; }
-	out=$(XPU_BACKEND=host "$root/usr/bin/xpu-smi" --json -l 0.1 -c 2) || { echo "$out"; return 1; }
-	/usr/bin/python3 -c '
+	local out
+	in_root xpu-smi --help | grep -q '^usage: xpu-smi' || { in_root xpu-smi --help; return 1; }
+	# (xpu-as takes no --help: its usage, on stderr, is the answer)
+	out=$(in_root xpu-as --help 2>&1)
+	grep -q '^usage: xpu-as' <<<"$out" || { echo "xpu-as --help: $out"; return 1; }
+	out=$(in_root env XPU_BACKEND=host xpu-smi --json -l 0.1 -c 2) || { echo "$out"; return 1; }
+	in_root python3 -c '
 import json, sys
 lines = sys.stdin.read().splitlines()
 assert len(lines) == 2, lines
@@ -165,22 +307,16 @@ for l in lines:
     d = json.loads(l)["devices"][0]
     assert d["node"] == "host" and d["processes"] is None and "host backend" in d["processes_error"], d
 ' <<<"$out" || { echo "$out"; return 1; }
-	printf '.kernel k\n.arg x buffer\n\thalt\n.end\n' >"$tmp/k.s"
-	"$root/usr/bin/xpu-as" -o "$tmp/k.xpu" "$tmp/k.s" &&
-		"$root/usr/bin/xpu-dis" "$tmp/k.xpu" | grep -q '^\.kernel k'
+	printf '.kernel k\n.arg x buffer\n\thalt\n.end\n' >"$rootfs/tmp/k.s"
+	in_root xpu-as -o /tmp/k.xpu /tmp/k.s && in_root xpu-dis /tmp/k.xpu | grep -q '^\.kernel k'
 }
-check packaged_tools_run tools
+rcheck packaged_tools_run tools
 
 python_pkg() {
-	XPU_BACKEND=host XPU_LIB=$root/usr/lib/libxpu.so.0 \
-		PYTHONPATH=$root/usr/lib/python3/dist-packages PYTHONDONTWRITEBYTECODE=1 \
-		/usr/bin/python3 - "$root" <<'EOF'
-import sys
+	in_root env XPU_BACKEND=host PYTHONDONTWRITEBYTECODE=1 python3 - <<'PY'
 import numpy as np
 import xpu
-root = sys.argv[1]
-assert xpu.__file__.startswith(root + "/usr/lib/python3/dist-packages/xpu/"), xpu.__file__
-assert xpu.library_path.startswith(root), xpu.library_path
+assert xpu.__file__ == "/usr/lib/python3/dist-packages/xpu/__init__.py", xpu.__file__
 dev = xpu.Device(0)
 A = np.arange(-10, 22, dtype=np.int8).reshape(4, 8)
 B = np.arange(24, dtype=np.int8).reshape(8, 3) - 12
@@ -190,44 +326,40 @@ c = dev.alloc(4 * 3 * 4)
 mod["matmul"](a, b, c)
 C = c.to_numpy("int32", (4, 3))
 assert (C == A.astype(np.int32) @ B.astype(np.int32)).all(), C
-print("python3-xpu: matmul OK from", xpu.__file__)
-EOF
+print("python3-xpu: matmul OK with", xpu.library_path)
+PY
 }
-check python_package_imports_and_computes python_pkg
+rcheck python3_xpu_imports_and_computes python_pkg
 
-remove() {
-	local left
-	dpkg_root -r python3-xpu xpu-tools libxpu-dev libxpu0 || return 1
-	left=$(cd "$root" && find usr -type f)
-	[ -z "$left" ] || { echo "left behind: $left"; return 1; }
+purge() {
+	local p f left="" files=$tmp/pkg-files
+	: >"$files"
+	for p in $pkgs; do in_root dpkg -L "$p" >>"$files" || return 1; done
+	# shellcheck disable=SC2086 # one name per word
+	in_root apt-get purge -y $pkgs >"$tmp/apt-purge.log" 2>&1 || { tail -30 "$tmp/apt-purge.log"; return 1; }
+	for p in $pkgs; do
+		in_root dpkg-query -W -f='${db:Status-Status}\n' "$p" 2>/dev/null | grep -qvx not-installed &&
+			left="$left package:$p"
+	done
+	# every path the packages had, but directories other packages share
+	while read -r f; do
+		[ -d "$rootfs$f" ] && continue
+		[ -e "$rootfs$f" ] || [ -L "$rootfs$f" ] && left="$left $f"
+	done <"$files"
+	for f in "/usr/src/xpu-$version" /usr/include/xpu /usr/lib/python3/dist-packages/xpu \
+		/var/lib/dkms/xpu /usr/share/doc/xpu-dkms; do
+		[ -e "$rootfs$f" ] && left="$left $f"
+	done
+	# dkms remove ran: no module file, depmod forgot it
+	left="$left $(cd "$rootfs" && find lib/modules/ -name 'xpu.ko*' | tr '\n' ' ')"
+	grep -q 'xpu\.ko' "$rootfs/lib/modules/$kver/modules.dep" && left="$left modules.dep:xpu"
+	# no file named after the packages anywhere the run wrote
+	left="$left $(cd "$ov/upper" && find . -path '*xpu*' ! -path ./tmp/\* | tr '\n' ' ')"
+	left=$(xargs <<<"$left")
+	[ -z "$left" ] || { echo "left after apt-get purge: $left"; return 1; }
+	in_root getent group xpu >/dev/null || { echo "purge removed the xpu group"; return 1; }
+	echo "purged; the xpu group kept: $(in_root getent group xpu)"
 }
-check dpkg_remove_leaves_nothing remove
-
-# the driver from xpu-dkms, built the way DKMS does: its dkms.conf's MAKE
-# with DKMS's variables, in a copy of /usr/src/xpu-VERSION, for this kernel
-dkms_build() {
-	local kver tree
-	kver=$(basename "$khdr" | sed 's/^linux-headers-//')
-	tree=$tmp/dkms
-	mkdir -p "$tree/xpu/$version"
-	cp -r "$tmp/xd/usr/src/xpu-$version" "$tree/xpu/$version/build"
-	(
-		set -e
-		# shellcheck disable=SC2034 # DKMS's variables, used by dkms.conf's commands
-		kernel_source_dir=$khdr dkms_tree=$tree kernelver=$kver
-		# shellcheck source=/dev/null
-		. "$tree/xpu/$version/build/dkms.conf"
-		[ "$PACKAGE_NAME" = xpu ] && [ "$PACKAGE_VERSION" = "$version" ] &&
-			[ "${BUILT_MODULE_NAME[0]}" = xpu ]
-		[[ $kver =~ $BUILD_EXCLUSIVE_KERNEL ]] ||
-			{ echo "BUILD_EXCLUSIVE_KERNEL '$BUILD_EXCLUSIVE_KERNEL' excludes $kver"; exit 1; }
-		cd "$tree/xpu/$version/build"
-		eval "${MAKE[0]}" >"$tmp/dkms-make.log" 2>&1 || { tail -20 "$tmp/dkms-make.log"; exit 1; }
-	) || return 1
-	[ -f "$tree/xpu/$version/build/xpu.ko" ] || { echo "no xpu.ko"; return 1; }
-	modinfo -F vermagic "$tree/xpu/$version/build/xpu.ko" | grep -q "^$kver " ||
-		{ modinfo "$tree/xpu/$version/build/xpu.ko"; return 1; }
-}
-check dkms_conf_builds_the_module dkms_build
+rcheck apt_get_purge_leaves_nothing purge
 
 tap_end deb

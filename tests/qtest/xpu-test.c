@@ -309,7 +309,8 @@ static void test_bad_desc(void)
     struct xpu_job_record rec;
     struct xpu_job_desc d[3] = {
         { .op = 99, .fence = 1, .record = rec_off },
-        { .op = XPU_JOB_NOP, .flags = 2, .fence = 2, .record = rec_off + 64 },
+        { .op = XPU_JOB_NOP, .flags = (XPU_JOB_F_ALL << 1) & ~XPU_JOB_F_ALL,
+          .fence = 2, .record = rec_off + 64 },
         { .op = XPU_JOB_EXEC, .ctx = XPU_MAX_CTX, .fence = 3,
           .record = rec_off + 128 },
     };
@@ -325,6 +326,56 @@ static void test_bad_desc(void)
         hbm_read(&x, rec_off + i * 64, &rec, sizeof(rec));
         g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_BAD_DESC);
     }
+    xpu_stop(&x);
+}
+
+/*
+ * Behind QEMU's intel-iommu, a worker's DMA that faults in the IOMMU makes
+ * the IOMMU raise its fault interrupt from the worker's thread; that needs
+ * the BQL (TCG's interrupt path asserts it: QEMU aborted before the device
+ * took the BQL for DMA behind an IOMMU). So this runs under TCG (-S: no
+ * guest code), not qtest's accelerator, with VT-d translating through an
+ * empty root table: the completion record's DMA faults.
+ */
+#define VTD_BASE        0xfed90000ull
+#define VTD_GCMD        0x18
+#define VTD_GSTS        0x1c
+#define VTD_RTADDR      0x20
+#define VTD_FSTS        0x34
+#define VTD_FECTL       0x38
+#define VTD_FEDATA      0x3c
+#define VTD_FEADDR      0x40
+#define VTD_GCMD_TE     (1u << 31)
+#define VTD_GCMD_SRTP   (1u << 30)
+
+static void test_iommu_fault_from_worker(void)
+{
+    Xpu x;
+    const uint64_t ring = 0, fence = 0x20000;
+    uint64_t root_ga, rec_ga;
+    struct xpu_job_desc d = { .op = XPU_JOB_NOP, .fence = 1 };
+
+    xpu_start_on(&x, "q35 -accel tcg -S -device intel-iommu", NULL);
+    root_ga = QEMU_ALIGN_UP(guest_alloc(&x.alloc, 8192), 4096);
+    rec_ga = QEMU_ALIGN_UP(guest_alloc(&x.alloc, 8192), 4096);
+    queue_setup(&x, 0, ring, 4, fence);
+    /* an empty root table: every DMA of every device faults */
+    qtest_writeq(x.qts, VTD_BASE + VTD_RTADDR, root_ga);
+    qtest_writel(x.qts, VTD_BASE + VTD_GCMD, VTD_GCMD_SRTP);
+    WAIT_FOR(qtest_readl(x.qts, VTD_BASE + VTD_GSTS) & VTD_GCMD_SRTP);
+    qtest_writel(x.qts, VTD_BASE + VTD_FEDATA, 0x40);
+    qtest_writel(x.qts, VTD_BASE + VTD_FEADDR, 0xfee00000);
+    qtest_writel(x.qts, VTD_BASE + VTD_FECTL, 0);         /* unmasked */
+    qtest_writel(x.qts, VTD_BASE + VTD_GCMD, VTD_GCMD_TE);
+    WAIT_FOR(qtest_readl(x.qts, VTD_BASE + VTD_GSTS) & VTD_GCMD_TE);
+
+    d.record = XPU_DPA_HOST | rec_ga;
+    put_desc_hbm(&x, ring, 0, &d);
+    qwr(&x, 0, XPU_Q_TAIL, 1);
+    /* the record's DMA faulted in the IOMMU: a queue error, QEMU alive */
+    WAIT_FOR(rd(&x, XPU_REG_ERR_STATUS) & XPU_ERR_QUEUE);
+    g_assert_cmpuint(qtest_readl(x.qts, VTD_BASE + VTD_FSTS), !=, 0);
+    g_assert_cmphex(rd(&x, XPU_REG_ID), ==, XPU_ID_MAGIC);
     xpu_stop(&x);
 }
 
@@ -587,7 +638,9 @@ static void load_prog(Ctx *c, uint64_t hbm_off, const uint64_t *prog, int n,
     }
 }
 
-/* Run one EXEC job on queue q and return its completion record. */
+/* descriptor flags of the next start_exec() jobs */
+static uint32_t exec_flags;
+
 /*
  * Ring one EXEC job of the program at PROG_VA on queue q (record at
  * 0xf000 + q * 64): its fence, for done_fence().
@@ -600,7 +653,7 @@ static uint64_t start_exec(Xpu *x, int q, int ctx, uint32_t prog_len, uint32_t a
         .op = XPU_JOB_EXEC, .ctx = ctx, .fence = ++fence,
         .prog_va = PROG_VA, .prog_len = prog_len,
         .args_va = args_len ? ARGS_VA : 0, .args_len = args_len,
-        .record = 0xf000 + q * 64, .cookie = fence,
+        .record = 0xf000 + q * 64, .cookie = fence, .flags = exec_flags,
     };
 
     queue_setup(x, q, ring, 2, 0xf800 + q * 8);
@@ -697,6 +750,8 @@ static void test_matmul_int8(void)
     int8_t a[M * K], b[K * N];
     int32_t want[M * N], got[M * N];
     struct xpu_job_record rec;
+    struct xpu_job_record_units units, u2;
+    uint64_t dma0, mxu0, vpu0;
     uint64_t prog[] = {
         xpu_li(3, M), xpu_li(4, K), xpu_li(5, N),
         xpu_li(6, M * K), xpu_li(7, K * N), xpu_li(8, M * N * 4),
@@ -735,6 +790,8 @@ static void test_matmul_int8(void)
     pt_map(&c, a_va, DATA_BASE + 0x10000, XPU_PTE_READ);
     pt_map(&c, b_va, DATA_BASE + 0x11000, XPU_PTE_READ);
     pt_map_range(&c, c_va, DATA_BASE + 0x12000, sizeof(got), RW);
+    memset(&units, 0xa5, sizeof(units));
+    hbm_write(&x, 0xf000 + 2 * 64, &units, sizeof(units));
     rec = run_exec(&x, 1, CTX, sizeof(prog), 0);
     g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_OK);
     g_assert_cmpuint(rec.macs, ==, M * N * K);
@@ -742,6 +799,30 @@ static void test_matmul_int8(void)
     g_assert_cmpmem(want, sizeof(want), got, sizeof(got));
     g_assert_cmpuint(perf(&x, XPU_PERF_MACS), ==, M * N * K);
     g_assert_cmpuint(perf(&x, XPU_PERF_MXU_BUSY), >, 0);
+    /* without UNIT_TIMES the device writes 64 bytes, nothing after them */
+    memset(&u2, 0, sizeof(u2));
+    hbm_read(&x, 0xf000 + 2 * 64, &u2, sizeof(u2));
+    g_assert_cmpmem(&units, sizeof(units), &u2, sizeof(u2));
+
+    /* with it, the next 64 bytes hold the job's busy cycles per unit */
+    dma0 = perf(&x, XPU_PERF_DMA_BUSY);
+    mxu0 = perf(&x, XPU_PERF_MXU_BUSY);
+    vpu0 = perf(&x, XPU_PERF_VPU_BUSY);
+    exec_flags = XPU_JOB_F_UNIT_TIMES;
+    rec = run_exec(&x, 1, CTX, sizeof(prog), 0);
+    exec_flags = 0;
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_OK);
+    hbm_read(&x, 0xf000 + 2 * 64, &units, sizeof(units));
+    g_assert_cmpuint(units.dma_busy, >, 0);
+    g_assert_cmpuint(units.mxu_busy, >, 0);
+    g_assert_cmpuint(units.dma_busy, ==, perf(&x, XPU_PERF_DMA_BUSY) - dma0);
+    g_assert_cmpuint(units.mxu_busy, ==, perf(&x, XPU_PERF_MXU_BUSY) - mxu0);
+    g_assert_cmpuint(units.vpu_busy, ==, perf(&x, XPU_PERF_VPU_BUSY) - vpu0);
+    g_assert_cmpuint(units.vpu_busy, ==, 0);
+    g_assert_cmpuint(units.link_busy, ==, 0);
+    g_assert_cmpuint(units.link_bytes, ==, 0);
+    g_assert_cmpuint(units.mxu_busy, <=, rec.cycles);
+    g_assert_cmpuint(units.rsvd[0] | units.rsvd[1] | units.rsvd[2], ==, 0);
     xpu_stop(&x);
 }
 
@@ -1369,6 +1450,7 @@ static void test_reset_mid_dma_then_setup(void)
 }
 
 #include "xpu-test-fuzz.h"
+#include "xpu-test-link.h"
 
 int main(int argc, char **argv)
 {
@@ -1381,6 +1463,7 @@ int main(int argc, char **argv)
     qtest_add_func("/xpu/msix", test_msix);
     qtest_add_func("/xpu/bad_ring", test_bad_ring);
     qtest_add_func("/xpu/bad_desc", test_bad_desc);
+    qtest_add_func("/xpu/iommu_fault_from_worker", test_iommu_fault_from_worker);
     qtest_add_func("/xpu/inject_hang_and_stop", test_inject_hang_and_stop);
     qtest_add_func("/xpu/queue_reset", test_queue_reset);
     qtest_add_func("/xpu/inject_ecc_and_reset", test_inject_ecc_and_reset);
@@ -1399,6 +1482,7 @@ int main(int argc, char **argv)
     qtest_add_func("/xpu/mmio_dma_then_unplug", test_mmio_dma_then_unplug);
     qtest_add_func("/xpu/stop_huge_dma", test_stop_huge_dma);
     qtest_add_func("/xpu/stop_huge_vector_op", test_stop_huge_vector_op);
+    xpu_link_tests_add();
     qtest_add_func("/xpu/reset_mid_dma_then_setup",
                    test_reset_mid_dma_then_setup);
     return g_test_run();

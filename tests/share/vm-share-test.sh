@@ -26,7 +26,7 @@ tap_suite=vm_share tap_diag="tail -25"
 # the checks of tests/prof/prof_vm_check.py, one TAP line each
 prof_checks=(hello_runs_under_xpu_prof trace_is_json device_is_the_driver_node
 	kernel_event_has_the_device_cycles every_job_ok_with_cycles per_queue_tracks_named
-	modeled_job_track_cycles_over_clock unit_tracks_only_where_reported summary_counts_jobs
+	modeled_job_track_cycles_over_clock unit_tracks_through_the_driver summary_counts_jobs
 	svg_well_formed)
 # shellcheck source=tests/install/tap.sh
 . tests/install/tap.sh

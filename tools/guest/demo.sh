@@ -21,3 +21,7 @@ echo
 echo "== xpu-gpt: a character-level GPT (PyTorch -> ONNX -> xpu-cc) trained at build time on"
 echo "   fortune cookies, generating greedily with its KV cache on the device"
 xpu-gpt --prompt "The best way to" || exit 1
+echo
+echo "== xpu-tensor-parallel: an int8 matmul split along K over the 4 XPUs, partial products"
+echo "   all-reduced over the chip-to-chip links, checked against one device"
+xpu-tensor-parallel || exit 1

@@ -37,7 +37,8 @@ extern "C" {
  *	buffer exported with DRM_IOCTL_PRIME_HANDLE_TO_FD can be imported by
  *	another XPU with DRM_IOCTL_PRIME_FD_TO_HANDLE (the DRM_XPU_BO_PEER_*
  *	bits of &struct drm_xpu_bo_info.flags say how it is reached); job
- *	status DRM_XPU_JOB_LINK_ERROR.
+ *	status DRM_XPU_JOB_LINK_ERROR; &struct drm_xpu_wait_job grows the job's
+ *	per-unit busy times (@dma_busy, @mxu_busy, @vpu_busy, @link_busy).
  */
 #define DRM_XPU_UAPI_VERSION_MAJOR	1
 #define DRM_XPU_UAPI_VERSION_MINOR	3
@@ -202,10 +203,17 @@ struct drm_xpu_bo_info {
  * imported (DRM_IOCTL_PRIME_FD_TO_HANDLE) from another XPU's HBM. Jobs of
  * this device reach it at @va: over a link when an up link joins the two
  * chips (the exporter opens a window for this chip only), else by PCIe
- * peer-to-peer. The import fails with -ENOLINK when neither works. When
- * the exporting device goes away its windows are revoked: jobs that touch
- * the buffer then end with DRM_XPU_JOB_LINK_ERROR (link) or
- * DRM_XPU_JOB_DMA_ERROR (PCIe). An HBM buffer's dma-buf can be imported only
+ * peer-to-peer. The import fails with -ENOLINK when neither works (the
+ * xpu module parameter pcie_p2p=0 turns PCIe off), -ENODEV when the
+ * exporter is being removed, -ENOSPC when the exporter's chip has no free
+ * window (64). The buffer cannot be mmap()ed through the importer's fd
+ * (the exporter's maps it); exported again it is the exporter's dma-buf.
+ * Its BO_INFO flags are DRM_XPU_BO_PEER_LINK or DRM_XPU_BO_PEER_PCIE, with
+ * DRM_XPU_BO_DEVICE_RO when the exported buffer has it (neither HBM nor
+ * HOST: the memory is the peer's). When the exporting device goes away
+ * what it exported is revoked (its windows closed, the PCIe mappings
+ * replaced by an address no chip answers): jobs that touch the buffer then
+ * end with DRM_XPU_JOB_LINK_ERROR, by either path. An HBM buffer's dma-buf can be imported only
  * by XPU devices; other importers' attach fails with -EOPNOTSUPP.
  */
 #define DRM_XPU_BO_PEER_LINK	(1 << 4)
@@ -404,8 +412,10 @@ struct drm_xpu_submit {
  * the debugfs "inject badctx" test knob); reported as BAD_DESC before 1.1.
  */
 #define DRM_XPU_JOB_BAD_CTX	8
-/* uAPI 1.3: a link transfer failed (link down, window revoked or refused,
- * corrupted transfer) */
+/*
+ * uAPI 1.3: a link transfer failed (link down, window revoked or refused,
+ * corrupted transfer); not the context's fault: it is not banned
+ */
 #define DRM_XPU_JOB_LINK_ERROR	9
 #define DRM_XPU_JOB_HUNG	16	/* stopped making progress; killed */
 #define DRM_XPU_JOB_CANCELED	17	/* never ran: context banned or dependency failed */
@@ -423,6 +433,14 @@ struct drm_xpu_submit {
  * @start_ns: out, time the job was handed to the hardware
  * @end_ns: out, time its completion interrupt was handled
  * @rsvd: must be zero
+ * @dma_busy: out (1.3), modeled cycles the job kept the DMA unit busy
+ * @mxu_busy: out (1.3), the same for the matrix unit
+ * @vpu_busy: out (1.3), the same for the vector unit
+ * @link_busy: out (1.3), the same for the link ports, summed
+ *
+ * The busy times come from the device's timing model (the completion
+ * record's UNIT_TIMES half); they are 0 for a job that never ran. A 1.2
+ * caller passes the struct without them and gets the rest.
  */
 struct drm_xpu_wait_job {
 	__u64 job_id;
@@ -435,6 +453,10 @@ struct drm_xpu_wait_job {
 	__u64 start_ns;
 	__u64 end_ns;
 	__u64 rsvd[2];
+	__u64 dma_busy;
+	__u64 mxu_busy;
+	__u64 vpu_busy;
+	__u64 link_busy;
 };
 
 #if defined(__cplusplus)

@@ -223,7 +223,8 @@ struct xpu_buffer_info {
 };
 
 xpu_status xpu_buffer_alloc(xpu_device *dev, size_t size, uint32_t flags, xpu_buffer **buf);
-/* The caller makes sure no pending work uses the buffer. */
+/* The caller makes sure no pending work uses the buffer, on its device or on
+ * devices that reach it as a peer (their mappings are revoked at once). */
 xpu_status xpu_buffer_free(xpu_buffer *buf);
 xpu_status xpu_buffer_get_info(xpu_buffer *buf, struct xpu_buffer_info *info);
 /* CPU pointer to the whole buffer; maps nest, each map needs an unmap. */
@@ -376,7 +377,9 @@ xpu_status xpu_host_fabric_open(const struct xpu_host_fabric_config *cfg, xpu_de
  * devs[i]). Each call is one group call for all ranks: bufs[i] and
  * streams[i] belong to rank i; the work is queued on the streams (ordered
  * with their other work) and the call returns without waiting. Buffers are
- * used from offset 0; send == recv is in place. Reductions are
+ * used from offset 0; send == recv is in place (as in NCCL, an in-place
+ * reduce-scatter leaves rank i's result at recv[i] + i * count elements and
+ * an in-place all-gather reads rank i's part from there). Reductions are
  * deterministic: the order in which contributions are added is fixed by the
  * algorithm, the rank count and the size (docs/collectives.md), so results
  * are bit-identical run to run and equal a CPU sum in that same order.
