@@ -12,7 +12,7 @@ GOALS := all run check shell bench lint qemu module runtime tests initramfs \
 	 host-tests runtime-host-tests examples-host-tests qtest vm-tests \
 	 graph-host-tests onnx-host-tests models-host-tests quant-host-tests python-host-tests fuzz-onnx fuzz-elf \
 	 summary-selftest install uninstall install-tests vm-add-tests prof-host-tests vm-share-tests \
-	 bench-smoke fuzz fuzz-smoke qtest-bin check-debug deb deb-tests smi-vm-tests \
+	 bench-smoke fuzz fuzz-smoke qtest-bin check-debug deb deb-tests smi-vm-tests fabric-vm-tests \
 	 lifecycle-100
 
 ifeq ($(XPU_SETUP_DONE),)
@@ -312,7 +312,7 @@ summary-selftest:
 # same variables that choose the tests: a new test file needs no second edit.
 # tools/check-summary.sh counts a missing one as a failure.
 CHECK_SUITES := lint.tap summary-selftest.tap:exit \
-	deb.tap:exit smi-vm.tap:exit \
+	deb.tap:exit smi-vm.tap:exit fabric4-vm.tap:exit fabric8-vm.tap:exit \
 	$(patsubst $(BUILD)/host-tests/%,host-%.tap:exit,$(ENGINE_TESTS)) \
 	$(patsubst %,%.tap:exit,$(notdir $(RT_HOST_TESTS) $(GRAPH_TESTS))) \
 	examples-host.tap:exit onnx-host.tap:exit models-host.tap:exit quant-host.tap:exit \
@@ -324,7 +324,7 @@ CHECK_SUITES := lint.tap summary-selftest.tap:exit \
 CHECK_STAGES := lint summary-selftest host-tests runtime-host-tests examples-host-tests \
 	graph-host-tests onnx-host-tests models-host-tests quant-host-tests python-host-tests qtest vm-tests \
 	install-tests vm-add-tests prof-host-tests bench-smoke fuzz-smoke vm-share-tests \
-	deb-tests smi-vm-tests
+	deb-tests smi-vm-tests fabric-vm-tests
 
 # Debian 12 packages (packaging/mkdeb.sh, dpkg-deb): libxpu0, libxpu-dev,
 # xpu-tools, python3-xpu, xpu-dkms in $(BUILD)/deb/ (docs/install.md)
@@ -355,6 +355,23 @@ smi-vm-tests: qemu initramfs
 		>$(BUILD)/check/smi-vm.tap 2>&1; \
 		echo "smi-vm exit status $$?" >>$(BUILD)/check/smi-vm.tap; \
 		grep -E "^not ok|^# smi:" $(BUILD)/check/smi-vm.tap
+
+# links and collectives on more chips than vm-tests' ring of 2: the
+# multi-device suites (tools/guest/xpu-fabric-test.sh: runtime-peer,
+# runtime-collective, xpu_link_test, the Python link tests, the
+# tensor-parallel demo) on 4 XPUs as a 2x2 torus and on 8 in a ring
+FABRIC_VM = tools/xpu-vm --timeout 900 --python --xpu-opts $(CHECK_XPU_OPTS)
+fabric-vm-tests: qemu initramfs
+	@mkdir -p $(BUILD)/check
+	@echo "== vm: links and collectives on 4 XPUs (2x2 torus) and 8 XPUs (ring)"
+	@$(FABRIC_VM) --xpus 4 --links torus2d:2x2 --log $(BUILD)/check/fabric4-vm-console.log \
+		-- xpu-fabric-test.sh torus2x2 >$(BUILD)/check/fabric4-vm.tap 2>&1; \
+		echo "fabric4-vm exit status $$?" >>$(BUILD)/check/fabric4-vm.tap; \
+		grep -E "^(ok|not ok)" $(BUILD)/check/fabric4-vm.tap
+	@$(FABRIC_VM) --xpus 8 --links ring --log $(BUILD)/check/fabric8-vm-console.log \
+		-- xpu-fabric-test.sh ring8 >$(BUILD)/check/fabric8-vm.tap 2>&1; \
+		echo "fabric8-vm exit status $$?" >>$(BUILD)/check/fabric8-vm.tap; \
+		grep -E "^(ok|not ok)" $(BUILD)/check/fabric8-vm.tap
 
 # make install into a temporary DESTDIR, an outside program built with only
 # pkg-config against it and against the uninstalled .pc (tests/install/)

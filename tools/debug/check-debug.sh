@@ -40,7 +40,8 @@ cat /sys/kernel/debug/kmemleak >/dev/ttyS1
 exit $rc'
 # shellcheck disable=SC2086
 "$top/tools/xpu-vm" --kernel "$KDIR/vmlinuz" --initrd "$dir/initramfs.cpio.gz" --iommu \
-	--mem 4G --timeout 3600 --xpus 2 --xpu-opts "${CHECK_XPU_OPTS:?}" ${CHECK_ENV:-} \
+	--mem 4G --timeout 3600 --xpus 2 --links ring --env XPU_EXPECT_LINKS=ring \
+	--xpu-opts "${CHECK_XPU_OPTS:?}" ${CHECK_ENV:-} \
 	--log "$dir/console.log" -- "$cmd" >"$dir/vm.tap" 2>&1
 vmrc=$?
 kmsg="$dir/console.log.kmsg"
