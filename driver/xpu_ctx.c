@@ -447,25 +447,23 @@ int xpu_slots_reserve(struct xpu_device *xdev, struct xpu_ctx *ctx)
 
 /**
  * xpu_slots_unreserve() - give the id of xpu_slots_reserve() back
- * @xdev: device
+ * @xdev: device at its DRM release (xpu_link_fini())
  * @ctx: the kernel context, without mappings
+ *
+ * Bookkeeping only, no register write: at the release the device is either
+ * unplugged or its probe failed, and then the BARs are already unmapped
+ * (their devres actions run before the DRM device's last put), though
+ * drm_dev_enter() would succeed on the never registered device. The next
+ * probe resets the device.
  */
 void xpu_slots_unreserve(struct xpu_device *xdev, struct xpu_ctx *ctx)
 {
 	unsigned long flags;
-	int idx;
-	bool dev = drm_dev_enter(&xdev->drm, &idx);
 
 	spin_lock_irqsave(&xdev->slot_lock, flags);
 	if (ctx->hw_ctx && xdev->slot_owner[ctx->hw_ctx] == ctx) {
 		xdev->slot_owner[ctx->hw_ctx] = NULL;
-		if (dev) {
-			xpu_slot_write_root(xdev, ctx->hw_ctx, 0);
-			xpu_mmu_invalidate(xdev, ctx->hw_ctx);
-		}
 		WRITE_ONCE(ctx->hw_ctx, 0);
 	}
 	spin_unlock_irqrestore(&xdev->slot_lock, flags);
-	if (dev)
-		drm_dev_exit(idx);
 }

@@ -447,34 +447,38 @@ struct drm_gem_object *xpu_gem_prime_import(struct drm_device *drm, struct dma_b
  */
 void xpu_peer_revoke(struct xpu_device *xdev)
 {
-	struct xpu_peer_bo *bo, **list;
-	u32 n = 0, i = 0;
+	struct xpu_peer_bo *bo;
+	struct drm_device *importer;
 
-	mutex_lock(&xdev->link_lock);
-	list_for_each_entry(bo, &xdev->peer_imports, export_node)
-		n++;
-	list = n ? kcalloc(n, sizeof(*list), GFP_KERNEL) : NULL;
-	list_for_each_entry(bo, &xdev->peer_imports, export_node) {
-		WRITE_ONCE(bo->revoked, true);
-		/*
-		 * One being freed takes itself off the list after this lock.
-		 * Whoever holds a reference now (a handle, a mapping, a job)
-		 * keeps the importer's DRM device alive now: hold it too.
-		 */
-		if (list && kref_get_unless_zero(&bo->base.refcount)) {
-			drm_dev_get(bo->base.dev);
-			list[i++] = bo;
+	/*
+	 * One import at a time, with no allocation (a revocation must not
+	 * fail): each pass marks one more revoked, and none is added any more
+	 * (&xpu_device.links_revoked), so this ends.
+	 */
+	do {
+		importer = NULL;
+		mutex_lock(&xdev->link_lock);
+		list_for_each_entry(bo, &xdev->peer_imports, export_node) {
+			if (READ_ONCE(bo->revoked))
+				continue;
+			WRITE_ONCE(bo->revoked, true);
+			/*
+			 * One being freed takes itself off the list after this
+			 * lock. Whoever holds a reference now (a handle, a
+			 * mapping, a job) keeps the importer's DRM device alive
+			 * now: hold it too.
+			 */
+			if (kref_get_unless_zero(&bo->base.refcount)) {
+				importer = bo->base.dev;
+				drm_dev_get(importer);
+				break;
+			}
 		}
-	}
-	mutex_unlock(&xdev->link_lock);
-	if (n && !list)
-		drm_err(&xdev->drm, "no memory to revoke %u PCIe peer imports\n", n);
-	while (i--) {
-		struct drm_device *importer = list[i]->base.dev;
-
-		xpu_vm_refill(to_xpu_device(importer), &list[i]->base);
-		drm_gem_object_put(&list[i]->base);
-		drm_dev_put(importer);
-	}
-	kfree(list);
+		mutex_unlock(&xdev->link_lock);
+		if (importer) {
+			xpu_vm_refill(to_xpu_device(importer), &bo->base);
+			drm_gem_object_put(&bo->base);
+			drm_dev_put(importer);
+		}
+	} while (importer);
 }

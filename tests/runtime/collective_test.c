@@ -504,9 +504,24 @@ static int run_cases(struct __test_metadata *_metadata, const struct cas *cs)
 	return 0;
 }
 
-/* the cases of a test; it skips only if every case had to (too few devices) */
+FIXTURE(coll) {
+};
+
+FIXTURE_SETUP(coll)
+{
+}
+
+FIXTURE_TEARDOWN(coll)
+{
+}
+
+/*
+ * the cases of a test; it skips only if every case had to (too few devices).
+ * Seconds here; minutes on make check-debug's KASAN kernel under TCG (the
+ * harness's default limit is 30 s).
+ */
 #define CASES(name, ...) \
-	TEST(name) \
+	TEST_F_TIMEOUT(coll, name, 900) \
 	{ \
 		static const struct cas cases[] = { __VA_ARGS__ }; \
 		unsigned i, skipped = 0, total = sizeof(cases) / sizeof(cases[0]); \
