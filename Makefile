@@ -312,7 +312,7 @@ summary-selftest:
 # same variables that choose the tests: a new test file needs no second edit.
 # tools/check-summary.sh counts a missing one as a failure.
 CHECK_SUITES := lint.tap summary-selftest.tap:exit \
-	deb.tap:exit smi-vm.tap:exit fabric4-vm.tap:exit fabric8-vm.tap:exit \
+	deb.tap:exit smi-vm.tap:exit fabric-torus-vm.tap:exit fabric-ring-vm.tap:exit \
 	$(patsubst $(BUILD)/host-tests/%,host-%.tap:exit,$(ENGINE_TESTS)) \
 	$(patsubst %,%.tap:exit,$(notdir $(RT_HOST_TESTS) $(GRAPH_TESTS))) \
 	examples-host.tap:exit onnx-host.tap:exit models-host.tap:exit quant-host.tap:exit \
@@ -364,14 +364,14 @@ FABRIC_VM = tools/xpu-vm --timeout 900 --python --xpu-opts $(CHECK_XPU_OPTS)
 fabric-vm-tests: qemu initramfs
 	@mkdir -p $(BUILD)/check
 	@echo "== vm: links and collectives on 4 XPUs (2x2 torus) and 8 XPUs (ring)"
-	@$(FABRIC_VM) --xpus 4 --links torus2d:2x2 --log $(BUILD)/check/fabric4-vm-console.log \
-		-- xpu-fabric-test.sh torus2x2 >$(BUILD)/check/fabric4-vm.tap 2>&1; \
-		echo "fabric4-vm exit status $$?" >>$(BUILD)/check/fabric4-vm.tap; \
-		grep -E "^(ok|not ok)" $(BUILD)/check/fabric4-vm.tap
-	@$(FABRIC_VM) --xpus 8 --links ring --log $(BUILD)/check/fabric8-vm-console.log \
-		-- xpu-fabric-test.sh ring8 >$(BUILD)/check/fabric8-vm.tap 2>&1; \
-		echo "fabric8-vm exit status $$?" >>$(BUILD)/check/fabric8-vm.tap; \
-		grep -E "^(ok|not ok)" $(BUILD)/check/fabric8-vm.tap
+	@$(FABRIC_VM) --xpus 4 --links torus2d:2x2 --log $(BUILD)/check/fabric-torus-vm-console.log \
+		-- xpu-fabric-test.sh torus2x2 >$(BUILD)/check/fabric-torus-vm.tap 2>&1; \
+		echo "fabric-torus-vm exit status $$?" >>$(BUILD)/check/fabric-torus-vm.tap; \
+		grep -E "^(ok|not ok)" $(BUILD)/check/fabric-torus-vm.tap
+	@$(FABRIC_VM) --xpus 8 --links ring --log $(BUILD)/check/fabric-ring-vm-console.log \
+		-- xpu-fabric-test.sh ring8 >$(BUILD)/check/fabric-ring-vm.tap 2>&1; \
+		echo "fabric-ring-vm exit status $$?" >>$(BUILD)/check/fabric-ring-vm.tap; \
+		grep -E "^(ok|not ok)" $(BUILD)/check/fabric-ring-vm.tap
 
 # make install into a temporary DESTDIR, an outside program built with only
 # pkg-config against it and against the uninstalled .pc (tests/install/)
