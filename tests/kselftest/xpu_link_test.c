@@ -186,17 +186,77 @@ static int check(const void *p, uint64_t n, uint64_t seed)
 	return -1;
 }
 
-/* Two devices joined by an up link, in both directions, or a SKIP reason. */
+/*
+ * Two devices joined by an up link, in both directions: the first such pair
+ * in device order (after an unbind and bind a device may come back under
+ * another minor, so the first two XPUs need not be neighbours), or a SKIP
+ * reason.
+ */
 static const char *linked_pair(struct xdev *d0, struct xdev *d1)
 {
+	const char *why = "fewer than two XPUs";
+
 	d0->fd = -1;
 	d1->fd = -1;
-	if (xdev_open(0, d0) || xdev_open(1, d1))
-		return "fewer than two XPUs";
-	if (!d0->links || !d1->links)
-		return "no link ports (a device without XPU_CAP_LINK)";
+	for (int i = 0; i < 64; i++) {
+		if (xdev_open(i, d0)) {
+			if (d0->fd < 0)
+				break;
+			close(d0->fd);
+			continue;
+		}
+		for (int j = i + 1; j < 64; j++) {
+			if (xdev_open(j, d1)) {
+				if (d1->fd < 0)
+					break;
+				close(d1->fd);
+				continue;
+			}
+			if (!d0->links || !d1->links)
+				why = "no link ports (a device without XPU_CAP_LINK)";
+			else if (port_to(d1, d0) < 0 || port_to(d0, d1) < 0)
+				why = "no two XPUs joined by an up link";
+			else
+				return NULL;
+			close(d1->fd);
+		}
+		close(d0->fd);
+	}
+	d0->fd = -1;
+	d1->fd = -1;
+	return why;
+}
+
+/*
+ * The devices with chip ids c0 and c1, joined by an up link both ways, or a
+ * reason. After an unbind and bind a device may come back under another
+ * minor (its old one is held until its last file closes), so the first two
+ * XPUs are not necessarily the pair any more.
+ */
+static const char *pair_by_chip(struct xdev *d0, struct xdev *d1, uint64_t c0, uint64_t c1)
+{
+	struct xdev d;
+
+	d0->fd = -1;
+	d1->fd = -1;
+	for (int n = 0; n < 64; n++) {
+		if (xdev_open(n, &d)) {
+			if (d.fd < 0)
+				break;
+			close(d.fd);
+			continue;
+		}
+		if (d.chip == c0 && d0->fd < 0)
+			*d0 = d;
+		else if (d.chip == c1 && d1->fd < 0)
+			*d1 = d;
+		else
+			close(d.fd);
+	}
+	if (d0->fd < 0 || d1->fd < 0)
+		return "a chip of the pair is missing";
 	if (port_to(d1, d0) < 0 || port_to(d0, d1) < 0)
-		return "no up link between the first two XPUs";
+		return "no up link between the pair";
 	return NULL;
 }
 
@@ -750,11 +810,14 @@ TEST(importer_unbind_releases_window)
 	struct stat node;
 	uint32_t h = 0;
 	int dmabuf = -1, base, n = -1;
+	uint64_t c0, c1;
 
 	if (why) {
 		pair_close(&d0, &d1);
 		SKIP(return, "%s", why);
 	}
+	c0 = d0.chip;
+	c1 = d1.chip;
 	base = windows_open(&d0);
 	ASSERT_GE(base, 0);
 	snprintf(bdf, sizeof(bdf), "%s", strrchr(d1.pci, '/') + 1);
@@ -786,7 +849,7 @@ TEST(importer_unbind_releases_window)
 	ASSERT_EQ(0, write_file("/sys/bus/pci/drivers/xpu/bind", bdf));
 	ASSERT_EQ(0, node_restore(bdf, &node));
 	close(d0.fd);
-	why = linked_pair(&d0, &d1);
+	why = pair_by_chip(&d0, &d1, c0, c1);
 	ASSERT_EQ(NULL, why) TH_LOG("after bind: %s", why);
 	ASSERT_EQ(0, prime_import(d1.fd, dmabuf, &h));
 	ASSERT_EQ(0, bo_info(d1.fd, h, &info));
