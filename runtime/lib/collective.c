@@ -265,6 +265,26 @@ static xpu_status check_bufs(xpu_comm *c, xpu_buffer *const *bufs, const char *w
 	return XPU_SUCCESS;
 }
 
+/*
+ * The two sides of reduce-scatter and all-gather: whole[r] holds the n parts
+ * (bytes), part[r] one part (count elements), except in place (part[r] ==
+ * whole[r]), where the rank's part lies inside whole[r].
+ */
+static xpu_status check_whole_and_part(xpu_comm *c, xpu_buffer *const *whole,
+				       const char *wname, uint64_t bytes,
+				       xpu_buffer *const *part, const char *pname,
+				       size_t count, size_t esz, const char *fn)
+{
+	xpu_status st = check_bufs(c, whole, wname, bytes, count, esz, fn);
+
+	if (!st)
+		st = check_bufs(c, part, pname, 0, count, esz, fn);
+	for (int r = 0; !st && r < c->n; r++)
+		if (part[r] != whole[r] && count * esz > part[r]->size)
+			st = check_bufs(c, part, pname, count * esz, count, esz, fn);
+	return st;
+}
+
 /* bytes of count elements of dtype (times mul); INVALID_ARGUMENT on overflow */
 static xpu_status elem_bytes(enum xpu_dtype dtype, int reduce, size_t count, uint64_t mul,
 			     size_t *esz, uint64_t *bytes, const char *fn)
@@ -618,14 +638,9 @@ XPU_EXPORT xpu_status xpu_reduce_scatter(xpu_comm *c, xpu_buffer *const *send,
 		st = check_op(op, fn);
 	if (!st)
 		st = elem_bytes(dtype, 1, count, c->n, &esz, &bytes, fn);
-	if (!st)
-		st = check_bufs(c, send, "send", bytes, count, esz, fn);
-	if (!st)
-		st = check_bufs(c, recv, "recv", 0, count, esz, fn);
 	/* in place (send == recv) the result is the rank's own part of send */
-	for (int r = 0; !st && r < c->n; r++)
-		if (send[r] != recv[r] && count * esz > recv[r]->size)
-			st = check_bufs(c, recv, "recv", count * esz, count, esz, fn);
+	if (!st)
+		st = check_whole_and_part(c, send, "send", bytes, recv, "recv", count, esz, fn);
 	if (st)
 		return st;
 	pthread_mutex_lock(&c->lock);
@@ -654,12 +669,7 @@ XPU_EXPORT xpu_status xpu_all_gather(xpu_comm *c, xpu_buffer *const *send,
 	if (!st)
 		st = elem_bytes(dtype, 0, count, c->n, &esz, &bytes, fn);
 	if (!st)
-		st = check_bufs(c, recv, "recv", bytes, count, esz, fn);
-	if (!st)
-		st = check_bufs(c, send, "send", 0, count, esz, fn);
-	for (int r = 0; !st && r < c->n; r++)
-		if (send[r] != recv[r] && count * esz > send[r]->size)
-			st = check_bufs(c, send, "send", count * esz, count, esz, fn);
+		st = check_whole_and_part(c, recv, "recv", bytes, send, "send", count, esz, fn);
 	if (st)
 		return st;
 	pthread_mutex_lock(&c->lock);
