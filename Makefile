@@ -139,7 +139,7 @@ $(INITRD): xpu.ko runtime tests $(RUNTIME_OUTPUTS) $(ONNX_VM_STAMP) tools/mkinit
 	tools/mkinitramfs.sh $(KDIR) $(KVER) xpu.ko $(BUILD) $@
 
 # ---- user-facing ----
-# four XPUs in a ring of chip-to-chip links (the tensor-parallel demo uses them all)
+# four XPUs in a ring of chip-to-chip links (the tensor-parallel demos use them all)
 run: all
 	tools/xpu-vm --timeout 300 --xpus 4 --links ring --log $(BUILD)/run/console.log -- demo.sh
 
@@ -359,7 +359,7 @@ smi-vm-tests: qemu initramfs
 # links and collectives on more chips than vm-tests' ring of 2: the
 # multi-device suites (tools/guest/xpu-fabric-test.sh: runtime-peer,
 # runtime-collective, xpu_link_test, the Python link tests, the
-# tensor-parallel demo) on 4 XPUs as a 2x2 torus and on 8 in a ring
+# tensor-parallel demos: the matmul and the GPT) on 4 XPUs as a 2x2 torus and on 8 in a ring
 FABRIC_VM = tools/xpu-vm --timeout 900 --python --xpu-opts $(CHECK_XPU_OPTS)
 fabric-vm-tests: qemu initramfs
 	@mkdir -p $(BUILD)/check

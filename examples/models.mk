@@ -11,6 +11,8 @@
 #   $(BUILD)/gpt/train/            model.pt, train.log (GPT, ~2 min cold)
 #   $(BUILD)/share/xpu/gpt/        prefill.onnx decode.onnx eval.bin export.log,
 #                                  {prefill,decode}-{bf16,highest}.xpu
+#   $(BUILD)/share/xpu/gpt/tp4/    the GPT cut into per-rank stage graphs for
+#                                  4-way tensor parallelism (export_tp.py, xpu-gpt-tp)
 #   $(BUILD)/share/xpu/cnn/        model.onnx test.bin model.xpu   (CNN)
 #   $(BUILD)/share/xpu/digits-onnx/ model.onnx test.bin model.xpu  (the MLP)
 # The .xpu files are compiled for the host backend's default target, which
@@ -25,8 +27,10 @@ CLS_INPUTS := examples/cnn/train.py examples/gpt/onnx_numpy.py $(DIGITS_CSV)
 CLS_MODELS := $(BUILD)/share/xpu/cnn $(BUILD)/share/xpu/digits-onnx
 CLS_FILES := $(foreach d,$(CLS_MODELS),$(d)/model.onnx $(d)/test.bin $(d)/model.xpu)
 
-MODEL_OUTPUTS := $(BUILD)/bin/xpu-gpt $(BUILD)/bin/xpu-classify $(GPT_XPU) \
-	$(GPT_SHARE)/eval.bin $(CLS_FILES)
+GPT_TP := $(GPT_SHARE)/tp4/export.log
+
+MODEL_OUTPUTS := $(BUILD)/bin/xpu-gpt $(BUILD)/bin/xpu-gpt-tp $(BUILD)/bin/xpu-classify \
+	$(GPT_XPU) $(GPT_SHARE)/eval.bin $(GPT_TP) $(CLS_FILES)
 
 $(BUILD)/gpt/train/model.pt: examples/gpt/model.py examples/gpt/train.py examples/cached.sh
 	@examples/cached.sh $(MODELS_CACHE) gpt-train $(dir $@) $(GPT_TRAIN_INPUTS) -- \
@@ -40,6 +44,13 @@ $(GPT_SHARE)/prefill.onnx: $(BUILD)/gpt/train/model.pt examples/gpt/export.py \
 		$(MODELS_PYTHON) examples/gpt/export.py $(BUILD)/gpt/train >/dev/null
 	@cat $(GPT_SHARE)/export.log
 	@touch $@ $(GPT_SHARE)/decode.onnx $(GPT_SHARE)/eval.bin
+
+$(GPT_TP): $(GPT_SHARE)/prefill.onnx examples/gpt/export_tp.py
+	@examples/cached.sh $(MODELS_CACHE) gpt-export-tp $(GPT_SHARE) $(GPT_EXPORT_INPUTS) \
+		examples/gpt/export_tp.py -- $(MODELS_PYTHON) examples/gpt/export_tp.py \
+		$(BUILD)/gpt/train $(GPT_SHARE) >/dev/null
+	@cat $@
+	@touch $@
 
 $(GPT_SHARE)/%-bf16.xpu: $(GPT_SHARE)/%.onnx $(BUILD)/bin/xpu-cc
 	$(BUILD)/bin/xpu-cc --host --precision bf16 $< -o $@
@@ -60,6 +71,9 @@ $(BUILD)/share/xpu/%/model.xpu: $(BUILD)/share/xpu/%/model.onnx $(BUILD)/bin/xpu
 
 $(BUILD)/bin/xpu-gpt: examples/gpt/gpt-generate.c examples/gpt/gpt-eval.h \
 		examples/gpt/model-load.h examples/common/example.h $(LIBXPU)
+	@mkdir -p $(dir $@)
+	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
+$(BUILD)/bin/xpu-gpt-tp: examples/gpt/gpt-tp.c examples/common/example.h $(LIBXPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
 $(BUILD)/bin/xpu-classify: examples/cnn/classify.c examples/cnn/classify.h examples/cnn/cls-run.h \

@@ -25,3 +25,7 @@ echo
 echo "== xpu-tensor-parallel: an int8 matmul split along K over the 4 XPUs, partial products"
 echo "   all-reduced over the chip-to-chip links, checked against one device"
 xpu-tensor-parallel || exit 1
+echo
+echo "== xpu-gpt-tp: the GPT's layers split over the 4 XPUs (each rank one head and a quarter"
+echo "   of every projection's columns, all-gathers over the links), checked against one XPU"
+xpu-gpt-tp --prompt "The best way to" || exit 1

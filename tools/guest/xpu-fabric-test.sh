@@ -8,8 +8,8 @@
 # (every collective x dtype on 2, 3, 4 and 8 ranks, ring, tree and 2-D,
 # bit-identical to the CPU reference in the documented order), the driver's
 # xpu_link_test (export/import between XPUs, windows, revocation), the
-# Python link tests, and the tensor-parallel demo (bit-identical to the
-# single-device result). Runs as root (some link tests inject errors).
+# Python link tests, and the tensor-parallel demos (a matmul and the GPT,
+# each bit-identical to the single-device result). Runs as root (some link tests inject errors).
 # usage: xpu-fabric-test.sh TOPOLOGY_NAME
 topo=${1:-fabric}
 n=0 fails=0
@@ -31,7 +31,7 @@ run() { # NAME COMMAND...
 	fi
 }
 echo "TAP version 13"
-echo "1..5"
+echo "1..6"
 echo "# $(ls /dev/accel | wc -l) XPUs"
 run runtime-peer "$t/runtime-peer"
 run runtime-collective "$t/runtime-collective"
@@ -44,4 +44,5 @@ else
 	echo "not ok $n fabric.$topo.python_links # no python3 in the guest (xpu-vm --python)"
 fi
 run tensor_parallel xpu-tensor-parallel
+run gpt_tensor_parallel xpu-gpt-tp --precision both --tokens 16
 [ $fails = 0 ]

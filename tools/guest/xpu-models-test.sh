@@ -5,7 +5,9 @@
 # top-1 agreement with PyTorch fp32 >= 99% in bf16 and 100% in highest
 # precision), then the CNN and the digits MLP (xpu-classify: >= 90% held-out
 # accuracy, >= 99% top-1 agreement with PyTorch, outputs identical to the CPU
-# reference). Used in the guest (DRM backend, files in /usr) and on the host
+# reference), and the GPT split over 4 XPUs (xpu-gpt-tp: logits and KV
+# caches bit-identical to one XPU in both precisions; needs 4 devices: the
+# host backend's fabric, or a guest with 4 XPUs, else skipped). Used in the guest (DRM backend, files in /usr) and on the host
 # (--host: libxpu's host backend, files in BUILD).
 #   xpu-models-test.sh [--host] [BUILD]
 host=""
@@ -17,7 +19,7 @@ else
 fi
 tag=${host:+host.}
 echo "TAP version 13"
-echo "1..8"
+echo "1..9"
 
 # 1-6: the GPT's own TAP lines, renumbered and tagged
 out=$("${bin}xpu-gpt" $host --check --data "$share/gpt" 2>&1)
@@ -54,3 +56,21 @@ for m in cnn digits-onnx; do
 		echo "not ok $n ${tag}models.$m.accuracy_torch_agreement_and_cpu_reference"
 	fi
 done
+
+# 9: tensor parallelism (4 host chips in a ring, or the guest's XPUs)
+n=$((n + 1))
+name=models.gpt.tensor_parallel_4_xpus_bit_identical
+ndev=4
+[ -z "$host" ] && ndev=$(ls /dev/accel 2>/dev/null | wc -l)
+if [ "$ndev" -lt 4 ]; then
+	echo "ok $n ${tag}$name # SKIP $ndev XPUs (fabric-vm-tests runs it on 4 and 8)"
+else
+	out=$("${bin}xpu-gpt-tp" $host --precision both --tokens 16 --data "$share/gpt" 2>&1)
+	rc=$?
+	echo "$out" | sed 's/^/# /'
+	if [ $rc = 0 ] && [ "$(echo "$out" | grep -c "4 XPUs vs one: bit-identical$")" = 2 ]; then
+		echo "ok $n ${tag}$name"
+	else
+		echo "not ok $n ${tag}$name"
+	fi
+fi
