@@ -14,17 +14,23 @@
  *   fcout  x + fc_out(hidden), rank r's D/4 columns
  * with an all-gather (xpu_all_gather over the chip-to-chip links) after
  * each stage: four per layer. The embedding runs on every rank, the final
- * LayerNorm and logits on rank 0. Megatron's row-parallel projections
- * (partial sums all-reduced) would be fewer collectives, but a floating-point
- * sum over devices is in a different order than one device's accumulation:
- * the results would differ in the last bits. Here they may not.
+ * LayerNorm and logits on rank 0.
  *
  * The program prefills a prompt and generates greedily, on the 4 XPUs and
  * on XPU 0 alone (prefill.onnx / decode.onnx), and requires the logits of
- * every step and every layer's KV cache to be bit-identical. It prints the
- * modeled times: one device's graph, and the split's critical path = for
- * every stage the slowest rank's cycles + every all-gather's modeled
- * cycles (xpu_comm_get_stats), and the modeled speed-up.
+ * every step and every layer's KV cache to be bit-identical.
+ *
+ * Then the same tokens go through Megatron's split (mega-*.onnx): attention
+ * by head as above, but proj and fc_out row-parallel, each rank's partial
+ * sum over its slice of K all-reduced (xpu_all_reduce): two collectives per
+ * layer instead of four. A floating-point sum over devices rounds in another
+ * order than one device's accumulation, so its logits drift from one XPU's
+ * in the last bits: the program measures the drift (bits, largest
+ * difference, top-1 agreement, which must be >= 99%).
+ *
+ * Both print the modeled times: one device's graph, and the split's critical
+ * path = for every stage the slowest rank's cycles + every collective's
+ * modeled cycles (xpu_comm_get_stats), and the modeled speed-up.
  *
  * usage: xpu-gpt-tp [--host] [--data DIR] [--precision bf16|highest|both]
  *                   [--prompt TEXT] [--tokens N] [--verbose]
@@ -49,8 +55,9 @@
 #define MAXL 8
 #define DEFAULT_PROMPT "The best way to"
 
-enum { PREFILL, DECODE };
-static const char *const mode_name[2] = { "prefill", "decode" };
+/* the exact split's two graphs sets, then Megatron's */
+enum { PREFILL, DECODE, MEGA_PREFILL, MEGA_DECODE };
+static const char *const mode_name[4] = { "prefill", "decode", "mega-prefill", "mega-decode" };
 
 struct mode {
 	xpu_graph *embed[NR], *head;	/* head: rank 0 */
@@ -59,6 +66,11 @@ struct mode {
 	xpu_buffer *xg[MAXL + 1][NR], *o[MAXL][NR], *og[MAXL][NR], *x1[MAXL][NR];
 	xpu_buffer *x1g[MAXL][NR], *u[MAXL][NR], *ug[MAXL][NR];
 	size_t col_bytes, hid_bytes;	/* one rank's o/x1/x2 and u */
+	/* Megatron: embed -> xg[0] (x); attn: part (proj rows), xres; mlp: x1m, part2 */
+	xpu_graph *mlp[MAXL][NR];
+	xpu_buffer *part[MAXL][NR], *sum[MAXL][NR], *xres[MAXL][NR], *x1m[MAXL][NR];
+	xpu_buffer *part2[MAXL][NR], *sum2[MAXL][NR];
+	size_t x_bytes;			/* one full activation [T, D] */
 	uint64_t stage_cy, coll_cy;	/* modeled critical path so far */
 	uint32_t stages, colls;
 };
@@ -72,7 +84,7 @@ struct tp {
 	xpu_comm *comm;
 	struct xpu_device_props props;
 	uint32_t L, ctx, V, hr;		/* layers, context, vocabulary, heads per rank */
-	struct mode m[2];
+	struct mode m[4];
 	size_t cache_bytes;		/* one rank's cache of one layer */
 	xpu_buffer *k[2][MAXL][NR], *v[2][MAXL][NR];	/* ping-pong, as xpu-gpt */
 	int cur;
@@ -211,6 +223,57 @@ static void load_mode(struct tp *t, int md)
 
 static int verbose;
 
+/* Megatron's graphs: the same stages with row-parallel proj and fc_out. */
+static void load_mega(struct tp *t, int md)
+{
+	struct mode *m = &t->m[md];
+	const char *mn = mode_name[md];
+
+	for (int r = 0; r < NR; r++) {
+		m->embed[r] = load(t, r, "tp%d/%s-embed.onnx", NR, mn);
+		m->x_bytes = tensor_size(m->embed[r], 0, "x");
+		m->xg[0][r] = alloc(t, r, m->x_bytes);
+		CHECK(xpu_graph_bind_output(m->embed[r], "x", m->xg[0][r], 0));
+		for (uint32_t l = 0; l < t->L; l++) {
+			xpu_graph *a, *p;
+
+			a = m->attn[l][r] = load(t, r, "tp%d/%s-attn%u-r%d.onnx", NR, mn, l, r);
+			p = m->mlp[l][r] = load(t, r, "tp%d/%s-mlp%u-r%d.onnx", NR, mn, l, r);
+			if (tensor_size(a, 0, "part") != m->x_bytes ||
+			    tensor_size(p, 0, "part") != m->x_bytes) {
+				fprintf(stderr, EX_PROG ": the %s graphs of layer %u do not fit "
+					"together\n", mn, l);
+				exit(1);
+			}
+			m->part[l][r] = alloc(t, r, m->x_bytes);
+			m->sum[l][r] = alloc(t, r, m->x_bytes);
+			m->xres[l][r] = alloc(t, r, m->x_bytes);
+			m->x1m[l][r] = alloc(t, r, m->x_bytes);
+			m->part2[l][r] = alloc(t, r, m->x_bytes);
+			m->sum2[l][r] = alloc(t, r, m->x_bytes);
+			if (l == 0) {
+				CHECK(xpu_graph_bind_input(a, "x", m->xg[0][r], 0));
+			} else {
+				CHECK(xpu_graph_bind_input(a, "x1", m->x1m[l - 1][r], 0));
+				CHECK(xpu_graph_bind_input(a, "s", m->sum2[l - 1][r], 0));
+			}
+			CHECK(xpu_graph_bind_output(a, "part", m->part[l][r], 0));
+			CHECK(xpu_graph_bind_output(a, "xres", m->xres[l][r], 0));
+			CHECK(xpu_graph_bind_input(p, "xres", m->xres[l][r], 0));
+			CHECK(xpu_graph_bind_input(p, "s", m->sum[l][r], 0));
+			CHECK(xpu_graph_bind_output(p, "x1", m->x1m[l][r], 0));
+			CHECK(xpu_graph_bind_output(p, "part", m->part2[l][r], 0));
+			if (md == MEGA_PREFILL) {
+				CHECK(xpu_graph_bind_output(a, "present_k", t->k[0][l][r], 0));
+				CHECK(xpu_graph_bind_output(a, "present_v", t->v[0][l][r], 0));
+			}
+		}
+	}
+	m->head = load(t, 0, "tp%d/%s-head.onnx", NR, mn);
+	CHECK(xpu_graph_bind_input(m->head, "x1", m->x1m[t->L - 1][0], 0));
+	CHECK(xpu_graph_bind_input(m->head, "s", m->sum2[t->L - 1][0], 0));
+}
+
 /* Run one stage's graph on the given ranks; add the slowest to the path. */
 static void stage(struct tp *t, struct mode *m, xpu_graph *const *g, int ranks)
 {
@@ -254,12 +317,38 @@ static void gather(struct tp *t, struct mode *m, xpu_buffer *const *send,
 		       (unsigned long long)st.modeled_cycles, st.steps);
 }
 
+static void reduce(struct tp *t, struct mode *m, xpu_buffer *const *send,
+		   xpu_buffer *const *recv, size_t bytes)
+{
+	struct xpu_coll_stats st;
+
+	CHECK(xpu_all_reduce(t->comm, send, recv, bytes / 4, XPU_DT_F32, XPU_RED_SUM, t->s));
+	for (int r = 0; r < NR; r++)
+		CHECK(xpu_stream_synchronize(t->s[r], XPU_WAIT_FOREVER));
+	CHECK(xpu_comm_get_stats(t->comm, &st));
+	m->coll_cy += st.modeled_cycles;
+	m->colls++;
+	if (verbose)
+		printf("#   all-reduce of %zu bytes: %llu cycles (%u steps)\n", bytes,
+		       (unsigned long long)st.modeled_cycles, st.steps);
+}
+
 /* The whole model once on the 4 ranks (inputs already set). */
 static void tp_forward(struct tp *t, int md)
 {
 	struct mode *m = &t->m[md];
 
 	stage(t, m, m->embed, NR);
+	if (md >= MEGA_PREFILL) {
+		for (uint32_t l = 0; l < t->L; l++) {
+			stage(t, m, m->attn[l], NR);
+			reduce(t, m, m->part[l], m->sum[l], m->x_bytes);
+			stage(t, m, m->mlp[l], NR);
+			reduce(t, m, m->part2[l], m->sum2[l], m->x_bytes);
+		}
+		stage(t, m, &m->head, 1);
+		return;
+	}
 	for (uint32_t l = 0; l < t->L; l++) {
 		stage(t, m, m->attn[l], NR);
 		gather(t, m, m->o[l], m->og[l], m->col_bytes);
@@ -281,20 +370,19 @@ static void decode_inputs(const struct tp *t, int pos, float *mask, float *oneho
 	}
 }
 
-static void tp_prefill(struct tp *t, const int64_t *ids, float *logits)
+static void tp_prefill(struct tp *t, int md, const int64_t *ids, float *logits)
 {
 	for (int r = 0; r < NR; r++)
-		CHECK(xpu_graph_set_input(t->m[PREFILL].embed[r], "ids", ids,
-					  sizeof(*ids) * t->ctx));
-	tp_forward(t, PREFILL);
-	CHECK(xpu_graph_get_output(t->m[PREFILL].head, "logits", logits,
+		CHECK(xpu_graph_set_input(t->m[md].embed[r], "ids", ids, sizeof(*ids) * t->ctx));
+	tp_forward(t, md);
+	CHECK(xpu_graph_get_output(t->m[md].head, "logits", logits,
 				   sizeof(float) * t->ctx * t->V));
 	t->cur = 0;
 }
 
-static void tp_decode(struct tp *t, int tok, int pos, float *logits)
+static void tp_decode(struct tp *t, int md, int tok, int pos, float *logits)
 {
-	struct mode *m = &t->m[DECODE];
+	struct mode *m = &t->m[md];
 	int64_t tk = tok, p = pos;
 	float mask[t->ctx], onehot[t->ctx];
 
@@ -313,7 +401,7 @@ static void tp_decode(struct tp *t, int tok, int pos, float *logits)
 			CHECK(xpu_graph_bind_output(g, "present_v", t->v[!t->cur][l][r], 0));
 		}
 	}
-	tp_forward(t, DECODE);
+	tp_forward(t, md);
 	CHECK(xpu_graph_get_output(m->head, "logits", logits, sizeof(float) * t->V));
 	t->cur = !t->cur;
 }
@@ -428,18 +516,27 @@ static void setup(struct tp *t)
 	}
 	load_mode(t, PREFILL);
 	load_mode(t, DECODE);
+	load_mega(t, MEGA_PREFILL);
+	load_mega(t, MEGA_DECODE);
 }
 
 static void teardown(struct tp *t)
 {
-	for (int md = 0; md < 2; md++) {
+	for (int md = 0; md < 4; md++) {
 		struct mode *m = &t->m[md];
 
-		xpu_graph_destroy(m->head);
+		xpu_graph_destroy(m->head);	/* NULL: an error, no harm */
 		for (int r = 0; r < NR; r++) {
 			xpu_graph_destroy(m->embed[r]);
 			xpu_buffer_free(m->xg[0][r]);
 			for (uint32_t l = 0; l < t->L; l++) {
+				xpu_graph_destroy(m->mlp[l][r]);
+				xpu_buffer_free(m->part[l][r]);
+				xpu_buffer_free(m->sum[l][r]);
+				xpu_buffer_free(m->xres[l][r]);
+				xpu_buffer_free(m->x1m[l][r]);
+				xpu_buffer_free(m->part2[l][r]);
+				xpu_buffer_free(m->sum2[l][r]);
 				xpu_graph_destroy(m->attn[l][r]);
 				xpu_graph_destroy(m->proj[l][r]);
 				xpu_graph_destroy(m->fc[l][r]);
@@ -474,27 +571,70 @@ static void report(struct tp *t, int md, int runs, const char *what)
 {
 	struct mode *m = &t->m[md];
 	double mhz = t->props.clock_mhz;
-	uint64_t split = m->stage_cy + m->coll_cy;
+	uint64_t split = m->stage_cy + m->coll_cy, one = t->single_cy[md & 1];
 
-	printf("%s (%s): one XPU %llu cycles = %.1f us; %d XPUs %llu cycles = %.1f us (stages "
-	       "%llu, %u all-gathers %llu): modeled speed-up %.2fx\n", mode_name[md], what,
-	       (unsigned long long)(t->single_cy[md] / runs), t->single_cy[md] / runs / mhz, NR,
+	printf("  %s (%s): one XPU %llu cycles = %.1f us; %d XPUs %llu cycles = %.1f us (stages "
+	       "%llu, %u %s %llu): modeled speed-up %.2fx\n", mode_name[md & 1], what,
+	       (unsigned long long)(one / runs), one / runs / mhz, NR,
 	       (unsigned long long)(split / runs), split / runs / mhz,
 	       (unsigned long long)(m->stage_cy / runs), m->colls / runs,
-	       (unsigned long long)(m->coll_cy / runs), (double)t->single_cy[md] / (double)split);
+	       md >= MEGA_PREFILL ? "all-reduces" : "all-gathers",
+	       (unsigned long long)(m->coll_cy / runs), (double)one / (double)split);
 }
 
-/* Prefill prompt, decode ntok tokens on both; 0 if bit-identical. */
+static void report_both(struct tp *t, int split, int steps)
+{
+	char what[64];
+
+	report(t, split + PREFILL, 1, "the padded prompt");
+	if (steps) {
+		snprintf(what, sizeof(what), "per token, mean of %d", steps);
+		report(t, split + DECODE, steps, what);
+	}
+}
+
+/* Megatron's logits against one XPU's: how far, and the same argmax? */
+struct drift {
+	size_t n, differ;
+	double max_diff, max_abs;
+	int rows, agree;
+};
+
+static void drift_add(struct drift *d, const float *a, const float *b, uint32_t V, int rows)
+{
+	for (int r = 0; r < rows; r++, a += V, b += V) {
+		for (uint32_t i = 0; i < V; i++) {
+			double diff = a[i] > b[i] ? (double)a[i] - b[i] : (double)b[i] - a[i];
+
+			d->differ += memcmp(&a[i], &b[i], sizeof(float)) != 0;
+			if (diff > d->max_diff || diff != diff)
+				d->max_diff = diff;
+			if (b[i] > d->max_abs || -b[i] > d->max_abs)
+				d->max_abs = b[i] > 0 ? b[i] : -b[i];
+		}
+		d->n += V;
+		d->rows++;
+		d->agree += ex_argmax(a, V) == ex_argmax(b, V);
+	}
+}
+
+/*
+ * Prefill prompt and decode up to ntok tokens: the exact split against one
+ * XPU (each step's logits and the caches must be bit-identical), then
+ * Megatron's split fed the same tokens (its drift is measured and must stay
+ * small: top-1 agreement >= 99%). Returns the number of failures.
+ */
 static int run(struct tp *t, const char *prompt, int ntok)
 {
-	int len = (int)strlen(prompt), tok, bad = 0, steps = 0;
+	int len = (int)strlen(prompt), bad = 0, steps = 0, mbad;
 	int64_t ids[t->ctx];
-	float *lt = malloc(sizeof(float) * t->ctx * t->V);
-	float *ls = malloc(sizeof(float) * t->ctx * t->V);
+	int tok[t->ctx + 1];
+	size_t lbytes = sizeof(float) * t->ctx * t->V;
+	float *lt = malloc(lbytes), *pre = malloc(lbytes), *dec = malloc(lbytes);
+	struct drift d = { 0 };
 	char text[4096];
-	int n = 0;
 
-	if (!lt || !ls || len < 1 || len >= (int)t->ctx) {
+	if (!lt || !pre || !dec || len < 1 || len >= (int)t->ctx) {
 		fprintf(stderr, EX_PROG ": the prompt needs 1 to %u characters\n", t->ctx - 1);
 		exit(2);
 	}
@@ -506,34 +646,48 @@ static int run(struct tp *t, const char *prompt, int ntok)
 			exit(2);
 		}
 	}
-	tp_prefill(t, ids, lt);
-	single_prefill(t, ids, ls);
-	bad += memcmp(lt, ls, sizeof(float) * t->ctx * t->V) != 0;
+	/* exact split: every step checked bit for bit; one XPU's logits kept */
+	tp_prefill(t, PREFILL, ids, lt);
+	single_prefill(t, ids, pre);
+	bad += memcmp(lt, pre, lbytes) != 0;
 	bad += caches_differ(t, 0);
-	tok = ex_argmax(lt + (size_t)(len - 1) * t->V, t->V);
+	tok[0] = ex_argmax(lt + (size_t)(len - 1) * t->V, t->V);
 	for (int pos = len; pos < (int)t->ctx && steps < ntok; pos++, steps++) {
-		if (n < (int)sizeof(text) - 1)
-			text[n++] = decode_id(tok);
-		tp_decode(t, tok, pos, lt);
-		single_decode(t, !t->cur, tok, pos, ls);
-		bad += memcmp(lt, ls, sizeof(float) * t->V) != 0;
-		tok = ex_argmax(lt, t->V);
-	}
-	text[n] = '\0';
-	bad += caches_differ(t, t->cur);
-	printf("prompt \"%s\" -> \"%s\"\n", prompt, text);
-	report(t, PREFILL, 1, "the padded prompt");
-	if (steps) {
-		char what[64];
+		float *one = dec + (size_t)steps * t->V;
 
-		snprintf(what, sizeof(what), "per token, mean of %d", steps);
-		report(t, DECODE, steps, what);
+		tp_decode(t, DECODE, tok[steps], pos, lt);
+		single_decode(t, !t->cur, tok[steps], pos, one);
+		bad += memcmp(lt, one, sizeof(float) * t->V) != 0;
+		tok[steps + 1] = ex_argmax(lt, t->V);
 	}
+	bad += caches_differ(t, t->cur);
+	for (int i = 0; i < steps && i < (int)sizeof(text) - 1; i++)
+		text[i] = decode_id(tok[i]);
+	text[steps < (int)sizeof(text) - 1 ? steps : (int)sizeof(text) - 1] = '\0';
+	printf("prompt \"%s\" -> \"%s\"\n", prompt, text);
+	printf("exact split (column-parallel, all-gathers):\n");
+	report_both(t, PREFILL, steps);
 	printf("check: logits of the prefill and of %d decode steps, and the KV cache of every "
 	       "layer, %d XPUs vs one: %s\n", steps, NR, bad ? "DIFFERENT" : "bit-identical");
+
+	/* Megatron's split, the same tokens in */
+	tp_prefill(t, MEGA_PREFILL, ids, lt);
+	drift_add(&d, lt, pre, t->V, len);
+	for (int i = 0; i < steps; i++) {
+		tp_decode(t, MEGA_DECODE, tok[i], len + i, lt);
+		drift_add(&d, lt, dec + (size_t)i * t->V, t->V, 1);
+	}
+	printf("Megatron split (row-parallel proj and fc_out, partial sums all-reduced), the same "
+	       "tokens in:\n");
+	report_both(t, MEGA_PREFILL, steps);
+	mbad = d.agree * 100 < d.rows * 99;
+	printf("drift: Megatron vs one XPU: %zu of %zu logits differ, max |diff| %.3g (largest "
+	       "|logit| %.3g), top-1 agreement %d/%d (need 99%%)%s\n", d.differ, d.n, d.max_diff,
+	       d.max_abs, d.agree, d.rows, mbad ? ": TOO LOW" : "");
 	free(lt);
-	free(ls);
-	return bad;
+	free(pre);
+	free(dec);
+	return bad + mbad;
 }
 
 int main(int argc, char **argv)
@@ -597,8 +751,7 @@ int main(int argc, char **argv)
 		t.precision = p ? XPU_GRAPH_F_PREC_HIGHEST : XPU_GRAPH_F_PREC_BF16;
 		setup(&t);
 		printf("tiny GPT (%u layers, %u heads), precision %s, tensor-parallel over %d XPUs "
-		       "(%s, %ux%u array, %u MHz): rank r runs heads %u*r.., its quarter of every "
-		       "projection's output columns, 4 all-gathers per layer\n", t.L, t.hr * NR, pn,
+		       "(%s, %ux%u array, %u MHz), %u head(s) per rank\n", t.L, t.hr * NR, pn,
 		       NR, t.props.node, t.props.array_rows, t.props.array_cols,
 		       (unsigned)t.props.clock_mhz, t.hr);
 		bad += run(&t, prompt, ntok);
