@@ -69,11 +69,11 @@ $(BUILD)/share/xpu/cnn/model.onnx: examples/cnn/train.py examples/gpt/onnx_numpy
 $(BUILD)/share/xpu/%/model.xpu: $(BUILD)/share/xpu/%/model.onnx $(BUILD)/bin/xpu-cc
 	$(BUILD)/bin/xpu-cc --host $< -o $@
 
-$(BUILD)/bin/xpu-gpt: examples/gpt/gpt-generate.c examples/gpt/gpt-eval.h \
+$(BUILD)/bin/xpu-gpt: examples/gpt/gpt-generate.c examples/gpt/gpt-eval.h examples/gpt/gpt-vocab.h \
 		examples/gpt/model-load.h examples/common/example.h $(LIBXPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
-$(BUILD)/bin/xpu-gpt-tp: examples/gpt/gpt-tp.c examples/common/example.h $(LIBXPU)
+$(BUILD)/bin/xpu-gpt-tp: examples/gpt/gpt-tp.c examples/gpt/gpt-vocab.h examples/common/example.h $(LIBXPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
 $(BUILD)/bin/xpu-classify: examples/cnn/classify.c examples/cnn/classify.h examples/cnn/cls-run.h \

@@ -43,6 +43,7 @@
 #define EX_PROG "xpu-gpt"
 #include "../common/example.h"
 #include "gpt-eval.h"
+#include "gpt-vocab.h"
 #include "model-load.h"
 
 #define DEFAULT_PROMPT "The best way to"
@@ -63,19 +64,6 @@ struct gpt {
 	int cur;
 	uint64_t macs_prefill, macs_decode;
 };
-
-/* The vocabulary of examples/gpt/model.py: 0 = '\n', i = chr(31 + i). */
-static int encode_char(char c)
-{
-	if (c == '\n')
-		return 0;
-	return c >= 32 && c <= 126 ? c - 31 : -1;
-}
-
-static char decode_id(int id)
-{
-	return id == 0 ? '\n' : (char)(31 + id);
-}
 
 static double now(void)
 {

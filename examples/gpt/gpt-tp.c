@@ -50,6 +50,7 @@
 #include "xpu/xpu_graph.h"
 #define EX_PROG "xpu-gpt-tp"
 #include "../common/example.h"
+#include "gpt-vocab.h"
 
 #define NR 4		/* ranks: the export's tp4 */
 #define MAXL 8
@@ -93,18 +94,6 @@ struct tp {
 	xpu_buffer *sk[2], *sv[2];
 	uint64_t single_cy[2];
 };
-
-static int encode_char(char c)
-{
-	if (c == '\n')
-		return 0;
-	return c >= 32 && c <= 126 ? c - 31 : -1;
-}
-
-static char decode_id(int id)
-{
-	return id == 0 ? '\n' : (char)(31 + id);
-}
 
 /* Compile DIR/name for the devices' configuration (all alike). */
 static void *compile(struct tp *t, const char *name, size_t *size)
@@ -301,35 +290,25 @@ static void stage(struct tp *t, struct mode *m, xpu_graph *const *g, int ranks)
 	}
 }
 
-static void gather(struct tp *t, struct mode *m, xpu_buffer *const *send,
-		   xpu_buffer *const *recv, size_t bytes)
+/* An fp32 all-gather (reduce 0) or all-reduce (sum) over the 4 ranks. */
+static void collective(struct tp *t, struct mode *m, int reduce, xpu_buffer *const *send,
+		       xpu_buffer *const *recv, size_t bytes)
 {
 	struct xpu_coll_stats st;
 
-	CHECK(xpu_all_gather(t->comm, send, recv, bytes / 4, XPU_DT_F32, t->s));
+	if (reduce)
+		CHECK(xpu_all_reduce(t->comm, send, recv, bytes / 4, XPU_DT_F32, XPU_RED_SUM,
+				     t->s));
+	else
+		CHECK(xpu_all_gather(t->comm, send, recv, bytes / 4, XPU_DT_F32, t->s));
 	for (int r = 0; r < NR; r++)
 		CHECK(xpu_stream_synchronize(t->s[r], XPU_WAIT_FOREVER));
 	CHECK(xpu_comm_get_stats(t->comm, &st));
 	m->coll_cy += st.modeled_cycles;
 	m->colls++;
 	if (verbose)
-		printf("#   all-gather of %zu bytes per rank: %llu cycles (%u steps)\n", bytes,
-		       (unsigned long long)st.modeled_cycles, st.steps);
-}
-
-static void reduce(struct tp *t, struct mode *m, xpu_buffer *const *send,
-		   xpu_buffer *const *recv, size_t bytes)
-{
-	struct xpu_coll_stats st;
-
-	CHECK(xpu_all_reduce(t->comm, send, recv, bytes / 4, XPU_DT_F32, XPU_RED_SUM, t->s));
-	for (int r = 0; r < NR; r++)
-		CHECK(xpu_stream_synchronize(t->s[r], XPU_WAIT_FOREVER));
-	CHECK(xpu_comm_get_stats(t->comm, &st));
-	m->coll_cy += st.modeled_cycles;
-	m->colls++;
-	if (verbose)
-		printf("#   all-reduce of %zu bytes: %llu cycles (%u steps)\n", bytes,
+		printf("#   %s of %zu bytes per rank: %llu cycles (%u steps)\n",
+		       reduce ? "all-reduce" : "all-gather", bytes,
 		       (unsigned long long)st.modeled_cycles, st.steps);
 }
 
@@ -342,22 +321,22 @@ static void tp_forward(struct tp *t, int md)
 	if (md >= MEGA_PREFILL) {
 		for (uint32_t l = 0; l < t->L; l++) {
 			stage(t, m, m->attn[l], NR);
-			reduce(t, m, m->part[l], m->sum[l], m->x_bytes);
+			collective(t, m, 1, m->part[l], m->sum[l], m->x_bytes);
 			stage(t, m, m->mlp[l], NR);
-			reduce(t, m, m->part2[l], m->sum2[l], m->x_bytes);
+			collective(t, m, 1, m->part2[l], m->sum2[l], m->x_bytes);
 		}
 		stage(t, m, &m->head, 1);
 		return;
 	}
 	for (uint32_t l = 0; l < t->L; l++) {
 		stage(t, m, m->attn[l], NR);
-		gather(t, m, m->o[l], m->og[l], m->col_bytes);
+		collective(t, m, 0, m->o[l], m->og[l], m->col_bytes);
 		stage(t, m, m->proj[l], NR);
-		gather(t, m, m->x1[l], m->x1g[l], m->col_bytes);
+		collective(t, m, 0, m->x1[l], m->x1g[l], m->col_bytes);
 		stage(t, m, m->fc[l], NR);
-		gather(t, m, m->u[l], m->ug[l], m->hid_bytes);
+		collective(t, m, 0, m->u[l], m->ug[l], m->hid_bytes);
 		stage(t, m, m->fcout[l], NR);
-		gather(t, m, m->o[l], m->xg[l + 1], m->col_bytes);
+		collective(t, m, 0, m->o[l], m->xg[l + 1], m->col_bytes);
 	}
 	stage(t, m, &m->head, 1);
 }
