@@ -21,8 +21,15 @@ from .errors import bad_argument, check
 BACKENDS = {0: "drm", 1: "host"}
 
 
+class _Record:
+    """A dataclass of values read from libxpu; as_dict() for JSON and printing."""
+
+    def as_dict(self):
+        return dataclasses.asdict(self)
+
+
 @dataclasses.dataclass(frozen=True)
-class DeviceProps:
+class DeviceProps(_Record):
     node: str
     pci_address: str
     backend: str
@@ -44,12 +51,9 @@ class DeviceProps:
     spad_size: int
     acc_size: int
 
-    def as_dict(self):
-        return dataclasses.asdict(self)
-
 
 @dataclasses.dataclass(frozen=True)
-class ProcessUsage:
+class ProcessUsage(_Record):
     """One process using a device (struct xpu_process_usage): its open files
     on the device, engine time and modeled cycles of its jobs, and its
     buffers' bytes in device HBM and in system memory."""
@@ -60,9 +64,6 @@ class ProcessUsage:
     cycles: int
     hbm_bytes: int
     host_bytes: int
-
-    def as_dict(self):
-        return dataclasses.asdict(self)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,6 +28,14 @@ def _timeout_ns(timeout):
     return min(int(timeout * 1e9), _lib.XPU_WAIT_FOREVER - 1)
 
 
+def _done(st):
+    """A query's status as an answer: True (done), False (NOT_READY); raises on errors."""
+    if st == Status.NOT_READY:
+        return False
+    check(st)
+    return True
+
+
 class Stream(Handle):
     _kind = "stream"
     _close_rank = 0
@@ -56,11 +64,7 @@ class Stream(Handle):
 
     def query(self):
         """True if all work is done, False if some is pending."""
-        st = LIB.xpu_stream_query(self.handle)
-        if st == Status.NOT_READY:
-            return False
-        check(st)
-        return True
+        return _done(LIB.xpu_stream_query(self.handle))
 
     def wait_event(self, event):
         """Later work on this stream waits for event's work (device side)."""
@@ -127,11 +131,7 @@ class Event(Handle):
 
     def query(self):
         """True if the captured work is done, False if not."""
-        st = LIB.xpu_event_query(self.handle)
-        if st == Status.NOT_READY:
-            return False
-        check(st)
-        return True
+        return _done(LIB.xpu_event_query(self.handle))
 
     def synchronize(self, timeout=None):
         check(LIB.xpu_event_synchronize(self.handle, _timeout_ns(timeout)))

@@ -74,6 +74,21 @@ static xpu_status same_as(struct xg_graph *g, struct xg_node *n, int k, const st
 }
 
 /* Read a constant int tensor (the parameter inputs) into v[]. */
+/*
+ * Input 1's constant values v[count], once read, become the node's
+ * attribute name and the input is dropped: a later run (after a pass
+ * changed the graph) reads the attribute.
+ */
+static xpu_status input1_to_attr(struct xg_node *n, const char *name, const int64_t *v,
+				 int count)
+{
+	if (xg_set_attr_ints(n, name, v, count))
+		return OOM();
+	if (n->nin > 1)
+		n->in[1] = -1;
+	return XPU_SUCCESS;
+}
+
 static xpu_status const_ints(struct xg_graph *g, struct xg_node *n, int i, const char *what,
 			     int64_t *v, int max, int *count)
 {
@@ -450,11 +465,10 @@ static xpu_status infer_reduce(struct xg_graph *g, struct xg_node *n)
 		else if (keep)
 			out[o++] = 1;
 	}
-	if (xg_set_attr_ints(n, "axes", axes, count) || xg_set_attr_int(n, "keepdims", keep))
-		return OOM();
-	if (n->nin > 1)
-		n->in[1] = -1;
-	return set_out(g, n, 0, x->dtype, o, out);
+	st = input1_to_attr(n, "axes", axes, count);
+	if (!st && xg_set_attr_int(n, "keepdims", keep))
+		st = OOM();
+	return st ? st : set_out(g, n, 0, x->dtype, o, out);
 }
 
 static xpu_status infer_reshape(struct xg_graph *g, struct xg_node *n)
@@ -551,11 +565,8 @@ static xpu_status infer_squeeze(struct xg_graph *g, struct xg_node *n, int un)
 			out[o++] = x->dims[d];
 		}
 	}
-	if (xg_set_attr_ints(n, "axes", axes, count))
-		return OOM();
-	if (n->nin > 1)
-		n->in[1] = -1;
-	return set_out(g, n, 0, x->dtype, o, out);
+	st = input1_to_attr(n, "axes", axes, count);
+	return st ? st : set_out(g, n, 0, x->dtype, o, out);
 }
 
 static xpu_status infer_slice(struct xg_graph *g, struct xg_node *n)
@@ -704,10 +715,9 @@ static xpu_status infer_split(struct xg_graph *g, struct xg_node *n)
 	if (total != x->dims[axis])
 		return BAD(n, "split sizes add up to %" PRId64 ", the axis has %" PRId64, total,
 			   x->dims[axis]);
-	if (xg_set_attr_ints(n, "split", split, count))
-		return OOM();
-	if (n->nin > 1)
-		n->in[1] = -1;
+	st = input1_to_attr(n, "split", split, count);
+	if (st)
+		return st;
 	memcpy(out, x->dims, x->ndim * sizeof(int64_t));
 	for (int i = 0; i < count; i++) {
 		out[axis] = split[i];

@@ -315,6 +315,26 @@ static xpu_status check_op(enum xpu_redop op, const char *fn)
 	return XPU_SUCCESS;
 }
 
+/*
+ * The checks every collective starts with, in this order: the communicator
+ * and its streams, the reduction op (op NULL: not a reduction), the data
+ * type, and the bytes of count elements (*esz each), times the number of
+ * ranks if per_rank.
+ */
+static xpu_status check_call(xpu_comm *c, xpu_stream *const *streams, const enum xpu_redop *op,
+			     enum xpu_dtype dtype, size_t count, int per_rank, size_t *esz,
+			     uint64_t *bytes, const char *fn)
+{
+	xpu_status st = check_common(c, streams, fn);
+
+	if (!st && op)
+		st = check_op(*op, fn);
+	if (!st)
+		st = elem_bytes(dtype, op != NULL, count, per_rank ? (uint64_t)c->n : 1, esz,
+				bytes, fn);
+	return st;
+}
+
 /* the grid of a 2-D collective: the torus found at create, else a x b with
  * a the smallest divisor of n such that a * a >= n */
 static xpu_status grid_of(xpu_comm *c, int *a, int *b)
@@ -587,12 +607,8 @@ XPU_EXPORT xpu_status xpu_all_reduce(xpu_comm *c, xpu_buffer *const *send,
 	enum xpu_coll_algo algo;
 	uint64_t bytes = 0;
 	size_t esz = 0;
-	xpu_status st = check_common(c, streams, fn);
+	xpu_status st = check_call(c, streams, &op, dtype, count, 0, &esz, &bytes, fn);
 
-	if (!st)
-		st = check_op(op, fn);
-	if (!st)
-		st = elem_bytes(dtype, 1, count, 1, &esz, &bytes, fn);
 	if (!st)
 		st = check_bufs(c, send, "send", bytes, count, esz, fn);
 	if (!st)
@@ -632,12 +648,8 @@ XPU_EXPORT xpu_status xpu_reduce_scatter(xpu_comm *c, xpu_buffer *const *send,
 	struct coll_sched s = { 0 };
 	uint64_t bytes = 0;
 	size_t esz = 0;
-	xpu_status st = check_common(c, streams, fn);
+	xpu_status st = check_call(c, streams, &op, dtype, count, 1, &esz, &bytes, fn);
 
-	if (!st)
-		st = check_op(op, fn);
-	if (!st)
-		st = elem_bytes(dtype, 1, count, c->n, &esz, &bytes, fn);
 	/* in place (send == recv) the result is the rank's own part of send */
 	if (!st)
 		st = check_whole_and_part(c, send, "send", bytes, recv, "recv", count, esz, fn);
@@ -664,10 +676,8 @@ XPU_EXPORT xpu_status xpu_all_gather(xpu_comm *c, xpu_buffer *const *send,
 	struct coll_sched s = { 0 };
 	uint64_t bytes = 0;
 	size_t esz = 0;
-	xpu_status st = check_common(c, streams, fn);
+	xpu_status st = check_call(c, streams, NULL, dtype, count, 1, &esz, &bytes, fn);
 
-	if (!st)
-		st = elem_bytes(dtype, 0, count, c->n, &esz, &bytes, fn);
 	if (!st)
 		st = check_whole_and_part(c, recv, "recv", bytes, send, "send", count, esz, fn);
 	if (st)
@@ -685,10 +695,8 @@ XPU_EXPORT xpu_status xpu_broadcast(xpu_comm *c, xpu_buffer *const *bufs, size_t
 	struct coll_sched s = { 0 };
 	uint64_t bytes = 0;
 	size_t esz = 0;
-	xpu_status st = check_common(c, streams, fn);
+	xpu_status st = check_call(c, streams, NULL, dtype, count, 0, &esz, &bytes, fn);
 
-	if (!st)
-		st = elem_bytes(dtype, 0, count, 1, &esz, &bytes, fn);
 	if (!st && (root < 0 || root >= c->n))
 		st = xpu_set_error(XPU_ERROR_INVALID_ARGUMENT, "%s: root %d, the ranks are 0..%d",
 				   fn, root, c->n - 1);

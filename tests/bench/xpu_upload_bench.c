@@ -69,6 +69,15 @@ static double gbs(size_t n, double ns)
 	return ns > 0 ? n / ns : 0;
 }
 
+/* memcpy of n bytes from src to dst, timed: its GB/s */
+static double memcpy_gbs(void *dst, const void *src, size_t n)
+{
+	int64_t t0 = now_ns();
+
+	memcpy(dst, src, n);
+	return gbs(n, now_ns() - t0);
+}
+
 static const char *size_name(size_t n, char *buf, size_t len)
 {
 	if (n >= (1u << 20) && !(n % (1u << 20)))
@@ -101,15 +110,9 @@ static int sweep(xpu_buffer *buf, uint8_t *src, uint8_t *dst, size_t max)
 			if (!st)
 				st = xpu_buffer_read(buf, 0, dst, n);
 			r[k] = gbs(n, now_ns() - t0);
-			t0 = now_ns();
-			memcpy(map, src, n);
-			bw[k] = gbs(n, now_ns() - t0);
-			t0 = now_ns();
-			memcpy(dst, map, n);
-			br[k] = gbs(n, now_ns() - t0);
-			t0 = now_ns();
-			memcpy(dst, src, n);
-			m[k] = gbs(n, now_ns() - t0);
+			bw[k] = memcpy_gbs(map, src, n);
+			br[k] = memcpy_gbs(dst, map, n);
+			m[k] = memcpy_gbs(dst, src, n);
 		}
 		xpu_buffer_unmap(buf);
 		if (st)
@@ -164,9 +167,7 @@ int main(int argc, char **argv)
 		int64_t t0;
 
 		fill(src, n, 1000 + r);
-		t0 = now_ns();
-		memcpy(ref, src, n);
-		mc[r] = gbs(n, now_ns() - t0);
+		mc[r] = memcpy_gbs(ref, src, n);
 		if (memcmp(ref, src, n)) {
 			fprintf(stderr, "xpu-upload-bench: memcpy reference mismatch\n");
 			return 1;
@@ -179,9 +180,7 @@ int main(int argc, char **argv)
 			return fail("xpu_buffer_write", st);
 		/* the reference again, next to the read: the host's load varies */
 		memset(dst, 0xa5, n);
-		t0 = now_ns();
-		memcpy(dst, ref, n);
-		mc[runs + r] = gbs(n, now_ns() - t0);
+		mc[runs + r] = memcpy_gbs(dst, ref, n);
 		memset(dst, 0xa5, n);
 		t0 = now_ns();
 		st = xpu_buffer_read(buf, 0, dst, n);
@@ -200,12 +199,8 @@ int main(int argc, char **argv)
 			if (st)
 				return fail("xpu_buffer_map", st);
 			fill(src, n, 2000 + r);
-			t0 = now_ns();
-			memcpy(map, src, n);
-			bw[r] = gbs(n, now_ns() - t0);
-			t0 = now_ns();
-			memcpy(dst, map, n);
-			br[r] = gbs(n, now_ns() - t0);
+			bw[r] = memcpy_gbs(map, src, n);
+			br[r] = memcpy_gbs(dst, map, n);
 			xpu_buffer_unmap(buf);
 			if (memcmp(dst, src, n)) {
 				fprintf(stderr, "xpu-upload-bench: BAR copy mismatch\n");

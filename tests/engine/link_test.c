@@ -447,15 +447,21 @@ TEST_F(ab, transfer_costs_latency_plus_bytes_over_bw)
 	       (unsigned long long)a->rec.cycles);
 }
 
-/* program: 1 MiB link DMA to SPAD 0, then a 512^3 int8 MATMUL whose A operand
- * is at a_la (independent of the DMA, or its destination) */
-static uint32_t link_then_matmul(struct tenv *a, uint64_t a_la)
+/* a new program that starts with a 1 MiB link DMA from LVA to SPAD 0 (r5 = 1 MiB) */
+static void link_read_first(struct tenv *a)
 {
 	tenv_clear(a);
 	LI64(a, 3, SPAD);
 	LI64(a, 4, LVA);
 	LI64(a, 5, 1 << 20);
 	E(a, xpu_dma(XPU_DMA_VA_TO_LA, 3, 4, 5));
+}
+
+/* program: 1 MiB link DMA to SPAD 0, then a 512^3 int8 MATMUL whose A operand
+ * is at a_la (independent of the DMA, or its destination) */
+static uint32_t link_then_matmul(struct tenv *a, uint64_t a_la)
+{
+	link_read_first(a);
 	LI64(a, 3, 512);
 	E(a, xpu_mcfg(XPU_MCFG_SHAPE, 3, 3, 3));
 	LI64(a, 4, 0);
@@ -464,6 +470,17 @@ static uint32_t link_then_matmul(struct tenv *a, uint64_t a_la)
 	LI64(a, 7, SPAD + (3 << 20));
 	LI64(a, 8, ACC);
 	E(a, xpu_matmul(XPU_MM_INT8, 8, 6, 7));
+	E(a, xpu_halt());
+	return tenv_run(a);
+}
+
+/* program: 1 MiB link DMA to SPAD 0, then another from la to SPAD + 1 MiB */
+static uint32_t two_link_reads(struct tenv *a, uint64_t la)
+{
+	link_read_first(a);
+	LI64(a, 3, SPAD + (1 << 20));
+	LI64(a, 4, la);
+	E(a, xpu_dma(XPU_DMA_VA_TO_LA, 3, 4, 5));
 	E(a, xpu_halt());
 	return tenv_run(a);
 }
@@ -494,32 +511,14 @@ TEST_F(ab, ports_are_separate_timelines)
 
 	/* port 3 and port 4 (window 2 again) each 1 MiB: concurrent */
 	ASSERT_EQ(0, map_link(a, LVA + (4 << 20), 4, 2, 0, 256, XPU_PTE_READ));
-	tenv_clear(a);
-	LI64(a, 3, SPAD);
-	LI64(a, 4, LVA);
-	LI64(a, 5, 1 << 20);
-	E(a, xpu_dma(XPU_DMA_VA_TO_LA, 3, 4, 5));
-	LI64(a, 3, SPAD + (1 << 20));
-	LI64(a, 4, LVA + (4 << 20));
-	E(a, xpu_dma(XPU_DMA_VA_TO_LA, 3, 4, 5));
-	E(a, xpu_halt());
-	ASSERT_EQ(0, tenv_run(a));
+	ASSERT_EQ(0, two_link_reads(a, LVA + (4 << 20)));
 	EXPECT_EQ(link, a->st.port_busy[3]);
 	EXPECT_EQ(link, a->st.port_busy[4]);
 	EXPECT_EQ(2 * link, a->st.link_busy);
 	EXPECT_EQ(2u << 20, a->st.link_bytes);
 	EXPECT_LT(a->rec.cycles, 2 * link);
 	/* two on the same port: in order */
-	tenv_clear(a);
-	LI64(a, 3, SPAD);
-	LI64(a, 4, LVA);
-	LI64(a, 5, 1 << 20);
-	E(a, xpu_dma(XPU_DMA_VA_TO_LA, 3, 4, 5));
-	LI64(a, 3, SPAD + (1 << 20));
-	LI64(a, 4, LVA + 4096);
-	E(a, xpu_dma(XPU_DMA_VA_TO_LA, 3, 4, 5));
-	E(a, xpu_halt());
-	ASSERT_EQ(0, tenv_run(a));
+	ASSERT_EQ(0, two_link_reads(a, LVA + 4096));
 	EXPECT_GE(a->rec.cycles, 2 * link);
 }
 

@@ -63,6 +63,20 @@ static uint8_t i8_of(uint64_t *s, int data)
 	return data == D_I8_EXTREME ? ext[r % 8] : (uint8_t)r;
 }
 
+/* n operand elements at p: bf16 (bf) or int8 values of the data kind */
+static void fill_operand(uint8_t *p, uint64_t n, int bf, int data, uint64_t *seed)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		if (bf) {
+			uint16_t v = bf_of(seed, data);
+
+			memcpy(p + 2 * i, &v, 2);
+		} else {
+			p[i] = i8_of(seed, data);
+		}
+	}
+}
+
 static uint32_t run_case(struct tenv *e, const struct kcase *c)
 {
 	struct tmm mm = { c->m, c->k, c->n, c->lda, c->ldb, c->ldc,
@@ -105,24 +119,8 @@ static int check_case(struct __test_metadata *_metadata, struct tenv *e, struct 
 		free(init);
 		return 1;
 	}
-	for (i = 0; i < na; i++) {
-		if (c.bf) {
-			uint16_t v = bf_of(&seed, c.data);
-
-			memcpy(a + 2 * i, &v, 2);
-		} else {
-			a[i] = i8_of(&seed, c.data);
-		}
-	}
-	for (i = 0; i < nb; i++) {
-		if (c.bf) {
-			uint16_t v = bf_of(&seed, c.data);
-
-			memcpy(b + 2 * i, &v, 2);
-		} else {
-			b[i] = i8_of(&seed, c.data);
-		}
-	}
+	fill_operand(a, na, c.bf, c.data, &seed);
+	fill_operand(b, nb, c.bf, c.data, &seed);
 	for (i = 0; i < nc; i++)
 		init[i] = c.bf ? xref_f2u(((float)(trand(&seed) % 2001) - 1000.0f) / 7.0f)
 			       : trand(&seed);

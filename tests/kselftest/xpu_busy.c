@@ -65,12 +65,10 @@ int main(int argc, char **argv)
 	}
 	fd = xpu_open_nth(0, NULL);
 	if (fd < 0 || xpu_get_param(fd, DRM_XPU_PARAM_NUM_QUEUES, &nq) ||
-	    xpu_bo_new(fd, 4096, DRM_XPU_BO_HBM, &prog) ||
-	    xpu_bo_new(fd, 4096, DRM_XPU_BO_HOST, &args)) {
+	    xpu_loop_bufs_new(fd, &prog, &args, &len)) {
 		perror("xpu-busy: setup");
 		return 2;
 	}
-	len = xpu_prog_loop(prog.map);
 	((uint64_t *)args.map)[0] = iters;
 	for (uint64_t q = 0; q < nq && q < 16; q++) {
 		uint32_t bos[] = { prog.handle, args.handle };

@@ -70,10 +70,7 @@ static void bufs_free(struct file_bufs *f)
 {
 	if (f->fd < 0)
 		return;
-	xpu_bo_free(f->fd, &f->prog);
-	xpu_bo_free(f->fd, &f->args);
-	xpu_bo_free(f->fd, &f->src);
-	xpu_bo_free(f->fd, &f->dst);
+	xpu_copy_bufs_free(f->fd, &f->prog, &f->args, &f->src, &f->dst);
 	close(f->fd);
 	f->fd = -1;
 }
@@ -286,29 +283,19 @@ static int fill_hbm(int fd, uint32_t *handles, int max)
 	int n = 0;
 
 	while (n < max) {
-		struct drm_xpu_bo_create c = { .size = size, .flags = DRM_XPU_BO_HBM };
+		int ret = xpu_hbm_handle_new(fd, size, &handles[n]);
 
-		if (!ioctl(fd, DRM_IOCTL_XPU_BO_CREATE, &c)) {
-			handles[n++] = c.handle;
+		if (!ret) {
+			n++;
 			continue;
 		}
-		if (errno != ENOMEM)
-			return -errno;
+		if (ret != -ENOMEM)
+			return ret;
 		if (size == 4096)
 			return n;
 		size /= 4;
 	}
 	return -E2BIG;
-}
-
-static int hbm_try(int fd, uint64_t size, uint32_t *handle)
-{
-	struct drm_xpu_bo_create c = { .size = size, .flags = DRM_XPU_BO_HBM };
-
-	if (ioctl(fd, DRM_IOCTL_XPU_BO_CREATE, &c))
-		return -errno;
-	*handle = c.handle;
-	return 0;
 }
 
 /*
@@ -355,7 +342,7 @@ TEST(unmapped_hbm_not_reused_while_ctx_busy)
 	cl.handle = x.handle;
 	ASSERT_EQ(0, ioctl(fa, DRM_IOCTL_GEM_CLOSE, &cl));
 	usleep(50000);
-	ret = hbm_try(fb, 1 << 20, &h);
+	ret = xpu_hbm_handle_new(fb, 1 << 20, &h);
 	EXPECT_EQ(-ENOMEM, ret) TH_LOG("another file got the closed buffer's HBM while the job ran");
 	ASSERT_EQ(-ETIME, xpu_wait(fa, id, 1, NULL)) TH_LOG("the job ended before the check");
 
@@ -365,7 +352,7 @@ TEST(unmapped_hbm_not_reused_while_ctx_busy)
 	/* released by a work item right after the job's completion */
 	for (int t = 0; t < 200 && ret; t++) {
 		usleep(10000);
-		ret = hbm_try(fb, 1 << 20, &h);
+		ret = xpu_hbm_handle_new(fb, 1 << 20, &h);
 	}
 	EXPECT_EQ(0, ret) TH_LOG("the closed buffer's HBM never came back: %s", strerror(-ret));
 	xpu_bo_free(fa, &prog);

@@ -100,18 +100,6 @@ FIXTURE_TEARDOWN(fdi)
 	close(self->fd);
 }
 
-/* The counting loop's program (HBM) and argument block (host) on fd. */
-static int loop_bufs(int fd, struct xpu_bo *prog, struct xpu_bo *args, uint32_t *len)
-{
-	int ret = xpu_bo_new(fd, 4096, DRM_XPU_BO_HBM, prog);
-
-	if (!ret)
-		ret = xpu_bo_new(fd, 4096, DRM_XPU_BO_HOST, args);
-	if (!ret)
-		*len = xpu_prog_loop(prog->map);
-	return ret;
-}
-
 /* Submit the loop of n iterations on queue q; job id or -errno. */
 static int64_t submit_loop(int fd, struct xpu_bo *prog, uint32_t len, struct xpu_bo *args,
 			   uint32_t q, uint64_t n)
@@ -249,7 +237,7 @@ TEST_F(fdi, engine_time_and_cycles_grow)
 	uint64_t n;
 	int64_t t0, id, wall;
 
-	ASSERT_EQ(0, loop_bufs(self->fd, &self->prog, &self->args, &self->loop_len));
+	ASSERT_EQ(0, xpu_loop_bufs_new(self->fd, &self->prog, &self->args, &self->loop_len));
 	n = calibrate(self->fd, &self->prog, self->loop_len, &self->args, 300);
 	ASSERT_GT(n, 0);
 	ns0 = fd_key(self->fd, "drm-engine-xpu");
@@ -296,12 +284,12 @@ TEST_F(fdi, queued_time_not_counted)
 	int64_t ida, idb;
 	uint64_t n;
 
-	ASSERT_EQ(0, loop_bufs(self->fd, &self->prog, &self->args, &self->loop_len));
+	ASSERT_EQ(0, xpu_loop_bufs_new(self->fd, &self->prog, &self->args, &self->loop_len));
 	n = calibrate(self->fd, &self->prog, self->loop_len, &self->args, 400);
 	ASSERT_GT(n, 0);
 	fd2 = xpu_open_nth(0, &minor2);
 	ASSERT_GE(fd2, 0);
-	ASSERT_EQ(0, loop_bufs(fd2, &prog2, &args2, &len2));
+	ASSERT_EQ(0, xpu_loop_bufs_new(fd2, &prog2, &args2, &len2));
 
 	a0 = fd_key(self->fd, "drm-engine-xpu");
 	b0 = fd_key(fd2, "drm-engine-xpu");
@@ -346,7 +334,7 @@ TEST_F(fdi, capacity_parallel_queues)
 	if (self->queues < 2)
 		SKIP(return, "one queue");
 	for (q = 0; q < self->queues; q++)
-		ASSERT_EQ(0, loop_bufs(self->fd, &prog[q], &args[q], &len[q]));
+		ASSERT_EQ(0, xpu_loop_bufs_new(self->fd, &prog[q], &args[q], &len[q]));
 	n = calibrate(self->fd, &prog[0], len[0], &args[0], 200);
 	ASSERT_GT(n, 0);
 	ns0 = fd_key(self->fd, "drm-engine-xpu");

@@ -34,10 +34,8 @@ static int64_t submit_forever(int fd, struct xpu_bo *prog, struct xpu_bo *args)
 {
 	uint32_t bos[2], len;
 
-	if (xpu_bo_new(fd, 4096, DRM_XPU_BO_HBM, prog) ||
-	    xpu_bo_new(fd, 4096, DRM_XPU_BO_HOST, args))
+	if (xpu_loop_bufs_new(fd, prog, args, &len))
 		return -ENOMEM;
-	len = xpu_prog_loop(prog->map);
 	((uint64_t *)args->map)[0] = FOREVER_ITERS;
 	bos[0] = prog->handle;
 	bos[1] = args->handle;
@@ -195,16 +193,6 @@ static int ctx_roots(int minor, uint64_t *roots, int max)
 	return n;
 }
 
-static int bo_create_raw(int fd, uint64_t size, uint32_t *handle)
-{
-	struct drm_xpu_bo_create c = { .size = size, .flags = DRM_XPU_BO_HBM };
-
-	if (ioctl(fd, DRM_IOCTL_XPU_BO_CREATE, &c))
-		return -errno;
-	*handle = c.handle;
-	return 0;
-}
-
 /*
  * Where the buddy allocator puts things: a large buffer takes the lowest
  * large block (page 0 included), a single page the highest free page. So:
@@ -225,7 +213,7 @@ TEST(hbm_page0_never_a_pt_root)
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, xpu_get_param(fd, DRM_XPU_PARAM_HBM_SIZE, &hbm));
 	for (size = hbm / 2; size >= 4096; size /= 2)
-		while (nh < 64 && !bo_create_raw(fd, size, &handles[nh]))
+		while (nh < 64 && !xpu_hbm_handle_new(fd, size, &handles[nh]))
 			nh++;
 	ASSERT_GT(nh, 0);
 	TH_LOG("%d buffers; HBM used %llu of %llu", nh,
@@ -233,7 +221,7 @@ TEST(hbm_page0_never_a_pt_root)
 	ASSERT_EQ(0, gem_close(fd, handles[0]));
 	/* 10 pages short, and room for the page tables of its mapping */
 	size = hbm / 2 - (10 + hbm / 2 / (2 << 20) + 3) * 4096;
-	ASSERT_EQ(0, bo_create_raw(fd, size, &h));
+	ASSERT_EQ(0, xpu_hbm_handle_new(fd, size, &h));
 	snprintf(path, sizeof(path), "/dev/accel/accel%d", minor);
 	for (i = 0; i < 60; i++) {
 		files[nf] = open(path, O_RDWR);

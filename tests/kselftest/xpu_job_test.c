@@ -9,25 +9,7 @@
 #include "kselftest_harness.h"
 #include "xpu_test_util.h"
 
-FIXTURE(job) {
-	int fd, minor;
-	struct xpu_bo prog, args, src, dst;
-	uint32_t copy_len;
-};
-
-FIXTURE_SETUP(job)
-{
-	self->fd = xpu_open_nth(0, &self->minor);
-	ASSERT_GE(self->fd, 0);
-	ASSERT_EQ(0, xpu_copy_bufs_new(self->fd, &self->prog, &self->args, &self->src,
-				       &self->dst, &self->copy_len));
-}
-
-FIXTURE_TEARDOWN(job)
-{
-	xpu_copy_bufs_free(self->fd, &self->prog, &self->args, &self->src, &self->dst);
-	close(self->fd);
-}
+XPU_COPY_FIXTURE(job)
 
 static int64_t submit_copy(int fd, uint32_t queue, struct xpu_bo *prog, uint32_t len,
 			   struct xpu_bo *args, uint64_t from, uint64_t to, uint64_t n,
@@ -71,9 +53,7 @@ TEST_F(job, dma_copy_round_trip)
 	id = submit_copy(self->fd, 1, &self->prog, self->copy_len, &self->args,
 			 self->dst.va, self->src.va, 4096, NULL, 0, 0, 0, bos, 4);
 	ASSERT_GT(id, 0);
-	ASSERT_EQ(0, xpu_wait(self->fd, id, 10000, &w));
-	EXPECT_EQ(DRM_XPU_JOB_OK, w.status);
-	EXPECT_EQ(0, memcmp(s, d, 4096));
+	xpu_expect_copied(_metadata, self->fd, id, &self->src, &self->dst, 4096);
 }
 
 /* A counter of the driver's sysfs telemetry, or -1. */
@@ -165,7 +145,6 @@ TEST_F(job, timeline_dependency_chain)
 	uint32_t bos[] = { self->prog.handle, self->args.handle, self->src.handle,
 			   self->dst.handle, 0, 0 };
 	struct drm_xpu_sync dep = { 0 };
-	struct drm_xpu_wait_job w;
 	uint64_t point = 0;
 	int64_t id1, id2;
 	uint8_t *s = self->src.map;
@@ -192,9 +171,7 @@ TEST_F(job, timeline_dependency_chain)
 					    DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, NULL));
 	ASSERT_EQ(0, drmSyncobjQuery(self->fd, &syncobj, &point, 1));
 	EXPECT_EQ(6, point);
-	ASSERT_EQ(0, xpu_wait(self->fd, id2, 10000, &w));
-	EXPECT_EQ(DRM_XPU_JOB_OK, w.status);
-	EXPECT_EQ(0, memcmp(self->src.map, self->dst.map, 64 << 10));
+	xpu_expect_copied(_metadata, self->fd, id2, &self->src, &self->dst, 64 << 10);
 	drmSyncobjDestroy(self->fd, syncobj);
 	xpu_bo_free(self->fd, &args2);
 	xpu_bo_free(self->fd, &mid);
@@ -255,9 +232,7 @@ TEST_F(job, bad_ctx_status_not_folded)
 	id = submit_copy(self->fd, 1, &self->prog, self->copy_len, &self->args,
 			 self->src.va, self->dst.va, 4096, NULL, 0, 0, 0, NULL, 0);
 	ASSERT_GT(id, 0);
-	ASSERT_EQ(0, xpu_wait(self->fd, id, 10000, &w));
-	EXPECT_EQ(DRM_XPU_JOB_OK, w.status);
-	EXPECT_EQ(0, memcmp(self->src.map, self->dst.map, 4096));
+	xpu_expect_copied(_metadata, self->fd, id, &self->src, &self->dst, 4096);
 	ASSERT_EQ(0, xpu_get_param(self->fd, DRM_XPU_PARAM_CTX_STATE, &state));
 	EXPECT_FALSE(state & DRM_XPU_CTX_BANNED);
 }

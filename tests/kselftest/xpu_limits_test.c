@@ -29,9 +29,8 @@ FIXTURE_SETUP(limits)
 	ASSERT_GE(self->fd, 0);
 	ASSERT_EQ(0, xpu_copy_bufs_new(self->fd, &self->prog, &self->args, &self->src,
 				       &self->dst, &self->copy_len));
-	ASSERT_EQ(0, xpu_bo_new(self->fd, 4096, DRM_XPU_BO_HBM, &self->loop_prog));
-	ASSERT_EQ(0, xpu_bo_new(self->fd, 4096, DRM_XPU_BO_HOST, &self->loop_args));
-	self->loop_len = xpu_prog_loop(self->loop_prog.map);
+	ASSERT_EQ(0, xpu_loop_bufs_new(self->fd, &self->loop_prog, &self->loop_args,
+				       &self->loop_len));
 	((uint64_t *)self->loop_args.map)[0] = 20000000;	/* a fraction of a second */
 	for (int i = 0; i < 4096; i++)
 		((uint8_t *)self->src.map)[i] = i * 7 + 3;

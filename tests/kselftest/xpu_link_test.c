@@ -59,6 +59,22 @@ static long long sysfs_num(const struct xdev *d, const char *file)
 	return buf[0] ? strtoll(buf, NULL, 10) : LLONG_MIN;
 }
 
+/* What port's counters (and the device's link perf counter) say now. */
+struct link_count {
+	long long bytes, xfers, perf;
+};
+
+static void link_count_read(const struct xdev *d, int port, struct link_count *n)
+{
+	char file[64];
+
+	snprintf(file, sizeof(file), "link%d/bytes", port);
+	n->bytes = sysfs_num(d, file);
+	snprintf(file, sizeof(file), "link%d/transfers", port);
+	n->xfers = sysfs_num(d, file);
+	n->perf = sysfs_num(d, "perf/link_bytes");
+}
+
 static int sysfs_str(const struct xdev *d, const char *file, char *buf, size_t len)
 {
 	char path[PATH_MAX + 64];
@@ -190,7 +206,7 @@ static int check(const void *p, uint64_t n, uint64_t seed)
  * Two devices joined by an up link, in both directions: the first such pair
  * in device order (after an unbind and bind a device may come back under
  * another minor, so the first two XPUs need not be neighbours), or a SKIP
- * reason.
+ * reason with neither device open (both fds -1).
  */
 static const char *linked_pair(struct xdev *d0, struct xdev *d1)
 {
@@ -266,6 +282,59 @@ static void pair_close(struct xdev *d0, struct xdev *d1)
 		close(d0->fd);
 	if (d1->fd >= 0)
 		close(d1->fd);
+}
+
+/*
+ * What the import tests share: a BUF_SIZE buffer of d0 (src_flags, filled
+ * from seed) exported and imported by d1 (handle h, info), a BUF_SIZE
+ * buffer of d1's own (dst_flags) and d1's copier. Each step is asserted; a
+ * failed one ends the test.
+ */
+struct peer_import {
+	struct xpu_bo src, dst;
+	struct copier c;
+	struct drm_xpu_bo_info info;
+	uint32_t h;
+	int dmabuf;
+};
+
+static void peer_import_new(struct __test_metadata *_metadata, const struct xdev *d0,
+			    const struct xdev *d1, uint32_t src_flags, uint64_t seed,
+			    uint32_t dst_flags, struct peer_import *im)
+{
+	im->h = 0;
+	im->dmabuf = -1;
+	ASSERT_EQ(0, xpu_bo_new(d0->fd, BUF_SIZE, src_flags, &im->src));
+	ASSERT_EQ(0, xpu_bo_new(d1->fd, BUF_SIZE, dst_flags, &im->dst));
+	ASSERT_EQ(0, copier_new(d1->fd, &im->c));
+	fill(im->src.map, BUF_SIZE, seed);
+	ASSERT_EQ(0, prime_export(d0->fd, im->src.handle, &im->dmabuf));
+	ASSERT_EQ(0, prime_import(d1->fd, im->dmabuf, &im->h));
+	ASSERT_EQ(0, bo_info(d1->fd, im->h, &im->info));
+}
+
+/* A job of d1 copies the import into dst: the job status or -errno. */
+static int peer_read(const struct xdev *d1, struct peer_import *im)
+{
+	return copy_job(d1->fd, &im->c, im->info.va, im->dst.va, BUF_SIZE, im->h,
+			im->dst.handle);
+}
+
+/* A job of d1 copies d1's buffer from into the import: the job status or -errno. */
+static int peer_write(const struct xdev *d1, struct peer_import *im, const struct xpu_bo *from)
+{
+	return copy_job(d1->fd, &im->c, from->va, im->info.va, BUF_SIZE, from->handle, im->h);
+}
+
+/* The import closed first, then the dma-buf, d1's buffers and the exported one. */
+static void peer_import_free(const struct xdev *d0, const struct xdev *d1,
+			     struct peer_import *im)
+{
+	gem_close(d1->fd, im->h);
+	close(im->dmabuf);
+	copier_free(d1->fd, &im->c);
+	xpu_bo_free(d1->fd, &im->dst);
+	xpu_bo_free(d0->fd, &im->src);
 }
 
 /* GET_PARAM's topology agrees with sysfs, and with the expected topology. */
@@ -450,71 +519,49 @@ TEST(link_import_copy_both_ways)
 {
 	struct xdev d0, d1;
 	const char *why = linked_pair(&d0, &d1);
-	struct drm_xpu_bo_info info;
-	struct xpu_bo src, dst, back;
-	struct copier c;
-	long long bytes0, xfers0, perf0, bytes1, xfers1, perf1, pbytes0;
-	char file[64], pfile[64];
+	struct peer_import im;
+	struct xpu_bo back;
+	struct link_count n0, n1;
+	long long pbytes0;
+	char pfile[64];
 	uint64_t peer;
-	uint32_t h = 0;
-	int dmabuf = -1, port, bad;
+	int port, bad;
 
-	if (why) {
-		pair_close(&d0, &d1);
+	if (why)
 		SKIP(return, "%s", why);
-	}
 	port = port_to(&d1, &d0);
-	ASSERT_EQ(0, xpu_bo_new(d0.fd, BUF_SIZE, DRM_XPU_BO_HBM, &src));
-	ASSERT_EQ(0, xpu_bo_new(d1.fd, BUF_SIZE, DRM_XPU_BO_HBM, &dst));
 	ASSERT_EQ(0, xpu_bo_new(d1.fd, BUF_SIZE, DRM_XPU_BO_HOST, &back));
-	ASSERT_EQ(0, copier_new(d1.fd, &c));
-	fill(src.map, BUF_SIZE, 0x1234);
 	fill(back.map, BUF_SIZE, 0x5678);
-
-	ASSERT_EQ(0, prime_export(d0.fd, src.handle, &dmabuf));
-	ASSERT_EQ(0, prime_import(d1.fd, dmabuf, &h));
-	ASSERT_EQ(0, bo_info(d1.fd, h, &info));
-	EXPECT_EQ(DRM_XPU_BO_PEER_LINK, info.flags);
-	EXPECT_EQ(BUF_SIZE, info.size);
-	EXPECT_NE(0, info.va);
+	peer_import_new(_metadata, &d0, &d1, DRM_XPU_BO_HBM, 0x1234, DRM_XPU_BO_HBM, &im);
+	EXPECT_EQ(DRM_XPU_BO_PEER_LINK, im.info.flags);
+	EXPECT_EQ(BUF_SIZE, im.info.size);
+	EXPECT_NE(0, im.info.va);
 	/* no CPU mapping of another device's memory through this fd */
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, BUF_SIZE, PROT_READ, MAP_SHARED, d1.fd,
-				   info.mmap_offset));
+				   im.info.mmap_offset));
 
 	/* the exporter's end of the same cable */
 	ASSERT_EQ(0, xpu_get_param(d1.fd, DRM_XPU_PARAM_LINK_PEER(port), &peer));
 	snprintf(pfile, sizeof(pfile), "link%d/bytes", (int)((peer >> 16) & 0xff));
 	pbytes0 = sysfs_num(&d0, pfile);
-	snprintf(file, sizeof(file), "link%d/bytes", port);
-	bytes0 = sysfs_num(&d1, file);
-	snprintf(file, sizeof(file), "link%d/transfers", port);
-	xfers0 = sysfs_num(&d1, file);
-	perf0 = sysfs_num(&d1, "perf/link_bytes");
+	link_count_read(&d1, port, &n0);
 
-	EXPECT_EQ(DRM_XPU_JOB_OK, copy_job(d1.fd, &c, info.va, dst.va, BUF_SIZE, h, dst.handle));
-	bad = check(dst.map, BUF_SIZE, 0x1234);
+	EXPECT_EQ(DRM_XPU_JOB_OK, peer_read(&d1, &im));
+	bad = check(im.dst.map, BUF_SIZE, 0x1234);
 	EXPECT_EQ(-1, bad) TH_LOG("read over the link: word %d differs", bad);
-	EXPECT_EQ(DRM_XPU_JOB_OK, copy_job(d1.fd, &c, back.va, info.va, BUF_SIZE, back.handle, h));
-	bad = check(src.map, BUF_SIZE, 0x5678);
+	EXPECT_EQ(DRM_XPU_JOB_OK, peer_write(&d1, &im, &back));
+	bad = check(im.src.map, BUF_SIZE, 0x5678);
 	EXPECT_EQ(-1, bad) TH_LOG("written over the link: word %d differs", bad);
 
-	snprintf(file, sizeof(file), "link%d/bytes", port);
-	bytes1 = sysfs_num(&d1, file);
-	snprintf(file, sizeof(file), "link%d/transfers", port);
-	xfers1 = sysfs_num(&d1, file);
-	perf1 = sysfs_num(&d1, "perf/link_bytes");
-	EXPECT_GE(bytes1 - bytes0, 2 * (long long)BUF_SIZE);
-	EXPECT_GT(xfers1, xfers0);
-	EXPECT_GE(perf1 - perf0, 2 * (long long)BUF_SIZE);
+	link_count_read(&d1, port, &n1);
+	EXPECT_GE(n1.bytes - n0.bytes, 2 * (long long)BUF_SIZE);
+	EXPECT_GT(n1.xfers, n0.xfers);
+	EXPECT_GE(n1.perf - n0.perf, 2 * (long long)BUF_SIZE);
 	/* both ends of a link count what crosses it */
-	EXPECT_EQ(bytes1 - bytes0, sysfs_num(&d0, pfile) - pbytes0);
+	EXPECT_EQ(n1.bytes - n0.bytes, sysfs_num(&d0, pfile) - pbytes0);
 
-	gem_close(d1.fd, h);
-	close(dmabuf);
-	copier_free(d1.fd, &c);
 	xpu_bo_free(d1.fd, &back);
-	xpu_bo_free(d1.fd, &dst);
-	xpu_bo_free(d0.fd, &src);
+	peer_import_free(&d0, &d1, &im);
 	pair_close(&d0, &d1);
 }
 
@@ -523,35 +570,18 @@ TEST(link_import_read_only)
 {
 	struct xdev d0, d1;
 	const char *why = linked_pair(&d0, &d1);
-	struct drm_xpu_bo_info info;
-	struct xpu_bo src, local;
-	struct copier c;
-	uint32_t h = 0;
-	int dmabuf = -1;
+	struct peer_import im;
 
-	if (why) {
-		pair_close(&d0, &d1);
+	if (why)
 		SKIP(return, "%s", why);
-	}
-	ASSERT_EQ(0, xpu_bo_new(d0.fd, BUF_SIZE, DRM_XPU_BO_HBM | DRM_XPU_BO_DEVICE_RO, &src));
-	ASSERT_EQ(0, xpu_bo_new(d1.fd, BUF_SIZE, DRM_XPU_BO_HOST, &local));
-	ASSERT_EQ(0, copier_new(d1.fd, &c));
-	fill(src.map, BUF_SIZE, 0x99);
-	ASSERT_EQ(0, prime_export(d0.fd, src.handle, &dmabuf));
-	ASSERT_EQ(0, prime_import(d1.fd, dmabuf, &h));
-	ASSERT_EQ(0, bo_info(d1.fd, h, &info));
-	EXPECT_EQ(DRM_XPU_BO_PEER_LINK | DRM_XPU_BO_DEVICE_RO, info.flags);
-	EXPECT_EQ(DRM_XPU_JOB_OK, copy_job(d1.fd, &c, info.va, local.va, BUF_SIZE, h,
-					   local.handle));
-	EXPECT_EQ(-1, check(local.map, BUF_SIZE, 0x99));
-	EXPECT_EQ(DRM_XPU_JOB_MMU_FAULT, copy_job(d1.fd, &c, local.va, info.va, BUF_SIZE,
-						  local.handle, h));
-	EXPECT_EQ(-1, check(src.map, BUF_SIZE, 0x99)) TH_LOG("a read-only buffer changed");
-	gem_close(d1.fd, h);
-	close(dmabuf);
-	copier_free(d1.fd, &c);
-	xpu_bo_free(d1.fd, &local);
-	xpu_bo_free(d0.fd, &src);
+	peer_import_new(_metadata, &d0, &d1, DRM_XPU_BO_HBM | DRM_XPU_BO_DEVICE_RO, 0x99,
+			DRM_XPU_BO_HOST, &im);
+	EXPECT_EQ(DRM_XPU_BO_PEER_LINK | DRM_XPU_BO_DEVICE_RO, im.info.flags);
+	EXPECT_EQ(DRM_XPU_JOB_OK, peer_read(&d1, &im));
+	EXPECT_EQ(-1, check(im.dst.map, BUF_SIZE, 0x99));
+	EXPECT_EQ(DRM_XPU_JOB_MMU_FAULT, peer_write(&d1, &im, &im.dst));
+	EXPECT_EQ(-1, check(im.src.map, BUF_SIZE, 0x99)) TH_LOG("a read-only buffer changed");
+	peer_import_free(&d0, &d1, &im);
 	pair_close(&d0, &d1);
 }
 
@@ -567,10 +597,8 @@ TEST(import_close_reuse_no_window_leak)
 	struct xpu_bo src, dst;
 	struct copier c;
 
-	if (why) {
-		pair_close(&d0, &d1);
+	if (why)
 		SKIP(return, "%s", why);
-	}
 	ASSERT_EQ(0, xpu_bo_new(d1.fd, PG, DRM_XPU_BO_HOST, &dst));
 	ASSERT_EQ(0, copier_new(d1.fd, &c));
 	for (int i = 0; i < XPU_MAX_WINDOWS + 8; i++) {
@@ -698,12 +726,8 @@ static int links_set(const struct xdev *d, int up)
 TEST(pcie_import_when_links_down)
 {
 	struct xdev d0, d1;
-	struct drm_xpu_bo_info info;
-	struct xpu_bo src, dst;
-	struct copier c;
+	struct peer_import im;
 	long long perf0;
-	uint32_t h = 0;
-	int dmabuf = -1;
 
 	d1.fd = -1;
 	if (xdev_open(0, &d0) || xdev_open(1, &d1)) {
@@ -712,27 +736,17 @@ TEST(pcie_import_when_links_down)
 	}
 	ASSERT_EQ(0, write_file("/sys/module/xpu/parameters/pcie_p2p", "1"));
 	ASSERT_EQ(0, links_set(&d1, 0));
-	ASSERT_EQ(0, xpu_bo_new(d0.fd, BUF_SIZE, DRM_XPU_BO_HBM, &src));
-	ASSERT_EQ(0, xpu_bo_new(d1.fd, BUF_SIZE, DRM_XPU_BO_HOST, &dst));
-	ASSERT_EQ(0, copier_new(d1.fd, &c));
-	fill(src.map, BUF_SIZE, 0x4242);
-	ASSERT_EQ(0, prime_export(d0.fd, src.handle, &dmabuf));
-	ASSERT_EQ(0, prime_import(d1.fd, dmabuf, &h));
-	ASSERT_EQ(0, bo_info(d1.fd, h, &info));
-	EXPECT_EQ(DRM_XPU_BO_PEER_PCIE, info.flags);
+	peer_import_new(_metadata, &d0, &d1, DRM_XPU_BO_HBM, 0x4242, DRM_XPU_BO_HOST, &im);
+	EXPECT_EQ(DRM_XPU_BO_PEER_PCIE, im.info.flags);
 	perf0 = sysfs_num(&d1, "perf/link_bytes");
-	EXPECT_EQ(DRM_XPU_JOB_OK, copy_job(d1.fd, &c, info.va, dst.va, BUF_SIZE, h, dst.handle));
-	EXPECT_EQ(-1, check(dst.map, BUF_SIZE, 0x4242));
-	fill(dst.map, BUF_SIZE, 0x4343);
-	EXPECT_EQ(DRM_XPU_JOB_OK, copy_job(d1.fd, &c, dst.va, info.va, BUF_SIZE, dst.handle, h));
-	EXPECT_EQ(-1, check(src.map, BUF_SIZE, 0x4343));
+	EXPECT_EQ(DRM_XPU_JOB_OK, peer_read(&d1, &im));
+	EXPECT_EQ(-1, check(im.dst.map, BUF_SIZE, 0x4242));
+	fill(im.dst.map, BUF_SIZE, 0x4343);
+	EXPECT_EQ(DRM_XPU_JOB_OK, peer_write(&d1, &im, &im.dst));
+	EXPECT_EQ(-1, check(im.src.map, BUF_SIZE, 0x4343));
 	EXPECT_EQ(perf0, sysfs_num(&d1, "perf/link_bytes"));
-	gem_close(d1.fd, h);
-	close(dmabuf);
+	peer_import_free(&d0, &d1, &im);
 	EXPECT_EQ(0, links_set(&d1, 1));
-	copier_free(d1.fd, &c);
-	xpu_bo_free(d1.fd, &dst);
-	xpu_bo_free(d0.fd, &src);
 	pair_close(&d0, &d1);
 }
 
@@ -803,19 +817,14 @@ TEST(importer_unbind_releases_window)
 {
 	struct xdev d0, d1;
 	const char *why = linked_pair(&d0, &d1);
-	struct drm_xpu_bo_info info;
-	struct xpu_bo src, dst;
-	struct copier c;
+	struct peer_import im;
 	char bdf[64], path[PATH_MAX + 32];
 	struct stat node;
-	uint32_t h = 0;
-	int dmabuf = -1, base, n = -1;
+	int base, n = -1;
 	uint64_t c0, c1;
 
-	if (why) {
-		pair_close(&d0, &d1);
+	if (why)
 		SKIP(return, "%s", why);
-	}
 	c0 = d0.chip;
 	c1 = d1.chip;
 	base = windows_open(&d0);
@@ -823,39 +832,33 @@ TEST(importer_unbind_releases_window)
 	snprintf(bdf, sizeof(bdf), "%s", strrchr(d1.pci, '/') + 1);
 	snprintf(path, sizeof(path), "/dev/accel/accel%d", d1.minor);
 	ASSERT_EQ(0, stat(path, &node));
-	ASSERT_EQ(0, xpu_bo_new(d0.fd, BUF_SIZE, DRM_XPU_BO_HBM, &src));
-	ASSERT_EQ(0, xpu_bo_new(d1.fd, BUF_SIZE, DRM_XPU_BO_HBM, &dst));
-	ASSERT_EQ(0, copier_new(d1.fd, &c));
-	fill(src.map, BUF_SIZE, 0xabc);
-	ASSERT_EQ(0, prime_export(d0.fd, src.handle, &dmabuf));
-	ASSERT_EQ(0, prime_import(d1.fd, dmabuf, &h));
-	ASSERT_EQ(0, bo_info(d1.fd, h, &info));
+	peer_import_new(_metadata, &d0, &d1, DRM_XPU_BO_HBM, 0xabc, DRM_XPU_BO_HBM, &im);
 	EXPECT_EQ(base + 1, windows_open(&d0));
-	EXPECT_EQ(DRM_XPU_JOB_OK, copy_job(d1.fd, &c, info.va, dst.va, BUF_SIZE, h, dst.handle));
+	EXPECT_EQ(DRM_XPU_JOB_OK, peer_read(&d1, &im));
 
 	ASSERT_EQ(0, write_file("/sys/bus/pci/drivers/xpu/unbind", bdf));
 	/* the import lives as long as the importer's file */
 	EXPECT_EQ(base + 1, windows_open(&d0));
-	munmap(dst.map, dst.size);
-	munmap(c.prog.map, c.prog.size);
-	munmap(c.args.map, c.args.size);
+	munmap(im.dst.map, im.dst.size);
+	munmap(im.c.prog.map, im.c.prog.size);
+	munmap(im.c.args.map, im.c.args.size);
 	close(d1.fd);
 	d1.fd = -1;
 	for (int i = 0; i < 200 && (n = windows_open(&d0)) != base; i++)
 		usleep(10000);
 	EXPECT_EQ(base, n) TH_LOG("the importer's window stayed open");
-	EXPECT_EQ(-1, check(src.map, BUF_SIZE, 0xabc));
+	EXPECT_EQ(-1, check(im.src.map, BUF_SIZE, 0xabc));
 
 	ASSERT_EQ(0, write_file("/sys/bus/pci/drivers/xpu/bind", bdf));
 	ASSERT_EQ(0, node_restore(bdf, &node));
 	close(d0.fd);
 	why = pair_by_chip(&d0, &d1, c0, c1);
 	ASSERT_EQ(NULL, why) TH_LOG("after bind: %s", why);
-	ASSERT_EQ(0, prime_import(d1.fd, dmabuf, &h));
-	ASSERT_EQ(0, bo_info(d1.fd, h, &info));
-	EXPECT_EQ(DRM_XPU_BO_PEER_LINK, info.flags);
-	gem_close(d1.fd, h);
-	close(dmabuf);
+	ASSERT_EQ(0, prime_import(d1.fd, im.dmabuf, &im.h));
+	ASSERT_EQ(0, bo_info(d1.fd, im.h, &im.info));
+	EXPECT_EQ(DRM_XPU_BO_PEER_LINK, im.info.flags);
+	gem_close(d1.fd, im.h);
+	close(im.dmabuf);
 	pair_close(&d0, &d1);
 }
 
@@ -881,20 +884,16 @@ static void unbind_case(struct __test_metadata *_metadata, int pcie)
 {
 	struct xdev d0, d1;
 	const char *why = unbind_pair(&d0, &d1, pcie);
-	struct drm_xpu_bo_info info;
-	struct xpu_bo src, dst, other;
-	struct copier c;
+	struct peer_import im;
+	struct xpu_bo other;
 	char bdf[64], path[PATH_MAX + 32];
 	uint32_t want = DRM_XPU_JOB_LINK_ERROR;
 	uint64_t state;
-	int dmabuf = -1, bad0, bad1;
-	uint32_t h = 0;
+	int bad0, bad1;
 	struct stat node;
 
-	if (why) {
-		pair_close(&d0, &d1);
+	if (why)
 		SKIP(return, "%s", why);
-	}
 	bad0 = klog_bad_lines();
 	snprintf(bdf, sizeof(bdf), "%s", strrchr(d0.pci, '/') + 1);
 	snprintf(path, sizeof(path), "/dev/accel/accel%d", d0.minor);
@@ -903,40 +902,34 @@ static void unbind_case(struct __test_metadata *_metadata, int pcie)
 		ASSERT_EQ(0, write_file("/sys/module/xpu/parameters/pcie_p2p", "1"));
 		ASSERT_EQ(0, links_set(&d1, 0));
 	}
-	ASSERT_EQ(0, xpu_bo_new(d0.fd, BUF_SIZE, DRM_XPU_BO_HBM, &src));
-	ASSERT_EQ(0, xpu_bo_new(d1.fd, BUF_SIZE, DRM_XPU_BO_HBM, &dst));
 	ASSERT_EQ(0, xpu_bo_new(d1.fd, BUF_SIZE, DRM_XPU_BO_HOST, &other));
-	ASSERT_EQ(0, copier_new(d1.fd, &c));
-	fill(src.map, BUF_SIZE, 0x77);
-	ASSERT_EQ(0, prime_export(d0.fd, src.handle, &dmabuf));
-	ASSERT_EQ(0, prime_import(d1.fd, dmabuf, &h));
-	ASSERT_EQ(0, bo_info(d1.fd, h, &info));
-	ASSERT_EQ(pcie ? DRM_XPU_BO_PEER_PCIE : DRM_XPU_BO_PEER_LINK, info.flags);
-	ASSERT_EQ(DRM_XPU_JOB_OK, copy_job(d1.fd, &c, info.va, dst.va, BUF_SIZE, h, dst.handle));
-	EXPECT_EQ(-1, check(dst.map, BUF_SIZE, 0x77));
+	peer_import_new(_metadata, &d0, &d1, DRM_XPU_BO_HBM, 0x77, DRM_XPU_BO_HBM, &im);
+	ASSERT_EQ(pcie ? DRM_XPU_BO_PEER_PCIE : DRM_XPU_BO_PEER_LINK, im.info.flags);
+	ASSERT_EQ(DRM_XPU_JOB_OK, peer_read(&d1, &im));
+	EXPECT_EQ(-1, check(im.dst.map, BUF_SIZE, 0x77));
 
 	/* the exporter goes while its process still holds the buffer and the dma-buf */
-	munmap(src.map, src.size);
-	src.map = NULL;
+	munmap(im.src.map, im.src.size);
+	im.src.map = NULL;
 	ASSERT_EQ(0, write_file("/sys/bus/pci/drivers/xpu/unbind", bdf));
-	EXPECT_EQ(want, copy_job(d1.fd, &c, info.va, dst.va, BUF_SIZE, h, dst.handle));
-	EXPECT_EQ(want, copy_job(d1.fd, &c, other.va, info.va, BUF_SIZE, other.handle, h));
+	EXPECT_EQ(want, peer_read(&d1, &im));
+	EXPECT_EQ(want, peer_write(&d1, &im, &other));
 	/* not the importer's fault: it is not banned */
 	ASSERT_EQ(0, xpu_get_param(d1.fd, DRM_XPU_PARAM_CTX_STATE, &state));
 	EXPECT_EQ(0, state & DRM_XPU_CTX_BANNED);
-	EXPECT_EQ(DRM_XPU_JOB_OK, copy_job(d1.fd, &c, other.va, dst.va, BUF_SIZE,
-					   other.handle, dst.handle));
+	EXPECT_EQ(DRM_XPU_JOB_OK, copy_job(d1.fd, &im.c, other.va, im.dst.va, BUF_SIZE,
+					   other.handle, im.dst.handle));
 	/* the importer closes its buffer after the exporter is gone */
-	gem_close(d1.fd, h);
-	close(dmabuf);
-	gem_close(d0.fd, src.handle);
+	gem_close(d1.fd, im.h);
+	close(im.dmabuf);
+	gem_close(d0.fd, im.src.handle);
 	close(d0.fd);
 	d0.fd = -1;
 	if (pcie)
 		EXPECT_EQ(0, links_set(&d1, 1));
-	copier_free(d1.fd, &c);
+	copier_free(d1.fd, &im.c);
 	xpu_bo_free(d1.fd, &other);
-	xpu_bo_free(d1.fd, &dst);
+	xpu_bo_free(d1.fd, &im.dst);
 	close(d1.fd);
 	d1.fd = -1;
 
@@ -945,20 +938,10 @@ static void unbind_case(struct __test_metadata *_metadata, int pcie)
 	/* the exporter works again: an import of one of its buffers by the other */
 	why = unbind_pair(&d0, &d1, pcie);
 	ASSERT_EQ(NULL, why) TH_LOG("after bind: %s", why);
-	ASSERT_EQ(0, copier_new(d1.fd, &c));
-	ASSERT_EQ(0, xpu_bo_new(d0.fd, BUF_SIZE, DRM_XPU_BO_HBM, &src));
-	ASSERT_EQ(0, xpu_bo_new(d1.fd, BUF_SIZE, DRM_XPU_BO_HOST, &dst));
-	fill(src.map, BUF_SIZE, 0x31);
-	ASSERT_EQ(0, prime_export(d0.fd, src.handle, &dmabuf));
-	ASSERT_EQ(0, prime_import(d1.fd, dmabuf, &h));
-	ASSERT_EQ(0, bo_info(d1.fd, h, &info));
-	EXPECT_EQ(DRM_XPU_JOB_OK, copy_job(d1.fd, &c, info.va, dst.va, BUF_SIZE, h, dst.handle));
-	EXPECT_EQ(-1, check(dst.map, BUF_SIZE, 0x31));
-	gem_close(d1.fd, h);
-	close(dmabuf);
-	copier_free(d1.fd, &c);
-	xpu_bo_free(d1.fd, &dst);
-	xpu_bo_free(d0.fd, &src);
+	peer_import_new(_metadata, &d0, &d1, DRM_XPU_BO_HBM, 0x31, DRM_XPU_BO_HOST, &im);
+	EXPECT_EQ(DRM_XPU_JOB_OK, peer_read(&d1, &im));
+	EXPECT_EQ(-1, check(im.dst.map, BUF_SIZE, 0x31));
+	peer_import_free(&d0, &d1, &im);
 	pair_close(&d0, &d1);
 	bad1 = klog_bad_lines();
 	EXPECT_EQ(bad0, bad1) TH_LOG("new warnings in the kernel log");

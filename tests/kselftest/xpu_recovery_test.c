@@ -27,9 +27,7 @@ FIXTURE_SETUP(rec)
 {
 	self->fd = xpu_open_nth(0, &self->minor);
 	ASSERT_GE(self->fd, 0);
-	ASSERT_EQ(0, xpu_bo_new(self->fd, 4096, DRM_XPU_BO_HBM, &self->prog));
-	ASSERT_EQ(0, xpu_bo_new(self->fd, 4096, DRM_XPU_BO_HOST, &self->args));
-	self->loop_len = xpu_prog_loop(self->prog.map);
+	ASSERT_EQ(0, xpu_loop_bufs_new(self->fd, &self->prog, &self->args, &self->loop_len));
 }
 
 FIXTURE_TEARDOWN(rec)
@@ -198,10 +196,8 @@ TEST_F(rec, hang_detected_queue_keeps_serving)
 		struct xpu_bo prog, args;
 		uint32_t len;
 
-		if (fd < 0 || xpu_bo_new(fd, 4096, DRM_XPU_BO_HBM, &prog) ||
-		    xpu_bo_new(fd, 4096, DRM_XPU_BO_HOST, &args))
+		if (fd < 0 || xpu_loop_bufs_new(fd, &prog, &args, &len))
 			_exit(2);
-		len = xpu_prog_loop(prog.map);
 		_exit(run_loop(fd, &prog, len, &args, 1, 1000, NULL) == DRM_XPU_JOB_OK ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -246,11 +242,9 @@ TEST_F(rec, kill_with_jobs_in_flight_leaves_nothing)
 		close(fds[0]);
 		uint32_t len;
 
-		if (fd < 0 || xpu_bo_new(fd, 4096, DRM_XPU_BO_HBM, &prog) ||
-		    xpu_bo_new(fd, 4096, DRM_XPU_BO_HOST, &args) ||
+		if (fd < 0 || xpu_loop_bufs_new(fd, &prog, &args, &len) ||
 		    xpu_bo_new(fd, 16 << 20, DRM_XPU_BO_HBM, &big))
 			_exit(2);
-		len = xpu_prog_loop(prog.map);
 		((uint64_t *)args.map)[0] = 1ull << 40;	/* effectively endless */
 		for (int q = 0; q < 3; q++) {
 			uint32_t bos[] = { prog.handle, args.handle, big.handle };
@@ -380,11 +374,9 @@ static int cj_status(struct cjobs *c, int i, int64_t ms)
 TEST(hang_innocents_behind_run_once)
 {
 	struct cjobs guilty, innocent;
-	int minor;
-	int fd = xpu_open_nth(0, &minor);
+	int minor = xpu_minor_nth(0);
 
-	ASSERT_GE(fd, 0);
-	close(fd);
+	ASSERT_GE(minor, 0);
 	ASSERT_EQ(0, cj_open(&guilty));
 	ASSERT_EQ(0, cj_open(&innocent));
 	ASSERT_EQ(0, xpu_debugfs_write(minor, "inject", "hang 1"));
@@ -422,11 +414,9 @@ TEST(admin_reset_aborts_running_job_innocents_run_once)
 	struct cjobs victim, innocent, after;
 	uint64_t state = 0, resets = 0;
 	char buf[2048], old[32], *p;
-	int minor, before;
-	int fd = xpu_open_nth(0, &minor);
+	int minor = xpu_minor_nth(0), before;
 
-	ASSERT_GE(fd, 0);
-	close(fd);
+	ASSERT_GE(minor, 0);
 	ASSERT_EQ(0, xpu_debugfs_read(minor, "queues", buf, sizeof(buf)));
 	p = strstr(buf, "device resets: ");
 	ASSERT_NE(NULL, p);
@@ -495,11 +485,9 @@ TEST(stop_hits_only_its_job)
 	struct cjobs closing, next;
 	int64_t t0, ms = 0;
 	uint64_t n = 100000;
-	int minor;
-	int fd = xpu_open_nth(0, &minor);
+	int minor = xpu_minor_nth(0);
 
-	ASSERT_GE(fd, 0);
-	close(fd);
+	ASSERT_GE(minor, 0);
 	ASSERT_EQ(0, cj_open(&closing));
 	ASSERT_EQ(0, cj_open(&next));
 	/* a job of some 300 ms */

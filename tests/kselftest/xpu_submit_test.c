@@ -30,27 +30,7 @@
 #define XPU_MAX_TEST_BOS	300
 #define XPU_MAX_TEST_OPS	80
 
-FIXTURE(submit) {
-	int fd, minor;
-	struct xpu_bo prog, args, src, dst;
-	uint32_t copy_len;
-};
-
-FIXTURE_SETUP(submit)
-{
-	self->fd = xpu_open_nth(0, &self->minor);
-	ASSERT_GE(self->fd, 0);
-	ASSERT_EQ(0, xpu_copy_bufs_new(self->fd, &self->prog, &self->args, &self->src,
-				       &self->dst, &self->copy_len));
-	for (int i = 0; i < (64 << 10); i++)
-		((uint8_t *)self->src.map)[i] = i * 13 + 5;
-}
-
-FIXTURE_TEARDOWN(submit)
-{
-	xpu_copy_bufs_free(self->fd, &self->prog, &self->args, &self->src, &self->dst);
-	close(self->fd);
-}
+XPU_COPY_FIXTURE(submit)
 
 /* A copy of n bytes src -> dst with the 1.1 arrays; returns job id or -errno. */
 static int64_t submit_arrays(int fd, uint32_t queue, struct xpu_bo *prog, uint32_t len,
@@ -107,7 +87,6 @@ TEST_F(submit, signal_two_syncobjs)
 		{ .handle = self->src.handle }, { .handle = self->dst.handle },
 	};
 	struct drm_xpu_sync_op ops[2] = { 0 };
-	struct drm_xpu_wait_job w;
 	uint32_t bin, tl;
 	uint64_t point = 0;
 	int64_t id;
@@ -127,9 +106,7 @@ TEST_F(submit, signal_two_syncobjs)
 	EXPECT_EQ(0, wait_syncobj(self->fd, tl, 3));
 	ASSERT_EQ(0, drmSyncobjQuery(self->fd, &tl, &point, 1));
 	EXPECT_EQ(3, point);
-	ASSERT_EQ(0, xpu_wait(self->fd, id, 10000, &w));
-	EXPECT_EQ(DRM_XPU_JOB_OK, w.status);
-	EXPECT_EQ(0, memcmp(self->src.map, self->dst.map, 64 << 10));
+	xpu_expect_copied(_metadata, self->fd, id, &self->src, &self->dst, 64 << 10);
 	drmSyncobjDestroy(self->fd, bin);
 	drmSyncobjDestroy(self->fd, tl);
 }
@@ -151,9 +128,7 @@ TEST_F(submit, wait_in_sync_op_array)
 	uint32_t tl, loop_len;
 	int64_t id1, id2;
 
-	ASSERT_EQ(0, xpu_bo_new(self->fd, 4096, DRM_XPU_BO_HBM, &loop_prog));
-	ASSERT_EQ(0, xpu_bo_new(self->fd, 4096, DRM_XPU_BO_HOST, &loop_args));
-	loop_len = xpu_prog_loop(loop_prog.map);
+	ASSERT_EQ(0, xpu_loop_bufs_new(self->fd, &loop_prog, &loop_args, &loop_len));
 	((uint64_t *)loop_args.map)[0] = 3000000;
 	ASSERT_EQ(0, drmSyncobjCreate(self->fd, 0, &tl));
 	sig.handle = tl;
@@ -195,7 +170,6 @@ TEST_F(submit, stride_smaller_than_kernel_struct)
 	uint32_t handles[] = { self->prog.handle, self->args.handle, self->src.handle,
 			       self->dst.handle };
 	uint32_t ops[2][2];	/* { flags, handle } */
-	struct drm_xpu_wait_job w;
 	uint32_t a, b;
 	int64_t id;
 
@@ -208,11 +182,9 @@ TEST_F(submit, stride_smaller_than_kernel_struct)
 	id = submit_arrays(self->fd, 2, &self->prog, self->copy_len, &self->args,
 			   self->src.va, self->dst.va, 8192, 4, 4, handles, 8, 2, ops);
 	ASSERT_GT(id, 0);
-	ASSERT_EQ(0, xpu_wait(self->fd, id, 10000, &w));
-	EXPECT_EQ(DRM_XPU_JOB_OK, w.status);
+	xpu_expect_copied(_metadata, self->fd, id, &self->src, &self->dst, 8192);
 	EXPECT_EQ(0, wait_syncobj(self->fd, a, 0));
 	EXPECT_EQ(0, wait_syncobj(self->fd, b, 0));
-	EXPECT_EQ(0, memcmp(self->src.map, self->dst.map, 8192));
 
 	/* below the first version: -EINVAL */
 	EXPECT_EQ(-EINVAL, submit_arrays(self->fd, 2, &self->prog, self->copy_len,
@@ -232,7 +204,6 @@ TEST_F(submit, stride_larger_than_kernel_struct)
 	struct { struct drm_xpu_sync_op op; uint64_t future; } ops[2];
 	uint32_t handles[] = { self->prog.handle, self->args.handle, self->src.handle,
 			       self->dst.handle };
-	struct drm_xpu_wait_job w;
 	uint32_t bin, tl;
 	int64_t id;
 
@@ -251,11 +222,9 @@ TEST_F(submit, stride_larger_than_kernel_struct)
 			   self->src.va, self->dst.va, 16384, sizeof(bos[0]), 4, bos,
 			   sizeof(ops[0]), 2, ops);
 	ASSERT_GT(id, 0);
-	ASSERT_EQ(0, xpu_wait(self->fd, id, 10000, &w));
-	EXPECT_EQ(DRM_XPU_JOB_OK, w.status);
+	xpu_expect_copied(_metadata, self->fd, id, &self->src, &self->dst, 16384);
 	EXPECT_EQ(0, wait_syncobj(self->fd, bin, 0));
 	EXPECT_EQ(0, wait_syncobj(self->fd, tl, 7));
-	EXPECT_EQ(0, memcmp(self->src.map, self->dst.map, 16384));
 
 	/* a field the kernel does not know, set: -E2BIG, nothing submitted */
 	bos[2].future[1] = 1;
@@ -391,7 +360,6 @@ TEST_F(submit, old_style_submit_still_works)
 	uint32_t bos[] = { self->prog.handle, self->args.handle, self->src.handle,
 			   self->dst.handle };
 	struct drm_xpu_sync in = { 0 };
-	struct drm_xpu_wait_job w;
 	struct drm_xpu_submit s;
 	uint64_t *a = self->args.map;
 	uint32_t first, out;
@@ -420,10 +388,8 @@ TEST_F(submit, old_style_submit_still_works)
 	ASSERT_GT(s.job_id, 0);
 	/* nothing written past the 1.0 struct either */
 	EXPECT_EQ(~0u, s.syncs.count);
-	ASSERT_EQ(0, xpu_wait(self->fd, s.job_id, 10000, &w));
-	EXPECT_EQ(DRM_XPU_JOB_OK, w.status);
+	xpu_expect_copied(_metadata, self->fd, s.job_id, &self->src, &self->dst, 32768);
 	EXPECT_EQ(0, wait_syncobj(self->fd, out, 2));
-	EXPECT_EQ(0, memcmp(self->src.map, self->dst.map, 32768));
 
 	/* the same fields through the 1.1 number (zero tail) work the same */
 	memset(&s.bos, 0, sizeof(s) - XPU_SUBMIT_SIZE_V1_0);

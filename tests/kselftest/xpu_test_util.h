@@ -50,6 +50,17 @@ static inline int xpu_open_nth(int n, int *minor_out)
 	return -1;
 }
 
+/* The accel minor of the n-th XPU (its node opened and closed again), or -1. */
+static inline int xpu_minor_nth(int n)
+{
+	int minor = -1, fd = xpu_open_nth(n, &minor);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return minor;
+}
+
 /* sysfs directory of the accel node's PCI device into buf. */
 static inline int xpu_pci_dir(int minor, char *buf, size_t len)
 {
@@ -228,6 +239,35 @@ static inline void xpu_copy_bufs_free(int fd, struct xpu_bo *prog, struct xpu_bo
 }
 
 /*
+ * FIXTURE(name) of the copy suites (kselftest_harness.h): device 0 as
+ * self->fd and self->minor, the buffers of xpu_copy_bufs_new as self->prog,
+ * args, src, dst and copy_len, the source filled with byte i = i * 13 + 5;
+ * all released at teardown.
+ */
+#define XPU_COPY_FIXTURE(name)							\
+	FIXTURE(name) {								\
+		int fd, minor;							\
+		struct xpu_bo prog, args, src, dst;				\
+		uint32_t copy_len;						\
+	};									\
+	FIXTURE_SETUP(name)							\
+	{									\
+		self->fd = xpu_open_nth(0, &self->minor);			\
+		ASSERT_GE(self->fd, 0);						\
+		ASSERT_EQ(0, xpu_copy_bufs_new(self->fd, &self->prog, &self->args,	\
+					       &self->src, &self->dst,		\
+					       &self->copy_len));		\
+		for (int i = 0; i < (64 << 10); i++)				\
+			((uint8_t *)self->src.map)[i] = i * 13 + 5;		\
+	}									\
+	FIXTURE_TEARDOWN(name)							\
+	{									\
+		xpu_copy_bufs_free(self->fd, &self->prog, &self->args, &self->src,	\
+				   &self->dst);					\
+		close(self->fd);						\
+	}
+
+/*
  * Submit, on queue 0, the copy of the buffers of xpu_copy_bufs_new: bytes
  * from src to dst. Returns the job id or -errno.
  */
@@ -243,6 +283,22 @@ static inline int64_t xpu_copy_submit(int fd, const struct xpu_bo *prog,
 	a[2] = bytes;
 	return xpu_submit(fd, 0, prog, copy_len, args, 24, bos, 4, NULL, 0, 0, 0);
 }
+
+#ifdef __KSELFTEST_HARNESS_H
+/*
+ * In a kselftest: job id of fd ends with status OK (waited for up to 10 s)
+ * and dst holds the first n bytes of src, as a copy job leaves them.
+ */
+static inline void xpu_expect_copied(struct __test_metadata *_metadata, int fd, int64_t id,
+				     const struct xpu_bo *src, const struct xpu_bo *dst, size_t n)
+{
+	struct drm_xpu_wait_job w;
+
+	ASSERT_EQ(0, xpu_wait(fd, id, 10000, &w));
+	EXPECT_EQ(DRM_XPU_JOB_OK, w.status);
+	EXPECT_EQ(0, memcmp(src->map, dst->map, n));
+}
+#endif
 
 /* xorshift64: the tests' and benches' pseudo-random numbers (*s != 0) */
 static inline uint64_t xpu_xorshift(uint64_t *s)
@@ -264,6 +320,34 @@ static inline uint32_t xpu_prog_loop(uint64_t *p)
 	p[n++] = xpu_br(XPU_BR_LTU, 3, 4, -1);
 	p[n++] = xpu_halt();
 	return n * 8;
+}
+
+/*
+ * The buffers of a counting-loop job: the loop program (HBM) and its
+ * argument block (host; args[0] is the iteration count). Returns 0 or
+ * -errno; *len gets the program's length.
+ */
+static inline int xpu_loop_bufs_new(int fd, struct xpu_bo *prog, struct xpu_bo *args,
+				    uint32_t *len)
+{
+	int ret = xpu_bo_new(fd, 4096, DRM_XPU_BO_HBM, prog);
+
+	if (!ret)
+		ret = xpu_bo_new(fd, 4096, DRM_XPU_BO_HOST, args);
+	if (!ret)
+		*len = xpu_prog_loop(prog->map);
+	return ret;
+}
+
+/* An HBM buffer of size as a bare handle (no info, no mapping): 0 or -errno. */
+static inline int xpu_hbm_handle_new(int fd, uint64_t size, uint32_t *handle)
+{
+	struct drm_xpu_bo_create c = { .size = size, .flags = DRM_XPU_BO_HBM };
+
+	if (ioctl(fd, DRM_IOCTL_XPU_BO_CREATE, &c))
+		return -errno;
+	*handle = c.handle;
+	return 0;
 }
 
 /* debugfs directory of an accel minor: /sys/kernel/debug/accel/<pci name> */

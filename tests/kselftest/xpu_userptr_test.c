@@ -82,6 +82,24 @@ static int run_copy(int fd, struct xpu_bo *prog, uint32_t prog_len, struct xpu_b
 	return ret ? ret : (int)w.status;
 }
 
+/*
+ * The device copies the n bytes of user buffer u into a new HBM buffer,
+ * where every byte must be val; then u and the HBM buffer are closed.
+ */
+static void read_into_hbm_close(struct __test_metadata *_metadata, FIXTURE_DATA(userptr) *self,
+				const struct drm_xpu_bo_userptr *u, size_t n, uint8_t val)
+{
+	struct xpu_bo hbm;
+
+	ASSERT_EQ(0, xpu_bo_new(self->fd, n, DRM_XPU_BO_HBM, &hbm));
+	ASSERT_EQ(DRM_XPU_JOB_OK, run_copy(self->fd, &self->prog, self->prog_len, &self->args,
+					   u->va, hbm.va, n, u->handle, hbm.handle));
+	for (size_t i = 0; i < n; i++)
+		ASSERT_EQ(val, ((uint8_t *)hbm.map)[i]);
+	gem_close(self->fd, u->handle);
+	xpu_bo_free(self->fd, &hbm);
+}
+
 /* The VmPin line of /proc/self/status in KiB, or -1. */
 static long vm_pin_kb(void)
 {
@@ -240,7 +258,6 @@ TEST_F(userptr, read_only_pages)
 {
 	uint8_t *p = anon(2 * PG, PROT_READ | PROT_WRITE);
 	struct drm_xpu_bo_userptr u;
-	struct xpu_bo hbm;
 	int fd2;
 
 	ASSERT_NE(NULL, p);
@@ -249,13 +266,7 @@ TEST_F(userptr, read_only_pages)
 	EXPECT_EQ(-EFAULT, userptr(self->fd, p, 2 * PG, 0, NULL))
 		TH_LOG("a device-writable buffer needs writable pages");
 	ASSERT_EQ(0, userptr(self->fd, p, 2 * PG, DRM_XPU_USERPTR_DEVICE_RO, &u));
-	ASSERT_EQ(0, xpu_bo_new(self->fd, 2 * PG, DRM_XPU_BO_HBM, &hbm));
-	ASSERT_EQ(DRM_XPU_JOB_OK, run_copy(self->fd, &self->prog, self->prog_len, &self->args,
-					   u.va, hbm.va, 2 * PG, u.handle, hbm.handle));
-	for (size_t i = 0; i < 2 * PG; i++)
-		ASSERT_EQ(0x42, ((uint8_t *)hbm.map)[i]);
-	gem_close(self->fd, u.handle);
-	xpu_bo_free(self->fd, &hbm);
+	read_into_hbm_close(_metadata, self, &u, 2 * PG, 0x42);
 
 	/* a device write into a read-only buffer faults (on a file of its own: it is banned) */
 	fd2 = xpu_open_nth(0, NULL);
@@ -344,19 +355,12 @@ TEST_F(userptr, pages_outlive_munmap)
 {
 	uint8_t *p = anon(4 * PG, PROT_READ | PROT_WRITE);
 	struct drm_xpu_bo_userptr u;
-	struct xpu_bo hbm;
 
 	ASSERT_NE(NULL, p);
 	memset(p, 0x5c, 4 * PG);
 	ASSERT_EQ(0, userptr(self->fd, p, 4 * PG, DRM_XPU_USERPTR_DEVICE_RO, &u));
 	ASSERT_EQ(0, munmap(p, 4 * PG));
-	ASSERT_EQ(0, xpu_bo_new(self->fd, 4 * PG, DRM_XPU_BO_HBM, &hbm));
-	ASSERT_EQ(DRM_XPU_JOB_OK, run_copy(self->fd, &self->prog, self->prog_len, &self->args,
-					   u.va, hbm.va, 4 * PG, u.handle, hbm.handle));
-	for (size_t i = 0; i < 4 * PG; i++)
-		ASSERT_EQ(0x5c, ((uint8_t *)hbm.map)[i]);
-	gem_close(self->fd, u.handle);
-	xpu_bo_free(self->fd, &hbm);
+	read_into_hbm_close(_metadata, self, &u, 4 * PG, 0x5c);
 }
 
 TEST_HARNESS_MAIN

@@ -172,13 +172,19 @@ static void lp_dma(LProg *p, uint32_t dir, uint64_t dst, uint64_t src, uint64_t 
     p->w[p->n++] = xpu_dma(dir, 3, 4, 5);
 }
 
-/* run p (+ HALT) on queue 0, context 0 of chip c's x */
-static struct xpu_job_record lp_run(LCtx *c, LProg *p)
+/* p (+ HALT) into chip c's HBM, mapped at PROG_VA; its length in bytes */
+static uint32_t lp_load(LCtx *c, LProg *p)
 {
     p->w[p->n++] = xpu_halt();
     hbm_write(c->x, LNK_PROG, p->w, p->n * 8);
     lctx_map(c, PROG_VA, LNK_PROG, 4096, XPU_PTE_READ);
-    return run_exec(c->x, 0, 0, p->n * 8, 0);
+    return p->n * 8;
+}
+
+/* run p (+ HALT) on queue 0, context 0 of chip c's x */
+static struct xpu_job_record lp_run(LCtx *c, LProg *p)
+{
+    return run_exec(c->x, 0, 0, lp_load(c, p), 0);
 }
 
 static struct xpu_job_record lp_one(LCtx *c, uint32_t dir, uint64_t dst, uint64_t src,
@@ -476,11 +482,42 @@ static void test_link_counters(void)
     pair_stop(&p);
 }
 
+/*
+ * A page of chip 0 (LNK_DATA) written over the link into chip 1's LNK_EXP,
+ * where it must fail: the job ends LINK_ERROR, chip 1's page is unchanged
+ * and each end of the link has now counted errors in all.
+ */
+static void inject_write_fails(Pair *p, uint64_t errors)
+{
+    uint8_t before[4096], after[4096];
+    struct xpu_job_record rec;
+
+    hbm_read(&p->f.x[1], LNK_EXP, before, sizeof(before));
+    rec = lp_one(&p->a, XPU_DMA_VA_TO_VA, LNK_LVA, LNK_DVA, 4096);
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_LINK_ERROR);
+    hbm_read(&p->f.x[1], LNK_EXP, after, sizeof(after));
+    g_assert_cmpmem(before, sizeof(before), after, sizeof(after));
+    g_assert_cmpuint(lcnt(&p->f.x[0], 0, XPU_LINK_CNT_ERRORS), ==, errors);
+    g_assert_cmpuint(lcnt(&p->f.x[1], 0, XPU_LINK_CNT_ERRORS), ==, errors);
+}
+
+/* The same write, where it must work: chip 1's page then holds want. */
+static void inject_write_works(Pair *p, const uint8_t *want)
+{
+    uint8_t after[4096];
+    struct xpu_job_record rec;
+
+    rec = lp_one(&p->a, XPU_DMA_VA_TO_VA, LNK_LVA, LNK_DVA, 4096);
+    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_OK);
+    hbm_read(&p->f.x[1], LNK_EXP, after, sizeof(after));
+    g_assert_cmpmem(want, sizeof(after), after, sizeof(after));
+}
+
 static void test_link_inject(void)
 {
     Pair p;
     struct xpu_job_record rec;
-    uint8_t before[4096], after[4096], junk[4096];
+    uint8_t after[4096], junk[4096];
 
     pair_start(&p, NULL);
     memset(junk, 0x77, sizeof(junk));
@@ -491,34 +528,19 @@ static void test_link_inject(void)
         g_assert_cmphex(rd(&p.f.x[i], XPU_REG_LINK(0, XPU_LINK_STATUS)), ==,
                         XPU_LSTS_CONNECTED);
     }
-    hbm_read(&p.f.x[1], LNK_EXP, before, sizeof(before));
-    rec = lp_one(&p.a, XPU_DMA_VA_TO_VA, LNK_LVA, LNK_DVA, 4096);
-    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_LINK_ERROR);
-    hbm_read(&p.f.x[1], LNK_EXP, after, sizeof(after));
-    g_assert_cmpmem(before, sizeof(before), after, sizeof(after));
-    g_assert_cmpuint(lcnt(&p.f.x[0], 0, XPU_LINK_CNT_ERRORS), ==, 1);
-    g_assert_cmpuint(lcnt(&p.f.x[1], 0, XPU_LINK_CNT_ERRORS), ==, 1);
+    inject_write_fails(&p, 1);
     /* RETRAIN at the other end brings it up at both */
     wr(&p.f.x[1], XPU_REG_LINK(0, XPU_LINK_CONTROL), XPU_LCTL_RETRAIN);
     for (int i = 0; i < 2; i++) {
         g_assert_cmphex(rd(&p.f.x[i], XPU_REG_LINK(0, XPU_LINK_STATUS)), ==,
                         XPU_LSTS_CONNECTED | XPU_LSTS_UP);
     }
-    rec = lp_one(&p.a, XPU_DMA_VA_TO_VA, LNK_LVA, LNK_DVA, 4096);
-    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_OK);
-    hbm_read(&p.f.x[1], LNK_EXP, after, sizeof(after));
-    g_assert_cmpmem(junk, sizeof(junk), after, sizeof(after));
+    inject_write_works(&p, junk);
     /* a corrupted write: dropped, chip 1 unchanged, errors + 1 */
     memset(junk, 0x12, sizeof(junk));
     hbm_write(&p.f.x[0], LNK_DATA, junk, sizeof(junk));
     wr(&p.f.x[0], XPU_REG_INJECT, XPU_INJECT_LINK_CORRUPT | 0 << 8);
-    hbm_read(&p.f.x[1], LNK_EXP, before, sizeof(before));
-    rec = lp_one(&p.a, XPU_DMA_VA_TO_VA, LNK_LVA, LNK_DVA, 4096);
-    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_LINK_ERROR);
-    hbm_read(&p.f.x[1], LNK_EXP, after, sizeof(after));
-    g_assert_cmpmem(before, sizeof(before), after, sizeof(after));
-    g_assert_cmpuint(lcnt(&p.f.x[0], 0, XPU_LINK_CNT_ERRORS), ==, 2);
-    g_assert_cmpuint(lcnt(&p.f.x[1], 0, XPU_LINK_CNT_ERRORS), ==, 2);
+    inject_write_fails(&p, 2);
     /* a corrupted read, armed at chip 1's end: chip 0's memory unchanged */
     wr(&p.f.x[1], XPU_REG_INJECT, XPU_INJECT_LINK_CORRUPT | 0 << 8);
     rec = lp_one(&p.a, XPU_DMA_VA_TO_VA, LNK_DVA, LNK_LVA, 4096);
@@ -527,15 +549,51 @@ static void test_link_inject(void)
     g_assert_cmpmem(junk, sizeof(junk), after, sizeof(after));
     g_assert_cmpuint(lcnt(&p.f.x[0], 0, XPU_LINK_CNT_ERRORS), ==, 3);
     /* one transfer only: the next works */
-    rec = lp_one(&p.a, XPU_DMA_VA_TO_VA, LNK_LVA, LNK_DVA, 4096);
-    g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_OK);
-    hbm_read(&p.f.x[1], LNK_EXP, after, sizeof(after));
-    g_assert_cmpmem(junk, sizeof(junk), after, sizeof(after));
+    inject_write_works(&p, junk);
     /* a link port out of range: a guest error, nothing changes */
     wr(&p.f.x[0], XPU_REG_INJECT, XPU_INJECT_LINK_DOWN | 5 << 8);
     g_assert_cmphex(rd(&p.f.x[0], XPU_REG_LINK(0, XPU_LINK_STATUS)), ==,
                     XPU_LSTS_CONNECTED | XPU_LSTS_UP);
     pair_stop(&p);
+}
+
+/*
+ * Chip 0 writes len bytes of fill into chip 1's window 3 (its LNK_EXP, at
+ * LNK_LVA + 16 MiB for chip 0) over and over: an endless job on queue 0.
+ * Returns the job's fence once 3 transfers have crossed the link.
+ */
+static uint64_t pair_write_window_forever(Pair *p, uint64_t len, uint8_t fill)
+{
+    g_autofree uint8_t *buf = g_malloc(len);
+    LProg pr = { .n = 0 };
+    uint64_t fence;
+    int loop;
+
+    lctx_map(&p->b, LNK_EVA, LNK_EXP, len, RW);
+    win_open(&p->f.x[1], 3, 0, LNK_EVA, len, 1, XPU_WINF_VALID | XPU_WINF_WRITE);
+    lctx_link(&p->a, LNK_LVA + 0x1000000, 0, 3, 0, len / 4096, RW);
+    memset(buf, fill, len);
+    hbm_write(&p->f.x[0], LNK_DATA, buf, len);
+    lp_li(&pr, 3, LNK_LVA + 0x1000000);
+    lp_li(&pr, 4, LNK_DVA);
+    lp_li(&pr, 5, len);
+    loop = pr.n;
+    pr.w[pr.n++] = xpu_dma(XPU_DMA_VA_TO_VA, 3, 4, 5);
+    pr.w[pr.n] = xpu_jal(0, loop - pr.n);
+    pr.n++;
+    fence = start_exec(p->a.x, 0, 0, lp_load(&p->a, &pr), 0);
+    WAIT_FOR(lcnt(&p->f.x[1], 0, XPU_LINK_CNT_XFERS) >= 3);
+    return fence;
+}
+
+/* The record of chip x's job on queue 0 with fence, once it has ended. */
+static struct xpu_job_record lp_wait(Xpu *x, uint64_t fence)
+{
+    struct xpu_job_record rec;
+
+    WAIT_FOR(done_fence(x, 0) == fence);
+    hbm_read(x, 0xf000, &rec, sizeof(rec));
+    return rec;
 }
 
 /*
@@ -549,33 +607,15 @@ static void test_link_revoke_during_transfers(void)
 {
     enum { LEN = 1 << 20 };
     Pair p;
-    LProg pr = { .n = 0 };
     g_autofree uint8_t *buf = g_malloc(LEN), *zero = g_malloc0(LEN);
     struct xpu_job_record rec;
     uint64_t fence;
-    int loop;
 
     pair_start(&p, NULL);
-    lctx_map(&p.b, LNK_EVA, LNK_EXP, LEN, RW);
-    win_open(&p.f.x[1], 3, 0, LNK_EVA, LEN, 1, XPU_WINF_VALID | XPU_WINF_WRITE);
-    lctx_link(&p.a, LNK_LVA + 0x1000000, 0, 3, 0, LEN / 4096, RW);
-    memset(buf, 0x5c, LEN);
-    hbm_write(&p.f.x[0], LNK_DATA, buf, LEN);
-    lp_li(&pr, 3, LNK_LVA + 0x1000000);
-    lp_li(&pr, 4, LNK_DVA);
-    lp_li(&pr, 5, LEN);
-    loop = pr.n;
-    pr.w[pr.n++] = xpu_dma(XPU_DMA_VA_TO_VA, 3, 4, 5);
-    pr.w[pr.n++] = xpu_jal(0, loop - pr.n);
-    pr.w[pr.n++] = xpu_halt();
-    hbm_write(p.a.x, LNK_PROG, pr.w, pr.n * 8);
-    lctx_map(&p.a, PROG_VA, LNK_PROG, 4096, XPU_PTE_READ);
-    fence = start_exec(p.a.x, 0, 0, pr.n * 8, 0);
-    WAIT_FOR(lcnt(&p.f.x[1], 0, XPU_LINK_CNT_XFERS) >= 3);
+    fence = pair_write_window_forever(&p, LEN, 0x5c);
     wr(&p.f.x[1], XPU_REG_WIN(3, XPU_WIN_FLAGS), 0);
     hbm_write(&p.f.x[1], LNK_EXP, zero, LEN);
-    WAIT_FOR(done_fence(p.a.x, 0) == fence);
-    hbm_read(p.a.x, 0xf000, &rec, sizeof(rec));
+    rec = lp_wait(p.a.x, fence);
     g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_LINK_ERROR);
     hbm_read(&p.f.x[1], LNK_EXP, buf, LEN);
     g_assert_cmpmem(zero, LEN, buf, LEN);
@@ -594,32 +634,13 @@ static void test_link_peer_unplug(void)
 {
     enum { LEN = 1 << 20 };
     Pair p;
-    LProg pr = { .n = 0 };
-    g_autofree uint8_t *buf = g_malloc(LEN);
     struct xpu_job_record rec;
     uint64_t fence;
-    int loop;
 
     pair_start_on(&p, "pc", NULL);
-    lctx_map(&p.b, LNK_EVA, LNK_EXP, LEN, RW);
-    win_open(&p.f.x[1], 3, 0, LNK_EVA, LEN, 1, XPU_WINF_VALID | XPU_WINF_WRITE);
-    lctx_link(&p.a, LNK_LVA + 0x1000000, 0, 3, 0, LEN / 4096, RW);
-    memset(buf, 0x6d, LEN);
-    hbm_write(&p.f.x[0], LNK_DATA, buf, LEN);
-    lp_li(&pr, 3, LNK_LVA + 0x1000000);
-    lp_li(&pr, 4, LNK_DVA);
-    lp_li(&pr, 5, LEN);
-    loop = pr.n;
-    pr.w[pr.n++] = xpu_dma(XPU_DMA_VA_TO_VA, 3, 4, 5);
-    pr.w[pr.n++] = xpu_jal(0, loop - pr.n);
-    pr.w[pr.n++] = xpu_halt();
-    hbm_write(p.a.x, LNK_PROG, pr.w, pr.n * 8);
-    lctx_map(&p.a, PROG_VA, LNK_PROG, 4096, XPU_PTE_READ);
-    fence = start_exec(p.a.x, 0, 0, pr.n * 8, 0);
-    WAIT_FOR(lcnt(&p.f.x[1], 0, XPU_LINK_CNT_XFERS) >= 3);
+    fence = pair_write_window_forever(&p, LEN, 0x6d);
     qpci_unplug_acpi_device_test(p.f.qts, "x1", 5);
-    WAIT_FOR(done_fence(p.a.x, 0) == fence);
-    hbm_read(p.a.x, 0xf000, &rec, sizeof(rec));
+    rec = lp_wait(p.a.x, fence);
     g_assert_cmpuint(rec.status, ==, XPU_JOB_STATUS_LINK_ERROR);
     g_assert_cmpuint(rd(p.a.x, XPU_REG_LINK(0, XPU_LINK_STATUS)), ==, 0);
     g_assert_cmphex(rd(p.a.x, XPU_REG_LINK(0, XPU_LINK_PEER)), ==, XPU_LINK_NO_PEER);
@@ -643,17 +664,16 @@ static void test_link_serve_never_takes_the_bql(void)
     enum { JOBS = 200 };
     Pair p;
     LProg pr = { .n = 0 };
+    uint32_t len;
 
     pair_start(&p, NULL);
     lctx_map(&p.b, LNK_EVA + 0x100000, XPU_DPA_HOST | 0xfffff000ull, 4096, RW);
     win_open(&p.f.x[1], 5, 0, LNK_EVA + 0x100000, 4096, 1, XPU_WINF_VALID | XPU_WINF_WRITE);
     lctx_link(&p.a, LNK_LVA + 0x2000000, 0, 5, 0, 1, RW);
     lp_dma(&pr, XPU_DMA_VA_TO_VA, LNK_LVA + 0x2000000, LNK_DVA, 4096);
-    pr.w[pr.n++] = xpu_halt();
-    hbm_write(p.a.x, LNK_PROG, pr.w, pr.n * 8);
-    lctx_map(&p.a, PROG_VA, LNK_PROG, 4096, XPU_PTE_READ);
+    len = lp_load(&p.a, &pr);
     for (int i = 0; i < JOBS; i++) {
-        uint64_t fence = start_exec(p.a.x, 0, 0, pr.n * 8, 0);
+        uint64_t fence = start_exec(p.a.x, 0, 0, len, 0);
         struct xpu_job_record rec;
 
         while (done_fence(p.a.x, 0) != fence) {
@@ -740,7 +760,8 @@ static void test_link_bidirectional(void)
         loop = pr.n;
         pr.w[pr.n++] = xpu_dma(XPU_DMA_VA_TO_VA, 3, 4, 5);
         pr.w[pr.n++] = xpu_alui(XPU_ALU_SUB, 6, 6, 1);
-        pr.w[pr.n++] = xpu_br(XPU_BR_NE, 6, 0, loop - pr.n);
+        pr.w[pr.n] = xpu_br(XPU_BR_NE, 6, 0, loop - pr.n);
+        pr.n++;
         pr.w[pr.n++] = xpu_halt();
         hbm_write(c[i]->x, LNK_PROG, pr.w, pr.n * 8);
         lctx_map(c[i], PROG_VA, LNK_PROG, 4096, XPU_PTE_READ);

@@ -11,40 +11,38 @@ host=""
 bin=${1:-}
 [ -n "$bin" ] && bin="$bin/"
 tag=${host:+host.}
+# run CMD...: its output, as TAP comments; $out and $rc for tap
+run() {
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$out" | sed 's/^/# /'
+}
+# tap N NAME [PATTERN...]: test N passes if the last run exited 0 and
+# printed every PATTERN
+tap() {
+	n=$1 name=$2 res=ok
+	shift 2
+	[ "$rc" = 0 ] || res="not ok"
+	for p in "$@"; do
+		echo "$out" | grep -q "$p" || res="not ok"
+	done
+	echo "$res $n ${tag}examples.$name"
+}
 echo "TAP version 13"
 echo "1..4"
-out=$("${bin}xpu-digits" $host 2>&1)
-rc=$?
-echo "$out" | sed 's/^/# /'
+run "${bin}xpu-digits" $host
 acc=$(echo "$out" | sed -n 's/.*held-out accuracy: \([0-9]*\)\..*/\1/p' | head -1)
-if [ $rc = 0 ] && echo "$out" | grep -q "identical: OK" && [ "${acc:-0}" -ge 90 ]; then
-	echo "ok 1 ${tag}examples.digits_accuracy_and_cpu_reference"
-else
-	echo "not ok 1 ${tag}examples.digits_accuracy_and_cpu_reference"
-fi
-out=$("${bin}xpu-matmul-demo" $host 2>&1)
-rc=$?
-echo "$out" | sed 's/^/# /'
-if [ $rc = 0 ] && echo "$out" | grep -q "check against the CPU: OK"; then
-	echo "ok 2 ${tag}examples.matmul_1024_cube_matches_cpu"
-else
-	echo "not ok 2 ${tag}examples.matmul_1024_cube_matches_cpu"
-fi
-out=$("${bin}xpu-hello" $host 2>&1)
-rc=$?
-echo "$out" | sed 's/^/# /'
-if [ $rc = 0 ]; then echo "ok 3 ${tag}examples.hello"; else echo "not ok 3 ${tag}examples.hello"; fi
+[ "${acc:-0}" -ge 90 ] || rc=1
+tap 1 digits_accuracy_and_cpu_reference "identical: OK"
+run "${bin}xpu-matmul-demo" $host
+tap 2 matmul_1024_cube_matches_cpu "check against the CPU: OK"
+run "${bin}xpu-hello" $host
+tap 3 hello
 ndev=4
 [ -z "$host" ] && ndev=$(ls /dev/accel 2>/dev/null | wc -l) && [ "$ndev" -gt 4 ] && ndev=4
 if [ "$ndev" -lt 2 ]; then
 	echo "ok 4 ${tag}examples.tensor_parallel_bit_identical # SKIP $ndev XPU"
 else
-	out=$("${bin}xpu-tensor-parallel" $host --devices "$ndev" 2>&1)
-	rc=$?
-	echo "$out" | sed 's/^/# /'
-	if [ $rc = 0 ] && echo "$out" | grep -q "result: bit-identical; single device vs the CPU: OK"; then
-		echo "ok 4 ${tag}examples.tensor_parallel_bit_identical"
-	else
-		echo "not ok 4 ${tag}examples.tensor_parallel_bit_identical"
-	fi
+	run "${bin}xpu-tensor-parallel" $host --devices "$ndev"
+	tap 4 tensor_parallel_bit_identical "result: bit-identical; single device vs the CPU: OK"
 fi

@@ -209,21 +209,25 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+/* sep (",", or "" first in an object), then "key":"val" */
+static void json_kv(const char *sep, const char *key, const char *val)
+{
+	printf("%s\"%s\":", sep, key);
+	json_str(val);
+}
+
 static void json_device(int i, const struct dev_state *d, const struct sample *s)
 {
 	const struct xpu_device_props *p = &d->props;
 
 	printf("{\"index\":%d,", i);
 	if (!d->dev) {
-		printf("\"error\":");
-		json_str(d->open_error);
+		json_kv("", "error", d->open_error);
 		putchar('}');
 		return;
 	}
-	printf("\"pci_address\":");
-	json_str(p->pci_address);
-	printf(",\"node\":");
-	json_str(p->node);
+	json_kv("", "pci_address", p->pci_address);
+	json_kv(",", "node", p->node);
 	printf(",\"hw_version\":\"%u.%u\",\"array_rows\":%u,\"array_cols\":%u,\"queues\":%u,"
 	       "\"hbm_bytes\":%llu,\"clock_mhz\":%u,\"uapi_version\":\"%u.%u\",\"usage\":",
 	       p->hw_version >> 16, p->hw_version & 0xffff, p->array_rows, p->array_cols,
@@ -239,11 +243,11 @@ static void json_device(int i, const struct dev_state *d, const struct sample *s
 		       (unsigned long long)s->usage.vpu_busy_cycles,
 		       (unsigned long long)s->usage.dma_bytes, (unsigned long long)s->usage.macs);
 	else
-		printf("null,\"usage_error\":"), json_str(s->usage_error);
+		printf("null"), json_kv(",", "usage_error", s->usage_error);
 	printf(",\"processes\":");
 	if (!s->have_procs) {
-		printf("null,\"processes_error\":");
-		json_str(s->procs_error);
+		printf("null");
+		json_kv(",", "processes_error", s->procs_error);
 		putchar('}');
 		return;
 	}
@@ -252,8 +256,8 @@ static void json_device(int i, const struct dev_state *d, const struct sample *s
 		const struct xpu_process_usage *q = &s->procs[k];
 		double share = engine_share(d, s, q);
 
-		printf("%s{\"pid\":%d,\"name\":", k ? "," : "", q->pid);
-		json_str(q->name);
+		printf("%s{\"pid\":%d", k ? "," : "", q->pid);
+		json_kv(",", "name", q->name);
 		printf(",\"files\":%u,\"hbm_bytes\":%llu,\"host_bytes\":%llu,\"engine_ns\":%llu,"
 		       "\"cycles\":%llu,\"engine_share\":", q->files,
 		       (unsigned long long)q->hbm_bytes, (unsigned long long)q->host_bytes,
@@ -454,10 +458,9 @@ int main(int argc, char **argv)
 				char why[PATH_MAX + 64];
 
 				unbound_reason(unbound[i], why, sizeof(why));
-				printf("%s{\"pci_address\":", i ? "," : "");
-				json_str(unbound[i]);
-				printf(",\"reason\":");
-				json_str(why);
+				printf("%s{", i ? "," : "");
+				json_kv("", "pci_address", unbound[i]);
+				json_kv(",", "reason", why);
 				putchar('}');
 			}
 			printf("]}\n");
