@@ -45,7 +45,7 @@ $(GPT_SHARE)/prefill.onnx: $(BUILD)/gpt/train/model.pt examples/gpt/export.py \
 	@cat $(GPT_SHARE)/export.log
 	@touch $@ $(GPT_SHARE)/decode.onnx $(GPT_SHARE)/eval.bin
 
-$(GPT_TP): $(GPT_SHARE)/prefill.onnx examples/gpt/export_tp.py
+$(GPT_TP): $(GPT_SHARE)/prefill.onnx examples/gpt/export_tp.py examples/cached.sh
 	@examples/cached.sh $(MODELS_CACHE) gpt-export-tp $(GPT_SHARE) $(GPT_EXPORT_INPUTS) \
 		examples/gpt/export_tp.py -- $(MODELS_PYTHON) examples/gpt/export_tp.py \
 		$(BUILD)/gpt/train $(GPT_SHARE) >/dev/null
@@ -73,7 +73,7 @@ $(BUILD)/bin/xpu-gpt: examples/gpt/gpt-generate.c examples/gpt/gpt-eval.h exampl
 		examples/gpt/model-load.h examples/common/example.h $(LIBXPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
-$(BUILD)/bin/xpu-gpt-tp: examples/gpt/gpt-tp.c examples/gpt/gpt-vocab.h examples/common/example.h $(LIBXPU)
+$(BUILD)/bin/xpu-gpt-tp: examples/gpt/gpt-tp.c examples/gpt/gpt-tp-ref.h examples/gpt/gpt-vocab.h examples/common/example.h $(LIBXPU)
 	@mkdir -p $(dir $@)
 	$(CC) $(XPU_PROG_CFLAGS) -o $@ $< $(XPU_PROG_LIBS)
 $(BUILD)/bin/xpu-classify: examples/cnn/classify.c examples/cnn/classify.h examples/cnn/cls-run.h \

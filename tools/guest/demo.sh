@@ -26,6 +26,8 @@ echo "== xpu-tensor-parallel: an int8 matmul split along K over the 4 XPUs, part
 echo "   all-reduced over the chip-to-chip links, checked against one device"
 xpu-tensor-parallel || exit 1
 echo
-echo "== xpu-gpt-tp: the GPT's layers split over the 4 XPUs (each rank one head and a quarter"
-echo "   of every projection's columns, all-gathers over the links), checked against one XPU"
+echo "== xpu-gpt-tp: the GPT's layers split over the 4 XPUs, two ways: each rank one head and"
+echo "   a quarter of every projection's columns with all-gathers (checked bit for bit against"
+echo "   one XPU), and Megatron's row-parallel split with all-reduces (checked against its CPU"
+echo "   reference; its drift from one XPU measured)"
 xpu-gpt-tp --prompt "The best way to" || exit 1
