@@ -10,7 +10,8 @@
  * (mod 2^32, as the reference). Register block: 32 x 32 outputs in four
  * 16x16 int32 tiles, A as two 16-row x 64-byte tiles from a zero-padded
  * strip copy ([32][kp] bytes, kp = k rounded up to 64), B as two 16 x 64
- * tiles of a panel packed as [kp/4][32 columns][4 bytes]. Full 32 x 32
+ * tiles of a panel packed as [kp/4][32 columns][4 bytes] (mxu_pack512.h,
+ * shared with the AVX-512 level). Full 32 x 32
  * blocks load and store C in place; edge blocks go through a 32 x 32
  * buffer.
  */
@@ -23,6 +24,8 @@
 #include "mxu_kern.h"
 
 #pragma GCC target("amx-tile,amx-int8,avx2,avx512f,avx512bw,avx512vl")
+
+#include "mxu_pack512.h"
 
 #define MR	32
 #define NR	32
@@ -38,52 +41,6 @@ struct tilecfg {
 	uint16_t colsb[16];
 	uint8_t rows[16];
 } __attribute__((aligned(64)));
-
-static inline __mmask16 cmask(int n)
-{
-	return n >= 16 ? 0xffff : n <= 0 ? 0 : (__mmask16)((1u << n) - 1);
-}
-
-/* B rows k0..k0+kb, columns n0..n0+nb as 32-column panels of
- * [kp/4][32][4] bytes (panel stride kp * 32, rows k >= kb zero), read row
- * by row across the panels (sequential, no cache-set conflicts) */
-static void pack_b(const struct xpu_mm *p, uint64_t k0, uint64_t kb, uint64_t kp, uint64_t n0,
-		   uint64_t nb, uint8_t *dst)
-{
-	uint64_t np = (nb + NR - 1) / NR;
-
-	for (uint64_t g = 0; g < kp; g += 4) {
-		for (uint64_t pan = 0; pan < np; pan++) {
-			int w = nb - pan * NR < NR ? (int)(nb - pan * NR) : NR;
-			__mmask16 m0 = cmask(w), m1 = cmask(w - 16);
-			uint8_t *d = dst + pan * kp * NR + g * 32;
-			__m128i r[4][2];
-
-			for (int q = 0; q < 4; q++) {
-				const uint8_t *row = p->b + (k0 + g + q) * p->ldb + n0 + pan * NR;
-
-				if (g + q < kb) {
-					r[q][0] = _mm_maskz_loadu_epi8(m0, row);
-					r[q][1] = _mm_maskz_loadu_epi8(m1, row + 16);
-				} else {
-					r[q][0] = r[q][1] = _mm_setzero_si128();
-				}
-			}
-			for (int h = 0; h < 2; h++) {
-				__m128i t0 = _mm_unpacklo_epi8(r[0][h], r[1][h]);
-				__m128i t1 = _mm_unpackhi_epi8(r[0][h], r[1][h]);
-				__m128i t2 = _mm_unpacklo_epi8(r[2][h], r[3][h]);
-				__m128i t3 = _mm_unpackhi_epi8(r[2][h], r[3][h]);
-
-				_mm_store_si128((__m128i *)(d + 0), _mm_unpacklo_epi16(t0, t2));
-				_mm_store_si128((__m128i *)(d + 16), _mm_unpackhi_epi16(t0, t2));
-				_mm_store_si128((__m128i *)(d + 32), _mm_unpacklo_epi16(t1, t3));
-				_mm_store_si128((__m128i *)(d + 48), _mm_unpackhi_epi16(t1, t3));
-				d += 64;
-			}
-		}
-	}
-}
 
 /* rows m..m+mr of A, k0..k0+kb, as [32][kp] bytes, zero padded */
 static void pack_a(const struct xpu_mm *p, uint64_t m, int mr, uint64_t k0, uint64_t kb,
@@ -156,7 +113,7 @@ static int blk_int8(const struct xpu_mm_block *blk)
 		cfg.rows[i] = 16;
 		cfg.colsb[i] = 64;
 	}
-	pack_b(p, blk->k0, kb, kp, blk->n0, nb, bpk);
+	mxu_pack512_b_i8(p, blk->k0, kb, kp, blk->n0, nb, bpk, 0);
 	_tile_loadconfig(&cfg);
 	for (m = blk->m0; m < blk->m1 && !rc; m += MR) {
 		int mr = blk->m1 - m < MR ? (int)(blk->m1 - m) : MR;

@@ -11,6 +11,8 @@
  * bf16: as the AVX-512 level (fp32 packs, A as [6][KC], with exponent
  * statistics; fused multiply-add only where every product of the block is
  * exact).
+ * This file holds the packs and the vector operations; the micro kernels,
+ * the block driver and the level come from mxu_simd_tmpl.h.
  */
 #if defined(__x86_64__) && defined(__GNUC__)
 #pragma GCC optimize("fp-contract=off")	/* mul then add must not be fused */
@@ -26,18 +28,22 @@
 
 #define MR	6
 #define NR	16
+#define VL	8
 #define MC	(MR * 32)
 #define NC	(NR * 32)
 #define KC	256
-#define B_BYTES	((size_t)KC * NC * 4)
-#define A_BYTES	((size_t)KC * MR * 4)
-#define S_BYTES	((size_t)(NC / NR) * sizeof(struct xpu_mm_expo))
+#define MK_CASES(X) X(1) X(2) X(3) X(4) X(5) X(6)
+#define MXU_LEVEL	xpu_mxu_avx2
+#define MXU_LEVEL_NAME	"avx2"
 
 #define AI	__attribute__((always_inline)) inline
 
 typedef int32_t __attribute__((may_alias, aligned(1))) i32_any;	/* an int16 pair */
 
-static inline __m256i lanemask(int n)
+typedef __m256i vmask;
+
+/* the first n of 8 lanes */
+static AI vmask vmask_of(int n)
 {
 	const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
 
@@ -45,6 +51,9 @@ static inline __m256i lanemask(int n)
 }
 
 /* ---- int8 ---- */
+
+#define I8_KG	2
+typedef int16_t i8_t;
 
 /* B rows k0..k0+kb, columns n0..n0+nb as 16-column panels of
  * [kg][16][2] int16 (panel stride kg * 32), read row by row across the
@@ -87,10 +96,12 @@ static void pack_b_i8(const struct xpu_mm *p, uint64_t k0, uint64_t kb, uint64_t
 }
 
 /* rows m..m+mr of A, k0..k0+kb, widened to int16 as [MR][KC] (row i at
- * dst + i * KC, zero padded to even k; rows >= mr zero) */
+ * dst + i * KC, zero padded to even k; rows >= mr zero); no correction
+ * (vpmaddwd multiplies signed by signed) */
 static void pack_a_i8(const struct xpu_mm *p, uint64_t m, int mr, uint64_t k0, uint64_t kb,
-		      int16_t *dst)
+		      int16_t *dst, int32_t *corr)
 {
+	(void)corr;
 	for (int i = 0; i < MR; i++) {
 		const uint8_t *row = p->a + (m + i) * p->lda + k0;
 		int16_t *d = dst + i * KC;
@@ -110,78 +121,48 @@ static void pack_a_i8(const struct xpu_mm *p, uint64_t m, int mr, uint64_t k0, u
 	}
 }
 
-static AI void mk_i8(const int mr, const int16_t *ap, const int16_t *bp, uint64_t kg,
-		     uint8_t *c, uint64_t ldc, int nr, int first)
+typedef __m256i vi;
+
+static AI vi vi_zero(void)
 {
-	__m256i c0[MR], c1[MR];
-	__m256i m0 = lanemask(nr), m1 = lanemask(nr - 8);
-
-	#pragma GCC unroll 12
-	for (int i = 0; i < mr; i++)
-		c0[i] = c1[i] = _mm256_setzero_si256();
-	for (uint64_t g = 0; g < kg; g++) {
-		__m256i b0 = _mm256_load_si256((const __m256i *)bp);
-		__m256i b1 = _mm256_load_si256((const __m256i *)(bp + 16));
-
-		#pragma GCC unroll 12
-		for (int i = 0; i < mr; i++) {
-			__m256i a = _mm256_set1_epi32(*(const i32_any *)(ap + i * KC));
-
-			c0[i] = _mm256_add_epi32(c0[i], _mm256_madd_epi16(a, b0));
-			c1[i] = _mm256_add_epi32(c1[i], _mm256_madd_epi16(a, b1));
-		}
-		ap += 2;
-		bp += 32;
-	}
-	#pragma GCC unroll 12
-	for (int i = 0; i < mr; i++) {
-		int *row = (int *)(c + i * ldc);
-
-		if (!first) {
-			c0[i] = _mm256_add_epi32(c0[i], _mm256_maskload_epi32(row, m0));
-			c1[i] = _mm256_add_epi32(c1[i], _mm256_maskload_epi32(row + 8, m1));
-		}
-		_mm256_maskstore_epi32(row, m0, c0[i]);
-		_mm256_maskstore_epi32(row + 8, m1, c1[i]);
-	}
+	return _mm256_setzero_si256();
 }
 
-#define MK_CASES(X) X(1) X(2) X(3) X(4) X(5) X(6)
-
-static void micro_i8(int mr, const int16_t *ap, const int16_t *bp, uint64_t kg, uint8_t *c,
-		     uint64_t ldc, int nr, int first)
+static AI vi vi_load(const int16_t *p)
 {
-	switch (mr) {
-#define X(r) case r: mk_i8(r, ap, bp, kg, c, ldc, nr, first); break;
-	MK_CASES(X)
-#undef X
-	}
+	return _mm256_load_si256((const __m256i *)p);
 }
 
-static int blk_int8(const struct xpu_mm_block *blk)
+static AI vi vi_bcast(const int16_t *p)
 {
-	const struct xpu_mm *p = blk->p;
-	uint64_t kb = blk->k1 - blk->k0, kg = (kb + 1) / 2, nb = blk->n1 - blk->n0;
-	uint64_t np = (nb + NR - 1) / NR, pan, m;
-	int16_t *bpk = blk->scratch;
-	int16_t *apk = (int16_t *)((uint8_t *)blk->scratch + B_BYTES);
-	int rc;
+	return _mm256_set1_epi32(*(const i32_any *)p);
+}
 
-	pack_b_i8(p, blk->k0, kb, blk->n0, nb, bpk);
-	for (m = blk->m0; m < blk->m1; m += MR) {
-		int mr = blk->m1 - m < MR ? (int)(blk->m1 - m) : MR;
+static AI vi vi_dot(vi c, vi a, vi b)
+{
+	return _mm256_add_epi32(c, _mm256_madd_epi16(a, b));
+}
 
-		pack_a_i8(p, m, mr, blk->k0, kb, apk);
-		for (pan = 0; pan < np; pan++) {
-			uint64_t n = blk->n0 + pan * NR;
+static AI vi vi_fix(vi c, const int32_t *corr, int i)
+{
+	(void)corr;
+	(void)i;
+	return c;
+}
 
-			micro_i8(mr, apk, bpk + pan * kg * 32, kg, p->c + m * p->ldc + n * 4, p->ldc,
-				 (int)(blk->n1 - n < NR ? blk->n1 - n : NR), blk->first);
-		}
-		if ((rc = blk->poll->fn(blk->poll, mr * nb * kb)))
-			return rc;
-	}
-	return 0;
+static AI vi vi_add(vi a, vi b)
+{
+	return _mm256_add_epi32(a, b);
+}
+
+static AI vi vi_loadm(const int32_t *row, vmask m)
+{
+	return _mm256_maskload_epi32((const int *)row, m);
+}
+
+static AI void vi_storem(int32_t *row, vmask m, vi v)
+{
+	_mm256_maskstore_epi32((int *)row, m, v);
 }
 
 /* ---- bf16 ---- */
@@ -190,8 +171,9 @@ static int blk_int8(const struct xpu_mm_block *blk)
  * of [kb][16] (panel stride kb * 16), read row by row; st[panel] gets each
  * panel's exponent statistics */
 static void pack_b_bf16(const struct xpu_mm *p, uint64_t k0, uint64_t kb, uint64_t n0, uint64_t nb,
-			uint32_t *dst, struct xpu_mm_expo *st)
+			float *fdst, struct xpu_mm_expo *st)
 {
+	uint32_t *dst = (uint32_t *)fdst;	/* the fp32 bits */
 	uint64_t np = (nb + NR - 1) / NR;
 
 	for (uint64_t pan = 0; pan < np; pan++)
@@ -217,8 +199,10 @@ static void pack_b_bf16(const struct xpu_mm *p, uint64_t k0, uint64_t kb, uint64
 /* rows m..m+mr of A, k0..k0+kb, widened to fp32 as [MR][KC] (row i at
  * dst + i * KC; rows >= mr zero) */
 static void pack_a_bf16(const struct xpu_mm *p, uint64_t m, int mr, uint64_t k0, uint64_t kb,
-			uint32_t *dst, struct xpu_mm_expo *st)
+			float *fdst, struct xpu_mm_expo *st)
 {
+	uint32_t *dst = (uint32_t *)fdst;	/* the fp32 bits */
+
 	xpu_mm_expo_init(st);
 	for (int i = 0; i < MR; i++) {
 		const uint8_t *row = p->a + (m + i) * p->lda + k0 * 2;
@@ -232,113 +216,55 @@ static void pack_a_bf16(const struct xpu_mm *p, uint64_t m, int mr, uint64_t k0,
 	}
 }
 
-static AI void mk_bf16(const int mr, const int fused, const float *ap, const float *bp,
-		       uint64_t kb, uint8_t *c, uint64_t ldc, int nr, int first, int last)
+typedef __m256 vf;
+
+static AI vf vf_zero(void)
 {
-	__m256 c0[MR], c1[MR];
-	__m256i m0 = lanemask(nr), m1 = lanemask(nr - 8);
-
-	#pragma GCC unroll 12
-	for (int i = 0; i < mr; i++) {
-		float *row = (float *)(c + i * ldc);
-
-		if (first) {
-			c0[i] = c1[i] = _mm256_setzero_ps();
-		} else {
-			c0[i] = _mm256_maskload_ps(row, m0);
-			c1[i] = _mm256_maskload_ps(row + 8, m1);
-		}
-	}
-	for (uint64_t k = 0; k < kb; k++) {
-		__m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
-
-		#pragma GCC unroll 12
-		for (int i = 0; i < mr; i++) {
-			__m256 a = _mm256_broadcast_ss(ap + i * KC);
-
-			if (fused) {
-				c0[i] = _mm256_fmadd_ps(a, b0, c0[i]);
-				c1[i] = _mm256_fmadd_ps(a, b1, c1[i]);
-			} else {
-				c0[i] = _mm256_add_ps(c0[i], _mm256_mul_ps(a, b0));
-				c1[i] = _mm256_add_ps(c1[i], _mm256_mul_ps(a, b1));
-			}
-		}
-		ap++;
-		bp += 16;
-	}
-	if (last) {
-		const __m256 qnan = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fc00000));
-
-#pragma GCC unroll 12
-		for (int i = 0; i < mr; i++) {
-			c0[i] = _mm256_blendv_ps(c0[i], qnan, _mm256_cmp_ps(c0[i], c0[i], _CMP_UNORD_Q));
-			c1[i] = _mm256_blendv_ps(c1[i], qnan, _mm256_cmp_ps(c1[i], c1[i], _CMP_UNORD_Q));
-		}
-	}
-#pragma GCC unroll 12
-	for (int i = 0; i < mr; i++) {
-		float *row = (float *)(c + i * ldc);
-
-		_mm256_maskstore_ps(row, m0, c0[i]);
-		_mm256_maskstore_ps(row + 8, m1, c1[i]);
-	}
+	return _mm256_setzero_ps();
 }
 
-static void micro_bf16(int mr, int fused, const float *ap, const float *bp, uint64_t kb,
-		       uint8_t *c, uint64_t ldc, int nr, int first, int last)
+static AI vf vf_load(const float *p)
 {
-	if (fused) {
-		switch (mr) {
-#define X(r) case r: mk_bf16(r, 1, ap, bp, kb, c, ldc, nr, first, last); break;
-		MK_CASES(X)
-#undef X
-		}
-	} else {
-		switch (mr) {
-#define X(r) case r: mk_bf16(r, 0, ap, bp, kb, c, ldc, nr, first, last); break;
-		MK_CASES(X)
-#undef X
-		}
-	}
+	return _mm256_load_ps(p);
 }
 
-static int blk_bf16(const struct xpu_mm_block *blk)
+static AI vf vf_bcast(const float *p)
 {
-	const struct xpu_mm *p = blk->p;
-	uint64_t kb = blk->k1 - blk->k0, nb = blk->n1 - blk->n0;
-	uint64_t np = (nb + NR - 1) / NR, pan, m;
-	float *bpk = blk->scratch;
-	float *apk = (float *)((uint8_t *)blk->scratch + B_BYTES);
-	struct xpu_mm_expo *bst = (struct xpu_mm_expo *)((uint8_t *)blk->scratch + B_BYTES + A_BYTES);
-	struct xpu_mm_expo ast;
-	int rc;
-
-	pack_b_bf16(p, blk->k0, kb, blk->n0, nb, (uint32_t *)bpk, bst);
-	for (m = blk->m0; m < blk->m1; m += MR) {
-		int mr = blk->m1 - m < MR ? (int)(blk->m1 - m) : MR;
-
-		pack_a_bf16(p, m, mr, blk->k0, kb, (uint32_t *)apk, &ast);
-		for (pan = 0; pan < np; pan++) {
-			uint64_t n = blk->n0 + pan * NR;
-
-			micro_bf16(mr, xpu_mm_exact(&ast, &bst[pan]), apk, bpk + pan * kb * NR, kb,
-				   p->c + m * p->ldc + n * 4, p->ldc,
-				   (int)(blk->n1 - n < NR ? blk->n1 - n : NR), blk->first, blk->last);
-		}
-		if ((rc = blk->poll->fn(blk->poll, mr * nb * kb)))
-			return rc;
-	}
-	return 0;
+	return _mm256_broadcast_ss(p);
 }
 
-const struct xpu_mxu_level xpu_mxu_avx2 = {
-	.name = "avx2",
-	.mc = MC, .nc = NC, .kc = KC,
-	.scratch_bytes = B_BYTES + A_BYTES + S_BYTES,
-	.int8 = blk_int8,
-	.bf16 = blk_bf16,
-	.bf16_canon = 1,
-};
+static AI vf vf_fmadd(vf a, vf b, vf c)
+{
+	return _mm256_fmadd_ps(a, b, c);
+}
+
+static AI vf vf_mul(vf a, vf b)
+{
+	return _mm256_mul_ps(a, b);
+}
+
+static AI vf vf_add(vf a, vf b)
+{
+	return _mm256_add_ps(a, b);
+}
+
+static AI vf vf_canon(vf v)
+{
+	const __m256 qnan = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fc00000));
+
+	return _mm256_blendv_ps(v, qnan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+}
+
+static AI vf vf_loadm(const float *row, vmask m)
+{
+	return _mm256_maskload_ps(row, m);
+}
+
+static AI void vf_storem(float *row, vmask m, vf v)
+{
+	_mm256_maskstore_ps(row, m, v);
+}
+
+#include "mxu_simd_tmpl.h"
 
 #endif /* __x86_64__ */

@@ -15,6 +15,9 @@
  * the exponent range of each A strip and B panel; where every product is
  * exact (xpu_mm_exact) the kernel uses vfmadd (same bits), else vmulps
  * then vaddps.
+ * This file holds the packs and the vector operations; the micro kernels,
+ * the block driver and the level come from mxu_simd_tmpl.h, the int8 B
+ * pack from mxu_pack512.h (shared with the AMX level).
  */
 #if defined(__x86_64__) && defined(__GNUC__)
 #pragma GCC optimize("fp-contract=off")	/* mul then add must not be fused */
@@ -28,69 +31,39 @@
 
 #pragma GCC target("avx2,fma,avx512f,avx512bw,avx512vl,avx512vnni")
 
+#include "mxu_pack512.h"
+
 #define MR	12
 #define NR	32
+#define VL	16
 #define MC	(MR * 40)
 #define NC	(NR * 32)
 #define KC	256
-#define B_BYTES	((size_t)KC * NC * 4)		/* fp32 panels; int8 uses a quarter */
-#define A_BYTES	((size_t)KC * MR * 4)
-#define S_BYTES	((size_t)(NC / NR) * sizeof(struct xpu_mm_expo))
+#define MK_CASES(X) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12)
+#define MXU_LEVEL	xpu_mxu_avx512
+#define MXU_LEVEL_NAME	"avx512"
 
 #define AI	__attribute__((always_inline)) inline
 
 typedef int32_t __attribute__((may_alias, aligned(1))) i32_any;	/* 4 packed bytes */
 
-static inline __mmask16 cmask(int n)
+typedef __mmask16 vmask;
+
+static AI vmask vmask_of(int n)
 {
-	return n >= 16 ? 0xffff : n <= 0 ? 0 : (__mmask16)((1u << n) - 1);
+	return cmask(n);
 }
 
 /* ---- int8 ---- */
 
-/*
- * B rows k0..k0+kb, columns n0..n0+nb as 32-column panels of
- * [kg][32][4] bytes (panel stride kg * 128). Row-major B is read row by
- * row across all panels (sequential: a panel-at-a-time walk down the
- * column would hit one cache set per 4 KiB of row stride).
- */
+#define I8_KG	4
+typedef uint8_t i8_t;
+
+/* B as [kg][32][4] bytes offset by +128 (mxu_pack512.h) */
 static void pack_b_i8(const struct xpu_mm *p, uint64_t k0, uint64_t kb, uint64_t n0, uint64_t nb,
 		      uint8_t *dst)
 {
-	const __m128i off = _mm_set1_epi8((char)0x80);
-	uint64_t kg = (kb + 3) / 4, np = (nb + NR - 1) / NR;
-
-	for (uint64_t g = 0; g < kb; g += 4) {
-		for (uint64_t pan = 0; pan < np; pan++) {
-			int w = nb - pan * NR < NR ? (int)(nb - pan * NR) : NR;
-			__mmask16 m0 = cmask(w), m1 = cmask(w - 16);
-			uint8_t *d = dst + pan * kg * 128 + g * 32;
-			__m128i r[4][2];
-
-			for (int q = 0; q < 4; q++) {
-				const uint8_t *row = p->b + (k0 + g + q) * p->ldb + n0 + pan * NR;
-
-				if (g + q < kb) {
-					r[q][0] = _mm_maskz_loadu_epi8(m0, row);
-					r[q][1] = _mm_maskz_loadu_epi8(m1, row + 16);
-				} else {
-					r[q][0] = r[q][1] = _mm_setzero_si128();
-				}
-			}
-			for (int h = 0; h < 2; h++) {
-				__m128i t0 = _mm_unpacklo_epi8(r[0][h], r[1][h]);
-				__m128i t1 = _mm_unpackhi_epi8(r[0][h], r[1][h]);
-				__m128i t2 = _mm_unpacklo_epi8(r[2][h], r[3][h]);
-				__m128i t3 = _mm_unpackhi_epi8(r[2][h], r[3][h]);
-
-				_mm_store_si128((__m128i *)(d + 0), _mm_xor_si128(_mm_unpacklo_epi16(t0, t2), off));
-				_mm_store_si128((__m128i *)(d + 16), _mm_xor_si128(_mm_unpackhi_epi16(t0, t2), off));
-				_mm_store_si128((__m128i *)(d + 32), _mm_xor_si128(_mm_unpacklo_epi16(t1, t3), off));
-				_mm_store_si128((__m128i *)(d + 48), _mm_xor_si128(_mm_unpackhi_epi16(t1, t3), off));
-				d += 64;
-			}
-		}
-	}
+	mxu_pack512_b_i8(p, k0, kb, (kb + 3) & ~3ull, n0, nb, dst, 1);
 }
 
 /* rows m..m+mr of A, k0..k0+kb, as [MR][KC] bytes (row i of the strip at
@@ -117,80 +90,47 @@ static void pack_a_i8(const struct xpu_mm *p, uint64_t m, int mr, uint64_t k0, u
 	}
 }
 
-static AI void mk_i8(const int mr, const uint8_t *ap, const uint8_t *bp, uint64_t kg,
-		     uint8_t *c, uint64_t ldc, int nr, int first, const int32_t *corr)
+typedef __m512i vi;
+
+static AI vi vi_zero(void)
 {
-	__m512i c0[MR], c1[MR];
-	__mmask16 m0 = cmask(nr), m1 = cmask(nr - 16);
-
-	#pragma GCC unroll 12
-	for (int i = 0; i < mr; i++)
-		c0[i] = c1[i] = _mm512_setzero_si512();
-	for (uint64_t g = 0; g < kg; g++) {
-		__m512i b0 = _mm512_load_si512(bp), b1 = _mm512_load_si512(bp + 64);
-
-		#pragma GCC unroll 12
-		for (int i = 0; i < mr; i++) {
-			__m512i a = _mm512_set1_epi32(*(const i32_any *)(ap + i * KC));
-
-			c0[i] = _mm512_dpbusd_epi32(c0[i], b0, a);
-			c1[i] = _mm512_dpbusd_epi32(c1[i], b1, a);
-		}
-		ap += 4;
-		bp += 128;
-	}
-	#pragma GCC unroll 12
-	for (int i = 0; i < mr; i++) {
-		uint8_t *row = c + i * ldc;
-		__m512i k = _mm512_set1_epi32(corr[i]);
-		__m512i v0 = _mm512_add_epi32(c0[i], k), v1 = _mm512_add_epi32(c1[i], k);
-
-		if (!first) {
-			v0 = _mm512_add_epi32(v0, _mm512_maskz_loadu_epi32(m0, row));
-			v1 = _mm512_add_epi32(v1, _mm512_maskz_loadu_epi32(m1, row + 64));
-		}
-		_mm512_mask_storeu_epi32(row, m0, v0);
-		_mm512_mask_storeu_epi32(row + 64, m1, v1);
-	}
+	return _mm512_setzero_si512();
 }
 
-#define MK_CASES(X) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12)
-
-static void micro_i8(int mr, const uint8_t *ap, const uint8_t *bp, uint64_t kg, uint8_t *c,
-		     uint64_t ldc, int nr, int first, const int32_t *corr)
+static AI vi vi_load(const uint8_t *p)
 {
-	switch (mr) {
-#define X(r) case r: mk_i8(r, ap, bp, kg, c, ldc, nr, first, corr); break;
-	MK_CASES(X)
-#undef X
-	}
+	return _mm512_load_si512(p);
 }
 
-static int blk_int8(const struct xpu_mm_block *blk)
+static AI vi vi_bcast(const uint8_t *p)
 {
-	const struct xpu_mm *p = blk->p;
-	uint64_t kb = blk->k1 - blk->k0, kg = (kb + 3) / 4, nb = blk->n1 - blk->n0;
-	uint64_t np = (nb + NR - 1) / NR, pan, m;
-	uint8_t *bpk = blk->scratch;
-	uint8_t *apk = (uint8_t *)blk->scratch + B_BYTES;
-	int32_t corr[MR];
-	int rc;
+	return _mm512_set1_epi32(*(const i32_any *)p);
+}
 
-	pack_b_i8(p, blk->k0, kb, blk->n0, nb, bpk);
-	for (m = blk->m0; m < blk->m1; m += MR) {
-		int mr = blk->m1 - m < MR ? (int)(blk->m1 - m) : MR;
+/* B is the unsigned operand: (b + 128) * a */
+static AI vi vi_dot(vi c, vi a, vi b)
+{
+	return _mm512_dpbusd_epi32(c, b, a);
+}
 
-		pack_a_i8(p, m, mr, blk->k0, kb, apk, corr);
-		for (pan = 0; pan < np; pan++) {
-			uint64_t n = blk->n0 + pan * NR;
+static AI vi vi_fix(vi c, const int32_t *corr, int i)
+{
+	return _mm512_add_epi32(c, _mm512_set1_epi32(corr[i]));
+}
 
-			micro_i8(mr, apk, bpk + pan * kg * 128, kg, p->c + m * p->ldc + n * 4, p->ldc,
-				 (int)(blk->n1 - n < NR ? blk->n1 - n : NR), blk->first, corr);
-		}
-		if ((rc = blk->poll->fn(blk->poll, mr * nb * kb)))
-			return rc;
-	}
-	return 0;
+static AI vi vi_add(vi a, vi b)
+{
+	return _mm512_add_epi32(a, b);
+}
+
+static AI vi vi_loadm(const int32_t *row, vmask m)
+{
+	return _mm512_maskz_loadu_epi32(m, row);
+}
+
+static AI void vi_storem(int32_t *row, vmask m, vi v)
+{
+	_mm512_mask_storeu_epi32(row, m, v);
 }
 
 /* ---- bf16 ---- */
@@ -222,8 +162,16 @@ static void expo_finish(__m512i vmin, __m512i vmax, __mmask32 sub, struct xpu_mm
 	st->sub = sub != 0;
 }
 
+/* 32 bf16 lanes widened to fp32 at d (64-byte aligned) */
+static AI void store_f32x32(float *d, __m512i h)
+{
+	_mm512_store_si512(d, _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(h)), 16));
+	_mm512_store_si512(d + 16, _mm512_slli_epi32(
+		_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(h, 1)), 16));
+}
+
 /* B rows k0..k0+kb, columns n0..n0+nb widened to fp32 as 32-column panels
- * of [kb][32] (panel stride kb * 32), read row by row (see pack_b_i8);
+ * of [kb][32] (panel stride kb * 32), read row by row (see mxu_pack512.h);
  * st[panel] gets each panel's exponent statistics */
 static void pack_b_bf16(const struct xpu_mm *p, uint64_t k0, uint64_t kb, uint64_t n0, uint64_t nb,
 			float *dst, struct xpu_mm_expo *st)
@@ -247,10 +195,7 @@ static void pack_b_bf16(const struct xpu_mm *p, uint64_t k0, uint64_t kb, uint64
 			float *d = dst + pan * kb * NR + k * NR;
 
 			expo_acc(h, &vmin[pan], &vmax[pan], &sub[pan]);
-			_mm512_store_si512(d, _mm512_slli_epi32(
-				_mm512_cvtepu16_epi32(_mm512_castsi512_si256(h)), 16));
-			_mm512_store_si512(d + 16, _mm512_slli_epi32(
-				_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(h, 1)), 16));
+			store_f32x32(d, h);
 		}
 	}
 	for (uint64_t pan = 0; pan < np; pan++)
@@ -275,118 +220,61 @@ static void pack_a_bf16(const struct xpu_mm *p, uint64_t m, int mr, uint64_t k0,
 					   : _mm512_setzero_si512();
 
 			expo_acc(h, &vmin, &vmax, &sub);
-			_mm512_store_si512(d + k, _mm512_slli_epi32(
-				_mm512_cvtepu16_epi32(_mm512_castsi512_si256(h)), 16));
-			_mm512_store_si512(d + k + 16, _mm512_slli_epi32(
-				_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(h, 1)), 16));
+			store_f32x32(d + k, h);
 		}
 	}
 	expo_finish(vmin, vmax, sub, st);
 }
 
-static AI void mk_bf16(const int mr, const int fused, const float *ap, const float *bp,
-		       uint64_t kb, uint8_t *c, uint64_t ldc, int nr, int first, int last)
+typedef __m512 vf;
+
+static AI vf vf_zero(void)
 {
-	__m512 c0[MR], c1[MR];
-	__mmask16 m0 = cmask(nr), m1 = cmask(nr - 16);
-
-	#pragma GCC unroll 12
-	for (int i = 0; i < mr; i++) {
-		if (first) {
-			c0[i] = c1[i] = _mm512_setzero_ps();
-		} else {
-			c0[i] = _mm512_maskz_loadu_ps(m0, c + i * ldc);
-			c1[i] = _mm512_maskz_loadu_ps(m1, c + i * ldc + 64);
-		}
-	}
-	for (uint64_t k = 0; k < kb; k++) {
-		__m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
-
-		#pragma GCC unroll 12
-		for (int i = 0; i < mr; i++) {
-			__m512 a = _mm512_set1_ps(ap[i * KC]);
-
-			if (fused) {
-				c0[i] = _mm512_fmadd_ps(a, b0, c0[i]);
-				c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
-			} else {
-				c0[i] = _mm512_add_ps(c0[i], _mm512_mul_ps(a, b0));
-				c1[i] = _mm512_add_ps(c1[i], _mm512_mul_ps(a, b1));
-			}
-		}
-		ap++;
-		bp += 32;
-	}
-	if (last) {
-		const __m512 qnan = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fc00000));
-
-#pragma GCC unroll 12
-		for (int i = 0; i < mr; i++) {
-			c0[i] = _mm512_mask_mov_ps(c0[i], _mm512_cmp_ps_mask(c0[i], c0[i], _CMP_UNORD_Q), qnan);
-			c1[i] = _mm512_mask_mov_ps(c1[i], _mm512_cmp_ps_mask(c1[i], c1[i], _CMP_UNORD_Q), qnan);
-		}
-	}
-#pragma GCC unroll 12
-	for (int i = 0; i < mr; i++) {
-		_mm512_mask_storeu_ps(c + i * ldc, m0, c0[i]);
-		_mm512_mask_storeu_ps(c + i * ldc + 64, m1, c1[i]);
-	}
+	return _mm512_setzero_ps();
 }
 
-static void micro_bf16(int mr, int fused, const float *ap, const float *bp, uint64_t kb,
-		       uint8_t *c, uint64_t ldc, int nr, int first, int last)
+static AI vf vf_load(const float *p)
 {
-	if (fused) {
-		switch (mr) {
-#define X(r) case r: mk_bf16(r, 1, ap, bp, kb, c, ldc, nr, first, last); break;
-		MK_CASES(X)
-#undef X
-		}
-	} else {
-		switch (mr) {
-#define X(r) case r: mk_bf16(r, 0, ap, bp, kb, c, ldc, nr, first, last); break;
-		MK_CASES(X)
-#undef X
-		}
-	}
+	return _mm512_load_ps(p);
 }
 
-static int blk_bf16(const struct xpu_mm_block *blk)
+static AI vf vf_bcast(const float *p)
 {
-	const struct xpu_mm *p = blk->p;
-	uint64_t kb = blk->k1 - blk->k0, nb = blk->n1 - blk->n0;
-	uint64_t np = (nb + NR - 1) / NR, pan, m;
-	float *bpk = blk->scratch;
-	float *apk = (float *)((uint8_t *)blk->scratch + B_BYTES);
-	struct xpu_mm_expo *bst = (struct xpu_mm_expo *)((uint8_t *)blk->scratch + B_BYTES + A_BYTES);
-	struct xpu_mm_expo ast;
-	int rc;
-
-	pack_b_bf16(p, blk->k0, kb, blk->n0, nb, bpk, bst);
-	for (m = blk->m0; m < blk->m1; m += MR) {
-		int mr = blk->m1 - m < MR ? (int)(blk->m1 - m) : MR;
-
-		pack_a_bf16(p, m, mr, blk->k0, kb, apk, &ast);
-		for (pan = 0; pan < np; pan++) {
-			uint64_t n = blk->n0 + pan * NR;
-
-			micro_bf16(mr, xpu_mm_exact(&ast, &bst[pan]), apk, bpk + pan * kb * NR, kb,
-				   p->c + m * p->ldc + n * 4, p->ldc,
-				   (int)(blk->n1 - n < NR ? blk->n1 - n : NR), blk->first, blk->last);
-		}
-		if ((rc = blk->poll->fn(blk->poll, mr * nb * kb)))
-			return rc;
-	}
-	return 0;
+	return _mm512_set1_ps(*p);
 }
 
-const struct xpu_mxu_level xpu_mxu_avx512 = {
-	.name = "avx512",
-	.mc = MC, .nc = NC, .kc = KC,
-	.scratch_bytes = B_BYTES + A_BYTES + S_BYTES,
-	.int8 = blk_int8,
-	.bf16 = blk_bf16,
-	.bf16_canon = 1,
-};
+static AI vf vf_fmadd(vf a, vf b, vf c)
+{
+	return _mm512_fmadd_ps(a, b, c);
+}
+
+static AI vf vf_mul(vf a, vf b)
+{
+	return _mm512_mul_ps(a, b);
+}
+
+static AI vf vf_add(vf a, vf b)
+{
+	return _mm512_add_ps(a, b);
+}
+
+static AI vf vf_canon(vf v)
+{
+	const __m512 qnan = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fc00000));
+
+	return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), qnan);
+}
+
+static AI vf vf_loadm(const float *row, vmask m)
+{
+	return _mm512_maskz_loadu_ps(m, row);
+}
+
+static AI void vf_storem(float *row, vmask m, vf v)
+{
+	_mm512_mask_storeu_ps(row, m, v);
+}
+
+#include "mxu_simd_tmpl.h"
 
 #endif /* __x86_64__ */

@@ -3,7 +3,9 @@
  * Matrix unit host kernels: the interface between the blocked driver
  * (mxu_gemm.c: task split, thread pool, abort polling, progress) and the
  * per-ISA block kernels (mxu_portable.c, mxu_avx2.c, mxu_avx512.c,
- * mxu_amx.c).
+ * mxu_amx.c). The AVX2 and AVX-512 levels share their micro kernels and
+ * block driver (mxu_simd_tmpl.h), the AVX-512 and AMX levels their int8 B
+ * pack (mxu_pack512.h).
  *
  * A block kernel computes C[m0,m1) x [n0,n1) over k in [k0,k1): it packs
  * what it needs into caller-provided scratch and, for every output, adds

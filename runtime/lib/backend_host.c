@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 
 #include "host_int.h"
+#include "xpu_host_copy.h"
 #include "drm/xpu_accel.h"
 
 /* ---- host memory behind bus addresses ------------------------------------- */
@@ -41,6 +42,19 @@ static struct host_bo *find_hbo(struct host_be *be, uint64_t bus, uint64_t len)
 	return NULL;
 }
 
+/* the buffer holding bus address bus: its bytes from there, up to len */
+static uint8_t *hbo_piece(void *opaque, uint64_t bus, uint64_t len, uint64_t *n)
+{
+	struct host_bo *h = find_hbo(opaque, bus, 1);
+	uint64_t off;
+
+	if (!h)
+		return NULL;
+	off = bus - h->bus;
+	*n = h->size - off < len ? h->size - off : len;
+	return h->ptr + off;
+}
+
 /*
  * The engine's host_read/host_write, with xpu_mem.host_runs: a run of pages
  * contiguous in bus space may span several buffers (bus ranges are
@@ -49,29 +63,12 @@ static struct host_bo *find_hbo(struct host_be *be, uint64_t bus, uint64_t len)
  */
 static int host_copy(struct host_be *be, uint64_t bus, uint8_t *buf, uint64_t len, int write)
 {
-	int rc = 0;
+	int rc;
 
 	if (bus >= P2P_BASE)	/* a peer chip's HBM, PCIe peer-to-peer */
 		return xpu_fabric_p2p_copy(be->chip, bus, buf, len, write);
 	pthread_rwlock_rdlock(&be->mm_lock);
-	while (len) {
-		struct host_bo *h = find_hbo(be, bus, 1);
-		uint64_t off, c;
-
-		if (!h) {
-			rc = -1;
-			break;
-		}
-		off = bus - h->bus;
-		c = h->size - off < len ? h->size - off : len;
-		if (write)
-			memcpy(h->ptr + off, buf, c);
-		else
-			memcpy(buf, h->ptr + off, c);
-		bus += c;
-		buf += c;
-		len -= c;
-	}
+	rc = xpu_host_copy(hbo_piece, be, bus, buf, len, write);
 	pthread_rwlock_unlock(&be->mm_lock);
 	return rc;
 }

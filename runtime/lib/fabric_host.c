@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "host_int.h"
+#include "xpu_host_copy.h"
 
 struct p2p_range {
 	uint64_t off, size;
@@ -592,42 +593,49 @@ void xpu_fabric_p2p_revoke(struct fabric_chip *c, uint64_t off, uint64_t size, u
 	pthread_rwlock_unlock(&c->lock);
 }
 
+/* a peer-to-peer read or write of chip c's HBM by chip req */
+struct p2p_walk {
+	struct fabric_chip *c;
+	uint32_t req;
+};
+
+/* the range of c's HBM exported to req holding offset off: its bytes from
+ * there, up to len; NULL when c is closed or the range revoked or never
+ * exported (a bus error) */
+static uint8_t *p2p_piece(void *opaque, uint64_t off, uint64_t len, uint64_t *n)
+{
+	const struct p2p_walk *w = opaque;
+	const struct fabric_chip *c = w->c;
+	const struct p2p_range *r = NULL;
+	struct host_be *be;
+
+	if (!c->dev)
+		return NULL;
+	be = c->dev->be;
+	for (uint32_t i = 0; i < c->num_p2p && !r; i++)
+		if (c->p2p[i].peer == w->req && off >= c->p2p[i].off &&
+		    off - c->p2p[i].off < c->p2p[i].size)
+			r = &c->p2p[i];
+	if (!r || off + 1 > be->hbm_size)
+		return NULL;
+	*n = r->off + r->size - off < len ? r->off + r->size - off : len;
+	return be->hbm + off;
+}
+
 int xpu_fabric_p2p_copy(const struct fabric_chip *req, uint64_t bus, uint8_t *buf, uint64_t len,
 			int write)
 {
 	uint64_t rel = bus - P2P_BASE, off = rel & (P2P_STRIDE - 1);
 	uint32_t id = (uint32_t)(rel >> P2P_SHIFT);
-	struct fabric_chip *c;
-	int rc = 0;
+	struct p2p_walk w;
+	int rc;
 
 	if (!req || id >= req->f->n)
 		return -1;
-	c = &req->f->chip[id];
-	pthread_rwlock_rdlock(&c->lock);
-	while (len && c->dev) {
-		struct host_be *be = c->dev->be;
-		const struct p2p_range *r = NULL;
-		uint64_t n;
-
-		for (uint32_t i = 0; i < c->num_p2p && !r; i++)
-			if (c->p2p[i].peer == req->id && off >= c->p2p[i].off &&
-			    off - c->p2p[i].off < c->p2p[i].size)
-				r = &c->p2p[i];
-		if (!r || off + 1 > be->hbm_size)
-			break;
-		n = r->off + r->size - off;
-		if (n > len)
-			n = len;
-		if (write)
-			memcpy(be->hbm + off, buf, n);
-		else
-			memcpy(buf, be->hbm + off, n);
-		off += n;
-		buf += n;
-		len -= n;
-	}
-	if (len)
-		rc = -1;	/* revoked or never exported: a bus error */
-	pthread_rwlock_unlock(&c->lock);
+	w.c = &req->f->chip[id];
+	w.req = req->id;
+	pthread_rwlock_rdlock(&w.c->lock);
+	rc = xpu_host_copy(p2p_piece, &w, off, buf, len, write);
+	pthread_rwlock_unlock(&w.c->lock);
 	return rc;
 }

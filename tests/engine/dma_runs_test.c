@@ -13,6 +13,7 @@
  */
 #include "kselftest_harness.h"
 #include "xpu_test_util.h"
+#include "xpu_host_copy.h"
 
 #define RV		0x200000000ull		/* the scattered VA region */
 #define RV_PAGES	1024
@@ -25,27 +26,25 @@ static uint64_t calls;
 static struct xpu_run_ctl *abort_ctl;	/* set abort at call abort_at */
 static uint64_t abort_at;
 
-/* per page: a failing page ends the call, earlier pages have moved */
+/* the host page holding bus: its bytes from there, up to len; NULL for a
+ * failing page (the call ends there, earlier pages have moved) */
+static uint8_t *host_page(void *o, uint64_t bus, uint64_t len, uint64_t *n)
+{
+	struct tenv *e = o;
+	uint64_t off = bus - T_HOST_BUS, c = 4096 - (bus & 4095);
+
+	if (bus < T_HOST_BUS || off >= T_HOST_SIZE || bad[off / 4096])
+		return NULL;
+	*n = c < len ? c : len;
+	return e->host + off;
+}
+
 static int host_rw(struct tenv *e, uint64_t bus, uint8_t *buf, uint64_t len, int wr)
 {
 	calls++;
 	if (abort_ctl && calls == abort_at)
 		__atomic_store_n(&abort_ctl->abort, 1, __ATOMIC_RELEASE);
-	while (len) {
-		uint64_t off = bus - T_HOST_BUS, c = 4096 - (bus & 4095);
-
-		if (bus < T_HOST_BUS || off >= T_HOST_SIZE || bad[off / 4096])
-			return -1;
-		c = c < len ? c : len;
-		if (wr)
-			memcpy(e->host + off, buf, c);
-		else
-			memcpy(buf, e->host + off, c);
-		bus += c;
-		buf += c;
-		len -= c;
-	}
-	return 0;
+	return xpu_host_copy(host_page, e, bus, buf, len, wr);
 }
 
 static int r_read(void *o, uint64_t bus, void *buf, uint64_t len)
