@@ -46,14 +46,49 @@ struct XpuExec {
  * would dispatch MMIO without the BQL; should the memory map change in
  * between and a bounce buffer come back anyway, it is unmapped unused.
  * Runs on the queue's worker thread, a registered RCU reader (xpu-queue.c):
- * the copy happens inside one RCU read-side section with the region
- * referenced by the map.
+ * each map, and its unmap, is inside an RCU read-side section, and the
+ * region stays referenced by the map in between (the copy). A large DMA
+ * maps whole runs (host_map) and copies later, possibly on the engine's
+ * pool threads (plain memcpy between mapped pointers), then unmaps here.
+ *
+ * xpu_dma_map_ram(): [addr, addr + *plen) of plain RAM mapped for direct
+ * access (*plen shortened to what maps, one RAM region), or NULL: not RAM,
+ * a hole, bus mastering off, or a map that came back short, unmapped or as
+ * a bounce buffer.
  */
-MemTxResult xpu_dma_copy(XpuState *s, uint64_t addr, uint8_t *buf,
-                         uint64_t len, DMADirection dir, bool direct_only)
+static void *xpu_dma_map_ram(XpuState *s, uint64_t addr, dma_addr_t *plen,
+                             DMADirection dir)
 {
     AddressSpace *as = pci_get_address_space(PCI_DEVICE(s));
     MemTxAttrs attrs = { .memory = 1 };
+    bool is_write = dir == DMA_DIRECTION_FROM_DEVICE;
+    hwaddr xlat, l = *plen;
+    ram_addr_t off;
+    MemoryRegion *mr;
+    void *p = NULL;
+
+    RCU_READ_LOCK_GUARD();
+    mr = address_space_translate(as, addr, &xlat, &l, is_write, attrs);
+    if (memory_access_is_direct(mr, is_write)) {
+        p = dma_memory_map(as, addr, plen, dir, attrs);
+    }
+    if (p && (!*plen || !memory_region_from_host(p, &off))) {
+        dma_memory_unmap(as, p, *plen, dir, 0);
+        p = NULL;
+    }
+    return p;
+}
+
+static void xpu_dma_unmap_ram(XpuState *s, void *p, dma_addr_t len,
+                              DMADirection dir)
+{
+    RCU_READ_LOCK_GUARD();
+    dma_memory_unmap(pci_get_address_space(PCI_DEVICE(s)), p, len, dir, len);
+}
+
+MemTxResult xpu_dma_copy(XpuState *s, uint64_t addr, uint8_t *buf,
+                         uint64_t len, DMADirection dir, bool direct_only)
+{
     bool is_write = dir == DMA_DIRECTION_FROM_DEVICE;
 
     /*
@@ -67,33 +102,21 @@ MemTxResult xpu_dma_copy(XpuState *s, uint64_t addr, uint8_t *buf,
     while (len) {
         uint64_t page = XPU_PAGE_SIZE - (addr & (XPU_PAGE_SIZE - 1));
         dma_addr_t plen = len;
-        bool mapped = false, locked = xpu_dma_lock(s);
+        bool locked = xpu_dma_lock(s);
+        void *p;
         MemTxResult r;
 
-        WITH_RCU_READ_LOCK_GUARD() {
-            hwaddr xlat, l = len;
-            ram_addr_t off;
-            MemoryRegion *mr = address_space_translate(as, addr, &xlat, &l,
-                                                       is_write, attrs);
-            void *p = NULL;
-
-            if (memory_access_is_direct(mr, is_write)) {
-                p = dma_memory_map(as, addr, &plen, dir, attrs);
+        p = xpu_dma_map_ram(s, addr, &plen, dir);
+        if (p) {
+            if (is_write) {
+                memcpy(p, buf, plen);
+            } else {
+                memcpy(buf, p, plen);
             }
-            if (p && plen && memory_region_from_host(p, &off)) {
-                if (is_write) {
-                    memcpy(p, buf, plen);
-                } else {
-                    memcpy(buf, p, plen);
-                }
-                dma_memory_unmap(as, p, plen, dir, plen);
-                mapped = true;
-            } else if (p) {
-                dma_memory_unmap(as, p, plen, dir, 0);
-            }
+            xpu_dma_unmap_ram(s, p, plen, dir);
         }
         xpu_dma_unlock(locked);
-        if (mapped) {
+        if (p) {
             addr += plen;
             buf += plen;
             len -= plen;
@@ -151,6 +174,47 @@ static int xpu_exec_host_write(void *opaque, uint64_t addr, const void *buf,
                             DMA_DIRECTION_FROM_DEVICE);
 }
 
+/*
+ * The engine's host_map/host_unmap (a large DMA's copy batch, which may
+ * copy through the pointer on the engine's pool threads: plain memory, no
+ * QEMU call there): plain RAM only, mapped and given back on this worker
+ * thread like xpu_dma_copy() does. Anything else, and a pending injected
+ * DMA error, goes through host_read/host_write.
+ */
+static void *xpu_exec_host_map(void *opaque, uint64_t addr, uint64_t *len,
+                               int write)
+{
+    XpuExec *e = opaque;
+    dma_addr_t plen = *len;
+    bool locked;
+    void *p;
+
+    if (qatomic_read(&e->fail_next_dma)) {
+        return NULL;
+    }
+    smp_mb(); /* as xpu_dma_copy() */
+    locked = xpu_dma_lock(e->s);
+    p = xpu_dma_map_ram(e->s, addr, &plen,
+                        write ? DMA_DIRECTION_FROM_DEVICE
+                              : DMA_DIRECTION_TO_DEVICE);
+    xpu_dma_unlock(locked);
+    if (p) {
+        *len = plen;
+    }
+    return p;
+}
+
+static void xpu_exec_host_unmap(void *opaque, void *p, uint64_t len,
+                                int write)
+{
+    XpuExec *e = opaque;
+    bool locked = xpu_dma_lock(e->s);
+
+    xpu_dma_unmap_ram(e->s, p, len, write ? DMA_DIRECTION_FROM_DEVICE
+                                          : DMA_DIRECTION_TO_DEVICE);
+    xpu_dma_unlock(locked);
+}
+
 /* The engine's link_xfer: the device's link layer (xpu-link.c) */
 static int xpu_exec_link_xfer(void *opaque, uint64_t link_addr, void *buf,
                               uint64_t len, int write)
@@ -183,6 +247,8 @@ XpuExec *xpu_exec_new(XpuState *s, uint32_t queue)
     e->mem.host_read = xpu_exec_host_read;
     e->mem.host_write = xpu_exec_host_write;
     e->mem.host_runs = 1;
+    e->mem.host_map = xpu_exec_host_map;
+    e->mem.host_unmap = xpu_exec_host_unmap;
     e->mem.opaque = e;
     e->mem.tlb_gen = &s->tlb_gen;
     e->mem.link_xfer = xpu_exec_link_xfer;

@@ -10,14 +10,18 @@
  * memory). The result is the one of the page-by-page definition: a run is
  * cut where a page faults (it faults when reached), and a forward
  * overlapping HBM copy keeps its page-sized pieces. Abort is polled by work
- * done (xpu_dma_charge()) and every 1024 rows.
+ * done (xpu_dma_charge()) and every 1024 rows. A DMA of a MiB or more
+ * collects its runs between plain pointers (HBM, SRAM, host memory the
+ * host callbacks map) in a batch and moves each batch at once, over the
+ * thread pool when no run writes what another one touches (dma_batch.c);
+ * the batch is moved before any other access and at every exit.
  *
  * Links: a run whose frames are a peer's (XPU_DPA_LINK) goes through
  * mem.link_xfer like host memory through the host callbacks. Its bytes are
  * charged to the port's timeline, not to the DMA unit's; a failed transfer
  * ends the job with its status and the requester's VA as the fault address.
  */
-#include "engine_int.h"
+#include "dma_batch.h"
 
 #define ROW_POLL	1024
 #define FAR		(XPU_DPA_HOST | XPU_DPA_LINK)	/* not in this chip's HBM */
@@ -33,7 +37,8 @@ static uint64_t page_piece(uint64_t s, uint64_t d, uint64_t len)
 	return c < len ? c : len;
 }
 
-static int va_to_va(struct xpu_tile *t, uint64_t dst, uint64_t src, uint64_t len)
+static int va_to_va(struct xpu_tile *t, struct xpu_dma_batch *b, uint64_t dst, uint64_t src,
+		    uint64_t len)
 {
 	uint64_t done = 0;
 	int rc;
@@ -60,14 +65,17 @@ static int va_to_va(struct xpu_tile *t, uint64_t dst, uint64_t src, uint64_t len
 			 * pieces already written: keep the pieces then */
 			if (dd > sd && dd - sd < chunk)
 				chunk = page_piece(s, d, chunk);
-			memmove(t->mem.hbm + dd, t->mem.hbm + sd, chunk);
+			xpu_dma_batch_copy(b, t->mem.hbm + dd, t->mem.hbm + sd, chunk);
 		} else if (!(dd & FAR)) {		/* host or link -> HBM */
-			if ((rc = xpu_dpa_read(t, sd, t->mem.hbm + dd, chunk)))
+			if (!xpu_dma_batch_host(b, sd, t->mem.hbm + dd, &chunk, 0) &&
+			    (rc = xpu_dpa_read(t, sd, t->mem.hbm + dd, chunk)))
 				return xpu_link_fail(t, rc, s, XPU_ACCESS_READ);
 		} else if (!(sd & FAR)) {		/* HBM -> host or link */
-			if ((rc = xpu_dpa_write(t, dd, t->mem.hbm + sd, chunk)))
+			if (!xpu_dma_batch_host(b, dd, t->mem.hbm + sd, &chunk, 1) &&
+			    (rc = xpu_dpa_write(t, dd, t->mem.hbm + sd, chunk)))
 				return xpu_link_fail(t, rc, d, XPU_ACCESS_WRITE);
 		} else {				/* neither in HBM: page pieces */
+			xpu_dma_batch_flush(b);
 			chunk = page_piece(s, d, chunk);
 			if ((rc = xpu_dpa_read(t, sd, t->bounce, chunk)))
 				return xpu_link_fail(t, rc, s, XPU_ACCESS_READ);
@@ -107,6 +115,7 @@ int xpu_exec_dma(struct xpu_tile *t, uint64_t insn)
 	uint64_t rows = 1, ss = 0, ds = 0, total, sext = 0, dext = 0, r, link = 0;
 	uint8_t *sp = NULL, *dp = NULL;
 	struct xpu_opnd in = { 0, 0 }, out = { 0, 0 };
+	struct xpu_dma_batch b;
 	int rc;
 
 	if (f & ~(uint32_t)(XPU_DMA_DIR_MASK | XPU_DMA_2D))
@@ -141,31 +150,33 @@ int xpu_exec_dma(struct xpu_tile *t, uint64_t insn)
 	t->poll_work = 0;
 	memset(t->link_pending, 0, sizeof(t->link_pending));
 	xpu_mmu_runs_forget(t);
-	for (r = 0; r < rows; r++) {
+	xpu_dma_batch_init(&b, t, dir == XPU_DMA_LA_TO_LA ? 0 : total);
+	for (r = 0; r < rows && !rc; r++) {
 		if (r && (r % ROW_POLL) == 0) {
 			t->poll_work = 0;
 			if ((rc = xpu_poll_abort(t)))
-				return rc;
+				break;
 		} else if ((rc = xpu_dma_charge(t, XPU_DMA_RUN_COST))) {
-			return rc;
+			break;
 		}
 		switch (dir) {
 		case XPU_DMA_VA_TO_LA:
-			rc = xpu_dma_va_read(t, src + r * ss, dp + r * ds, bytes);
+			rc = xpu_dma_va_xfer(t, &b, src + r * ss, dp + r * ds, bytes, 0);
 			break;
 		case XPU_DMA_LA_TO_VA:
-			rc = xpu_dma_va_write(t, dst + r * ds, sp + r * ss, bytes);
+			rc = xpu_dma_va_xfer(t, &b, dst + r * ds, sp + r * ss, bytes, 1);
 			break;
 		case XPU_DMA_VA_TO_VA:
-			rc = va_to_va(t, dst + r * ds, src + r * ss, bytes);
+			rc = va_to_va(t, &b, dst + r * ds, src + r * ss, bytes);
 			break;
 		default:
 			rc = la_to_la(t, dp + r * ds, sp + r * ss, bytes);
 			break;
 		}
-		if (rc)
-			return rc;
 	}
+	xpu_dma_batch_fini(&b);		/* what was translated before an exit moves */
+	if (rc)
+		return rc;
 	/* bytes that crossed a link are the ports' work (xpu_link_sched()),
 	 * concurrent with the DMA unit, which moves the rest */
 	for (r = 0; r < XPU_MAX_LINKS; r++)

@@ -5,9 +5,10 @@
  * context's mappings: every HBM access is bounds checked against hbm_size.
  * The walk itself (xpu_mmu_walk()) needs no tile: link.c walks an exporter's
  * context with it. A LINK leaf's frame is XPU_DPA_LINK | link address; DPA
- * accessors send those to mem.link_xfer.
+ * accessors send those to mem.link_xfer. A large DMA's runs between HBM or
+ * mappable host memory and SRAM go into its copy batch (dma_batch.c).
  */
-#include "engine_int.h"
+#include "dma_batch.h"
 
 void xpu_mmu_runs_forget(struct xpu_tile *t)
 {
@@ -244,10 +245,10 @@ int xpu_mmu_translate_run(struct xpu_tile *t, uint64_t va, uint32_t access, uint
 	return 0;
 }
 
-/* dma: a DMA's transfer (runs of up to XPU_DMA_CHUNK, abort polls by work);
- * else a scalar load or store */
+/* dma: a DMA's transfer (runs of up to XPU_DMA_CHUNK, abort polls by work;
+ * b: its copy batch, or NULL); else a scalar load or store */
 static int va_xfer(struct xpu_tile *t, uint64_t va, uint8_t *buf, uint64_t len, int write,
-		   int dma)
+		   int dma, struct xpu_dma_batch *b)
 {
 	uint32_t access = write ? XPU_ACCESS_WRITE : XPU_ACCESS_READ;
 	uint64_t done = 0;
@@ -271,6 +272,19 @@ static int va_xfer(struct xpu_tile *t, uint64_t va, uint8_t *buf, uint64_t len, 
 			return rc;
 		if (dpa & XPU_DPA_HOST)
 			t->dma_host = 1;
+		if (b && !(dpa & (XPU_DPA_HOST | XPU_DPA_LINK))) {
+			/* an HBM run, inside HBM (every frame checked) */
+			if (write)
+				xpu_dma_batch_copy(b, t->mem.hbm + dpa, buf + done, chunk);
+			else
+				xpu_dma_batch_copy(b, buf + done, t->mem.hbm + dpa, chunk);
+			done += chunk;
+			continue;
+		}
+		if (b && xpu_dma_batch_host(b, dpa, buf + done, &chunk, write)) {
+			done += chunk;
+			continue;
+		}
 		rc = write ? xpu_dpa_write(t, dpa, buf + done, chunk)
 			   : xpu_dpa_read(t, dpa, buf + done, chunk);
 		if (rc == XPU_JOB_STATUS_MMU_FAULT)	/* cannot happen: frames checked */
@@ -284,24 +298,30 @@ static int va_xfer(struct xpu_tile *t, uint64_t va, uint8_t *buf, uint64_t len, 
 
 int xpu_va_read(struct xpu_tile *t, uint64_t va, void *buf, uint64_t len)
 {
-	return va_xfer(t, va, buf, len, 0, 0);
+	return va_xfer(t, va, buf, len, 0, 0, NULL);
 }
 
 int xpu_va_write(struct xpu_tile *t, uint64_t va, const void *buf, uint64_t len)
 {
 	if (len)
 		t->fetch_tag = 0;	/* the fetch buffer may hold a copy */
-	return va_xfer(t, va, (uint8_t *)buf, len, 1, 0);
+	return va_xfer(t, va, (uint8_t *)buf, len, 1, 0, NULL);
+}
+
+int xpu_dma_va_xfer(struct xpu_tile *t, struct xpu_dma_batch *b, uint64_t va, uint8_t *buf,
+		    uint64_t len, int write)
+{
+	if (write && len)
+		t->fetch_tag = 0;
+	return va_xfer(t, va, buf, len, write, 1, b);
 }
 
 int xpu_dma_va_read(struct xpu_tile *t, uint64_t va, void *buf, uint64_t len)
 {
-	return va_xfer(t, va, buf, len, 0, 1);
+	return xpu_dma_va_xfer(t, NULL, va, buf, len, 0);
 }
 
 int xpu_dma_va_write(struct xpu_tile *t, uint64_t va, const void *buf, uint64_t len)
 {
-	if (len)
-		t->fetch_tag = 0;
-	return va_xfer(t, va, (uint8_t *)buf, len, 1, 1);
+	return xpu_dma_va_xfer(t, NULL, va, (uint8_t *)buf, len, 1);
 }

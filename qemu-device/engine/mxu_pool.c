@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * Matrix-unit thread pool: plain pthreads, no QEMU state. One pool per
- * process, created lazily by the first MATMUL large enough to split, with
- * (threads - 1) workers: the job's own thread is the remaining one.
+ * Engine thread pool (matrix unit, DMA copy batches): plain pthreads, no
+ * QEMU state. One pool per process, created lazily by the first MATMUL or
+ * DMA large enough to split, with (threads - 1) workers: the job's own
+ * thread is the remaining one. Workers only compute or copy between
+ * pointers their caller handed them (in QEMU: memory already mapped by the
+ * job's thread, which also unmaps it after the wait).
  *
  * Sharing: several tiles (device queues, runtime streams) may run MATMULs
- * at once. A job takes the whole pool with a non-blocking test of 'busy'
- * and gives it back when its workers have returned; a job that finds the
- * pool busy runs on its own thread only. Nobody waits for the pool, so
- * there is no lock order and no deadlock; workers never wait for anything
- * but new work. A destructor (exit or dlclose) stops and joins the
- * workers; a forked child starts with no pool (workers do not survive
+ * and DMAs at once. A job takes the whole pool with a non-blocking test of
+ * 'busy' and gives it back when its workers have returned; a job that
+ * finds the pool busy runs on its own thread only. Nobody waits for the
+ * pool, so there is no lock order and no deadlock; workers never wait for
+ * anything but new work. A caller whose work ran out before a worker even
+ * started (a loaded host) retracts the launch instead of waiting for that
+ * worker to be scheduled. A destructor (exit or dlclose) stops and joins
+ * the workers; a forked child starts with no pool (workers do not survive
  * fork) and builds its own on demand.
  */
 #include <pthread.h>
@@ -32,6 +37,8 @@ static unsigned long pool_seen0[POOL_MAX];	/* generation at creation */
 static int pool_created;		/* workers started (indexes 1..created) */
 static int pool_reserved;		/* workers taking part in this launch */
 static int pool_running;		/* launched workers not yet returned */
+static int pool_started;		/* workers that entered fn in this launch */
+static int pool_retracted;		/* this launch is closed to the others */
 static int pool_busy;
 static int pool_quit;
 static int pool_target;			/* threads wanted, 0 = not computed */
@@ -80,13 +87,14 @@ static void *pool_worker(void *opaque)
 			/* a launch this worker will not run: the caller waiting
 			 * in xpu_pool_wait() must not wait for it */
 			if (pool_gen != seen && index <= pool_reserved &&
-			    --pool_running == 0)
+			    !pool_retracted && --pool_running == 0)
 				pthread_cond_broadcast(&pool_done);
 			break;
 		}
 		seen = pool_gen;
-		if (index > pool_reserved)
-			continue;
+		if (index > pool_reserved || pool_retracted)
+			continue;	/* not ours, or retracted: already uncounted */
+		pool_started++;
 		fn = pool_fn;
 		arg = pool_arg;
 		pthread_mutex_unlock(&pool_lock);
@@ -181,6 +189,8 @@ void xpu_pool_launch(void (*fn)(void *arg, int index), void *arg)
 	pool_fn = fn;
 	pool_arg = arg;
 	pool_running = pool_reserved;
+	pool_started = 0;
+	pool_retracted = 0;
 	pool_gen++;
 	pthread_cond_broadcast(&pool_work);
 	pthread_mutex_unlock(&pool_lock);
@@ -202,6 +212,21 @@ int xpu_pool_wait(unsigned timeout_us)
 	done = pool_running == 0;
 	pthread_mutex_unlock(&pool_lock);
 	return done;
+}
+
+void xpu_pool_retract(void)
+{
+	pthread_mutex_lock(&pool_lock);
+	if (!pool_retracted) {
+		pool_retracted = 1;
+		/* those not started will skip the launch: count only the others */
+		pool_running -= pool_reserved - pool_started;
+		if (pool_running <= 0) {
+			pool_running = 0;
+			pthread_cond_broadcast(&pool_done);
+		}
+	}
+	pthread_mutex_unlock(&pool_lock);
 }
 
 void xpu_pool_release(void)

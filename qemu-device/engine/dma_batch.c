@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DMA copy batches: a DMA of at least min_total bytes does not move each
+ * piece (a run of pages contiguous on both sides, dma.c and mmu.c) when it
+ * has translated it. It collects the pieces between plain pointers (HBM,
+ * SRAM, host memory mapped by xpu_mem.host_map in the job's thread) in
+ * order, up to max_bytes, and moves them together (sizes: cfg_default):
+ *
+ *  - in parallel when no piece writes bytes that another piece reads or
+ *    writes (every destination after the previous one, and the destinations
+ *    apart from the sources): the batch is cut into parts (grain) that the
+ *    job's thread and the pool's workers (mxu_pool.c: taken only if free,
+ *    never waited for) take from a shared counter. Each byte is then
+ *    written once from bytes nobody writes, so the order does not matter.
+ *    A DMA of stream_min bytes or more copies with non-temporal stores:
+ *    not reading the destination first made 64 MiB out of guest RAM about
+ *    1.4 times as fast, while a copy whose data stays cached gets slower;
+ *  - else one piece after another in the DMA's order (memmove), exactly as
+ *    without batching.
+ *
+ * The batch is moved before anything that is not a plain copy (a host
+ * access through host_read/host_write, a link transfer, a host-to-host
+ * bounce), and at every exit of the DMA, also on a fault, an error or an
+ * abort: what the DMA has moved at any exit is what it moved without
+ * batching (the pieces before the fault, error or abort poll, not one
+ * byte after). What changes: the translations of a batch's pages are made
+ * before its bytes move, as the run lookahead already did within a run, so
+ * a DMA that rewrites its own page tables without an MMU invalidation may
+ * use the old entries (docs/isa.md allows that). Abort: a batch is at most
+ * max_bytes (8 MiB: a few ms at worst at memory speed), and polls stay where
+ * they were (by work charged: xpu_dma_charge()). Host mappings are given
+ * back (host_unmap) in the job's thread after the copy; pool workers only
+ * copy between pointers.
+ */
+#include <stdlib.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+#include "dma_batch.h"
+#include "mxu_pool.h"
+
+#define BATCH_SEGS	2048u
+
+static const struct xpu_dma_batch_cfg cfg_default = {
+	.min_total = 1ull << 20,	/* smaller DMAs: no batching */
+	.max_bytes = 8ull << 20,
+	.par_min = 1ull << 20,		/* smaller batches: the job's thread */
+	.grain = 256ull << 10,
+	.stream_min = 48ull << 20,
+};
+static struct xpu_dma_batch_cfg cfg = cfg_default;
+static uint64_t stat_split, stat_alone, stat_ordered;	/* __atomic */
+
+void xpu_dma_batch_stats(uint64_t *split, uint64_t *alone, uint64_t *ordered)
+{
+	*split = __atomic_load_n(&stat_split, __ATOMIC_RELAXED);
+	*alone = __atomic_load_n(&stat_alone, __ATOMIC_RELAXED);
+	*ordered = __atomic_load_n(&stat_ordered, __ATOMIC_RELAXED);
+}
+
+void xpu_dma_batch_set_cfg(const struct xpu_dma_batch_cfg *c)
+{
+	cfg = c ? *c : cfg_default;
+	if (!cfg.grain)
+		cfg.grain = 1;
+	if (!cfg.max_bytes)
+		cfg.max_bytes = 1;
+}
+
+void xpu_dma_batch_init(struct xpu_dma_batch *b, struct xpu_tile *t, uint64_t total)
+{
+	memset(b, 0, sizeof(*b));
+	b->t = t;
+	if (total >= cfg.min_total) {
+		b->seg = malloc(BATCH_SEGS * sizeof(*b->seg));
+		b->cap = b->seg ? BATCH_SEGS : 0;
+	}
+	b->stream = total >= cfg.stream_min;
+	b->dst_ascending = 1;
+}
+
+/*
+ * A copy that does not stay in the cache: non-temporal stores skip reading
+ * the destination lines first (x86-64 with AVX-512 or AVX2; elsewhere
+ * memcpy). The same bytes as memcpy; the stores are fenced before return.
+ */
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx512f"))) static void stream_avx512(uint8_t *d, const uint8_t *s,
+							     uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i += 128) {
+		__m512i a = _mm512_loadu_si512(s + i), c = _mm512_loadu_si512(s + i + 64);
+
+		_mm512_stream_si512((void *)(d + i), a);
+		_mm512_stream_si512((void *)(d + i + 64), c);
+	}
+}
+
+__attribute__((target("avx2"))) static void stream_avx2(uint8_t *d, const uint8_t *s, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i += 64) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)(s + i));
+		__m256i c = _mm256_loadu_si256((const __m256i *)(s + i + 32));
+
+		_mm256_stream_si256((__m256i *)(d + i), a);
+		_mm256_stream_si256((__m256i *)(d + i + 32), c);
+	}
+}
+
+static void copy_stream(uint8_t *d, const uint8_t *s, uint64_t n)
+{
+	static int level = -1;	/* 0 memcpy, 1 AVX2, 2 AVX-512 (racy init: same value) */
+	uint64_t head = (64 - ((uintptr_t)d & 63)) & 63, body;
+	int l = __atomic_load_n(&level, __ATOMIC_RELAXED);
+
+	if (l < 0) {
+		__builtin_cpu_init();
+		l = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
+		__atomic_store_n(&level, l, __ATOMIC_RELAXED);
+	}
+	if (!l || n < head + 1024) {
+		memcpy(d, s, n);
+		return;
+	}
+	memcpy(d, s, head);
+	body = (n - head) & ~(uint64_t)127;
+	if (l == 2)
+		stream_avx512(d + head, s + head, body);
+	else
+		stream_avx2(d + head, s + head, body);
+	memcpy(d + head + body, s + head + body, n - head - body);
+	_mm_sfence();
+}
+#else
+static void copy_stream(uint8_t *d, const uint8_t *s, uint64_t n)
+{
+	memcpy(d, s, n);
+}
+#endif
+
+/* the parallel copy: parts of cfg.grain bytes of the batch, taken in order */
+struct par_copy {
+	const struct xpu_dma_seg *seg;
+	uint32_t n;
+	int stream;
+	uint64_t bytes, parts, grain;
+	uint64_t next;			/* __atomic: the next part to take */
+};
+
+static void copy_part(const struct par_copy *pc, uint64_t lo, uint64_t hi)
+{
+	uint32_t a = 0, z = pc->n - 1;
+
+	while (a < z) {			/* the first piece ending after lo */
+		uint32_t m = a + (z - a) / 2;
+
+		if (pc->seg[m].end > lo)
+			z = m;
+		else
+			a = m + 1;
+	}
+	for (; lo < hi; a++) {
+		const struct xpu_dma_seg *s = &pc->seg[a];
+		uint64_t off = lo - (s->end - s->len);
+		uint64_t c = (hi < s->end ? hi : s->end) - lo;
+
+		if (pc->stream)
+			copy_stream(s->dst + off, s->src + off, c);
+		else
+			memcpy(s->dst + off, s->src + off, c);
+		lo += c;
+	}
+}
+
+static void par_run(struct par_copy *pc)
+{
+	uint64_t p;
+
+	while ((p = __atomic_fetch_add(&pc->next, 1, __ATOMIC_RELAXED)) < pc->parts)
+		copy_part(pc, p * pc->grain,
+			  (p + 1) * pc->grain < pc->bytes ? (p + 1) * pc->grain : pc->bytes);
+}
+
+static void par_worker(void *arg, int index)
+{
+	(void)index;
+	par_run(arg);
+}
+
+/* apart: no piece writes what another one reads or writes */
+static int independent(const struct xpu_dma_batch *b)
+{
+	return b->dst_ascending && (b->dhi <= b->slo || b->shi <= b->dlo);
+}
+
+/* independent pieces: over the pool when it is free and the batch large */
+static void par_copy(struct xpu_dma_batch *b)
+{
+	struct par_copy pc = {
+		.seg = b->seg, .n = b->n, .stream = b->stream, .bytes = b->bytes,
+		.parts = (b->bytes + cfg.grain - 1) / cfg.grain, .grain = cfg.grain,
+	};
+	int threads = b->bytes >= cfg.par_min ? xpu_pool_threads() : 1, workers = 0;
+
+	if (threads > 1 && pc.parts > 1)
+		workers = xpu_pool_acquire(pc.parts - 1 < (uint64_t)threads - 1 ? (int)pc.parts - 1
+										: threads - 1);
+	__atomic_add_fetch(workers ? &stat_split : &stat_alone, 1, __ATOMIC_RELAXED);
+	if (workers)
+		xpu_pool_launch(par_worker, &pc);
+	par_run(&pc);
+	if (workers) {
+		/* all parts taken: a worker not yet running has nothing to do */
+		xpu_pool_retract();
+		while (!xpu_pool_wait(1000))
+			;
+		xpu_pool_release();
+	}
+}
+
+void xpu_dma_batch_flush(struct xpu_dma_batch *b)
+{
+	const struct xpu_mem *m = &b->t->mem;
+	uint32_t i;
+
+	if (!b->n)
+		return;
+	if (independent(b))
+		par_copy(b);
+	else {
+		__atomic_add_fetch(&stat_ordered, 1, __ATOMIC_RELAXED);
+		for (i = 0; i < b->n; i++)
+			memmove(b->seg[i].dst, b->seg[i].src, b->seg[i].len);
+	}
+	for (i = 0; i < b->n; i++) {
+		const struct xpu_dma_seg *s = &b->seg[i];
+
+		if (s->mapped & XPU_DMA_SEG_DST_MAPPED)
+			m->host_unmap(m->opaque, s->dst, s->len, 1);
+		if (s->mapped & XPU_DMA_SEG_SRC_MAPPED)
+			m->host_unmap(m->opaque, (void *)s->src, s->len, 0);
+	}
+	b->n = 0;
+	b->bytes = 0;
+	b->dlo = b->slo = UINTPTR_MAX;
+	b->dhi = b->shi = 0;
+	b->dst_ascending = 1;
+}
+
+void xpu_dma_batch_fini(struct xpu_dma_batch *b)
+{
+	xpu_dma_batch_flush(b);
+	free(b->seg);
+	b->seg = NULL;
+	b->cap = 0;
+}
+
+static void add(struct xpu_dma_batch *b, uint8_t *dst, const uint8_t *src, uint64_t len,
+		int mapped)
+{
+	struct xpu_dma_seg *s;
+	uintptr_t d = (uintptr_t)dst, sr = (uintptr_t)src;
+
+	if (b->n == b->cap || b->bytes + len > cfg.max_bytes)
+		xpu_dma_batch_flush(b);
+	if (!b->n) {
+		b->dlo = b->slo = UINTPTR_MAX;
+		b->dhi = b->shi = 0;
+	} else if (d < (uintptr_t)b->seg[b->n - 1].dst + b->seg[b->n - 1].len) {
+		b->dst_ascending = 0;
+	}
+	s = &b->seg[b->n++];
+	s->dst = dst;
+	s->src = src;
+	s->len = len;
+	s->mapped = mapped;
+	b->bytes += len;
+	s->end = b->bytes;
+	b->dlo = d < b->dlo ? d : b->dlo;
+	b->dhi = d + len > b->dhi ? d + len : b->dhi;
+	b->slo = sr < b->slo ? sr : b->slo;
+	b->shi = sr + len > b->shi ? sr + len : b->shi;
+}
+
+void xpu_dma_batch_copy(struct xpu_dma_batch *b, uint8_t *dst, const uint8_t *src, uint64_t len)
+{
+	if (!b->cap) {
+		memmove(dst, src, len);
+		return;
+	}
+	add(b, dst, src, len, 0);
+}
+
+int xpu_dma_batch_host(struct xpu_dma_batch *b, uint64_t hdpa, uint8_t *p, uint64_t *len,
+		       int write)
+{
+	const struct xpu_mem *m = &b->t->mem;
+	uint64_t l = *len;
+	uint8_t *h;
+
+	if (!b->cap || !m->host_map || !m->host_unmap || (hdpa & XPU_DPA_LINK))
+		goto direct;
+	h = m->host_map(m->opaque, hdpa & ~XPU_DPA_HOST, &l, write);
+	if (!h)
+		goto direct;
+	if (!l || l > *len) {		/* a broken callback: give it back */
+		m->host_unmap(m->opaque, h, l, write);
+		goto direct;
+	}
+	*len = l;
+	if (write)
+		add(b, h, p, l, XPU_DMA_SEG_DST_MAPPED);
+	else
+		add(b, p, h, l, XPU_DMA_SEG_SRC_MAPPED);
+	return 1;
+direct:
+	xpu_dma_batch_flush(b);
+	return 0;
+}
