@@ -242,14 +242,9 @@ XpuExec *xpu_exec_new(XpuState *s, uint32_t queue)
     e->s = s;
     e->queue = queue;
     e->last_ctx = UINT32_MAX;
-    e->mem.hbm = s->hbm_ptr;
-    e->mem.hbm_size = s->hbm_size;
-    e->mem.host_read = xpu_exec_host_read;
-    e->mem.host_write = xpu_exec_host_write;
-    e->mem.host_runs = 1;
+    xpu_mem_setup(s, &e->mem, xpu_exec_host_read, xpu_exec_host_write, e);
     e->mem.host_map = xpu_exec_host_map;
     e->mem.host_unmap = xpu_exec_host_unmap;
-    e->mem.opaque = e;
     e->mem.tlb_gen = &s->tlb_gen;
     e->mem.link_xfer = xpu_exec_link_xfer;
     e->tile = xpu_tile_new(&cfg, &e->mem);

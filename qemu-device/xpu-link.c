@@ -304,12 +304,8 @@ bool xpu_link_realize(XpuState *s, Error **errp)
     for (uint32_t w = 0; w < XPU_MAX_WINDOWS; w++) {
         qemu_mutex_init(&s->win[w].lock);
     }
-    s->link_mem.hbm = s->hbm_ptr;
-    s->link_mem.hbm_size = s->hbm_size;
-    s->link_mem.host_read = xpu_link_host_read;
-    s->link_mem.host_write = xpu_link_host_write;
-    s->link_mem.host_runs = 1;
-    s->link_mem.opaque = s;
+    xpu_mem_setup(s, &s->link_mem, xpu_link_host_read, xpu_link_host_write,
+                  s);
     s->link_init_done.notify = xpu_link_init_done;
     qemu_add_machine_init_done_notifier(&s->link_init_done);
     return true;

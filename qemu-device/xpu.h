@@ -156,6 +156,23 @@ void xpu_reset_all(XpuState *s);
 MemTxResult xpu_dma_copy(XpuState *s, uint64_t addr, uint8_t *buf,
                          uint64_t len, DMADirection dir, bool direct_only);
 
+/* The engine's memory for this device's queues (xpu-exec.c) and its link
+ * serving side (xpu-link.c): HBM directly, host memory in runs through rd
+ * and wr; the caller adds the optional hooks */
+static inline void xpu_mem_setup(XpuState *s, struct xpu_mem *m,
+                                 int (*rd)(void *, uint64_t, void *, uint64_t),
+                                 int (*wr)(void *, uint64_t, const void *,
+                                           uint64_t),
+                                 void *opaque)
+{
+    m->hbm = s->hbm_ptr;
+    m->hbm_size = s->hbm_size;
+    m->host_read = rd;
+    m->host_write = wr;
+    m->host_runs = 1;
+    m->opaque = opaque;
+}
+
 /* xpu-link.c */
 bool xpu_link_realize(XpuState *s, Error **errp);
 void xpu_link_detach(XpuState *s);
