@@ -19,8 +19,10 @@
  *    without batching.
  *
  * The batch is moved before anything that is not a plain copy (a host
- * access through host_read/host_write, a link transfer, a host-to-host
- * bounce), and at every exit of the DMA, also on a fault, an error or an
+ * access through host_read/host_write for data, a link transfer, a
+ * host-to-host bounce; page-table reads in host memory are not data: a
+ * DMA may use the translations it made before its own writes to the page
+ * tables, as docs/isa.md allows until MMU_INVALIDATE), and at every exit of the DMA, also on a fault, an error or an
  * abort: what the DMA has moved at any exit is what it moved without
  * batching (the pieces before the fault, error or abort poll, not one
  * byte after). What changes: the translations of a batch's pages are made
@@ -37,6 +39,7 @@
 #include <immintrin.h>
 #endif
 #include "dma_batch.h"
+#include "mxu_kern.h"
 #include "mxu_pool.h"
 
 #define BATCH_SEGS	2048u
@@ -107,17 +110,17 @@ __attribute__((target("avx2"))) static void stream_avx2(uint8_t *d, const uint8_
 	}
 }
 
+/*
+ * The engine's ISA level (mxu_gemm.c: the host's best, capped by
+ * XPU_ENGINE_ISA or xpu_mxu_force_level) picks the stores: 0 memcpy, 1 AVX2,
+ * 2 AVX-512 (the AMX level has AVX-512).
+ */
 static void copy_stream(uint8_t *d, const uint8_t *s, uint64_t n)
 {
-	static int level = -1;	/* 0 memcpy, 1 AVX2, 2 AVX-512 (racy init: same value) */
+	int lv = xpu_mxu_level();
+	int l = lv >= XPU_MXU_AVX512 ? 2 : lv == XPU_MXU_AVX2 ? 1 : 0;
 	uint64_t head = (64 - ((uintptr_t)d & 63)) & 63, body;
-	int l = __atomic_load_n(&level, __ATOMIC_RELAXED);
 
-	if (l < 0) {
-		__builtin_cpu_init();
-		l = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
-		__atomic_store_n(&level, l, __ATOMIC_RELAXED);
-	}
 	if (!l || n < head + 1024) {
 		memcpy(d, s, n);
 		return;

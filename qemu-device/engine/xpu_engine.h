@@ -56,11 +56,11 @@ struct xpu_mem {			/* how a tile reaches device-physical memory */
 	 * Optional (NULL: host_read/host_write only), for a large DMA's bulk
 	 * copies: host_map returns a pointer to plain memory holding the bus
 	 * bytes [bus_addr, bus_addr + *len), shortening *len to what it maps
-	 * (a page at least), or NULL when the first page cannot be mapped (the
-	 * engine then uses host_read/host_write, which report the error). The
-	 * engine may copy through the pointer on other threads until it calls
-	 * host_unmap with the same pointer, length and direction; both calls
-	 * come from the tile's worker thread.
+	 * (possibly less than a page at a region's end), or NULL when the first
+	 * bytes cannot be mapped (the engine then uses host_read/host_write,
+	 * which report the error). The engine may copy through the pointer on
+	 * other threads until it calls host_unmap with the same pointer,
+	 * length and direction; both calls come from the tile's worker thread.
 	 */
 	void *(*host_map)(void *opaque, uint64_t bus_addr, uint64_t *len, int write);
 	void (*host_unmap)(void *opaque, void *ptr, uint64_t len, int write);

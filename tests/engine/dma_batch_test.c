@@ -19,6 +19,7 @@
 #include "kselftest_harness.h"
 #include "xpu_test_util.h"
 #include "dma_batch.h"
+#include "mxu_kern.h"
 #include "mxu_pool.h"
 
 #define RV		0x200000000ull		/* scattered: HBM, host, holes */
@@ -363,11 +364,15 @@ TEST_F(batch, same_result_as_page_by_page_and_unbatched)
 		st = tdma(e, f, dst, src, bytes, rows, ss, ds);
 		take(e, &plain);
 
-		/* batched: pieces of 8..256 KiB, parts of 4..64 KiB, threads */
+		/* batched: pieces of 8..256 KiB, parts of 4..64 KiB, threads; the
+		 * non-temporal copy at each ISA level the host has, in turn */
 		e->t = self->batched;
 		put(e, &before);
 		small_batches((8ull << 10) << trand(&seed) % 6, (4ull << 10) << trand(&seed) % 5);
+		xpu_mxu_force_level(it % 3 == 0 ? XPU_MXU_PORTABLE :
+				    it % 3 == 1 ? XPU_MXU_AVX2 : XPU_MXU_AVX512);
 		ASSERT_EQ(st, tdma(e, f, dst, src, bytes, rows, ss, ds));
+		xpu_mxu_force_level(-1);
 		take(e, &batched);
 		ASSERT_EQ(0, maps_out);
 
