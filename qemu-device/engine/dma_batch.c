@@ -7,8 +7,8 @@
  * order, up to max_bytes, and moves them together (sizes: cfg_default):
  *
  *  - in parallel when no piece writes bytes that another piece reads or
- *    writes (every destination after the previous one, and the destinations
- *    apart from the sources): the batch is cut into parts (grain) that the
+ *    writes (the destinations apart from each other, in any order, and
+ *    from the sources): the batch is cut into parts (grain) that the
  *    job's thread and the pool's workers (mxu_pool.c: taken only if free,
  *    never waited for) take from a shared counter. Each byte is then
  *    written once from bytes nobody writes, so the order does not matter.
@@ -190,10 +190,43 @@ static void par_worker(void *arg, int index)
 	par_run(arg);
 }
 
-/* apart: no piece writes what another one reads or writes */
+struct span {
+	uintptr_t lo, hi;
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/*
+ * Apart: no piece writes what another one reads or writes. The sources'
+ * and the destinations' bounding boxes are apart, and the destinations do
+ * not overlap each other: ascending in DMA order (the common upload), or,
+ * sorted, each after the previous one (a download into scattered pages).
+ */
 static int independent(const struct xpu_dma_batch *b)
 {
-	return b->dst_ascending && (b->dhi <= b->slo || b->shi <= b->dlo);
+	struct span *sp;
+	int ok = 1;
+
+	if (!(b->dhi <= b->slo || b->shi <= b->dlo))
+		return 0;
+	if (b->dst_ascending)
+		return 1;
+	sp = malloc(b->n * sizeof(*sp));
+	if (!sp)
+		return 0;		/* in order: always right */
+	for (uint32_t i = 0; i < b->n; i++)
+		sp[i] = (struct span){ (uintptr_t)b->seg[i].dst,
+				       (uintptr_t)b->seg[i].dst + b->seg[i].len };
+	qsort(sp, b->n, sizeof(*sp), span_cmp);
+	for (uint32_t i = 1; i < b->n && ok; i++)
+		ok = sp[i].lo >= sp[i - 1].hi;
+	free(sp);
+	return ok;
 }
 
 /* independent pieces: over the pool when it is free and the batch large */
