@@ -35,7 +35,13 @@ xpu-gpt-tp checks it against its own CPU reference and bounds its drift.
 Files: OUTDIR/tp4/{prefill,decode}-<stage>.onnx, mega-*.onnx and export.log
 (P = 4). The stages are composed by the numpy interpreter (onnx_numpy.py), all-gathers
 done by numpy, and must reproduce ONNX_DIR's prefill.onnx and decode.onnx
-(export.py's) on a random prompt and two decode steps, else it fails.
+(export.py's) on a random prompt and two decode steps to within 1e-4, else
+it fails. Not bit for bit here: numpy's BLAS sums a matmul in an order that
+depends on the CPU and on the matrix's width (OpenBLAS on an AMD EPYC gives
+a 128-column slice of x @ W that differs from the same columns of the whole
+product by 1e-5), so a column split can differ from the whole graph in the
+last bits under numpy. The bit-identity of the exact split is xpu-gpt-tp's
+check, on the device's arithmetic, whose order is fixed.
 
 usage: export_tp.py MODEL_DIR ONNX_DIR OUTDIR    (MODEL_DIR/model.pt from
        train.py)
@@ -404,7 +410,7 @@ def main():
              f"tp{p}: Megatron split, {len(mp)} + {len(md)} graphs; composed with all-reduces: "
              f"max |diff| {mworst:.2e}"]
     print("\n".join(lines))
-    if worst != 0.0 or mworst > 1e-4:
+    if not worst <= 1e-4 or not mworst <= 1e-4:
         sys.exit("export_tp.py: the stages do not reproduce the single-device graphs")
     with open(os.path.join(tdir, "export.log"), "w") as f:
         f.write("\n".join(lines) + "\n")

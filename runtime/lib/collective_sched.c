@@ -38,8 +38,6 @@ static uint64_t part_len(uint64_t count, uint64_t parts, uint64_t c)
 static void add_op(struct coll_sched *s, uint32_t step, int rank, int kind, struct coll_ref dst,
 		   struct coll_ref own, int peer, struct coll_ref src, uint64_t bytes)
 {
-	struct coll_op *o;
-
 	if (step + 1 > s->steps)
 		s->steps = step + 1;
 	if (!bytes)
@@ -55,15 +53,10 @@ static void add_op(struct coll_sched *s, uint32_t step, int rank, int kind, stru
 		s->ops = ops;
 		s->cap = cap;
 	}
-	o = &s->ops[s->nops++];
-	o->step = step;
-	o->rank = rank;
-	o->kind = kind;
-	o->peer = peer;
-	o->dst = dst;
-	o->own = own;
-	o->src = src;
-	o->bytes = bytes;
+	s->ops[s->nops++] = (struct coll_op){
+		.step = step, .rank = rank, .kind = kind, .peer = peer,
+		.dst = dst, .own = own, .src = src, .bytes = bytes,
+	};
 }
 
 static struct coll_ref ref(xpu_buffer *b, uint64_t off)

@@ -679,6 +679,11 @@ static uint64_t perf(Xpu *x, int i)
     return rd(x, XPU_REG_PERF(i)) | (uint64_t)rd(x, XPU_REG_PERF(i) + 4) << 32;
 }
 
+/* r3, r4, r5 <- the three addresses of the argument block, r6 <- len */
+#define DMA_ARGS_PROLOGUE(len)                                              \
+    xpu_ld(XPU_MEM_W64, 3, 1, 0), xpu_ld(XPU_MEM_W64, 4, 1, 8),             \
+    xpu_ld(XPU_MEM_W64, 5, 1, 16), xpu_li(6, (len))
+
 /*
  * DMA round trip: guest RAM (host memory, through the MMU) -> scratchpad ->
  * HBM -> guest RAM, compared byte for byte and by checksum.
@@ -695,10 +700,7 @@ static void test_dma_round_trip(void)
     struct xpu_job_record rec;
     uint64_t args[3] = { src_va, hbm_va, dst_va };
     uint64_t prog[] = {
-        xpu_ld(XPU_MEM_W64, 3, 1, 0),
-        xpu_ld(XPU_MEM_W64, 4, 1, 8),
-        xpu_ld(XPU_MEM_W64, 5, 1, 16),
-        xpu_li(6, LEN),
+        DMA_ARGS_PROLOGUE(LEN),
         xpu_dma(XPU_DMA_VA_TO_LA, 0, 3, 6),   /* spad[0..] <- src */
         xpu_dma(XPU_DMA_LA_TO_VA, 4, 0, 6),   /* hbm <- spad */
         xpu_dma(XPU_DMA_VA_TO_VA, 5, 4, 6),   /* dst <- hbm */
@@ -756,10 +758,7 @@ static void dma_large_round_trip(const char *machine)
     const uint64_t hbm_off = DATA_BASE + 0x10000;
     uint64_t args[3] = { src_va, hbm_va, dst_va };
     uint64_t prog[] = {
-        xpu_ld(XPU_MEM_W64, 3, 1, 0),
-        xpu_ld(XPU_MEM_W64, 4, 1, 8),
-        xpu_ld(XPU_MEM_W64, 5, 1, 16),
-        xpu_li(6, LEN),
+        DMA_ARGS_PROLOGUE(LEN),
         xpu_dma(XPU_DMA_VA_TO_VA, 4, 3, 6),   /* hbm <- src */
         xpu_dma(XPU_DMA_VA_TO_VA, 5, 4, 6),   /* dst <- hbm */
         xpu_halt(),
