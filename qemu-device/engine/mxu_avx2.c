@@ -31,7 +31,7 @@
 #define VL	8
 #define MC	(MR * 32)
 #define NC	(NR * 32)
-#define KC	256
+#define KC	256		/* a multiple of 16: pack_a_bf16 */
 #define MK_CASES(X) X(1) X(2) X(3) X(4) X(5) X(6)
 #define MXU_LEVEL	xpu_mxu_avx2
 #define MXU_LEVEL_NAME	"avx2"
@@ -167,53 +167,106 @@ static AI void vi_storem(int32_t *row, vmask m, vi v)
 
 /* ---- bf16 ---- */
 
+/* exponent statistics of 16 bf16 lanes, accumulated per lane: the
+ * xpu_mm_expo_add() of each lane (min/max over normal exponents, subnormal
+ * seen); expo_finish() folds the lanes into st */
+static AI void expo_acc(__m256i h, __m256i *vmin, __m256i *vmax, __m256i *sub)
+{
+	const __m256i ff = _mm256_set1_epi16(0xff), m7f = _mm256_set1_epi16(0x7f);
+	const __m256i z = _mm256_setzero_si256();
+	__m256i e = _mm256_and_si256(_mm256_srli_epi16(h, 7), ff);
+	__m256i ez = _mm256_cmpeq_epi16(e, z);
+	__m256i other = _mm256_or_si256(ez, _mm256_cmpeq_epi16(e, ff));	/* not normal */
+	__m256i mant0 = _mm256_cmpeq_epi16(_mm256_and_si256(h, m7f), z);
+
+	*sub = _mm256_or_si256(*sub, _mm256_andnot_si256(mant0, ez));
+	*vmin = _mm256_min_epu16(*vmin, _mm256_or_si256(e, other));	/* other: 0xffff */
+	*vmax = _mm256_max_epu16(*vmax, _mm256_andnot_si256(other, e));	/* other: 0 */
+}
+
+static void expo_finish(__m256i vmin, __m256i vmax, __m256i sub, struct xpu_mm_expo *st)
+{
+	uint16_t lo[16], hi[16];
+
+	_mm256_storeu_si256((__m256i *)lo, vmin);
+	_mm256_storeu_si256((__m256i *)hi, vmax);
+	xpu_mm_expo_init(st);
+	for (int j = 0; j < 16; j++) {
+		st->emin = lo[j] < st->emin ? lo[j] : st->emin;
+		st->emax = hi[j] > st->emax ? hi[j] : st->emax;
+	}
+	st->sub = !_mm256_testz_si256(sub, sub);
+}
+
+/* 16 bf16 at src (w <= 16 of them, the rest zero) */
+static AI __m256i load_bf16x16(const uint8_t *src, uint64_t w)
+{
+	uint16_t tmp[16];
+
+	if (w >= 16)
+		return _mm256_loadu_si256((const __m256i *)src);
+	memset(tmp, 0, sizeof(tmp));
+	memcpy(tmp, src, w * 2);
+	return _mm256_loadu_si256((const __m256i *)tmp);
+}
+
+/* 16 bf16 lanes widened to fp32 at d */
+static AI void store_f32x16(float *d, __m256i h)
+{
+	_mm256_storeu_si256((__m256i *)d, _mm256_slli_epi32(
+		_mm256_cvtepu16_epi32(_mm256_castsi256_si128(h)), 16));
+	_mm256_storeu_si256((__m256i *)(d + 8), _mm256_slli_epi32(
+		_mm256_cvtepu16_epi32(_mm256_extracti128_si256(h, 1)), 16));
+}
+
 /* B rows k0..k0+kb, columns n0..n0+nb widened to fp32 as 16-column panels
  * of [kb][16] (panel stride kb * 16), read row by row; st[panel] gets each
  * panel's exponent statistics */
 static void pack_b_bf16(const struct xpu_mm *p, uint64_t k0, uint64_t kb, uint64_t n0, uint64_t nb,
-			float *fdst, struct xpu_mm_expo *st)
+			float *dst, struct xpu_mm_expo *st)
 {
-	uint32_t *dst = (uint32_t *)fdst;	/* the fp32 bits */
 	uint64_t np = (nb + NR - 1) / NR;
+	__m256i vmin[NC / NR], vmax[NC / NR], sub[NC / NR];
 
-	for (uint64_t pan = 0; pan < np; pan++)
-		xpu_mm_expo_init(&st[pan]);
+	for (uint64_t pan = 0; pan < np; pan++) {
+		vmin[pan] = _mm256_set1_epi16(255);
+		vmax[pan] = sub[pan] = _mm256_setzero_si256();
+	}
 	for (uint64_t k = 0; k < kb; k++) {
 		const uint8_t *row = p->b + (k0 + k) * p->ldb + n0 * 2;
 
 		for (uint64_t pan = 0; pan < np; pan++) {
-			uint64_t w = nb - pan * NR < NR ? nb - pan * NR : NR;
-			const uint8_t *r = row + pan * NR * 2;
-			uint32_t *d = dst + pan * kb * NR + k * NR;
+			__m256i h = load_bf16x16(row + pan * NR * 2, nb - pan * NR);
 
-			for (uint64_t j = 0; j < NR; j++) {
-				uint16_t h = j < w ? xpu_ld16(r + 2 * j) : 0;
-
-				xpu_mm_expo_add(&st[pan], h);
-				d[j] = (uint32_t)h << 16;
-			}
+			expo_acc(h, &vmin[pan], &vmax[pan], &sub[pan]);
+			store_f32x16(dst + pan * kb * NR + k * NR, h);
 		}
 	}
+	for (uint64_t pan = 0; pan < np; pan++)
+		expo_finish(vmin[pan], vmax[pan], sub[pan], &st[pan]);
 }
 
 /* rows m..m+mr of A, k0..k0+kb, widened to fp32 as [MR][KC] (row i at
- * dst + i * KC; rows >= mr zero) */
+ * dst + i * KC; rows >= mr zero; KC is a multiple of 16, so the last
+ * group's zeros past kb stay inside the row) */
 static void pack_a_bf16(const struct xpu_mm *p, uint64_t m, int mr, uint64_t k0, uint64_t kb,
-			float *fdst, struct xpu_mm_expo *st)
+			float *dst, struct xpu_mm_expo *st)
 {
-	uint32_t *dst = (uint32_t *)fdst;	/* the fp32 bits */
+	__m256i vmin = _mm256_set1_epi16(255), vmax = _mm256_setzero_si256(), sub = vmax;
 
-	xpu_mm_expo_init(st);
 	for (int i = 0; i < MR; i++) {
 		const uint8_t *row = p->a + (m + i) * p->lda + k0 * 2;
+		float *d = dst + i * KC;
 
-		for (uint64_t k = 0; k < kb; k++) {
-			uint16_t h = i < mr ? xpu_ld16(row + 2 * k) : 0;
+		for (uint64_t k = 0; k < kb; k += 16) {
+			__m256i h = i < mr ? load_bf16x16(row + 2 * k, kb - k)
+					   : _mm256_setzero_si256();
 
-			xpu_mm_expo_add(st, h);
-			dst[i * KC + k] = (uint32_t)h << 16;
+			expo_acc(h, &vmin, &vmax, &sub);
+			store_f32x16(d + k, h);
 		}
 	}
+	expo_finish(vmin, vmax, sub, st);
 }
 
 typedef __m256 vf;

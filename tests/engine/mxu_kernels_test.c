@@ -5,7 +5,8 @@
  * and several thread counts against the plain reference (tests/engine/ref)
  * on odd shapes, tails, strides (bytes between rows must stay untouched),
  * accumulate mode, int8 extremes, bf16 NaN/Inf/zero/subnormal/overflow/
- * underflow data (the fused-multiply-add guard), the thread split, two
+ * underflow data and subnormal A against small normal B (the
+ * fused-multiply-add guard), the thread split, two
  * tiles sharing the pool at once, and abort of a long MATMUL.
  */
 #include <pthread.h>
@@ -17,7 +18,8 @@
 #define KSPAD	(16u << 20)
 #define KACC	(8u << 20)
 
-enum { D_RANDOM, D_I8_EXTREME, D_BF_SPECIAL, D_BF_NORMAL, D_BF_HUGE, D_BF_TINY, D_BF_MIXED };
+enum { D_RANDOM, D_I8_EXTREME, D_BF_SPECIAL, D_BF_NORMAL, D_BF_HUGE, D_BF_TINY, D_BF_MIXED,
+       D_BF_SUB_A, D_BF_SMALL };
 
 struct kcase {
 	uint64_t m, k, n, lda, ldb, ldc;	/* ld 0 = dense */
@@ -47,6 +49,10 @@ static uint16_t bf_of(uint64_t *s, int data)
 		return (uint16_t)(((r & 1) << 15) | ((200 + (r >> 1) % 54) << 7) | ((r >> 8) & 0x7f));
 	case D_BF_TINY:		/* products underflow to subnormal or zero */
 		return (uint16_t)(((r & 1) << 15) | ((1 + (r >> 1) % 60) << 7) | ((r >> 8) & 0x7f));
+	case D_BF_SUB_A:	/* A all subnormal (B is D_BF_SMALL): fp32 subnormal */
+		return (uint16_t)(((r & 1) << 15) | (1 + (r >> 1) % 127));	/* products */
+	case D_BF_SMALL:	/* exponents 100..120: normal, with emin + emin >= 128 */
+		return (uint16_t)(((r & 1) << 15) | ((100 + (r >> 1) % 21) << 7) | ((r >> 8) & 0x7f));
 	case D_BF_MIXED:	/* mostly normal, a few tiny ones per block */
 		if (r % 97 == 0)
 			return (uint16_t)(((r >> 8) % 40 + 1) << 7);
@@ -120,7 +126,7 @@ static int check_case(struct __test_metadata *_metadata, struct tenv *e, struct 
 		return 1;
 	}
 	fill_operand(a, na, c.bf, c.data, &seed);
-	fill_operand(b, nb, c.bf, c.data, &seed);
+	fill_operand(b, nb, c.bf, c.data == D_BF_SUB_A ? D_BF_SMALL : c.data, &seed);
 	for (i = 0; i < nc; i++)
 		init[i] = c.bf ? xref_f2u(((float)(trand(&seed) % 2001) - 1000.0f) / 7.0f)
 			       : trand(&seed);
@@ -243,7 +249,10 @@ TEST_F(mxuk, bf16_shapes_all_levels)
 
 TEST_F(mxuk, bf16_special_values)
 {
-	static const int kinds[] = { D_BF_SPECIAL, D_BF_HUGE, D_BF_TINY, D_BF_MIXED, D_BF_NORMAL };
+	/* D_BF_SUB_A: only the subnormal flag keeps those blocks off the fused
+	 * multiply-add (their normals' exponents pass the range check) */
+	static const int kinds[] = { D_BF_SPECIAL, D_BF_HUGE, D_BF_TINY, D_BF_MIXED, D_BF_NORMAL,
+				     D_BF_SUB_A };
 
 	for (unsigned d = 0; d < sizeof(kinds) / sizeof(kinds[0]); d++)
 		for (int acc = 0; acc < 2; acc++) {
