@@ -190,12 +190,7 @@ static void expo_finish(__m256i vmin, __m256i vmax, __m256i sub, struct xpu_mm_e
 
 	_mm256_storeu_si256((__m256i *)lo, vmin);
 	_mm256_storeu_si256((__m256i *)hi, vmax);
-	xpu_mm_expo_init(st);
-	for (int j = 0; j < 16; j++) {
-		st->emin = lo[j] < st->emin ? lo[j] : st->emin;
-		st->emax = hi[j] > st->emax ? hi[j] : st->emax;
-	}
-	st->sub = !_mm256_testz_si256(sub, sub);
+	xpu_mm_expo_fold(st, lo, hi, 16, !_mm256_testz_si256(sub, sub));
 }
 
 /* 16 bf16 at src (w <= 16 of them, the rest zero) */

@@ -154,12 +154,7 @@ static void expo_finish(__m512i vmin, __m512i vmax, __mmask32 sub, struct xpu_mm
 
 	_mm512_storeu_si512(lo, vmin);
 	_mm512_storeu_si512(hi, vmax);
-	xpu_mm_expo_init(st);
-	for (int j = 0; j < 32; j++) {
-		st->emin = lo[j] < st->emin ? lo[j] : st->emin;
-		st->emax = hi[j] > st->emax ? hi[j] : st->emax;
-	}
-	st->sub = sub != 0;
+	xpu_mm_expo_fold(st, lo, hi, 32, sub != 0);
 }
 
 /* 32 bf16 lanes widened to fp32 at d (64-byte aligned) */

@@ -111,6 +111,19 @@ static inline void xpu_mm_expo_add(struct xpu_mm_expo *s, uint16_t h)
 	}
 }
 
+/* the statistics of a SIMD pack: per-lane exponent minima lo[] and maxima
+ * hi[] of its normal values, and whether any lane saw a subnormal */
+static inline void xpu_mm_expo_fold(struct xpu_mm_expo *s, const uint16_t *lo,
+				    const uint16_t *hi, int lanes, int sub)
+{
+	xpu_mm_expo_init(s);
+	for (int j = 0; j < lanes; j++) {
+		s->emin = lo[j] < s->emin ? lo[j] : s->emin;
+		s->emax = hi[j] > s->emax ? hi[j] : s->emax;
+	}
+	s->sub = sub != 0;
+}
+
 /*
  * Every product a*b of a value of block A by one of block B is exact in
  * fp32 (so fma(a, b, c) == c + a*b bit for bit): zeros, infinities and NaNs
