@@ -49,9 +49,9 @@ static uint16_t bf_of(uint64_t *s, int data)
 		return (uint16_t)(((r & 1) << 15) | ((200 + (r >> 1) % 54) << 7) | ((r >> 8) & 0x7f));
 	case D_BF_TINY:		/* products underflow to subnormal or zero */
 		return (uint16_t)(((r & 1) << 15) | ((1 + (r >> 1) % 60) << 7) | ((r >> 8) & 0x7f));
-	case D_BF_SUB_A:	/* A all subnormal (B is D_BF_SMALL): fp32 subnormal */
-		return (uint16_t)(((r & 1) << 15) | (1 + (r >> 1) % 127));	/* products */
-	case D_BF_SMALL:	/* exponents 100..120: normal, with emin + emin >= 128 */
+	case D_BF_SUB_A:	/* A: all subnormal; with D_BF_SMALL B, fp32 subnormal products */
+		return (uint16_t)(((r & 1) << 15) | (1 + (r >> 1) % 127));
+	case D_BF_SMALL:	/* B: exponents 100..120, so emin(A) + emin(B) >= 128 */
 		return (uint16_t)(((r & 1) << 15) | ((100 + (r >> 1) % 21) << 7) | ((r >> 8) & 0x7f));
 	case D_BF_MIXED:	/* mostly normal, a few tiny ones per block */
 		if (r % 97 == 0)
