@@ -57,16 +57,20 @@
  * semantics in the engine, its reference and tests (docs/isa.md).
  *
  * XPU_OPCODES(X) calls, per opcode:
- *   X(NAME, opcode, prefix, suffix, fields, syntax, imm, FN)
+ *   X(NAME, opcode, prefix, suffix, syntax, imm, FN)
  *     NAME      defines XPU_OP_<NAME> = opcode
  *     prefix,   the assembler mnemonic is prefix + the func4 entry's
  *     suffix    mnemonic + suffix (+ type / broadcast suffixes, see imm)
- *     fields    XPU_U_* bits: the fields the opcode uses. All others must be
- *               zero, else the instruction is BAD_INSN.
- *     syntax    XPU_SYN_*: the assembler operand list
+ *     syntax    XPU_SYN_*: the assembler operand list, which names the
+ *               register fields the opcode uses
  *     imm       XPU_IMM_*: what imm32 holds
  *     FN        the func4 sub-table: FN(Y) lists every defined func4 value;
  *               any other value is BAD_INSN (XPU_FN_NONE: func4 unused, 0)
+ *
+ * The fields an opcode uses follow from the last three columns
+ * (XPU_OP_FIELDS below): the registers its syntax names, imm32 unless
+ * XPU_IMM_NONE, func4 unless FN defines only the value 0. Every other field
+ * must be zero, else the instruction is BAD_INSN.
  *
  * A func4 sub-table FN(Y) calls, per defined value:
  *   Y(NAME, value, mnemonic, types)
@@ -108,6 +112,19 @@
 #define XPU_SYN_RRRI	11	/* vqnt.f32 rd, rs1, rs2, imm */
 #define XPU_SYN_RRRR	12	/* vsel rd, rs1, rs2, rs3 */
 
+/* the register fields (XPU_U_*) an operand syntax names */
+#define XPU_SYN_REGS(syn)						\
+	((syn) == XPU_SYN_RI || (syn) == XPU_SYN_JAL ? XPU_U_RD :	\
+	 (syn) == XPU_SYN_RRR || (syn) == XPU_SYN_RRRI ?		\
+		XPU_U_RD | XPU_U_RS1 | XPU_U_RS2 :			\
+	 (syn) == XPU_SYN_RRI || (syn) == XPU_SYN_LD ||			\
+	 (syn) == XPU_SYN_RR ? XPU_U_RD | XPU_U_RS1 :			\
+	 (syn) == XPU_SYN_ST || (syn) == XPU_SYN_BR ||			\
+	 (syn) == XPU_SYN_S2 ? XPU_U_RS1 | XPU_U_RS2 :			\
+	 (syn) == XPU_SYN_S3 ? XPU_U_RS1 | XPU_U_RS2 | XPU_U_RS3 :	\
+	 (syn) == XPU_SYN_RRRR ?					\
+		XPU_U_RD | XPU_U_RS1 | XPU_U_RS2 | XPU_U_RS3 : 0u)
+
 /* what imm32 holds */
 #define XPU_IMM_NONE	0	/* unused (zero) */
 #define XPU_IMM_SIMM	1	/* a signed operand */
@@ -123,72 +140,54 @@
 
 #define XPU_OPCODES(X)								\
 	/* 0x00 is undefined on purpose: zero-filled memory is not a program */	\
-	X(HALT,   0x01, "halt",   "",  0, XPU_SYN_NONE, XPU_IMM_NONE, XPU_FN_NONE)	\
-	X(NOP,    0x02, "nop",    "",  0, XPU_SYN_NONE, XPU_IMM_NONE, XPU_FN_NONE)	\
+	X(HALT,   0x01, "halt",   "",  XPU_SYN_NONE, XPU_IMM_NONE,  XPU_FN_NONE) \
+	X(NOP,    0x02, "nop",    "",  XPU_SYN_NONE, XPU_IMM_NONE,  XPU_FN_NONE) \
 	/* FENCE: the scalar core waits for DMA, MXU, VPU (timing only) */	\
-	X(FENCE,  0x03, "fence",  "",  0, XPU_SYN_NONE, XPU_IMM_NONE, XPU_FN_NONE)	\
-	/* LI: rd = sext(imm32); LIU: rd = zext(imm32); LIH: rd[63:32] = imm32 */	\
-	X(LI,     0x10, "li",     "",  XPU_U_RD | XPU_U_IMM,			\
-	  XPU_SYN_RI, XPU_IMM_SIMM, XPU_FN_NONE)				\
-	X(LIU,    0x11, "liu",    "",  XPU_U_RD | XPU_U_IMM,			\
-	  XPU_SYN_RI, XPU_IMM_UIMM, XPU_FN_NONE)				\
-	X(LIH,    0x12, "lih",    "",  XPU_U_RD | XPU_U_IMM,			\
-	  XPU_SYN_RI, XPU_IMM_UIMM, XPU_FN_NONE)				\
+	X(FENCE,  0x03, "fence",  "",  XPU_SYN_NONE, XPU_IMM_NONE,  XPU_FN_NONE) \
+	/* LI: rd = sext(imm32); LIU: rd = zext(imm32); LIH: rd[63:32] = imm32 */ \
+	X(LI,     0x10, "li",     "",  XPU_SYN_RI,   XPU_IMM_SIMM,  XPU_FN_NONE) \
+	X(LIU,    0x11, "liu",    "",  XPU_SYN_RI,   XPU_IMM_UIMM,  XPU_FN_NONE) \
+	X(LIH,    0x12, "lih",    "",  XPU_SYN_RI,   XPU_IMM_UIMM,  XPU_FN_NONE) \
 	/* ALU: rd = rs1 <func4> rs2; ALUI: rd = rs1 <func4> sext(imm32) */	\
-	X(ALU,    0x20, "",       "",  XPU_U_RD | XPU_U_RS1 | XPU_U_RS2 | XPU_U_FN,	\
-	  XPU_SYN_RRR, XPU_IMM_NONE, XPU_FN_ALU)				\
-	X(ALUI,   0x21, "",       "i", XPU_U_RD | XPU_U_RS1 | XPU_U_FN | XPU_U_IMM,	\
-	  XPU_SYN_RRI, XPU_IMM_SIMM, XPU_FN_ALU)				\
+	X(ALU,    0x20, "",       "",  XPU_SYN_RRR,  XPU_IMM_NONE,  XPU_FN_ALU)	\
+	X(ALUI,   0x21, "",       "i", XPU_SYN_RRI,  XPU_IMM_SIMM,  XPU_FN_ALU)	\
 	/* LD: rd = mem[rs1 + sext(imm32)]; ST: mem[rs1 + sext(imm32)] = rs2 */	\
-	X(LD,     0x30, "ld",     "",  XPU_U_RD | XPU_U_RS1 | XPU_U_FN | XPU_U_IMM,	\
-	  XPU_SYN_LD, XPU_IMM_SIMM, XPU_FN_MEM)				\
-	X(ST,     0x31, "st",     "",  XPU_U_RS1 | XPU_U_RS2 | XPU_U_FN | XPU_U_IMM,	\
-	  XPU_SYN_ST, XPU_IMM_SIMM, XPU_FN_MEM)				\
+	X(LD,     0x30, "ld",     "",  XPU_SYN_LD,   XPU_IMM_SIMM,  XPU_FN_MEM)	\
+	X(ST,     0x31, "st",     "",  XPU_SYN_ST,   XPU_IMM_SIMM,  XPU_FN_MEM)	\
 	/* BR: if (rs1 <func4> rs2) pc += sext(imm32) */			\
-	X(BR,     0x40, "b",      "",  XPU_U_RS1 | XPU_U_RS2 | XPU_U_FN | XPU_U_IMM,	\
-	  XPU_SYN_BR, XPU_IMM_PCREL, XPU_FN_BR)				\
+	X(BR,     0x40, "b",      "",  XPU_SYN_BR,   XPU_IMM_PCREL, XPU_FN_BR)	\
 	/* JAL: rd = pc + 1; pc += sext(imm32) */				\
-	X(JAL,    0x41, "jal",    "",  XPU_U_RD | XPU_U_IMM,			\
-	  XPU_SYN_JAL, XPU_IMM_PCREL, XPU_FN_NONE)				\
+	X(JAL,    0x41, "jal",    "",  XPU_SYN_JAL,  XPU_IMM_PCREL, XPU_FN_NONE) \
 	/* JALR: t = rs1 + sext(imm32); rd = pc + 1; pc = t */			\
-	X(JALR,   0x42, "jalr",   "",  XPU_U_RD | XPU_U_RS1 | XPU_U_IMM,		\
-	  XPU_SYN_RRI, XPU_IMM_SIMM, XPU_FN_NONE)				\
-	/* DCFG: DMA 2D config: rows = rs1, src_stride = rs2, dst_stride = rs3 */	\
-	X(DCFG,   0x50, "dcfg",   "",  XPU_U_RS1 | XPU_U_RS2 | XPU_U_RS3,		\
-	  XPU_SYN_S3, XPU_IMM_NONE, XPU_FN_NONE)				\
+	X(JALR,   0x42, "jalr",   "",  XPU_SYN_RRI,  XPU_IMM_SIMM,  XPU_FN_NONE) \
+	/* DCFG: DMA 2D config: rows = rs1, src_stride = rs2, dst_stride = rs3 */ \
+	X(DCFG,   0x50, "dcfg",   "",  XPU_SYN_S3,   XPU_IMM_NONE,  XPU_FN_NONE) \
 	/* DMA: copy rs2 bytes per row from rs1 to rd */			\
-	X(DMA,    0x51, "dma",    "",  XPU_U_RD | XPU_U_RS1 | XPU_U_RS2 | XPU_U_FN,	\
-	  XPU_SYN_RRR, XPU_IMM_NONE, XPU_FN_DMA)				\
-	/* MCFG: SHAPE: M,K,N = rs1,rs2,rs3; STRIDE: lda,ldb,ldc = rs1,rs2,rs3 */	\
-	X(MCFG,   0x60, "mcfg",   "",  XPU_U_RS1 | XPU_U_RS2 | XPU_U_RS3 | XPU_U_FN,	\
-	  XPU_SYN_S3, XPU_IMM_NONE, XPU_FN_MCFG)				\
+	X(DMA,    0x51, "dma",    "",  XPU_SYN_RRR,  XPU_IMM_NONE,  XPU_FN_DMA)	\
+	/* MCFG: SHAPE: M,K,N = rs1,rs2,rs3; STRIDE: lda,ldb,ldc = rs1,rs2,rs3 */ \
+	X(MCFG,   0x60, "mcfg",   "",  XPU_SYN_S3,   XPU_IMM_NONE,  XPU_FN_MCFG) \
 	/* MATMUL: C(rd) (=|+=) A(rs1) x B(rs2) */				\
-	X(MATMUL, 0x61, "matmul", "",  XPU_U_RD | XPU_U_RS1 | XPU_U_RS2 | XPU_U_FN,	\
-	  XPU_SYN_RRR, XPU_IMM_NONE, XPU_FN_MM)				\
+	X(MATMUL, 0x61, "matmul", "",  XPU_SYN_RRR,  XPU_IMM_NONE,  XPU_FN_MM)	\
 	/* VCFG: vector shape: rows = rs1, cols = rs2 */			\
-	X(VCFG,   0x70, "vcfg",   "",  XPU_U_RS1 | XPU_U_RS2,			\
-	  XPU_SYN_S2, XPU_IMM_NONE, XPU_FN_NONE)				\
+	X(VCFG,   0x70, "vcfg",   "",  XPU_SYN_S2,   XPU_IMM_NONE,  XPU_FN_NONE) \
 	/* VBIN: rd = rs1 <func4> rs2, imm = XPU_VT_* | XPU_VB_* */		\
-	X(VBIN,   0x71, "v",      "",						\
-	  XPU_U_RD | XPU_U_RS1 | XPU_U_RS2 | XPU_U_FN | XPU_U_IMM,		\
-	  XPU_SYN_RRR, XPU_IMM_VBIN, XPU_FN_VBIN)				\
+	X(VBIN,   0x71, "v",      "",  XPU_SYN_RRR,  XPU_IMM_VBIN,  XPU_FN_VBIN) \
 	/* VUN: rd = <func4>(rs1), imm = XPU_VT_* */				\
-	X(VUN,    0x72, "v",      "",  XPU_U_RD | XPU_U_RS1 | XPU_U_FN | XPU_U_IMM,	\
-	  XPU_SYN_RR, XPU_IMM_VTYPE, XPU_FN_VUN)				\
+	X(VUN,    0x72, "v",      "",  XPU_SYN_RR,   XPU_IMM_VTYPE, XPU_FN_VUN)	\
 	/* VRED: rd[r] = reduce<func4>(rs1[r][*]), imm = XPU_VT_* */		\
-	X(VRED,   0x73, "vred",   "",  XPU_U_RD | XPU_U_RS1 | XPU_U_FN | XPU_U_IMM,	\
-	  XPU_SYN_RR, XPU_IMM_VTYPE, XPU_FN_VRED)				\
+	X(VRED,   0x73, "vred",   "",  XPU_SYN_RR,   XPU_IMM_VTYPE, XPU_FN_VRED) \
 	/* VCVT: rd = convert<func4>(rs1) */					\
-	X(VCVT,   0x74, "vcvt",   "",  XPU_U_RD | XPU_U_RS1 | XPU_U_FN,		\
-	  XPU_SYN_RR, XPU_IMM_NONE, XPU_FN_CVT)				\
-	/* VQNT: rd(int8) = sat(rne(rs1 * f32(rs2)) + sext(imm32)), func4 = type */	\
-	X(VQNT,   0x75, "vqnt",   "",						\
-	  XPU_U_RD | XPU_U_RS1 | XPU_U_RS2 | XPU_U_FN | XPU_U_IMM,		\
-	  XPU_SYN_RRRI, XPU_IMM_SIMM, XPU_FN_VT)				\
+	X(VCVT,   0x74, "vcvt",   "",  XPU_SYN_RR,   XPU_IMM_NONE,  XPU_FN_CVT)	\
+	/* VQNT: rd(int8) = sat(rne(rs1 * f32(rs2) + sext(imm32), func4 = type */ \
+	X(VQNT,   0x75, "vqnt",   "",  XPU_SYN_RRRI, XPU_IMM_SIMM,  XPU_FN_VT)	\
 	/* VSEL: rd[i] = rs1[i] != 0 ? rs2[i] : rs3[i], 32-bit elements */	\
-	X(VSEL,   0x76, "vsel",   "",						\
-	  XPU_U_RD | XPU_U_RS1 | XPU_U_RS2 | XPU_U_RS3,				\
-	  XPU_SYN_RRRR, XPU_IMM_NONE, XPU_FN_NONE)
+	X(VSEL,   0x76, "vsel",   "",  XPU_SYN_RRRR, XPU_IMM_NONE,  XPU_FN_NONE)
+
+/* the fields (XPU_U_*) an opcode of the table uses; a constant expression */
+#define XPU_FN_BIT_(name, value, mn, types)	| (value)
+#define XPU_OP_FIELDS(syn, imm, FN)					\
+	(XPU_SYN_REGS(syn) | ((imm) != XPU_IMM_NONE ? XPU_U_IMM : 0u) |	\
+	 ((0u FN(XPU_FN_BIT_)) ? XPU_U_FN : 0u))
 
 /* func4 unused: only 0 */
 #define XPU_FN_NONE(Y)		Y(XPU_FN_ZERO, 0, "", 0)
@@ -329,7 +328,7 @@
 	Y(XPU_CVT_I8_BF16,  5, ".i8.bf16",  0)	/* exact */
 
 /* The constants of the tables */
-#define XPU_ISA_OP_CONST_(name, code, pre, suf, u, syn, imm, fn)	XPU_OP_##name = (code),
+#define XPU_ISA_OP_CONST_(name, code, pre, suf, syn, imm, fn)	XPU_OP_##name = (code),
 #define XPU_ISA_FN_CONST_(name, value, mn, types)			name = (value),
 enum xpu_isa_opcode { XPU_OPCODES(XPU_ISA_OP_CONST_) };
 enum xpu_isa_alu { XPU_FN_ALU(XPU_ISA_FN_CONST_) };

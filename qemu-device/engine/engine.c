@@ -151,8 +151,9 @@ struct op_info {
 
 #define FN_BIT(name, value, mn, types)	| (1u << (value))
 #define FN_TYPES(name, value, mn, types)	[value] = (types),
-#define OP_INFO(name, code, pre, suf, u, syn, imm, fn)				\
-	[code] = { XPU_FIELD_MASK(u), 0 fn(FN_BIT), imm, { fn(FN_TYPES) } },
+#define OP_INFO(name, code, pre, suf, syn, imm, fn)				\
+	[code] = { XPU_FIELD_MASK(XPU_OP_FIELDS(syn, imm, fn)), 0 fn(FN_BIT),	\
+		   imm, { fn(FN_TYPES) } },
 
 static const struct op_info op_info[256] = { XPU_OPCODES(OP_INFO) };
 

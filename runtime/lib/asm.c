@@ -39,8 +39,9 @@ struct op_def {
 
 #define FN_DEF(name, value, mn, types) { mn, value, types },
 #define FN_END { NULL, 0, 0 }
-#define OP_DEF(name, code, pre, suf, u, syn, imm, fn) \
-	{ pre, suf, code, u, syn, imm, (const struct fn_def[]){ fn(FN_DEF) FN_END } },
+#define OP_DEF(name, code, pre, suf, syn, imm, fn)				\
+	{ pre, suf, code, XPU_OP_FIELDS(syn, imm, fn), syn, imm,		\
+	  (const struct fn_def[]){ fn(FN_DEF) FN_END } },
 
 static const struct op_def op_defs[] = { XPU_OPCODES(OP_DEF) };
 static const struct fn_def vtypes[] = { XPU_FN_VT(FN_DEF) FN_END };

@@ -389,15 +389,56 @@ TEST_F(sc, abort_stops_infinite_loop)
 	EXPECT_EQ(XPU_JOB_STATUS_OK, tenv_run(e));
 }
 
-/* the fields (XPU_U_*) opcode op uses, from the header's table */
+/* the fields (XPU_U_*) the header's table derives for opcode op */
 static uint32_t op_fields(uint32_t op)
 {
-#define OP_FIELDS_(name, code, pre, suf, u, syn, imm, fn) case code: return (u);
+#define OP_FIELDS_(name, code, pre, suf, syn, imm, fn)			\
+	case code: return XPU_OP_FIELDS(syn, imm, fn);
 	switch (op) {
 	XPU_OPCODES(OP_FIELDS_)
 	}
 #undef OP_FIELDS_
 	return 0;
+}
+
+/* "D123FI" in xpu_isa_examples.h's parser is the XPU_U_* bit order */
+_Static_assert(XPU_U_RD == 1 && XPU_U_RS1 == 2 && XPU_U_RS2 == 4 && XPU_U_RS3 == 8 &&
+	       XPU_U_FN == 16 && XPU_U_IMM == 32, "XPU_U_* bit order");
+
+/*
+ * The fields each opcode uses, as the header derives them from the table's
+ * syntax, imm and func4 columns, are the ones docs/isa.md's opcode tables
+ * state by hand; every opcode has a row there and every row an opcode.
+ */
+TEST(opcode_fields_match_isa_md)
+{
+	static const struct { uint8_t code; const char *name; } ops[] = {
+#define OP_NAME_(name, code, ...) { code, #name },
+		XPU_OPCODES(OP_NAME_)
+#undef OP_NAME_
+	};
+	const char *doc = xpu_isa_md_path();
+	uint8_t fields[256];
+	int n, bad = 0;
+
+	n = xpu_isa_doc_fields(doc, fields, &bad);
+	ASSERT_NE(-1, n) TH_LOG("cannot read %s", doc);
+	ASSERT_NE(-2, n) TH_LOG("%s:%d: an opcode table row does not parse", doc, bad);
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		uint32_t code = ops[i].code;
+
+		ASSERT_TRUE(fields[code] & XPU_ISA_DOC_ROW) {
+			TH_LOG("%s (%#x) has no row in %s", ops[i].name, code, doc);
+		}
+		EXPECT_EQ(fields[code] & ~XPU_ISA_DOC_ROW, op_fields(code)) {
+			TH_LOG("%s: %s says fields %#x, the header derives %#x", ops[i].name,
+			       doc, fields[code] & ~XPU_ISA_DOC_ROW, op_fields(code));
+		}
+	}
+	EXPECT_EQ((int)(sizeof(ops) / sizeof(ops[0])), n) {
+		TH_LOG("%s has %d opcode rows, the header %zu opcodes", doc, n,
+		       sizeof(ops) / sizeof(ops[0]));
+	}
 }
 
 /*
