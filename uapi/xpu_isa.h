@@ -340,6 +340,16 @@ enum xpu_isa_vun { XPU_FN_VUN(XPU_ISA_FN_CONST_) };
 enum xpu_isa_vred { XPU_FN_VRED(XPU_ISA_FN_CONST_) };
 enum xpu_isa_cvt { XPU_FN_CVT(XPU_ISA_FN_CONST_) };
 
+/* the (n mod their number)-th defined opcode, in table order: for fuzzers */
+static inline uint32_t xpu_isa_nth_opcode(uint64_t n)
+{
+#define XPU_ISA_OP_CODE_(name, code, ...)	(code),
+	static const uint8_t codes[] = { XPU_OPCODES(XPU_ISA_OP_CODE_) };
+#undef XPU_ISA_OP_CODE_
+
+	return codes[n % sizeof(codes)];
+}
+
 /* ---- Encoding helpers (assembler) ------------------------------------------ */
 static inline uint64_t xpu_insn(uint32_t op, uint32_t rd, uint32_t rs1, uint32_t rs2,
 				uint32_t rs3, uint32_t func4, uint32_t imm)

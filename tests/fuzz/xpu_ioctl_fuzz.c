@@ -53,12 +53,6 @@ static uint64_t rnd(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-static const uint8_t opcodes[] = {
-#define OPC(name, op, ...) op,
-	XPU_OPCODES(OPC)
-#undef OPC
-};
-
 /* fills p with n instructions of one of several kinds; returns bytes */
 static uint32_t random_prog(uint64_t *s, uint64_t *p, uint32_t n, uint64_t arg_va)
 {
@@ -85,7 +79,7 @@ static uint32_t random_prog(uint64_t *s, uint64_t *p, uint32_t n, uint64_t arg_v
 	default:	/* valid opcodes, random fields */
 		for (i = 0; i + 1 < n; i++)
 			p[i] = (rnd(s) & ~((uint64_t)0xff << XPU_F_OP_SHIFT)) |
-			       ((uint64_t)opcodes[rnd(s) % sizeof(opcodes)] << XPU_F_OP_SHIFT);
+			       ((uint64_t)xpu_isa_nth_opcode(rnd(s)) << XPU_F_OP_SHIFT);
 		p[n - 1] = xpu_halt();
 		return n * 8;
 	}

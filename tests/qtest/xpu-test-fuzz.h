@@ -15,23 +15,16 @@
 
 #define FZ_DATA_VA 0x20000000ull     /* the fuzzed data mappings */
 
-static uint64_t fz_rnd(uint64_t *s)
+/* 64 random bits from GLib's generator (seeded from XPU_FUZZ_SEED) */
+static uint64_t fz_rnd(GRand *s)
 {
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    uint64_t hi = g_rand_int(s);
 
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return hi << 32 | g_rand_int(s);
 }
 
-static const uint8_t fz_opcodes[] = {
-#define FZ_OPC(name, op, ...) op,
-    XPU_OPCODES(FZ_OPC)
-#undef FZ_OPC
-};
-
 /* a random program of n words at PROG_VA's page (HBM offset hbm_off) */
-static void fz_program(Ctx *c, uint64_t *s, uint64_t hbm_off, uint32_t n)
+static void fz_program(Ctx *c, GRand *s, uint64_t hbm_off, uint32_t n)
 {
     uint64_t p[64];
     uint32_t i;
@@ -61,7 +54,7 @@ static void fz_program(Ctx *c, uint64_t *s, uint64_t hbm_off, uint32_t n)
     default:    /* valid opcodes, random fields */
         for (i = 0; i + 1 < n; i++) {
             p[i] = (fz_rnd(s) & ~((uint64_t)0xff << XPU_F_OP_SHIFT)) |
-                   ((uint64_t)fz_opcodes[fz_rnd(s) % sizeof(fz_opcodes)] << XPU_F_OP_SHIFT);
+                   ((uint64_t)xpu_isa_nth_opcode(fz_rnd(s)) << XPU_F_OP_SHIFT);
         }
         p[n - 1] = xpu_halt();
         break;
@@ -90,7 +83,9 @@ static void test_fuzz(void)
     const char *e = getenv("XPU_FUZZ_SECONDS"), *seed_env = getenv("XPU_FUZZ_SEED");
     uint64_t seed = seed_env ? g_ascii_strtoull(seed_env, NULL, 0) : (uint64_t)g_get_real_time();
     gint64 end = g_get_monotonic_time() + (e ? atoi(e) : 2) * G_USEC_PER_SEC;
-    uint64_t s = seed, execs = 0, fence;
+    const guint32 seed32[2] = { seed >> 32, (guint32)seed };
+    GRand *s = g_rand_new_with_seed_array(seed32, 2);
+    uint64_t execs = 0, fence;
     uint8_t exp_cap;
     Xpu x;
     Ctx c;
@@ -100,54 +95,54 @@ static void test_fuzz(void)
     exp_cap = qpci_find_capability(x.dev, PCI_CAP_ID_EXP, 0);
     ctx_init(&c, &x, CTX);
     while (g_get_monotonic_time() < end) {
-        uint32_t what = fz_rnd(&s) % 16, q = fz_rnd(&s) % 2;
+        uint32_t what = fz_rnd(s) % 16, q = fz_rnd(s) % 2;
 
         execs++;
         if (what < 6) {                 /* an EXEC job of a random program */
-            if (fz_rnd(&s) % 4 == 0) {
-                uint64_t frame = fz_rnd(&s) % 2 ? DATA_BASE + (fz_rnd(&s) % 256) * 4096
-                                                : (fz_rnd(&s) % 0x20000) * 4096;
-                uint64_t perm = (fz_rnd(&s) % 8) | (fz_rnd(&s) % 2 ? XPU_PTE_HOST : 0);
+            if (fz_rnd(s) % 4 == 0) {
+                uint64_t frame = fz_rnd(s) % 2 ? DATA_BASE + (fz_rnd(s) % 256) * 4096
+                                                : (fz_rnd(s) % 0x20000) * 4096;
+                uint64_t perm = (fz_rnd(s) % 8) | (fz_rnd(s) % 2 ? XPU_PTE_HOST : 0);
 
                 if (c.pt.pool_next + 3 * 4096 >= c.pool + PT_POOL_SIZE) {
                     ctx_init(&c, &x, CTX);
                 }
                 /* the writer may refuse a mapping (bad permissions) */
-                if (!xpu_pt_map(&c.pt, FZ_DATA_VA + (fz_rnd(&s) % 16) * 4096,
+                if (!xpu_pt_map(&c.pt, FZ_DATA_VA + (fz_rnd(s) % 16) * 4096,
                                 frame | ((perm & XPU_PTE_HOST) ? XPU_DPA_HOST : 0),
-                                4096 * (1 + fz_rnd(&s) % 4), perm & ~XPU_PTE_HOST)) {
+                                4096 * (1 + fz_rnd(s) % 4), perm & ~XPU_PTE_HOST)) {
                     pt_sync(&c);
                 }
             }
             if (c.pt.pool_next + 3 * 4096 >= c.pool + PT_POOL_SIZE) {
                 ctx_init(&c, &x, CTX);
             }
-            fz_program(&c, &s, DATA_BASE + 0x200000 + q * 0x2000, 1 + fz_rnd(&s) % 48);
-            start_exec(&x, q, fz_rnd(&s) % 8 ? CTX : fz_rnd(&s) % 64,
-                       fz_rnd(&s) % 8 ? 8 * (1 + fz_rnd(&s) % 48) : (uint32_t)fz_rnd(&s),
+            fz_program(&c, s, DATA_BASE + 0x200000 + q * 0x2000, 1 + fz_rnd(s) % 48);
+            start_exec(&x, q, fz_rnd(s) % 8 ? CTX : fz_rnd(s) % 64,
+                       fz_rnd(s) % 8 ? 8 * (1 + fz_rnd(s) % 48) : (uint32_t)fz_rnd(s),
                        0);
         } else if (what < 8) {          /* a random descriptor on a valid ring */
             struct xpu_job_desc d;
             uint64_t *w = (uint64_t *)&d;
 
             for (size_t i = 0; i < sizeof(d) / 8; i++) {
-                w[i] = fz_rnd(&s);
+                w[i] = fz_rnd(s);
             }
-            if (fz_rnd(&s) % 2) {
-                d.op = fz_rnd(&s) % 8;
+            if (fz_rnd(s) % 2) {
+                d.op = fz_rnd(s) % 8;
                 d.record = 0xf000 + q * 64;
             }
             queue_setup(&x, q, 0x8000 + q * 0x1000, 2, 0xf800 + q * 8);
             put_desc_hbm(&x, 0x8000 + q * 0x1000, 0, &d);
             qwr(&x, q, XPU_Q_TAIL, 1);
         } else if (what < 12) {         /* racing MMIO */
-            uint32_t off = fz_rnd(&s) % 2 ? XPU_REG_Q(fz_rnd(&s) % 3, (fz_rnd(&s) % 16) * 4)
-                                          : (fz_rnd(&s) % (XPU_REGS_SIZE / 4)) * 4;
+            uint32_t off = fz_rnd(s) % 2 ? XPU_REG_Q(fz_rnd(s) % 3, (fz_rnd(s) % 16) * 4)
+                                          : (fz_rnd(s) % (XPU_REGS_SIZE / 4)) * 4;
 
             if (off != XPU_REG_RESET) {
-                wr(&x, off, fz_rnd(&s) % 4 ? (uint32_t)fz_rnd(&s) : fz_rnd(&s) % 8);
+                wr(&x, off, fz_rnd(s) % 4 ? (uint32_t)fz_rnd(s) : fz_rnd(s) % 8);
             }
-            rd(&x, (fz_rnd(&s) % (XPU_REGS_SIZE / 4)) * 4);
+            rd(&x, (fz_rnd(s) % (XPU_REGS_SIZE / 4)) * 4);
         } else if (what == 12) {        /* queue reset mid-job */
             qwr(&x, q, XPU_Q_CONTROL, XPU_QCTL_RESET);
         } else if (what == 13) {        /* device reset: page tables are gone */
@@ -157,9 +152,9 @@ static void test_fuzz(void)
             uint16_t cmd = qpci_config_readw(x.dev, PCI_COMMAND);
 
             qpci_config_writew(x.dev, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER);
-            g_usleep(fz_rnd(&s) % 2000);
+            g_usleep(fz_rnd(s) % 2000);
             qpci_config_writew(x.dev, PCI_COMMAND, cmd | PCI_COMMAND_MASTER);
-        } else if (exp_cap && fz_rnd(&s) % 4 == 0) {   /* FLR mid-job */
+        } else if (exp_cap && fz_rnd(s) % 4 == 0) {   /* FLR mid-job */
             fz_flr(&x, exp_cap);
             ctx_init(&c, &x, CTX);
         }
@@ -183,5 +178,6 @@ static void test_fuzz(void)
     qwr(&x, 0, XPU_Q_TAIL, 1);
     WAIT_FOR(done_fence(&x, 0) == fence);
     g_test_message("device fuzz: %" PRIu64 " execs, seed %" PRIu64, execs, seed);
+    g_rand_free(s);
     xpu_stop(&x);
 }
