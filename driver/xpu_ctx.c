@@ -10,7 +10,9 @@
  * - A job binds its context in the scheduler's prepare_job callback, just
  *   before run_job: the context keeps its id if it has one, else takes a
  *   free id (lowest first), else evicts the least recently bound context
- *   that has no job bound (&xpu_ctx.slot_pins == 0). The job holds a pin
+ *   that has no job bound (&xpu_ctx.slot_pins == 0). (A job that SUBMIT
+ *   runs directly binds there, xpu_ctx_try_bind_job(): it keeps or takes a
+ *   free id, never evicts, else goes to the scheduler.) The job holds a pin
  *   on the binding until it leaves the hardware (xpu_ctx_unbind_job(), from
  *   the completion path), so a context with a job queued on or running on
  *   the hardware is never evicted and its root register never changes under
@@ -258,6 +260,33 @@ struct dma_fence *xpu_ctx_bind_job(struct xpu_job *job)
 out:
 	drm_dev_exit(idx);
 	return wait;
+}
+
+/**
+ * xpu_ctx_try_bind_job() - bind a job's context now, without evicting
+ * @job: job that SUBMIT is about to put on its queue itself
+ *
+ * As xpu_ctx_bind_job() when the context has its hardware context id or a
+ * free one exists; no eviction and no wait (the scheduler's path does those).
+ *
+ * Return: true if the job holds a pin of its context's hardware context id.
+ */
+bool xpu_ctx_try_bind_job(struct xpu_job *job)
+{
+	struct xpu_ctx *ctx = job->ctx;
+	struct xpu_device *xdev = ctx->xdev;
+	unsigned long flags;
+
+	spin_lock_irqsave(&xdev->slot_lock, flags);
+	if (!job->bound && !READ_ONCE(ctx->closing) &&
+	    !(atomic_read(&ctx->state) & DRM_XPU_CTX_BANNED) &&
+	    !xpu_ctx_bind_locked(ctx, false)) {
+		ctx->slot_pins++;
+		job->bound = true;
+		job->hw_ctx = ctx->hw_ctx;
+	}
+	spin_unlock_irqrestore(&xdev->slot_lock, flags);
+	return job->bound;
 }
 
 /**

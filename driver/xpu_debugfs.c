@@ -3,7 +3,8 @@
  * XPU accel driver: debugfs (/sys/kernel/debug/accel/N/); fdinfo is in
  * xpu_fdinfo.c.
  *
- *   queues     per-queue state and counters
+ *   queues     per-queue state and counters (completed: jobs; direct: of
+ *              them, the ones SUBMIT ran without the scheduler)
  *   contexts   open files: pid, hardware context, state, mapped buffers
  *   hbm        HBM use
  *   faults     the last hangs, MMU faults and ECC errors
@@ -46,8 +47,9 @@ static int xpu_queues_show(struct seq_file *m, void *unused)
 		seqno = q->seqno;
 		done = le64_to_cpu(READ_ONCE(*q->fence_word));
 		spin_unlock_irqrestore(&q->lock, flags);
-		seq_printf(m, "queue %u: seqno %llu done %llu inflight %u completed %lld",
-			   i, seqno, done, inflight, atomic64_read(&q->jobs_done));
+		seq_printf(m, "queue %u: seqno %llu done %llu inflight %u completed %lld direct %lld",
+			   i, seqno, done, inflight, atomic64_read(&q->jobs_done),
+			   atomic64_read(&q->jobs_direct));
 		if (drm_dev_enter(&xdev->drm, &idx)) {
 			seq_printf(m, " status 0x%x head %u tail %u progress %u",
 				   xpu_read(xdev, XPU_REG_Q(i, XPU_Q_STATUS)),

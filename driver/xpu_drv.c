@@ -230,6 +230,12 @@ static void xpu_postclose(struct drm_device *drm, struct drm_file *file)
 	xpu_ctx_entities_fini(ctx);
 	xa_for_each(&ctx->results, id, res)
 		xpu_result_put(res);
+	/*
+	 * The direct jobs, all ended (xpu_release() aborted the rest), are
+	 * freed now rather than a tick later: the context's hardware id and
+	 * memory go back at close.
+	 */
+	flush_delayed_work(&ctx->xdev->reap_work);
 	file->driver_priv = NULL;
 	xpu_ctx_put(ctx);
 }

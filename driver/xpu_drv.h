@@ -8,6 +8,8 @@
 #include <linux/bits.h>
 #include <linux/gpu_buddy.h>
 #include <linux/io.h>
+#include <linux/llist.h>
+#include <linux/refcount.h>
 #include <linux/sizes.h>
 #include <linux/pci.h>
 #include <linux/xarray.h>
@@ -58,7 +60,11 @@
  *    mappings.
  * 3. the dma_resv lock of a buffer (shmem pages are pinned under vm_lock).
  * 4. &xpu_ctx.submit_lock (mutex): the arm + push order of a context's
- *    jobs, taken with the reservations of the job's buffers held.
+ *    jobs, taken with the reservations of the job's buffers held. Under
+ *    it, SUBMIT's direct submission (xpu_job_run_direct()) only *tries*
+ *    &xpu_device.reset_lock (recovery chain 1) and, holding it, takes
+ *    &xpu_device.slot_lock and &xpu_queue.lock; it never waits for a
+ *    recovery (it leaves the job to the scheduler instead).
  * 5. &xpu_device.hbm_lock (mutex): the HBM buddy allocator; a leaf.
  *
  * &xpu_device.dma_lock (mutex): the list of DMA-mapped system-memory
@@ -173,6 +179,7 @@ struct xpu_slot_record {
  * @hang_seqno: seqno of the job seen by the last hang check
  * @hang_progress: its progress counter then
  * @jobs_done: jobs completed, for debugfs
+ * @jobs_direct: jobs SUBMIT put on the idle queue itself, for debugfs
  * @fence_seen: the fence word as the last completion pass read it (written
  *	under @lock, read locklessly by WAIT_JOB's poll: a fence word that
  *	differs means completions to process)
@@ -198,6 +205,7 @@ struct xpu_queue {
 	u64 hang_seqno;
 	u64 hang_progress;
 	atomic64_t jobs_done;
+	atomic64_t jobs_direct;
 	u64 fence_seen;
 	u64 busy_end_ns;
 };
@@ -245,6 +253,10 @@ struct xpu_queue {
  *	priority, so run_job runs on the submitting CPU right after the push
  * @reset_lock: one recovery (hang handling, device reset, context abort)
  *	at a time
+ * @reap_list: completed jobs that SUBMIT ran directly (&xpu_job.reap_node),
+ *	to be freed by @reap_work
+ * @reap_work: frees @reap_list in process context, a tick after a
+ *	completion, so that the completion path wakes no worker per job
  * @resets: device resets so far
  * @inject_bad_ctx: test knob (debugfs "inject badctx Q"): bit Q set makes
  *	the next job on queue Q run with hardware context 0, which has no
@@ -313,6 +325,8 @@ struct xpu_device {
 	struct xpu_queue *queues;
 	struct workqueue_struct *submit_wq;
 	struct mutex reset_lock;	/* one recovery at a time */
+	struct llist_head reap_list;
+	struct delayed_work reap_work;
 	atomic_t resets;
 	atomic_t inject_bad_ctx;
 	unsigned int inject_stop_delay_ms;
@@ -394,6 +408,9 @@ struct xpu_vma {
  * @submit_lock: keeps the arm + push order of the context's jobs and
  *	protects @next_job_id
  * @entities: scheduler entities, one per queue
+ * @sched_queued: per queue, the context's jobs pushed to the scheduler that
+ *	have not reached run_job (or free_job) yet: SUBMIT runs a job
+ *	directly only when none is, so the context's jobs keep their order
  * @state: DRM_XPU_CTX_* bits
  * @closing: set on the last close: the context's jobs are cancelled
  * @scrub_queues: bit Q set: the next job on queue Q asks the device to clear
@@ -428,6 +445,7 @@ struct xpu_ctx {
 
 	struct mutex submit_lock;	/* arm + push order */
 	struct drm_sched_entity *entities;	/* one per queue */
+	atomic_t sched_queued[XPU_MAX_QUEUES];
 	atomic_t state;			/* DRM_XPU_CTX_* bits */
 	bool closing;			/* last close: cancel everything */
 	unsigned long scrub_queues;
@@ -498,6 +516,11 @@ struct xpu_result {
  *	(&xpu_ctx.slot_pins), from prepare_job until it leaves the hardware;
  *	under &xpu_device.slot_lock
  * @hw_ctx: the hardware context id it runs with (valid while @bound)
+ * @queued: counted in &xpu_ctx.sched_queued (pushed, not yet at run_job)
+ * @direct: SUBMIT put it on the idle queue itself (xpu_job_run_direct()):
+ *	not a scheduler job; freed by &xpu_device.reap_work
+ * @direct_refs: of a direct job: SUBMIT's and the hardware's references
+ * @reap_node: of a direct job: in &xpu_device.reap_list
  */
 struct xpu_job {
 	struct drm_sched_job base;
@@ -519,6 +542,10 @@ struct xpu_job {
 	u32 slot;
 	bool bound;
 	u32 hw_ctx;
+	bool queued;
+	bool direct;
+	refcount_t direct_refs;
+	struct llist_node reap_node;
 };
 
 static inline u32 xpu_read(struct xpu_device *xdev, u32 reg)
@@ -576,6 +603,8 @@ int xpu_ctx_entities_init(struct xpu_ctx *ctx);
 void xpu_ctx_entities_fini(struct xpu_ctx *ctx);
 struct xpu_job *xpu_job_alloc(struct xpu_ctx *ctx, u32 queue);
 void xpu_job_free(struct xpu_job *job);
+bool xpu_job_run_direct(struct xpu_job *job);
+void xpu_job_put_direct(struct xpu_job *job);
 int xpu_ioctl_wait_job(struct drm_device *drm, void *data, struct drm_file *file);
 void xpu_result_put(struct xpu_result *res);
 int xpu_device_reset(struct xpu_device *xdev, const char *why);
@@ -587,6 +616,7 @@ void xpu_ctx_slot_init(struct xpu_ctx *ctx);
 void xpu_ctx_bind_idle(struct xpu_ctx *ctx);
 void xpu_ctx_unbind(struct xpu_ctx *ctx);
 struct dma_fence *xpu_ctx_bind_job(struct xpu_job *job);
+bool xpu_ctx_try_bind_job(struct xpu_job *job);
 void xpu_ctx_unbind_job(struct xpu_job *job);
 void xpu_ctx_release_deferred(struct xpu_ctx *ctx);
 void xpu_slots_restore(struct xpu_device *xdev);

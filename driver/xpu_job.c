@@ -8,6 +8,16 @@
  * completion record and the queue's fence word, then raises the queue's
  * MSI-X vector, whose handler signals the hardware fences in order.
  *
+ * Direct submission: when a job's queue is idle, it waits for no fence and
+ * its context has no job queued in the scheduler, SUBMIT writes its
+ * descriptor and rings the doorbell itself (xpu_job_run_direct()), as
+ * ivpu submits every job: the job never becomes a scheduler job, its
+ * hardware fence is the fence userspace sees, and it is freed a tick after
+ * it completes (xpu_reap_work()). This takes the run_job and free_job work
+ * items, and the CPU switches to them, off an idle queue's round trip.
+ * At most one direct job is on a ring (the queue was idle), so the
+ * schedulers' credit limit keeps a slot for it.
+ *
  * Hang detection is progress-aware: every hang_check_ms while a queue holds
  * jobs, the driver's own check (xpu_hang_check(); the schedulers have no
  * timeout) compares the queue's progress counter (work done by the running
@@ -84,6 +94,16 @@ MODULE_PARM_DESC(max_job_ms, "Kill a job running longer than this even if it pro
 static unsigned int xpu_wait_poll_us = 100;
 module_param_named(wait_poll_us, xpu_wait_poll_us, uint, 0644);
 MODULE_PARM_DESC(wait_poll_us, "WAIT_JOB polls the job's completion this long before sleeping (us, 0 = never, max 10000; default 100)");
+
+/*
+ * SUBMIT puts a job on its queue itself, without the scheduler's run_job
+ * work item, when nothing can come before it: the queue is idle, the job
+ * waits for no fence and the context has no job queued in the scheduler
+ * (xpu_job_run_direct()). 0 sends every job through the scheduler.
+ */
+static bool xpu_direct_submit = true;
+module_param_named(direct_submit, xpu_direct_submit, bool, 0644);
+MODULE_PARM_DESC(direct_submit, "SUBMIT runs a job on an idle queue itself when it waits for nothing (default 1)");
 
 static unsigned int xpu_ban_after = 2;
 module_param_named(ban_after, xpu_ban_after, uint, 0644);
@@ -295,6 +315,7 @@ static void xpu_job_complete_at(struct xpu_queue *q, struct xpu_job *job,
 	const struct xpu_job_record *rec = sr ? &sr->rec : NULL;
 	struct xpu_result *res = job->result;
 	struct xpu_ctx *ctx = job->ctx;
+	bool direct = job->direct;
 	int err;
 
 	lockdep_assert_held(&q->lock);
@@ -354,9 +375,12 @@ static void xpu_job_complete_at(struct xpu_queue *q, struct xpu_job *job,
 	atomic64_inc(&q->jobs_done);
 	/*
 	 * Last: once its fence signals, drm_sched's free_job work (perhaps
-	 * on another CPU) may free the job; nothing here touches it after.
+	 * on another CPU) may free the job; nothing here touches it after,
+	 * but a direct job, which only its two references keep.
 	 */
 	dma_fence_signal_locked(job->hw_fence);
+	if (direct)
+		xpu_job_put_direct(job);
 }
 
 /* Complete @job with @status now; q->lock held. */
@@ -546,18 +570,59 @@ static struct dma_fence *xpu_prepare_job(struct drm_sched_job *sched_job,
 	return xpu_ctx_bind_job(to_xpu_job(sched_job));
 }
 
+/*
+ * Hand @job to the hardware: its seqno and hardware fence @f (allocated by
+ * the caller), its descriptor, the doorbell. q->lock held, the job bound.
+ * Return: true if the queue was idle (the caller arms the hang check).
+ */
+static bool xpu_queue_push_locked(struct xpu_queue *q, struct xpu_job *job,
+				  struct xpu_fence *f)
+{
+	struct xpu_device *xdev = q->xdev;
+	struct xpu_job_desc *d;
+	bool arm;
+
+	lockdep_assert_held(&q->lock);
+	f->q = q;
+	job->seqno = ++q->seqno;
+	dma_fence_init(&f->base, &xpu_fence_ops, &q->lock, q->fence_ctx, job->seqno);
+	job->hw_fence = dma_fence_get(&f->base);
+	job->scrub = test_and_clear_bit(q->idx, &job->ctx->scrub_queues);
+	d = xpu_queue_write_desc_locked(q, job);
+	if (atomic_fetch_andnot(BIT(q->idx), &xdev->inject_bad_ctx) & BIT(q->idx))
+		d->ctx = 0;	/* test knob: a context without page table */
+	arm = list_empty(&q->inflight);
+	list_add_tail(&job->node, &q->inflight);
+	job->result->start_ns = ktime_get_ns();
+	wmb();	/* descriptor before doorbell */
+	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_TAIL), q->tail);
+	xpu_dbg(xdev, JOB, "ctx %u queue %u seqno %llu job %llu: run, slot %u%s\n",
+		le32_to_cpu(d->ctx), q->idx, job->seqno, job->job_id, job->slot,
+		job->direct ? ", direct" : "");
+	return arm;
+}
+
+/* The job left the entity's queue: it no longer holds up direct submission. */
+static void xpu_job_dequeued(struct xpu_job *job)
+{
+	if (job->queued) {
+		job->queued = false;
+		atomic_dec(&job->ctx->sched_queued[job->queue]);
+	}
+}
+
 static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 {
 	struct xpu_job *job = to_xpu_job(sched_job);
 	struct xpu_device *xdev = job->ctx->xdev;
 	struct xpu_queue *q = &xdev->queues[job->queue];
 	struct xpu_job *first;
-	struct xpu_job_desc *d;
 	struct xpu_fence *f;
 	unsigned long flags;
 	bool arm;
 	int idx;
 
+	xpu_job_dequeued(job);
 	if (!drm_dev_enter(&xdev->drm, &idx)) {
 		job->result->status = DRM_XPU_JOB_ABORTED;
 		return ERR_PTR(-ENODEV);
@@ -577,7 +642,6 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 		drm_dev_exit(idx);
 		return ERR_PTR(-ENOMEM);
 	}
-	f->q = q;
 
 	spin_lock_irqsave(&q->lock, flags);
 	/*
@@ -595,7 +659,10 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 		drm_dev_exit(idx);
 		return ERR_PTR(-ECANCELED);
 	}
-	/* the credit limit keeps one slot free: the oldest job is never overwritten */
+	/*
+	 * The credit limit keeps one slot free (the oldest job is never
+	 * overwritten) and one for a direct job.
+	 */
 	first = list_first_entry_or_null(&q->inflight, struct xpu_job, node);
 	if (drm_WARN_ON_ONCE(&xdev->drm, first && first->slot == q->tail)) {
 		spin_unlock_irqrestore(&q->lock, flags);
@@ -603,25 +670,115 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 		drm_dev_exit(idx);
 		return ERR_PTR(-EBUSY);
 	}
-	job->seqno = ++q->seqno;
-	dma_fence_init(&f->base, &xpu_fence_ops, &q->lock, q->fence_ctx, job->seqno);
-	job->hw_fence = dma_fence_get(&f->base);
-	job->scrub = test_and_clear_bit(q->idx, &job->ctx->scrub_queues);
-	d = xpu_queue_write_desc_locked(q, job);
-	if (atomic_fetch_andnot(BIT(q->idx), &xdev->inject_bad_ctx) & BIT(q->idx))
-		d->ctx = 0;	/* test knob: a context without page table */
-	arm = list_empty(&q->inflight);
-	list_add_tail(&job->node, &q->inflight);
-	job->result->start_ns = ktime_get_ns();
-	wmb();	/* descriptor before doorbell */
-	xpu_write(xdev, XPU_REG_Q(q->idx, XPU_Q_TAIL), q->tail);
-	xpu_dbg(xdev, JOB, "ctx %u queue %u seqno %llu job %llu: run, slot %u\n",
-		le32_to_cpu(d->ctx), q->idx, job->seqno, job->job_id, job->slot);
+	arm = xpu_queue_push_locked(q, job, f);
 	spin_unlock_irqrestore(&q->lock, flags);
 	if (arm)
 		xpu_hang_check_arm(q);
 	drm_dev_exit(idx);
 	return &f->base;
+}
+
+/**
+ * xpu_job_run_direct() - SUBMIT puts a job on its idle queue itself
+ * @job: job whose dependencies are all signalled and whose context has no
+ *	job queued in the scheduler on its queue (the caller, holding
+ *	&xpu_ctx.submit_lock, checked); not armed
+ *
+ * Nothing may come before it: the queue is idle (no job in flight), so the
+ * job goes straight to the hardware, without the scheduler. It does not
+ * wait: when a recovery runs, the context cannot keep or take a hardware
+ * context id without eviction, or the queue is busy, the job is left to the
+ * scheduler. On success the job is the hardware's and the caller's (two
+ * references, &xpu_job.direct_refs): the caller drops its own with
+ * xpu_job_put_direct() once it no longer touches the job.
+ *
+ * Return: true if the job is on the ring (@job->hw_fence is its fence).
+ */
+bool xpu_job_run_direct(struct xpu_job *job)
+{
+	struct xpu_ctx *ctx = job->ctx;
+	struct xpu_device *xdev = ctx->xdev;
+	struct xpu_queue *q = &xdev->queues[job->queue];
+	struct xpu_fence *f;
+	unsigned long flags;
+	bool ok = false;
+	int idx;
+
+	lockdep_assert_held(&ctx->submit_lock);
+	if (!READ_ONCE(xpu_direct_submit) || !list_empty_careful(&q->inflight))
+		return false;
+	if (!drm_dev_enter(&xdev->drm, &idx))
+		return false;
+	/* no direct job while a recovery rewrites the rings */
+	if (!mutex_trylock(&xdev->reset_lock))
+		goto out_exit;
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f || !xpu_ctx_try_bind_job(job))
+		goto out_unlock;
+	spin_lock_irqsave(&q->lock, flags);
+	/* closing or banned: as run_job, under q->lock (xpu_ctx_abort()) */
+	if (list_empty(&q->inflight) && !READ_ONCE(ctx->closing) &&
+	    !(atomic_read(&ctx->state) & DRM_XPU_CTX_BANNED)) {
+		job->direct = true;
+		refcount_set(&job->direct_refs, 2);
+		xpu_queue_push_locked(q, job, f);
+		f = NULL;
+		ok = true;
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (ok) {
+		atomic64_inc(&q->jobs_direct);
+		xpu_hang_check_arm(q);
+	}
+out_unlock:
+	kfree(f);
+	mutex_unlock(&xdev->reset_lock);
+out_exit:
+	drm_dev_exit(idx);
+	return ok;
+}
+
+/*
+ * Frees the direct jobs that completed since it last ran. Each time it is
+ * queued it holds a reference to the DRM device and to the module, so that
+ * neither goes away before it has run; it drops them last.
+ */
+static void xpu_reap_work(struct work_struct *work)
+{
+	struct xpu_device *xdev = container_of(to_delayed_work(work), struct xpu_device,
+					       reap_work);
+	struct llist_node *list = llist_del_all(&xdev->reap_list);
+	struct xpu_job *job, *tmp;
+
+	llist_for_each_entry_safe(job, tmp, list, reap_node)
+		xpu_job_free(job);
+	drm_dev_put(&xdev->drm);
+	module_put(THIS_MODULE);	/* last: see xpu_job_alloc() */
+}
+
+/**
+ * xpu_job_put_direct() - drop a reference to a direct job
+ * @job: a job xpu_job_run_direct() put on the hardware
+ *
+ * SUBMIT drops its reference once it no longer touches the job, the
+ * completion path its own once the job's fence is signalled. The last one
+ * hands the job to &xpu_device.reap_work, which frees it a tick later.
+ * Any context, also under &xpu_queue.lock with interrupts off.
+ */
+void xpu_job_put_direct(struct xpu_job *job)
+{
+	struct xpu_device *xdev = job->ctx->xdev;
+
+	if (!refcount_dec_and_test(&job->direct_refs))
+		return;
+	llist_add(&job->reap_node, &xdev->reap_list);
+	/* the job on the list holds the device: neither put is the last */
+	drm_dev_get(&xdev->drm);
+	__module_get(THIS_MODULE);
+	if (!queue_delayed_work(system_wq, &xdev->reap_work, 1)) {
+		drm_dev_put(&xdev->drm);
+		module_put(THIS_MODULE);
+	}
 }
 
 /*
@@ -1039,6 +1196,7 @@ static void xpu_free_job(struct drm_sched_job *sched_job)
 {
 	struct xpu_job *job = to_xpu_job(sched_job);
 
+	xpu_job_dequeued(job);	/* a killed entity's job never ran */
 	drm_sched_job_cleanup(sched_job);
 	xpu_job_free(job);
 }
@@ -1086,13 +1244,16 @@ int xpu_queues_init(struct xpu_device *xdev)
 	ret = drmm_add_action_or_reset(&xdev->drm, xpu_submit_wq_release, xdev->submit_wq);
 	if (ret)
 		return ret;
+	init_llist_head(&xdev->reap_list);
+	INIT_DELAYED_WORK(&xdev->reap_work, xpu_reap_work);
 	for (i = 0; i < xdev->num_queues; i++) {
 		struct xpu_queue *q = &xdev->queues[i];
 		struct drm_sched_init_args args = {
 			.ops = &xpu_sched_ops,
 			.submit_wq = xdev->submit_wq,
 			.num_rqs = DRM_SCHED_PRIORITY_COUNT,
-			.credit_limit = XPU_RING_SIZE - 1,
+			/* one slot always free, one for a direct job */
+			.credit_limit = XPU_RING_SIZE - 2,
 			/* no scheduler timeout: xpu_hang_check() watches the jobs */
 			.timeout = MAX_SCHEDULE_TIMEOUT,
 			.name = xdev->queues[i].name,
@@ -1162,6 +1323,8 @@ void xpu_queues_fini(struct xpu_device *xdev)
 	}
 	for (i = 0; i < xdev->num_queues; i++)
 		xpu_queue_fail_all(&xdev->queues[i], DRM_XPU_JOB_ABORTED);
+	/* the direct jobs among them are freed now, not a tick later */
+	flush_delayed_work(&xdev->reap_work);
 	/* unplugged: the checks end without re-arming */
 	for (i = 0; i < xdev->num_queues; i++)
 		cancel_delayed_work_sync(&xdev->queues[i].hang_work);

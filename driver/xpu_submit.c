@@ -14,7 +14,11 @@
  * 3. xpu_submit_lookup_bos() and xpu_submit_lookup_syncs() - handles to
  *    buffers (mapped in the context) and syncobjs, waits as dependencies;
  * 4. xpu_submit_lock_bos() - reservations and implicit dependencies;
- * 5. xpu_submit_push() - job id, arm, fences on buffers and syncobjs, push.
+ * 5. xpu_submit_push() - job id, arm, fences on buffers and syncobjs, push;
+ *    or, when the job waits for nothing and its queue is idle, straight to
+ *    the hardware without the scheduler (xpu_job_run_direct()). Fences
+ *    already signalled are not added as dependencies, so that a job whose
+ *    buffers' last users are done counts as waiting for nothing.
  *
  * xpu_submit_ctx_cleanup() undoes whatever the phases did when one fails;
  * after the push the scheduler owns the job. Strided arrays are copied by
@@ -68,6 +72,7 @@ struct xpu_submit_signal {
  * @sched_inited: drm_sched_job_init() was called on @job
  * @locked: the reservations of the job's buffers are held
  * @ticket: their ww acquire context
+ * @waits: dependencies added to the job that were not signalled yet
  */
 struct xpu_submit_ctx {
 	struct drm_file *file;
@@ -83,6 +88,7 @@ struct xpu_submit_ctx {
 	bool sched_inited;
 	bool locked;
 	struct ww_acquire_ctx ticket;
+	u32 waits;
 };
 
 /*
@@ -300,6 +306,18 @@ static int xpu_submit_lookup_bos(struct xpu_submit_ctx *sc)
 	return 0;
 }
 
+/* A fence to wait for, unless it is signalled already; takes the reference. */
+static int xpu_submit_add_dependency(struct xpu_submit_ctx *sc, struct dma_fence *fence)
+{
+	if (dma_fence_is_signaled(fence)) {
+		dma_fence_put(fence);
+		return 0;
+	}
+	sc->waits++;
+	/* takes the fence reference, also on failure */
+	return drm_sched_job_add_dependency(&sc->job->base, fence);
+}
+
 /* Phase 3b: syncobjs to signal (with their chain nodes), fences to wait for. */
 static int xpu_submit_lookup_syncs(struct xpu_submit_ctx *sc)
 {
@@ -324,8 +342,7 @@ static int xpu_submit_lookup_syncs(struct xpu_submit_ctx *sc)
 						     &fence);
 			if (ret)
 				return ret == -EINVAL ? -ENOENT : ret;
-			/* takes the fence reference, also on failure */
-			ret = drm_sched_job_add_dependency(&sc->job->base, fence);
+			ret = xpu_submit_add_dependency(sc, fence);
 			if (ret)
 				return ret;
 			continue;
@@ -357,12 +374,22 @@ static int xpu_submit_lock_bos(struct xpu_submit_ctx *sc)
 		return ret;
 	sc->locked = true;
 	for (i = 0; i < job->bo_count; i++) {
+		struct dma_resv_iter cursor;
+		struct dma_fence *fence;
+
 		ret = dma_resv_reserve_fences(job->bos[i]->resv, 1);
 		if (ret)
 			return ret;
-		ret = drm_sched_job_add_implicit_dependencies(&job->base, job->bos[i], true);
-		if (ret)
-			return ret;
+		/*
+		 * As drm_sched_job_add_implicit_dependencies(.., true): every
+		 * earlier reader and writer, but the signalled ones.
+		 */
+		dma_resv_for_each_fence(&cursor, job->bos[i]->resv, dma_resv_usage_rw(true),
+					fence) {
+			ret = xpu_submit_add_dependency(sc, dma_fence_get(fence));
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }
@@ -409,18 +436,32 @@ static int xpu_submit_push_locked(struct xpu_submit_ctx *sc)
 	sc->args->job_id = id;
 	job->job_id = id;
 
-	drm_sched_job_arm(&job->base);
-	res->done = dma_fence_get(&job->base.s_fence->finished);
+	if (!sc->waits && !atomic_read(&ctx->sched_queued[job->queue]) &&
+	    xpu_job_run_direct(job)) {
+		/* on the hardware already, never a scheduler job */
+		drm_sched_job_cleanup(&job->base);
+		sc->sched_inited = false;
+		res->done = dma_fence_get(job->hw_fence);
+	} else {
+		drm_sched_job_arm(&job->base);
+		res->done = dma_fence_get(&job->base.s_fence->finished);
+	}
 	kref_get(&res->ref);	/* the xarray's */
 	xa_store(&ctx->results, id, res, GFP_KERNEL);
 	xpu_submit_attach_fence(sc, res->done);
 	xpu_dbg(ctx->xdev, JOB, "ctx %u queue %u job %llu: submitted, %u buffers, %u sync ops\n",
 		ctx->hw_ctx, job->queue, id, job->bo_count, sc->sync_count);
-	/* the job may run and be freed as soon as it is pushed */
 	drm_gem_unlock_reservations(job->bos, job->bo_count, &sc->ticket);
 	sc->locked = false;
-	drm_sched_entity_push_job(&job->base);
 	sc->job = NULL;
+	if (job->direct) {
+		xpu_job_put_direct(job);	/* SUBMIT's reference */
+		return 0;
+	}
+	/* the job may run and be freed as soon as it is pushed */
+	job->queued = true;
+	atomic_inc(&ctx->sched_queued[job->queue]);
+	drm_sched_entity_push_job(&job->base);
 	return 0;
 }
 

@@ -177,6 +177,97 @@ TEST_F(job, timeline_dependency_chain)
 	xpu_bo_free(self->fd, &mid);
 }
 
+/* Jobs SUBMIT ran without the scheduler on queue q (debugfs), or -1. */
+static long long direct_jobs(int minor, uint32_t q)
+{
+	char buf[1024], key[32], *p;
+
+	if (xpu_debugfs_read(minor, "queues", buf, sizeof(buf)))
+		return -1;
+	snprintf(key, sizeof(key), "queue %u:", q);
+	p = strstr(buf, key);
+	p = p ? strstr(p, " direct ") : NULL;
+	return p ? atoll(p + 8) : -1;
+}
+
+/*
+ * Direct submission (module parameter direct_submit): a job that waits for
+ * nothing on an idle queue goes to the hardware from SUBMIT itself; one
+ * behind a running job, and one that waits for a fence not yet signalled,
+ * go through the scheduler; either way every job runs once, in order, with
+ * its data and its fences right. (Fails if the driver ran the job behind
+ * the loop directly too: the debugfs count says which path each took.)
+ */
+TEST_F(job, direct_submission_only_when_nothing_comes_first)
+{
+	struct xpu_bo lprog, largs;
+	struct drm_xpu_wait_job wl, wa, wb;
+	struct drm_xpu_sync dep = { 0 };
+	uint32_t bos[] = { self->prog.handle, self->args.handle, self->src.handle,
+			   self->dst.handle };
+	uint32_t lbos[2], llen, syncobj;
+	long long d0, d1, d2, q1;
+	int64_t id, idl, ida, idb;
+	char on = 0;
+	FILE *f = fopen("/sys/module/xpu/parameters/direct_submit", "r");
+
+	if (f) {
+		on = (char)fgetc(f);
+		fclose(f);
+	}
+	if (on != 'Y')
+		SKIP(return, "direct_submit is off (or no xpu module parameters)");
+	d0 = direct_jobs(self->minor, 0);
+	ASSERT_GE(d0, 0) TH_LOG("no 'direct N' in debugfs queues (not root?)");
+
+	/* nothing in flight, no dependency: direct, and the copy is right */
+	memset(self->dst.map, 0, 4096);
+	id = submit_copy(self->fd, 0, &self->prog, self->copy_len, &self->args,
+			 self->src.va, self->dst.va, 4096, NULL, 0, 0, 0, bos, 4);
+	ASSERT_GT(id, 0);
+	xpu_expect_copied(_metadata, self->fd, id, &self->src, &self->dst, 4096);
+	d1 = direct_jobs(self->minor, 0);
+	EXPECT_EQ(d0 + 1, d1);
+
+	/*
+	 * A long loop on queue 0 (direct: the queue is idle) that signals a
+	 * syncobj; a copy on queue 0 behind it (the queue is busy: scheduler)
+	 * and one on queue 1 that waits for the syncobj (a fence not yet
+	 * signalled: scheduler). Both end after the loop.
+	 */
+	ASSERT_EQ(0, xpu_loop_bufs_new(self->fd, &lprog, &largs, &llen));
+	((uint64_t *)largs.map)[0] = 3000000;
+	lbos[0] = lprog.handle;
+	lbos[1] = largs.handle;
+	ASSERT_EQ(0, drmSyncobjCreate(self->fd, 0, &syncobj));
+	idl = xpu_submit(self->fd, 0, &lprog, llen, &largs, 8, lbos, 2, NULL, 0, syncobj, 0);
+	ASSERT_GT(idl, 0);
+	memset(self->dst.map, 0, 8192);
+	ida = submit_copy(self->fd, 0, &self->prog, self->copy_len, &self->args,
+			  self->src.va, self->dst.va, 4096, NULL, 0, 0, 0, NULL, 0);
+	ASSERT_GT(ida, 0);
+	dep.handle = syncobj;
+	q1 = direct_jobs(self->minor, 1);
+	idb = xpu_submit(self->fd, 1, &lprog, llen, &largs, 8, NULL, 0, &dep, 1, 0, 0);
+	ASSERT_GT(idb, 0);
+	ASSERT_EQ(0, xpu_wait(self->fd, idl, 20000, &wl));
+	ASSERT_EQ(0, xpu_wait(self->fd, ida, 20000, &wa));
+	ASSERT_EQ(0, xpu_wait(self->fd, idb, 20000, &wb));
+	EXPECT_EQ(DRM_XPU_JOB_OK, wl.status);
+	EXPECT_EQ(DRM_XPU_JOB_OK, wa.status);
+	EXPECT_EQ(DRM_XPU_JOB_OK, wb.status);
+	EXPECT_EQ(0, memcmp(self->src.map, self->dst.map, 4096));
+	/* in order: the copy ended after the loop, queue 1's job ran after it */
+	EXPECT_GE(wa.end_ns, wl.end_ns);
+	EXPECT_GE(wb.start_ns, wl.end_ns);
+	d2 = direct_jobs(self->minor, 0);
+	EXPECT_EQ(d1 + 1, d2) TH_LOG("queue 0: only the loop runs directly");
+	EXPECT_EQ(q1, direct_jobs(self->minor, 1)) TH_LOG("queue 1: the waiting job does not");
+	drmSyncobjDestroy(self->fd, syncobj);
+	xpu_bo_free(self->fd, &lprog);
+	xpu_bo_free(self->fd, &largs);
+}
+
 /* A binary syncobj signalled by a job. */
 /*
  * The out-syncobj signals when the job is done: the job has its final
