@@ -268,6 +268,7 @@ out:
  *
  * As xpu_ctx_bind_job() when the context has its hardware context id or a
  * free one exists; no eviction and no wait (the scheduler's path does those).
+ * The caller is inside drm_dev_enter() (binding writes the context root).
  *
  * Return: true if the job holds a pin of its context's hardware context id.
  */

@@ -231,9 +231,9 @@ static void xpu_postclose(struct drm_device *drm, struct drm_file *file)
 	xa_for_each(&ctx->results, id, res)
 		xpu_result_put(res);
 	/*
-	 * The direct jobs, all ended (xpu_release() aborted the rest), are
-	 * freed now rather than a tick later: the context's hardware id and
-	 * memory go back at close.
+	 * The direct jobs that have ended (xpu_release() aborted the others)
+	 * are freed now rather than a tick later: the context's hardware id
+	 * and memory go back at close.
 	 */
 	flush_delayed_work(&ctx->xdev->reap_work);
 	file->driver_priv = NULL;

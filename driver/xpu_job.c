@@ -119,8 +119,15 @@ static const char *xpu_fence_driver_name(struct dma_fence *f)
 	return DRIVER_NAME;
 }
 
+/*
+ * A signalled fence may outlive its queue (a direct job's fence sits in
+ * syncobjs and reservations; the device's queues are freed with it, after
+ * every fence of theirs has signalled): its name then names no queue.
+ */
 static const char *xpu_fence_timeline_name(struct dma_fence *f)
 {
+	if (test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &f->flags))
+		return "signaled";
 	return container_of(f, struct xpu_fence, base)->q->sched.name;
 }
 
@@ -622,14 +629,20 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	bool arm;
 	int idx;
 
-	xpu_job_dequeued(job);
+	/*
+	 * The job leaves &xpu_ctx.sched_queued only once it is on the ring
+	 * (under q->lock, where direct submission looks) or will never be:
+	 * a direct job of the same file cannot overtake it in between.
+	 */
 	if (!drm_dev_enter(&xdev->drm, &idx)) {
+		xpu_job_dequeued(job);
 		job->result->status = DRM_XPU_JOB_ABORTED;
 		return ERR_PTR(-ENODEV);
 	}
 	if (unlikely(sched_job->s_fence->finished.error) ||
 	    (atomic_read(&job->ctx->state) & DRM_XPU_CTX_BANNED) ||
 	    READ_ONCE(job->ctx->closing)) {
+		xpu_job_dequeued(job);
 		job->result->status = DRM_XPU_JOB_CANCELED;
 		xpu_dbg(xdev, JOB, "ctx %u queue %u job %llu: cancelled before it ran\n",
 			job->ctx->hw_ctx, q->idx, job->job_id);
@@ -639,6 +652,7 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	/* prepare_job bound the context, unless it was out of memory */
 	f = job->bound ? kzalloc(sizeof(*f), GFP_KERNEL) : NULL;
 	if (!f) {
+		xpu_job_dequeued(job);
 		drm_dev_exit(idx);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -651,6 +665,7 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	 */
 	if (unlikely(READ_ONCE(job->ctx->closing) ||
 		     (atomic_read(&job->ctx->state) & DRM_XPU_CTX_BANNED))) {
+		xpu_job_dequeued(job);
 		spin_unlock_irqrestore(&q->lock, flags);
 		kfree(f);
 		job->result->status = DRM_XPU_JOB_CANCELED;
@@ -665,12 +680,14 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	 */
 	first = list_first_entry_or_null(&q->inflight, struct xpu_job, node);
 	if (drm_WARN_ON_ONCE(&xdev->drm, first && first->slot == q->tail)) {
+		xpu_job_dequeued(job);
 		spin_unlock_irqrestore(&q->lock, flags);
 		kfree(f);
 		drm_dev_exit(idx);
 		return ERR_PTR(-EBUSY);
 	}
 	arm = xpu_queue_push_locked(q, job, f);
+	xpu_job_dequeued(job);
 	spin_unlock_irqrestore(&q->lock, flags);
 	if (arm)
 		xpu_hang_check_arm(q);
@@ -680,17 +697,23 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 
 /**
  * xpu_job_run_direct() - SUBMIT puts a job on its idle queue itself
- * @job: job whose dependencies are all signalled and whose context has no
- *	job queued in the scheduler on its queue (the caller, holding
+ * @job: job whose dependencies are all signalled (the caller, holding
  *	&xpu_ctx.submit_lock, checked); not armed
  *
- * Nothing may come before it: the queue is idle (no job in flight), so the
- * job goes straight to the hardware, without the scheduler. It does not
- * wait: when a recovery runs, the context cannot keep or take a hardware
- * context id without eviction, or the queue is busy, the job is left to the
- * scheduler. On success the job is the hardware's and the caller's (two
- * references, &xpu_job.direct_refs): the caller drops its own with
- * xpu_job_put_direct() once it no longer touches the job.
+ * Nothing may come before it: the queue is idle (no job in flight) and the
+ * job's file has no job queued in the scheduler on that queue (both looked
+ * at under q->lock, where run_job takes a job off &xpu_ctx.sched_queued as
+ * it puts it on the ring), so the job goes straight to the hardware. It
+ * never waits: with direct_submit off, the device unplugged, a recovery
+ * holding &xpu_device.reset_lock, no memory, no hardware context id for
+ * the file without evicting another file's, the file closing or banned, or
+ * the queue busy, the job is left to the scheduler (unbound again). On
+ * success the job is the hardware's and the caller's (two references,
+ * &xpu_job.direct_refs): the caller publishes its fence, then drops its
+ * reference with xpu_job_put_direct(). The job may run before its fence is
+ * on its buffers and syncobjs; SUBMIT publishes it before it returns, so
+ * only a lockless reader racing the SUBMIT (BO_WAIT, a dma-buf poll) can
+ * see the buffers idle meanwhile, as if it had looked just before it.
  *
  * Return: true if the job is on the ring (@job->hw_fence is its fence).
  */
@@ -709,16 +732,17 @@ bool xpu_job_run_direct(struct xpu_job *job)
 		return false;
 	if (!drm_dev_enter(&xdev->drm, &idx))
 		return false;
-	/* no direct job while a recovery rewrites the rings */
-	if (!mutex_trylock(&xdev->reset_lock))
-		goto out_exit;
+	/* allocated first: a recovery needs reset_lock */
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
-	if (!f || !xpu_ctx_try_bind_job(job))
+	/* no direct job while a recovery rewrites the rings */
+	if (!f || !mutex_trylock(&xdev->reset_lock))
+		goto out_exit;
+	if (!xpu_ctx_try_bind_job(job))
 		goto out_unlock;
 	spin_lock_irqsave(&q->lock, flags);
 	/* closing or banned: as run_job, under q->lock (xpu_ctx_abort()) */
-	if (list_empty(&q->inflight) && !READ_ONCE(ctx->closing) &&
-	    !(atomic_read(&ctx->state) & DRM_XPU_CTX_BANNED)) {
+	if (list_empty(&q->inflight) && !atomic_read(&ctx->sched_queued[job->queue]) &&
+	    !READ_ONCE(ctx->closing) && !(atomic_read(&ctx->state) & DRM_XPU_CTX_BANNED)) {
 		job->direct = true;
 		refcount_set(&job->direct_refs, 2);
 		xpu_queue_push_locked(q, job, f);
@@ -729,11 +753,14 @@ bool xpu_job_run_direct(struct xpu_job *job)
 	if (ok) {
 		atomic64_inc(&q->jobs_direct);
 		xpu_hang_check_arm(q);
+	} else {
+		/* no pin while it waits in the scheduler: prepare_job binds */
+		xpu_ctx_unbind_job(job);
 	}
 out_unlock:
-	kfree(f);
 	mutex_unlock(&xdev->reset_lock);
 out_exit:
+	kfree(f);
 	drm_dev_exit(idx);
 	return ok;
 }
@@ -741,7 +768,9 @@ out_exit:
 /*
  * Frees the direct jobs that completed since it last ran. Each time it is
  * queued it holds a reference to the DRM device and to the module, so that
- * neither goes away before it has run; it drops them last.
+ * neither goes away before it has run; it drops them last. It runs on the
+ * module's workqueue, which module exit drains, so no code of the module
+ * runs after the exit.
  */
 static void xpu_reap_work(struct work_struct *work)
 {
@@ -775,7 +804,7 @@ void xpu_job_put_direct(struct xpu_job *job)
 	/* the job on the list holds the device: neither put is the last */
 	drm_dev_get(&xdev->drm);
 	__module_get(THIS_MODULE);
-	if (!queue_delayed_work(system_wq, &xdev->reap_work, 1)) {
+	if (!queue_delayed_work(xpu_wq, &xdev->reap_work, 1)) {
 		drm_dev_put(&xdev->drm);
 		module_put(THIS_MODULE);
 	}
@@ -1041,7 +1070,8 @@ static void xpu_hang_uevent(struct xpu_device *xdev, const struct xpu_hang_info 
 
 /*
  * The hang check of a queue, every hang_check_ms while the queue holds jobs
- * (armed by run_job when the queue was empty, re-armed here). This is the
+ * (armed by run_job or a direct submission when the queue was empty,
+ * re-armed here). This is the
  * driver's own delayed work, not the scheduler's timeout (the schedulers
  * run with MAX_SCHEDULE_TIMEOUT): in 6.12 a timedout_job() that finds the
  * job still progressing has no documented way to hand it back (the

@@ -21,7 +21,8 @@
  *    buffers' last users are done counts as waiting for nothing.
  *
  * xpu_submit_ctx_cleanup() undoes whatever the phases did when one fails;
- * after the push the scheduler owns the job. Strided arrays are copied by
+ * after the push the scheduler owns the job (a direct job: the hardware and
+ * SUBMIT, until SUBMIT drops its reference). Strided arrays are copied by
  * xpu_get_uobj_array(), as panthor's PANTHOR_UOBJ_GET_ARRAY(): an element
  * shorter than the kernel's struct (older userspace) is zero-extended, a
  * longer one (newer userspace) is accepted when the tail is zero.

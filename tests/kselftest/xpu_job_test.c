@@ -197,6 +197,8 @@ static long long direct_jobs(int minor, uint32_t q)
  * go through the scheduler; either way every job runs once, in order, with
  * its data and its fences right. (Fails if the driver ran the job behind
  * the loop directly too: the debugfs count says which path each took.)
+ * A direct attempt may legitimately fall back (a hang check holding the
+ * recovery lock that moment), so the first one is tried a few times.
  */
 TEST_F(job, direct_submission_only_when_nothing_comes_first)
 {
@@ -206,7 +208,7 @@ TEST_F(job, direct_submission_only_when_nothing_comes_first)
 	uint32_t bos[] = { self->prog.handle, self->args.handle, self->src.handle,
 			   self->dst.handle };
 	uint32_t lbos[2], llen, syncobj;
-	long long d0, d1, d2, q1;
+	long long d0, d1 = -1, dl, q1;
 	int64_t id, idl, ida, idb;
 	char on = 0;
 	FILE *f = fopen("/sys/module/xpu/parameters/direct_submit", "r");
@@ -221,35 +223,44 @@ TEST_F(job, direct_submission_only_when_nothing_comes_first)
 	ASSERT_GE(d0, 0) TH_LOG("no 'direct N' in debugfs queues (not root?)");
 
 	/* nothing in flight, no dependency: direct, and the copy is right */
-	memset(self->dst.map, 0, 4096);
-	id = submit_copy(self->fd, 0, &self->prog, self->copy_len, &self->args,
-			 self->src.va, self->dst.va, 4096, NULL, 0, 0, 0, bos, 4);
-	ASSERT_GT(id, 0);
-	xpu_expect_copied(_metadata, self->fd, id, &self->src, &self->dst, 4096);
-	d1 = direct_jobs(self->minor, 0);
-	EXPECT_EQ(d0 + 1, d1);
+	for (int i = 0; i < 5 && d1 != d0 + 1; i++) {
+		memset(self->dst.map, 0, 4096);
+		id = submit_copy(self->fd, 0, &self->prog, self->copy_len, &self->args,
+				 self->src.va, self->dst.va, 4096, NULL, 0, 0, 0, bos, 4);
+		ASSERT_GT(id, 0);
+		xpu_expect_copied(_metadata, self->fd, id, &self->src, &self->dst, 4096);
+		d1 = direct_jobs(self->minor, 0);
+		if (d1 != d0 + 1)
+			d0 = d1;
+	}
+	EXPECT_EQ(d0 + 1, d1) TH_LOG("an idle queue's job never ran directly");
 
 	/*
-	 * A long loop on queue 0 (direct: the queue is idle) that signals a
-	 * syncobj; a copy on queue 0 behind it (the queue is busy: scheduler)
-	 * and one on queue 1 that waits for the syncobj (a fence not yet
-	 * signalled: scheduler). Both end after the loop.
+	 * A long loop on queue 0 (about half a second; direct, as a rule)
+	 * that signals a syncobj; a copy on queue 0 behind it (the queue is
+	 * busy: scheduler) and one on queue 1 that waits for the syncobj (a
+	 * fence not yet signalled: scheduler). Both end after the loop.
 	 */
 	ASSERT_EQ(0, xpu_loop_bufs_new(self->fd, &lprog, &largs, &llen));
-	((uint64_t *)largs.map)[0] = 3000000;
+	((uint64_t *)largs.map)[0] = 30000000;
 	lbos[0] = lprog.handle;
 	lbos[1] = largs.handle;
 	ASSERT_EQ(0, drmSyncobjCreate(self->fd, 0, &syncobj));
 	idl = xpu_submit(self->fd, 0, &lprog, llen, &largs, 8, lbos, 2, NULL, 0, syncobj, 0);
 	ASSERT_GT(idl, 0);
-	memset(self->dst.map, 0, 8192);
+	dl = direct_jobs(self->minor, 0);
+	memset(self->dst.map, 0, 4096);
 	ida = submit_copy(self->fd, 0, &self->prog, self->copy_len, &self->args,
 			  self->src.va, self->dst.va, 4096, NULL, 0, 0, 0, NULL, 0);
 	ASSERT_GT(ida, 0);
 	dep.handle = syncobj;
 	q1 = direct_jobs(self->minor, 1);
-	idb = xpu_submit(self->fd, 1, &lprog, llen, &largs, 8, NULL, 0, &dep, 1, 0, 0);
+	idb = submit_copy(self->fd, 1, &self->prog, self->copy_len, &self->args,
+			  self->src.va, self->dst.va, 4096, &dep, 1, 0, 0, NULL, 0);
 	ASSERT_GT(idb, 0);
+	/* read before the loop ends: both found something before them */
+	EXPECT_EQ(dl, direct_jobs(self->minor, 0)) TH_LOG("queue 0: the copy behind the loop ran directly");
+	EXPECT_EQ(q1, direct_jobs(self->minor, 1)) TH_LOG("queue 1: the waiting job ran directly");
 	ASSERT_EQ(0, xpu_wait(self->fd, idl, 20000, &wl));
 	ASSERT_EQ(0, xpu_wait(self->fd, ida, 20000, &wa));
 	ASSERT_EQ(0, xpu_wait(self->fd, idb, 20000, &wb));
@@ -260,9 +271,8 @@ TEST_F(job, direct_submission_only_when_nothing_comes_first)
 	/* in order: the copy ended after the loop, queue 1's job ran after it */
 	EXPECT_GE(wa.end_ns, wl.end_ns);
 	EXPECT_GE(wb.start_ns, wl.end_ns);
-	d2 = direct_jobs(self->minor, 0);
-	EXPECT_EQ(d1 + 1, d2) TH_LOG("queue 0: only the loop runs directly");
-	EXPECT_EQ(q1, direct_jobs(self->minor, 1)) TH_LOG("queue 1: the waiting job does not");
+	/* the loop ran long enough for the checks above to mean something */
+	EXPECT_GT(wl.end_ns, wb.submit_ns) TH_LOG("the loop ended before the last SUBMIT");
 	drmSyncobjDestroy(self->fd, syncobj);
 	xpu_bo_free(self->fd, &lprog);
 	xpu_bo_free(self->fd, &largs);
