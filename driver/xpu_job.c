@@ -618,6 +618,17 @@ static void xpu_job_dequeued(struct xpu_job *job)
 	}
 }
 
+/* run_job of a job of a banned or closing file: cancelled, never run */
+static struct dma_fence *xpu_run_job_cancel(struct xpu_job *job, int idx)
+{
+	xpu_job_dequeued(job);
+	job->result->status = DRM_XPU_JOB_CANCELED;
+	xpu_dbg(job->ctx->xdev, JOB, "ctx %u queue %u job %llu: cancelled before it ran\n",
+		job->ctx->hw_ctx, job->queue, job->job_id);
+	drm_dev_exit(idx);
+	return ERR_PTR(-ECANCELED);
+}
+
 static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 {
 	struct xpu_job *job = to_xpu_job(sched_job);
@@ -641,14 +652,8 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	}
 	if (unlikely(sched_job->s_fence->finished.error) ||
 	    (atomic_read(&job->ctx->state) & DRM_XPU_CTX_BANNED) ||
-	    READ_ONCE(job->ctx->closing)) {
-		xpu_job_dequeued(job);
-		job->result->status = DRM_XPU_JOB_CANCELED;
-		xpu_dbg(xdev, JOB, "ctx %u queue %u job %llu: cancelled before it ran\n",
-			job->ctx->hw_ctx, q->idx, job->job_id);
-		drm_dev_exit(idx);
-		return ERR_PTR(-ECANCELED);
-	}
+	    READ_ONCE(job->ctx->closing))
+		return xpu_run_job_cancel(job, idx);
 	/* prepare_job bound the context, unless it was out of memory */
 	f = job->bound ? kzalloc(sizeof(*f), GFP_KERNEL) : NULL;
 	if (!f) {
@@ -665,14 +670,9 @@ static struct dma_fence *xpu_run_job(struct drm_sched_job *sched_job)
 	 */
 	if (unlikely(READ_ONCE(job->ctx->closing) ||
 		     (atomic_read(&job->ctx->state) & DRM_XPU_CTX_BANNED))) {
-		xpu_job_dequeued(job);
 		spin_unlock_irqrestore(&q->lock, flags);
 		kfree(f);
-		job->result->status = DRM_XPU_JOB_CANCELED;
-		xpu_dbg(xdev, JOB, "ctx %u queue %u job %llu: cancelled before it ran\n",
-			job->ctx->hw_ctx, q->idx, job->job_id);
-		drm_dev_exit(idx);
-		return ERR_PTR(-ECANCELED);
+		return xpu_run_job_cancel(job, idx);
 	}
 	/*
 	 * The credit limit keeps one slot free (the oldest job is never
