@@ -728,7 +728,9 @@ bool xpu_job_run_direct(struct xpu_job *job)
 	int idx;
 
 	lockdep_assert_held(&ctx->submit_lock);
-	if (!READ_ONCE(xpu_direct_submit) || !list_empty_careful(&q->inflight))
+	/* cheap first looks, before the allocation and the locks */
+	if (!READ_ONCE(xpu_direct_submit) || !list_empty_careful(&q->inflight) ||
+	    atomic_read(&ctx->sched_queued[job->queue]))
 		return false;
 	if (!drm_dev_enter(&xdev->drm, &idx))
 		return false;

@@ -437,8 +437,7 @@ static int xpu_submit_push_locked(struct xpu_submit_ctx *sc)
 	sc->args->job_id = id;
 	job->job_id = id;
 
-	if (!sc->waits && !atomic_read(&ctx->sched_queued[job->queue]) &&
-	    xpu_job_run_direct(job)) {
+	if (!sc->waits && xpu_job_run_direct(job)) {
 		/* on the hardware already, never a scheduler job */
 		drm_sched_job_cleanup(&job->base);
 		sc->sched_inited = false;
