@@ -17,6 +17,8 @@
 #include "xpu-exec.h"
 #include "trace.h"
 
+#define XPU_EXEC_WINDOWS 8
+
 struct XpuExec {
     XpuState *s;
     uint32_t queue;
@@ -25,6 +27,11 @@ struct XpuExec {
     bool fail_next_dma; /* qatomic: error injection */
     bool reset_pending; /* qatomic: tile reset before the next job */
     uint32_t last_ctx;  /* worker thread only */
+    struct XpuWindow {  /* host_map's read windows (worker thread only) */
+        uint8_t *p;
+        hwaddr addr, len;
+        unsigned users;
+    } win[XPU_EXEC_WINDOWS];
 };
 
 /*
@@ -175,6 +182,74 @@ static int xpu_exec_host_write(void *opaque, uint64_t addr, const void *buf,
 }
 
 /*
+ * Read windows: a large DMA from scattered guest pages (shmem buffers come
+ * as single 4 KiB pages more often than not) would map and unmap each page,
+ * which cost about as much as copying it. A read of plain RAM instead maps
+ * a window of RAM around it (xpu_dma_map_ram() with an unbounded length:
+ * address_space_map() stops where the RAM does) and later reads inside that
+ * window get pointers into it, no QEMU call, while any is in use: the
+ * engine gives a batch's pieces back together, so a window lives for a
+ * batch (or two, while one is copied and the next collected). A read
+ * outside the open windows opens another one, from the lowest 1 GiB, 2 MiB,
+ * 1 MiB or page boundary below it from which the RAM reaches it (after the
+ * windows below it), to the next window's start: windows never overlap, so
+ * a pointer belongs to one. At most XPU_EXEC_WINDOWS, then one mapping per
+ * piece again; usually the first window holds the whole buffer. Reads
+ * only: unmapping a write marks dirty (code invalidation, migration)
+ * everything from the start of the mapping, so writes into guest RAM keep
+ * one mapping per piece. Not behind an IOMMU, which needs the BQL
+ * (xpu_dma_lock()) and whose bus addresses need not be contiguous RAM.
+ */
+static uint8_t *xpu_exec_window(XpuExec *e, uint64_t addr, uint64_t *len)
+{
+    static const uint64_t align[] = {
+        1ull << 30, 2ull << 20, 1ull << 20, XPU_PAGE_SIZE
+    };
+    struct XpuWindow *w = NULL, *lo = NULL; /* a free slot, addr's window */
+    uint64_t floor = 0, end = 1ull << 48, at;
+    int i;
+
+    for (i = 0; i < XPU_EXEC_WINDOWS; i++) {
+        struct XpuWindow *c = &e->win[i];
+
+        if (!c->users) {
+            w = w ? w : c;
+        } else if (addr >= c->addr && addr - c->addr < c->len) {
+            lo = c;     /* windows do not overlap: the only one */
+        } else if (c->addr > addr) {
+            end = MIN(end, c->addr);    /* a new one ends where this starts */
+        } else {
+            floor = MAX(floor, c->addr + c->len);   /* and starts after this */
+        }
+    }
+    /*
+     * a new window: from addr's 1 GiB, 2 MiB, 1 MiB or page boundary (the
+     * lowest start whose RAM reaches addr), to the end of that RAM
+     */
+    for (i = 0; !lo && w && i < ARRAY_SIZE(align); i++) {
+        uint64_t start = MAX(addr & ~(align[i] - 1), floor);
+        dma_addr_t plen = end - start;
+
+        w->p = xpu_dma_map_ram(e->s, start, &plen, DMA_DIRECTION_TO_DEVICE);
+        if (w->p && plen > addr - start) {
+            w->addr = start;
+            w->len = plen;
+            lo = w;
+        } else if (w->p) {
+            xpu_dma_unmap_ram(e->s, w->p, plen, DMA_DIRECTION_TO_DEVICE);
+            w->p = NULL;
+        }
+    }
+    if (!lo) {
+        return NULL;
+    }
+    at = addr - lo->addr;
+    *len = MIN(*len, lo->len - at);
+    lo->users++;
+    return lo->p + at;
+}
+
+/*
  * The engine's host_map/host_unmap (a large DMA's copy batch, which may
  * copy through the pointer on the engine's pool threads: plain memory, no
  * QEMU call there): plain RAM only, mapped and given back on this worker
@@ -193,6 +268,12 @@ static void *xpu_exec_host_map(void *opaque, uint64_t addr, uint64_t *len,
         return NULL;
     }
     smp_mb(); /* as xpu_dma_copy() */
+    if (!write && !e->s->behind_iommu) {
+        p = xpu_exec_window(e, addr, len);
+        if (p) {
+            return p;
+        }
+    }
     locked = xpu_dma_lock(e->s);
     p = xpu_dma_map_ram(e->s, addr, &plen,
                         write ? DMA_DIRECTION_FROM_DEVICE
@@ -208,8 +289,20 @@ static void xpu_exec_host_unmap(void *opaque, void *p, uint64_t len,
                                 int write)
 {
     XpuExec *e = opaque;
-    bool locked = xpu_dma_lock(e->s);
+    bool locked;
 
+    for (int i = 0; !write && i < XPU_EXEC_WINDOWS; i++) {
+        struct XpuWindow *w = &e->win[i];
+
+        if (w->users && (uint8_t *)p >= w->p && (uint8_t *)p - w->p < w->len) {
+            if (--w->users == 0) {
+                xpu_dma_unmap_ram(e->s, w->p, w->len, DMA_DIRECTION_TO_DEVICE);
+                w->p = NULL;
+            }
+            return;
+        }
+    }
+    locked = xpu_dma_lock(e->s);
     xpu_dma_unmap_ram(e->s, p, len, write ? DMA_DIRECTION_FROM_DEVICE
                                           : DMA_DIRECTION_TO_DEVICE);
     xpu_dma_unlock(locked);

@@ -22,9 +22,12 @@ struct xpu_dma_seg {
 #define XPU_DMA_SEG_DST_MAPPED	1
 #define XPU_DMA_SEG_SRC_MAPPED	2
 
+struct xpu_dma_flight;		/* dma_batch.c: a batch the pool is copying */
+
 struct xpu_dma_batch {
 	struct xpu_tile *t;
 	struct xpu_dma_seg *seg;	/* NULL: batching off, pieces move at once */
+	struct xpu_dma_flight *fly;	/* NULL: every batch moves when it is full */
 	uint32_t n, cap;
 	uint64_t bytes;
 	uintptr_t dlo, dhi, slo, shi;	/* bounds of the destinations, sources */
@@ -42,13 +45,17 @@ struct xpu_dma_batch_cfg {
 /* Test hook (set while no DMA runs): c = NULL restores the defaults. */
 void xpu_dma_batch_set_cfg(const struct xpu_dma_batch_cfg *c);
 /* Batches moved so far in this process: split over the pool, independent
- * but on the job's thread alone, piece after piece in order. */
-void xpu_dma_batch_stats(uint64_t *split, uint64_t *alone, uint64_t *ordered);
+ * but on the job's thread alone, piece after piece in order; *overlapped
+ * (NULL: not wanted): those of the split ones that the pool's workers began
+ * while the job's thread went on translating the next batch. */
+void xpu_dma_batch_stats(uint64_t *split, uint64_t *alone, uint64_t *ordered,
+			 uint64_t *overlapped);
 
 /* A DMA of total bytes: batching when it is large enough (else, or out of
  * memory, every piece moves when it is added, as without batches). */
 void xpu_dma_batch_init(struct xpu_dma_batch *b, struct xpu_tile *t, uint64_t total);
-/* Move what is collected, then give the host mappings back. */
+/* Move what is collected (after the batch in flight, if any), then give
+ * the host mappings back. */
 void xpu_dma_batch_flush(struct xpu_dma_batch *b);
 /* Flush and free (every exit of the DMA). */
 void xpu_dma_batch_fini(struct xpu_dma_batch *b);

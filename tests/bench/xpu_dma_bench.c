@@ -60,35 +60,6 @@ static int check(const uint8_t *src, const volatile uint8_t *dst, uint64_t len)
 	return dst[len - 1] == src[len - 1] ? 0 : -1;
 }
 
-/* how many physically contiguous runs the buffer's pages form (the DMA
- * merges each run into one mapped access), from /proc/self/pagemap; 0 if
- * the PFNs are not readable */
-static uint64_t phys_runs(const void *p, uint64_t len)
-{
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-	uint64_t runs = 0, prev = 0, e;
-
-	if (fd < 0)
-		return 0;
-	for (uint64_t off = 0; off < len; off += 4096) {
-		uint64_t pfn;
-
-		if (pread(fd, &e, 8, ((uintptr_t)p + off) / 4096 * 8) != 8 || !(e >> 63)) {
-			runs = 0;
-			break;
-		}
-		pfn = e & ((1ull << 55) - 1);
-		if (!pfn) {
-			runs = 0;
-			break;
-		}
-		runs += !off || pfn != prev + 1;
-		prev = pfn;
-	}
-	close(fd);
-	return runs;
-}
-
 int main(int argc, char **argv)
 {
 	int smoke = argc > 1 && !strcmp(argv[1], "--smoke");
@@ -150,8 +121,6 @@ int main(int argc, char **argv)
 			best_ns = (int64_t)(w.end_ns - w.start_ns);
 	}
 	best_gbs = (double)len / (double)(best_ns > 0 ? best_ns : 1);
-	printf("host buffer: %llu pages in %llu physically contiguous runs (0: unknown)\n",
-	       (unsigned long long)(len / 4096), (unsigned long long)phys_runs(src.map, len));
 	printf("DMA job %llu MiB host->HBM, device side (best of %d): %.3f ms, %.2f GB/s\n",
 	       (unsigned long long)(len >> 20), runs, best_ns / 1e6, best_gbs);
 	xpu_bo_free(fd, &prog);

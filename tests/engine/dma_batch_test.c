@@ -304,8 +304,8 @@ TEST_F(batch, same_result_as_page_by_page_and_unbatched)
 	static struct image before, plain, batched, ref;
 	static uint8_t ref_spad[SPAD_BYTES];
 	struct tenv *e = self->e;
-	uint64_t seed = 23, n_ok = 0, n_fault = 0, n_err = 0, split0, alone0, ordered0;
-	uint64_t split, alone, ordered;
+	uint64_t seed = 23, n_ok = 0, n_fault = 0, n_err = 0, split0, alone0, ordered0, over0;
+	uint64_t split, alone, ordered, over;
 
 	ASSERT_EQ(0, map_all(e, &seed));
 	for (uint64_t i = 0; i < sizeof(before.hbm); i++)
@@ -314,7 +314,7 @@ TEST_F(batch, same_result_as_page_by_page_and_unbatched)
 		host[i] = (uint8_t)trand(&seed);
 	for (int i = 0; i < 96; i++)
 		bad[trand(&seed) % HOST_PAGES] = 1;
-	xpu_dma_batch_stats(&split0, &alone0, &ordered0);
+	xpu_dma_batch_stats(&split0, &alone0, &ordered0, &over0);
 	for (int it = 0; it < 150; it++) {
 		static const uint32_t dirs[] = { XPU_DMA_VA_TO_VA, XPU_DMA_VA_TO_LA,
 						 XPU_DMA_LA_TO_VA, XPU_DMA_VA_TO_VA };
@@ -388,17 +388,67 @@ TEST_F(batch, same_result_as_page_by_page_and_unbatched)
 		n_fault += st == XPU_JOB_STATUS_MMU_FAULT;
 		n_err += st == XPU_JOB_STATUS_DMA_ERROR;
 	}
-	xpu_dma_batch_stats(&split, &alone, &ordered);
-	TH_LOG("%llu ok, %llu faults, %llu DMA errors; batches: %llu split, %llu alone, "
-	       "%llu in order", (unsigned long long)n_ok, (unsigned long long)n_fault,
-	       (unsigned long long)n_err, (unsigned long long)(split - split0),
+	xpu_dma_batch_stats(&split, &alone, &ordered, &over);
+	TH_LOG("%llu ok, %llu faults, %llu DMA errors; batches: %llu split (%llu of them "
+	       "overlapped), %llu alone, %llu in order", (unsigned long long)n_ok,
+	       (unsigned long long)n_fault, (unsigned long long)n_err,
+	       (unsigned long long)(split - split0), (unsigned long long)(over - over0),
 	       (unsigned long long)(alone - alone0), (unsigned long long)(ordered - ordered0));
 	/* every outcome, and both ways of moving a batch, were exercised */
 	EXPECT_GE(n_ok, 30);
 	EXPECT_GE(n_fault, 10);
 	EXPECT_GE(n_err, 5);
 	EXPECT_GE(split - split0, 50);
+	EXPECT_GE(over - over0, 20);
 	EXPECT_GE(ordered - ordered0, 20);
+}
+
+/*
+ * Each batch reads first what the one before it writes last: rows of a 2D
+ * DMA, one batch each, row r + 1 starting at the last page of row r's
+ * destination. Every batch is independent, so each goes to the pool while
+ * the next is collected, and the next must still wait for it: each row
+ * begins with the page the row before it wrote last, as unbatched.
+ */
+TEST_F(batch, next_batch_reads_what_the_batch_in_flight_wrote)
+{
+	static struct image before, plain, batched;
+	struct tenv *e = self->e;
+	const uint64_t row = 512 << 10, ss = (1 << 20) - 4096, d = ss - row + 4096;
+	const uint64_t lo = HBM_PAGES * 4096ull, rows = 3;
+	uint64_t seed = 11, s0, a0, o0, over0, s1, a1, o1, over1;
+
+	ASSERT_EQ(0, xpu_pt_map(&e->pt, LV, L_HBM, LV_PAGES * 4096ull, XPU_PTE_READ | XPU_PTE_WRITE));
+	for (uint64_t i = 0; i < LV_PAGES * 4096ull; i++)
+		e->hbm[L_HBM + i] = (uint8_t)trand(&seed);
+	e->t = self->batched;
+	take(e, &before);
+
+	e->t = self->plain;
+	put(e, &before);
+	no_batches();
+	ASSERT_EQ(0, tdma(e, XPU_DMA_VA_TO_VA | XPU_DMA_2D, LV + d, LV, row, rows, ss, ss));
+	take(e, &plain);
+
+	e->t = self->batched;
+	put(e, &before);
+	small_batches(row, 4 << 10);
+	xpu_dma_batch_stats(&s0, &a0, &o0, &over0);
+	ASSERT_EQ(0, tdma(e, XPU_DMA_VA_TO_VA | XPU_DMA_2D, LV + d, LV, row, rows, ss, ss));
+	xpu_dma_batch_stats(&s1, &a1, &o1, &over1);
+	take(e, &batched);
+	ASSERT_EQ(0, maps_out);
+	EXPECT_GE(over1 - over0, rows - 1);	/* all but the last row overlapped */
+	EXPECT_EQ(o0, o1);			/* none moved in order */
+	/* each row begins with the last page of the row before */
+	for (uint64_t r = 1; r < rows; r++) {
+		int differs = memcmp(&before.hbm[lo + (r - 1) * ss + row - 4096],
+				     &batched.hbm[lo + d + r * ss], 4096) != 0;
+
+		EXPECT_EQ(0, differs) TH_LOG("row %d", (int)r);
+	}
+	ASSERT_TRUE(same_image(&plain, &batched));
+	ASSERT_TRUE(same_record(&plain.rec, &batched.rec));
 }
 
 /*
@@ -468,7 +518,7 @@ TEST_F(batch, abort_moves_the_same_bytes)
 TEST_F(batch, large_dma_splits_over_the_pool)
 {
 	struct tenv *e = self->e;
-	uint64_t seed = 3, split0, alone0, ordered0, split, alone, ordered;
+	uint64_t seed = 3, split0, alone0, ordered0, split, alone, ordered, over0, over;
 	const uint64_t hv = 0x400000000ull, len = 16ull << 20;
 	uint8_t *dst = e->hbm + T_DATA_DPA;
 
@@ -479,12 +529,13 @@ TEST_F(batch, large_dma_splits_over_the_pool)
 					4096, XPU_PTE_READ | XPU_PTE_WRITE));
 	for (uint64_t i = 0; i < (uint64_t)HOST_PAGES * 4096; i++)
 		host[i] = (uint8_t)trand(&seed);
-	xpu_dma_batch_stats(&split0, &alone0, &ordered0);
+	xpu_dma_batch_stats(&split0, &alone0, &ordered0, &over0);
 	ASSERT_EQ(0, tdma(e, XPU_DMA_VA_TO_VA, T_DATA_VA, hv, len, 1, 0, 0));
-	xpu_dma_batch_stats(&split, &alone, &ordered);
+	xpu_dma_batch_stats(&split, &alone, &ordered, &over);
 	EXPECT_EQ(0, maps_out);
 	EXPECT_EQ(len, e->rec.dma_bytes);
 	EXPECT_GE(split - split0, 2);		/* 8 MiB batches, over the pool */
+	EXPECT_GE(over - over0, 1);		/* the first while the second was collected */
 	EXPECT_EQ(ordered0, ordered);
 	for (uint64_t p = 0; p < HOST_PAGES; p++) {
 		ASSERT_EQ(0, memcmp(dst + p * 4096, host + ((p * 2053) % HOST_PAGES) * 4096, 4096))

@@ -749,9 +749,11 @@ static void test_dma_round_trip(void)
  * split over the engine's threads, the download's copied in order), every
  * byte compared. On q35, and with an intel-iommu in front of the device
  * (translation off: the mappings go through the IOMMU's address space and
- * take the BQL).
+ * take the BQL). descending: the guest pages in descending order instead,
+ * so that each read starts below the device's read windows (xpu-exec.c):
+ * its window slots fill up, then each page is mapped on its own.
  */
-static void dma_large_round_trip(const char *machine)
+static void dma_large_round_trip(const char *machine, bool descending)
 {
     enum { LEN = 3 * 1024 * 1024 + 512, PAGES = (LEN + 4095) / 4096 };
     const uint64_t src_va = 0x20000000, hbm_va = 0x30000000, dst_va = 0x40000000;
@@ -780,12 +782,15 @@ static void dma_large_round_trip(const char *machine)
     for (int i = 0; i < PAGES; i++) {
         perm[i] = i;
     }
-    for (int i = PAGES - 1; i > 0; i--) {
+    for (int i = PAGES - 1; i > 0 && !descending; i--) {
         int j = g_test_rand_int_range(0, i + 1);
         uint32_t t = perm[i];
 
         perm[i] = perm[j];
         perm[j] = t;
+    }
+    for (int i = 0; i < PAGES && descending; i++) {
+        perm[i] = PAGES - 1 - i;
     }
     ctx_init(&c, &x, CTX);
     load_prog(&c, DATA_BASE, prog, G_N_ELEMENTS(prog), args, 3);
@@ -826,12 +831,17 @@ static void dma_large_round_trip(const char *machine)
 
 static void test_dma_large_round_trip(void)
 {
-    dma_large_round_trip("q35");
+    dma_large_round_trip("q35", false);
+}
+
+static void test_dma_large_round_trip_descending(void)
+{
+    dma_large_round_trip("q35", true);
 }
 
 static void test_dma_large_round_trip_iommu(void)
 {
-    dma_large_round_trip("q35 -device intel-iommu");
+    dma_large_round_trip("q35 -device intel-iommu", false);
 }
 
 /* An int8 matmul job, checked against a plain loop. */
@@ -1568,6 +1578,8 @@ int main(int argc, char **argv)
     qtest_add_func("/xpu/hostile_driver", test_hostile_driver);
     qtest_add_func("/xpu/dma_round_trip", test_dma_round_trip);
     qtest_add_func("/xpu/dma_large_round_trip", test_dma_large_round_trip);
+    qtest_add_func("/xpu/dma_large_round_trip_descending",
+                   test_dma_large_round_trip_descending);
     qtest_add_func("/xpu/dma_large_round_trip_iommu", test_dma_large_round_trip_iommu);
     qtest_add_func("/xpu/matmul_int8", test_matmul_int8);
     qtest_add_func("/xpu/mmu_faults", test_mmu_faults);
