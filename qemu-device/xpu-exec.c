@@ -29,7 +29,8 @@ struct XpuExec {
     uint32_t last_ctx;  /* worker thread only */
     struct XpuWindow {  /* host_map's read windows (worker thread only) */
         uint8_t *p;
-        hwaddr addr, len;
+        hwaddr addr;
+        dma_addr_t len;
         unsigned users;
     } win[XPU_EXEC_WINDOWS];
 };
@@ -185,28 +186,58 @@ static int xpu_exec_host_write(void *opaque, uint64_t addr, const void *buf,
  * Read windows: a large DMA from scattered guest pages (shmem buffers come
  * as single 4 KiB pages more often than not) would map and unmap each page,
  * which cost about as much as copying it. A read of plain RAM instead maps
- * a window of RAM around it (xpu_dma_map_ram() with an unbounded length:
- * address_space_map() stops where the RAM does) and later reads inside that
- * window get pointers into it, no QEMU call, while any is in use: the
- * engine gives a batch's pieces back together, so a window lives for a
- * batch (or two, while one is copied and the next collected). A read
- * outside the open windows opens another one, from the lowest 1 GiB, 2 MiB,
- * 1 MiB or page boundary below it from which the RAM reaches it (after the
- * windows below it), to the next window's start: windows never overlap, so
- * a pointer belongs to one. At most XPU_EXEC_WINDOWS, then one mapping per
- * piece again; usually the first window holds the whole buffer. Reads
- * only: unmapping a write marks dirty (code invalidation, migration)
- * everything from the start of the mapping, so writes into guest RAM keep
- * one mapping per piece. Not behind an IOMMU, which needs the BQL
- * (xpu_dma_lock()) and whose bus addresses need not be contiguous RAM.
+ * a window of RAM around it (xpu_dma_map_ram(): address_space_map() stops
+ * where the RAM does) and later reads inside that window get pointers into
+ * it, no QEMU call, while any is in use: the engine gives a batch's pieces
+ * back together, after the copy. The window starts at the lowest address
+ * from which the RAM reaches the read (a binary search of maps, after any
+ * window below it) and ends at the next window's start or where the RAM
+ * ends: windows never overlap, so a pointer belongs to one window. With
+ * every slot taken, or no RAM there, the read is not mapped at all (the
+ * engine then moves the piece with host_read()), so every read mapping is
+ * a window's and host_unmap() finds it by pointer. Usually one window holds
+ * the whole buffer. A window lives while pieces use it: with batches
+ * overlapped (the next one mapped before the one in flight is given back)
+ * that can be the whole DMA, so the DMA's reads use the memory map as it
+ * was when their window opened (the map is referenced meanwhile: memory
+ * safe). Reads only: unmapping a write marks dirty (code invalidation,
+ * migration) everything from the start of the mapping, so writes into
+ * guest RAM keep one mapping per piece. Not behind an IOMMU, which needs
+ * the BQL (xpu_dma_lock()) and whose bus addresses need not be contiguous
+ * RAM.
  */
+
+/* RAM mapped from start reaches addr (start <= addr < end): the mapping */
+static uint8_t *xpu_exec_window_map(XpuExec *e, uint64_t start, uint64_t addr,
+                                    uint64_t end, dma_addr_t *plen)
+{
+    uint8_t *p;
+
+    *plen = end - start;
+    p = xpu_dma_map_ram(e->s, start, plen, DMA_DIRECTION_TO_DEVICE);
+    if (p && *plen <= addr - start) {
+        xpu_dma_unmap_ram(e->s, p, *plen, DMA_DIRECTION_TO_DEVICE);
+        p = NULL;
+    }
+    return p;
+}
+
+static bool xpu_exec_window_reaches(XpuExec *e, uint64_t start, uint64_t addr,
+                                    uint64_t end)
+{
+    dma_addr_t l;
+    uint8_t *p = xpu_exec_window_map(e, start, addr, end, &l);
+
+    if (p) {
+        xpu_dma_unmap_ram(e->s, p, l, DMA_DIRECTION_TO_DEVICE);
+    }
+    return p;
+}
+
 static uint8_t *xpu_exec_window(XpuExec *e, uint64_t addr, uint64_t *len)
 {
-    static const uint64_t align[] = {
-        1ull << 30, 2ull << 20, 1ull << 20, XPU_PAGE_SIZE
-    };
     struct XpuWindow *w = NULL, *lo = NULL; /* a free slot, addr's window */
-    uint64_t floor = 0, end = 1ull << 48, at;
+    uint64_t floor = 0, end = UINT64_MAX, at, bad, good, mid;
     int i;
 
     for (i = 0; i < XPU_EXEC_WINDOWS; i++) {
@@ -222,22 +253,35 @@ static uint8_t *xpu_exec_window(XpuExec *e, uint64_t addr, uint64_t *len)
             floor = MAX(floor, c->addr + c->len);   /* and starts after this */
         }
     }
-    /*
-     * a new window: from addr's 1 GiB, 2 MiB, 1 MiB or page boundary (the
-     * lowest start whose RAM reaches addr), to the end of that RAM
-     */
-    for (i = 0; !lo && w && i < ARRAY_SIZE(align); i++) {
-        uint64_t start = MAX(addr & ~(align[i] - 1), floor);
-        dma_addr_t plen = end - start;
-
-        w->p = xpu_dma_map_ram(e->s, start, &plen, DMA_DIRECTION_TO_DEVICE);
-        if (w->p && plen > addr - start) {
-            w->addr = start;
-            w->len = plen;
+    if (!lo && w) {
+        /*
+         * The lowest start in [floor, addr] from which the RAM reaches
+         * addr: the starts that do form an interval ending at addr, so a
+         * binary search over page boundaries (and floor) finds it.
+         */
+        good = MAX(QEMU_ALIGN_DOWN(addr, XPU_PAGE_SIZE), floor);
+        bad = floor;
+        if (good > floor && xpu_exec_window_reaches(e, floor, addr, end)) {
+            good = floor;
+        }
+        while (good - bad > XPU_PAGE_SIZE) {
+            mid = QEMU_ALIGN_DOWN(bad + (good - bad) / 2, XPU_PAGE_SIZE);
+            if (mid <= bad) {
+                mid = QEMU_ALIGN_UP(bad + 1, XPU_PAGE_SIZE);
+            }
+            if (mid >= good) {
+                break;
+            }
+            if (xpu_exec_window_reaches(e, mid, addr, end)) {
+                good = mid;
+            } else {
+                bad = mid;
+            }
+        }
+        w->p = xpu_exec_window_map(e, good, addr, end, &w->len);
+        if (w->p) {
+            w->addr = good;
             lo = w;
-        } else if (w->p) {
-            xpu_dma_unmap_ram(e->s, w->p, plen, DMA_DIRECTION_TO_DEVICE);
-            w->p = NULL;
         }
     }
     if (!lo) {
@@ -269,10 +313,7 @@ static void *xpu_exec_host_map(void *opaque, uint64_t addr, uint64_t *len,
     }
     smp_mb(); /* as xpu_dma_copy() */
     if (!write && !e->s->behind_iommu) {
-        p = xpu_exec_window(e, addr, len);
-        if (p) {
-            return p;
-        }
+        return xpu_exec_window(e, addr, len);
     }
     locked = xpu_dma_lock(e->s);
     p = xpu_dma_map_ram(e->s, addr, &plen,

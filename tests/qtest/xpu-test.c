@@ -749,9 +749,10 @@ static void test_dma_round_trip(void)
  * split over the engine's threads, the download's copied in order), every
  * byte compared. On q35, and with an intel-iommu in front of the device
  * (translation off: the mappings go through the IOMMU's address space and
- * take the BQL). descending: the guest pages in descending order instead,
- * so that each read starts below the device's read windows (xpu-exec.c):
- * its window slots fill up, then each page is mapped on its own.
+ * take the BQL). descending: the guest pages in descending order instead:
+ * the first read (the buffer's last page) opens the device's read window
+ * (xpu-exec.c) from the lowest address whose RAM reaches it, and every
+ * later read, below it, must still find itself in that window.
  */
 static void dma_large_round_trip(const char *machine, bool descending)
 {
