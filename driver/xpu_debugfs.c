@@ -60,6 +60,7 @@ static int xpu_queues_show(struct seq_file *m, void *unused)
 		}
 		seq_putc(m, '\n');
 	}
+	seq_printf(m, "hw fences live (all devices) %ld\n", xpu_fences_live_count());
 	seq_printf(m, "device resets: %d\n", atomic_read(&xdev->resets));
 	return 0;
 }

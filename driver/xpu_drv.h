@@ -604,6 +604,7 @@ void xpu_ctx_entities_fini(struct xpu_ctx *ctx);
 struct xpu_job *xpu_job_alloc(struct xpu_ctx *ctx, u32 queue);
 void xpu_job_free(struct xpu_job *job);
 bool xpu_job_run_direct(struct xpu_job *job);
+long xpu_fences_live_count(void);
 void xpu_job_put_direct(struct xpu_job *job);
 int xpu_ioctl_wait_job(struct drm_device *drm, void *data, struct drm_file *file);
 void xpu_result_put(struct xpu_result *res);

@@ -28,7 +28,7 @@ xpu_query_test:*:BAR0 registers through sysfs resource0
 xpu_recovery_test:*:debugfs error injection and reset, module parameters, devcoredump
 xpu_bo_test:hbm_exhaustion_and_reuse:debugfs hbm accounting
 xpu_harden_test:hbm_page0_never_a_pt_root,sram_scrubbed_for_next_owner_of_ctx_id:debugfs contexts (page-table roots, context ids)
-xpu_job_test:bad_ctx_status_not_folded,direct_submission_only_when_nothing_comes_first:debugfs error injection and queue counters, module parameters
+xpu_job_test:bad_ctx_status_not_folded,direct_submission_only_when_nothing_comes_first,direct_jobs_release_their_fences:debugfs error injection and queue counters, module parameters
 xpu_submit_test:debug_category_job_logs_lifecycle:module parameter dbg_mask, kernel log
 runtime-peer:link_error_is_reported:debugfs link error injection
 xpu_link_test:no_path_enolink,pcie_import_when_links_down,importer_unbind_releases_window,exporter_unbind_revokes_link_error,exporter_unbind_revokes_pcie_link_error:module parameter pcie_p2p, debugfs link injection, PCI unbind and bind, kernel log
