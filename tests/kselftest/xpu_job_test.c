@@ -178,6 +178,19 @@ TEST_F(job, timeline_dependency_chain)
 }
 
 /* Jobs SUBMIT ran without the scheduler on queue q (debugfs), or -1. */
+/* the module parameter direct_submit is on */
+static int direct_submit_on(void)
+{
+	FILE *f = fopen("/sys/module/xpu/parameters/direct_submit", "r");
+	int on = 0;
+
+	if (f) {
+		on = fgetc(f) == 'Y';
+		fclose(f);
+	}
+	return on;
+}
+
 static long long direct_jobs(int minor, uint32_t q)
 {
 	char buf[1024], key[32], *p;
@@ -210,14 +223,8 @@ TEST_F(job, direct_submission_only_when_nothing_comes_first)
 	uint32_t lbos[2], llen, syncobj;
 	long long d0, d1 = -1, dl, q1;
 	int64_t id, idl, ida, idb;
-	char on = 0;
-	FILE *f = fopen("/sys/module/xpu/parameters/direct_submit", "r");
 
-	if (f) {
-		on = (char)fgetc(f);
-		fclose(f);
-	}
-	if (on != 'Y')
+	if (!direct_submit_on())
 		SKIP(return, "direct_submit is off (or no xpu module parameters)");
 	d0 = direct_jobs(self->minor, 0);
 	ASSERT_GE(d0, 0) TH_LOG("no 'direct N' in debugfs queues (not root?)");
@@ -303,14 +310,8 @@ TEST_F(job, direct_jobs_release_their_fences)
 	long long f0, f1 = -1, d0;
 	uint32_t len;
 	int fd, minor;
-	char on = 0;
-	FILE *f = fopen("/sys/module/xpu/parameters/direct_submit", "r");
 
-	if (f) {
-		on = (char)fgetc(f);
-		fclose(f);
-	}
-	if (on != 'Y')
+	if (!direct_submit_on())
 		SKIP(return, "direct_submit is off (or no xpu module parameters)");
 	f0 = live_fences(self->minor);
 	ASSERT_GE(f0, 0) TH_LOG("no 'hw fences live' in debugfs queues (not root?)");
