@@ -68,16 +68,18 @@ static uint64_t run_matmul(xpu_device *dev, xpu_stream *s, const int8_t *a, cons
 	xpu_event *e0, *e1;
 	uint64_t cycles;
 
+	/* each operand: allocate, upload (queued on s), bind */
 	CHECK(xpu_buffer_alloc(dev, (size_t)m * k, XPU_MEM_DEVICE, &ba));
+	CHECK(xpu_write_async(s, ba, 0, a, (size_t)m * k));
+	CHECK(xpu_kernel_set_arg_buffer(kern, 0, ba, 0));
 	CHECK(xpu_buffer_alloc(dev, (size_t)k * n, XPU_MEM_DEVICE, &bb));
+	CHECK(xpu_write_async(s, bb, 0, b, (size_t)k * n));
+	CHECK(xpu_kernel_set_arg_buffer(kern, 1, bb, 0));
 	CHECK(xpu_buffer_alloc(dev, (size_t)m * n * 4, XPU_MEM_DEVICE, c));
+	CHECK(xpu_kernel_set_arg_buffer(kern, 2, *c, 0));
+	/* the job's modeled cycles: events around the launch */
 	CHECK(xpu_event_create(dev, &e0));
 	CHECK(xpu_event_create(dev, &e1));
-	CHECK(xpu_write_async(s, ba, 0, a, (size_t)m * k));
-	CHECK(xpu_write_async(s, bb, 0, b, (size_t)k * n));
-	CHECK(xpu_kernel_set_arg_buffer(kern, 0, ba, 0));
-	CHECK(xpu_kernel_set_arg_buffer(kern, 1, bb, 0));
-	CHECK(xpu_kernel_set_arg_buffer(kern, 2, *c, 0));
 	CHECK(xpu_event_record(e0, s));
 	CHECK(xpu_launch(s, kern));
 	CHECK(xpu_event_record(e1, s));

@@ -11,8 +11,10 @@
  * bf16: as the AVX-512 level (fp32 packs, A as [6][KC], with exponent
  * statistics; fused multiply-add only where every product of the block is
  * exact).
- * This file holds the packs and the vector operations; the micro kernels,
- * the block driver and the level come from mxu_simd_tmpl.h.
+ * This file holds the int8 packs and the level's own vector operations
+ * (masks, int16 dot, NaN canonicalisation, bf16 lanes); the bf16 packs,
+ * the width-generic operations, the micro kernels, the block driver and
+ * the level come from mxu_simd_tmpl.h.
  */
 #if defined(__x86_64__) && defined(__GNUC__)
 #pragma GCC optimize("fp-contract=off")	/* mul then add must not be fused */
@@ -29,6 +31,7 @@
 #define MR	6
 #define NR	16
 #define VL	8
+#define VW	256
 #define MC	(MR * 32)
 #define NC	(NR * 32)
 #define KC	256		/* a multiple of 16: pack_a_bf16 */
@@ -123,21 +126,6 @@ static void pack_a_i8(const struct xpu_mm *p, uint64_t m, int mr, uint64_t k0, u
 
 typedef __m256i vi;
 
-static AI vi vi_zero(void)
-{
-	return _mm256_setzero_si256();
-}
-
-static AI vi vi_load(const int16_t *p)
-{
-	return _mm256_load_si256((const __m256i *)p);
-}
-
-static AI vi vi_bcast(const int16_t *p)
-{
-	return _mm256_set1_epi32(*(const i32_any *)p);
-}
-
 static AI vi vi_dot(vi c, vi a, vi b)
 {
 	return _mm256_add_epi32(c, _mm256_madd_epi16(a, b));
@@ -148,11 +136,6 @@ static AI vi vi_fix(vi c, const int32_t *corr, int i)
 	(void)corr;
 	(void)i;
 	return c;
-}
-
-static AI vi vi_add(vi a, vi b)
-{
-	return _mm256_add_epi32(a, b);
 }
 
 static AI vi vi_loadm(const int32_t *row, vmask m)
@@ -170,7 +153,17 @@ static AI void vi_storem(int32_t *row, vmask m, vi v)
 /* exponent statistics of 16 bf16 lanes, accumulated per lane: the
  * xpu_mm_expo_add() of each lane (min/max over normal exponents, subnormal
  * seen); expo_finish() folds the lanes into st */
-static AI void expo_acc(__m256i h, __m256i *vmin, __m256i *vmax, __m256i *sub)
+struct bexpo {
+	__m256i vmin, vmax, sub;
+};
+
+static AI void expo_init(struct bexpo *x)
+{
+	x->vmin = _mm256_set1_epi16(255);
+	x->vmax = x->sub = _mm256_setzero_si256();
+}
+
+static AI void expo_acc(__m256i h, struct bexpo *x)
 {
 	const __m256i ff = _mm256_set1_epi16(0xff), m7f = _mm256_set1_epi16(0x7f);
 	const __m256i z = _mm256_setzero_si256();
@@ -179,22 +172,22 @@ static AI void expo_acc(__m256i h, __m256i *vmin, __m256i *vmax, __m256i *sub)
 	__m256i other = _mm256_or_si256(ez, _mm256_cmpeq_epi16(e, ff));	/* not normal */
 	__m256i mant0 = _mm256_cmpeq_epi16(_mm256_and_si256(h, m7f), z);
 
-	*sub = _mm256_or_si256(*sub, _mm256_andnot_si256(mant0, ez));
-	*vmin = _mm256_min_epu16(*vmin, _mm256_or_si256(e, other));	/* other: 0xffff */
-	*vmax = _mm256_max_epu16(*vmax, _mm256_andnot_si256(other, e));	/* other: 0 */
+	x->sub = _mm256_or_si256(x->sub, _mm256_andnot_si256(mant0, ez));
+	x->vmin = _mm256_min_epu16(x->vmin, _mm256_or_si256(e, other));	/* other: 0xffff */
+	x->vmax = _mm256_max_epu16(x->vmax, _mm256_andnot_si256(other, e));	/* other: 0 */
 }
 
-static void expo_finish(__m256i vmin, __m256i vmax, __m256i sub, struct xpu_mm_expo *st)
+static void expo_finish(const struct bexpo *x, struct xpu_mm_expo *st)
 {
 	uint16_t lo[16], hi[16];
 
-	_mm256_storeu_si256((__m256i *)lo, vmin);
-	_mm256_storeu_si256((__m256i *)hi, vmax);
-	xpu_mm_expo_fold(st, lo, hi, 16, !_mm256_testz_si256(sub, sub));
+	_mm256_storeu_si256((__m256i *)lo, x->vmin);
+	_mm256_storeu_si256((__m256i *)hi, x->vmax);
+	xpu_mm_expo_fold(st, lo, hi, 16, !_mm256_testz_si256(x->sub, x->sub));
 }
 
 /* 16 bf16 at src (w <= 16 of them, the rest zero) */
-static AI __m256i load_bf16x16(const uint8_t *src, uint64_t w)
+static AI __m256i load_bf16(const uint8_t *src, uint64_t w)
 {
 	uint16_t tmp[16];
 
@@ -206,7 +199,7 @@ static AI __m256i load_bf16x16(const uint8_t *src, uint64_t w)
 }
 
 /* 16 bf16 lanes widened to fp32 at d */
-static AI void store_f32x16(float *d, __m256i h)
+static AI void store_f32(float *d, __m256i h)
 {
 	_mm256_storeu_si256((__m256i *)d, _mm256_slli_epi32(
 		_mm256_cvtepu16_epi32(_mm256_castsi256_si128(h)), 16));
@@ -214,87 +207,7 @@ static AI void store_f32x16(float *d, __m256i h)
 		_mm256_cvtepu16_epi32(_mm256_extracti128_si256(h, 1)), 16));
 }
 
-/* B rows k0..k0+kb, columns n0..n0+nb widened to fp32 as 16-column panels
- * of [kb][16] (panel stride kb * 16), read row by row; st[panel] gets each
- * panel's exponent statistics */
-static void pack_b_bf16(const struct xpu_mm *p, uint64_t k0, uint64_t kb, uint64_t n0, uint64_t nb,
-			float *dst, struct xpu_mm_expo *st)
-{
-	uint64_t np = (nb + NR - 1) / NR;
-	__m256i vmin[NC / NR], vmax[NC / NR], sub[NC / NR];
-
-	for (uint64_t pan = 0; pan < np; pan++) {
-		vmin[pan] = _mm256_set1_epi16(255);
-		vmax[pan] = sub[pan] = _mm256_setzero_si256();
-	}
-	for (uint64_t k = 0; k < kb; k++) {
-		const uint8_t *row = p->b + (k0 + k) * p->ldb + n0 * 2;
-
-		for (uint64_t pan = 0; pan < np; pan++) {
-			__m256i h = load_bf16x16(row + pan * NR * 2, nb - pan * NR);
-
-			expo_acc(h, &vmin[pan], &vmax[pan], &sub[pan]);
-			store_f32x16(dst + pan * kb * NR + k * NR, h);
-		}
-	}
-	for (uint64_t pan = 0; pan < np; pan++)
-		expo_finish(vmin[pan], vmax[pan], sub[pan], &st[pan]);
-}
-
-/* rows m..m+mr of A, k0..k0+kb, widened to fp32 as [MR][KC] (row i at
- * dst + i * KC; rows >= mr zero; KC is a multiple of 16, so the last
- * group's zeros past kb stay inside the row) */
-static void pack_a_bf16(const struct xpu_mm *p, uint64_t m, int mr, uint64_t k0, uint64_t kb,
-			float *dst, struct xpu_mm_expo *st)
-{
-	__m256i vmin = _mm256_set1_epi16(255), vmax = _mm256_setzero_si256(), sub = vmax;
-
-	for (int i = 0; i < MR; i++) {
-		const uint8_t *row = p->a + (m + i) * p->lda + k0 * 2;
-		float *d = dst + i * KC;
-
-		for (uint64_t k = 0; k < kb; k += 16) {
-			__m256i h = i < mr ? load_bf16x16(row + 2 * k, kb - k)
-					   : _mm256_setzero_si256();
-
-			expo_acc(h, &vmin, &vmax, &sub);
-			store_f32x16(d + k, h);
-		}
-	}
-	expo_finish(vmin, vmax, sub, st);
-}
-
 typedef __m256 vf;
-
-static AI vf vf_zero(void)
-{
-	return _mm256_setzero_ps();
-}
-
-static AI vf vf_load(const float *p)
-{
-	return _mm256_load_ps(p);
-}
-
-static AI vf vf_bcast(const float *p)
-{
-	return _mm256_broadcast_ss(p);
-}
-
-static AI vf vf_fmadd(vf a, vf b, vf c)
-{
-	return _mm256_fmadd_ps(a, b, c);
-}
-
-static AI vf vf_mul(vf a, vf b)
-{
-	return _mm256_mul_ps(a, b);
-}
-
-static AI vf vf_add(vf a, vf b)
-{
-	return _mm256_add_ps(a, b);
-}
 
 static AI vf vf_canon(vf v)
 {

@@ -15,9 +15,11 @@
  * the exponent range of each A strip and B panel; where every product is
  * exact (xpu_mm_exact) the kernel uses vfmadd (same bits), else vmulps
  * then vaddps.
- * This file holds the packs and the vector operations; the micro kernels,
- * the block driver and the level come from mxu_simd_tmpl.h, the int8 B
- * pack from mxu_pack512.h (shared with the AMX level).
+ * This file holds the int8 A pack and the level's own vector operations
+ * (masks, VNNI dot, NaN canonicalisation, bf16 lanes); the bf16 packs,
+ * the width-generic operations, the micro kernels, the block driver and
+ * the level come from mxu_simd_tmpl.h, the int8 B pack from mxu_pack512.h
+ * (shared with the AMX level).
  */
 #if defined(__x86_64__) && defined(__GNUC__)
 #pragma GCC optimize("fp-contract=off")	/* mul then add must not be fused */
@@ -36,6 +38,7 @@
 #define MR	12
 #define NR	32
 #define VL	16
+#define VW	512
 #define MC	(MR * 40)
 #define NC	(NR * 32)
 #define KC	256
@@ -92,21 +95,6 @@ static void pack_a_i8(const struct xpu_mm *p, uint64_t m, int mr, uint64_t k0, u
 
 typedef __m512i vi;
 
-static AI vi vi_zero(void)
-{
-	return _mm512_setzero_si512();
-}
-
-static AI vi vi_load(const uint8_t *p)
-{
-	return _mm512_load_si512(p);
-}
-
-static AI vi vi_bcast(const uint8_t *p)
-{
-	return _mm512_set1_epi32(*(const i32_any *)p);
-}
-
 /* B is the unsigned operand: (b + 128) * a */
 static AI vi vi_dot(vi c, vi a, vi b)
 {
@@ -116,11 +104,6 @@ static AI vi vi_dot(vi c, vi a, vi b)
 static AI vi vi_fix(vi c, const int32_t *corr, int i)
 {
 	return _mm512_add_epi32(c, _mm512_set1_epi32(corr[i]));
-}
-
-static AI vi vi_add(vi a, vi b)
-{
-	return _mm512_add_epi32(a, b);
 }
 
 static AI vi vi_loadm(const int32_t *row, vmask m)
@@ -136,122 +119,56 @@ static AI void vi_storem(int32_t *row, vmask m, vi v)
 /* ---- bf16 ---- */
 
 /* exponent statistics of 32 bf16 lanes (zero lanes count as zeros) */
-static AI void expo_acc(__m512i h, __m512i *vmin, __m512i *vmax, __mmask32 *sub)
+struct bexpo {
+	__m512i vmin, vmax;
+	__mmask32 sub;
+};
+
+static AI void expo_init(struct bexpo *x)
+{
+	x->vmin = _mm512_set1_epi16(255);
+	x->vmax = _mm512_setzero_si512();
+	x->sub = 0;
+}
+
+static AI void expo_acc(__m512i h, struct bexpo *x)
 {
 	const __m512i ff = _mm512_set1_epi16(0xff), m7f = _mm512_set1_epi16(0x7f);
 	__m512i e = _mm512_and_si512(_mm512_srli_epi16(h, 7), ff);
 	__mmask32 ez = _mm512_cmpeq_epi16_mask(e, _mm512_setzero_si512());
 	__mmask32 normal = ~ez & _mm512_cmpneq_epi16_mask(e, ff);
 
-	*sub |= ez & _mm512_test_epi16_mask(h, m7f);
-	*vmin = _mm512_mask_min_epu16(*vmin, normal, *vmin, e);
-	*vmax = _mm512_mask_max_epu16(*vmax, normal, *vmax, e);
+	x->sub |= ez & _mm512_test_epi16_mask(h, m7f);
+	x->vmin = _mm512_mask_min_epu16(x->vmin, normal, x->vmin, e);
+	x->vmax = _mm512_mask_max_epu16(x->vmax, normal, x->vmax, e);
 }
 
-static void expo_finish(__m512i vmin, __m512i vmax, __mmask32 sub, struct xpu_mm_expo *st)
+static void expo_finish(const struct bexpo *x, struct xpu_mm_expo *st)
 {
 	uint16_t lo[32], hi[32];
 
-	_mm512_storeu_si512(lo, vmin);
-	_mm512_storeu_si512(hi, vmax);
-	xpu_mm_expo_fold(st, lo, hi, 32, sub != 0);
+	_mm512_storeu_si512(lo, x->vmin);
+	_mm512_storeu_si512(hi, x->vmax);
+	xpu_mm_expo_fold(st, lo, hi, 32, x->sub != 0);
+}
+
+/* 32 bf16 at src (w <= 32 of them, the rest zero): one masked load */
+static AI __m512i load_bf16(const uint8_t *src, uint64_t w)
+{
+	__mmask32 lm = w >= 32 ? 0xffffffffu : (__mmask32)((1u << w) - 1);
+
+	return _mm512_maskz_loadu_epi16(lm, src);
 }
 
 /* 32 bf16 lanes widened to fp32 at d (64-byte aligned) */
-static AI void store_f32x32(float *d, __m512i h)
+static AI void store_f32(float *d, __m512i h)
 {
 	_mm512_store_si512(d, _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(h)), 16));
 	_mm512_store_si512(d + 16, _mm512_slli_epi32(
 		_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(h, 1)), 16));
 }
 
-/* B rows k0..k0+kb, columns n0..n0+nb widened to fp32 as 32-column panels
- * of [kb][32] (panel stride kb * 32), read row by row (see mxu_pack512.h);
- * st[panel] gets each panel's exponent statistics */
-static void pack_b_bf16(const struct xpu_mm *p, uint64_t k0, uint64_t kb, uint64_t n0, uint64_t nb,
-			float *dst, struct xpu_mm_expo *st)
-{
-	uint64_t np = (nb + NR - 1) / NR;
-	__m512i vmin[NC / NR], vmax[NC / NR];
-	__mmask32 sub[NC / NR];
-
-	for (uint64_t pan = 0; pan < np; pan++) {
-		vmin[pan] = _mm512_set1_epi16(255);
-		vmax[pan] = _mm512_setzero_si512();
-		sub[pan] = 0;
-	}
-	for (uint64_t k = 0; k < kb; k++) {
-		const uint8_t *row = p->b + (k0 + k) * p->ldb + n0 * 2;
-
-		for (uint64_t pan = 0; pan < np; pan++) {
-			uint64_t w = nb - pan * NR;
-			__mmask32 lm = w >= 32 ? 0xffffffffu : (__mmask32)((1u << w) - 1);
-			__m512i h = _mm512_maskz_loadu_epi16(lm, row + pan * NR * 2);
-			float *d = dst + pan * kb * NR + k * NR;
-
-			expo_acc(h, &vmin[pan], &vmax[pan], &sub[pan]);
-			store_f32x32(d, h);
-		}
-	}
-	for (uint64_t pan = 0; pan < np; pan++)
-		expo_finish(vmin[pan], vmax[pan], sub[pan], &st[pan]);
-}
-
-/* rows m..m+mr of A, k0..k0+kb, widened to fp32 as [MR][KC] (row i of
- * the strip at dst + i * KC; rows >= mr zero) */
-static void pack_a_bf16(const struct xpu_mm *p, uint64_t m, int mr, uint64_t k0, uint64_t kb,
-			float *dst, struct xpu_mm_expo *st)
-{
-	__m512i vmin = _mm512_set1_epi16(255), vmax = _mm512_setzero_si512();
-	__mmask32 sub = 0;
-
-	for (int i = 0; i < MR; i++) {
-		const uint8_t *row = p->a + (m + i) * p->lda + k0 * 2;
-		float *d = dst + i * KC;
-
-		for (uint64_t k = 0; k < kb; k += 32) {
-			__mmask32 lm = kb - k >= 32 ? 0xffffffffu : (__mmask32)((1u << (kb - k)) - 1);
-			__m512i h = i < mr ? _mm512_maskz_loadu_epi16(lm, row + 2 * k)
-					   : _mm512_setzero_si512();
-
-			expo_acc(h, &vmin, &vmax, &sub);
-			store_f32x32(d + k, h);
-		}
-	}
-	expo_finish(vmin, vmax, sub, st);
-}
-
 typedef __m512 vf;
-
-static AI vf vf_zero(void)
-{
-	return _mm512_setzero_ps();
-}
-
-static AI vf vf_load(const float *p)
-{
-	return _mm512_load_ps(p);
-}
-
-static AI vf vf_bcast(const float *p)
-{
-	return _mm512_set1_ps(*p);
-}
-
-static AI vf vf_fmadd(vf a, vf b, vf c)
-{
-	return _mm512_fmadd_ps(a, b, c);
-}
-
-static AI vf vf_mul(vf a, vf b)
-{
-	return _mm512_mul_ps(a, b);
-}
-
-static AI vf vf_add(vf a, vf b)
-{
-	return _mm512_add_ps(a, b);
-}
 
 static AI vf vf_canon(vf v)
 {

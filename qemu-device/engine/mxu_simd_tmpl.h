@@ -17,7 +17,7 @@
  * The includer defines:
  *   MR NR MC NC KC     register block rows / columns, task rows / columns,
  *                      k per block (NR == 2 * VL)
- *   VL                 32-bit lanes per vector
+ *   VL, VW             32-bit lanes per vector, its width in bits (256, 512)
  *   MK_CASES(X)        X(1) ... X(MR)
  *   MXU_LEVEL, MXU_LEVEL_NAME   the level's symbol and name
  *   int8: I8_KG (k per group of the packs) and i8_t (their element);
@@ -25,22 +25,133 @@
  *       panel stride kg * I8_KG * NR (kg = kb / I8_KG rounded up);
  *     pack_a_i8(p, m, mr, k0, kb, i8_t *dst, int32_t *corr): [MR][KC],
  *       zero padded to whole groups, rows >= mr zero; corr[i] for vi_fix;
- *     vi (type), vi_zero, vi_load (aligned, from a pack), vi_bcast (one
- *       group of A), vi_dot(c, a, b) (c + the group's products),
- *       vi_fix(c, corr, i) (row i's correction), vi_add, vi_loadm,
- *       vi_storem (masked, C row).
+ *     vi (type), vi_dot(c, a, b) (c + the group's products),
+ *       vi_fix(c, corr, i) (row i's correction), vi_loadm, vi_storem
+ *       (masked, C row); vi_zero, vi_load (aligned, from a pack),
+ *       vi_bcast (one group of A) and vi_add are defined here from VW.
  *   bf16 (fp32 packs, [kb][NR] panels and [MR][KC] strips, with the
- *     exponent statistics of mxu_kern.h):
- *     pack_b_bf16(p, k0, kb, n0, nb, float *dst, struct xpu_mm_expo *st),
- *     pack_a_bf16(p, m, mr, k0, kb, float *dst, struct xpu_mm_expo *st),
- *     vf (type), vf_zero, vf_load, vf_bcast, vf_fmadd(a, b, c),
- *     vf_mul, vf_add, vf_canon (NaN -> the canonical NaN), vf_loadm,
- *     vf_storem.
+ *     exponent statistics of mxu_kern.h; the packs are written here):
+ *     struct bexpo, expo_init(x), expo_acc(vi h, x) and expo_finish(x,
+ *     struct xpu_mm_expo *st) (the statistics of NR bf16 lanes);
+ *     load_bf16(src, w) (NR bf16 lanes, those past w zero) and
+ *     store_f32(float *d, vi h) (NR lanes widened to fp32, d 64-byte aligned);
+ *     vf (type), vf_canon (NaN -> the canonical NaN), vf_loadm,
+ *     vf_storem; vf_zero, vf_load, vf_bcast, vf_fmadd(a, b, c),
+ *     vf_mul and vf_add are defined here from VW.
  *   vmask (type) and vmask_of(n): the first n lanes of a vector.
  * Not a public API.
  */
 #ifndef XPU_MXU_SIMD_TMPL_H
 #define XPU_MXU_SIMD_TMPL_H
+
+/*
+ * The vector operations that differ between the levels only in the width
+ * of their intrinsic (_mm256_* or _mm512_*): written once, for VW bits.
+ * Loads are of aligned pack data, so a dereference is the aligned load.
+ */
+#define MM_CAT(w, op)	_mm##w##_##op
+#define MM(w, op)	MM_CAT(w, op)
+
+static AI vi vi_zero(void)
+{
+	return (vi){ 0 };
+}
+
+static AI vi vi_load(const i8_t *p)
+{
+	return *(const vi *)p;
+}
+
+static AI vi vi_bcast(const i8_t *p)
+{
+	return MM(VW, set1_epi32)(*(const i32_any *)p);
+}
+
+static AI vi vi_add(vi a, vi b)
+{
+	return MM(VW, add_epi32)(a, b);
+}
+
+static AI vf vf_zero(void)
+{
+	return (vf){ 0 };
+}
+
+static AI vf vf_load(const float *p)
+{
+	return *(const vf *)p;
+}
+
+static AI vf vf_bcast(const float *p)
+{
+	return MM(VW, set1_ps)(*p);
+}
+
+static AI vf vf_fmadd(vf a, vf b, vf c)
+{
+	return MM(VW, fmadd_ps)(a, b, c);
+}
+
+static AI vf vf_mul(vf a, vf b)
+{
+	return MM(VW, mul_ps)(a, b);
+}
+
+static AI vf vf_add(vf a, vf b)
+{
+	return MM(VW, add_ps)(a, b);
+}
+
+/* ---- bf16 packs: NR bf16 lanes (one vi) at a time ---- */
+
+_Static_assert(KC % NR == 0, "a strip's last group of zeros stays inside its row");
+
+/* B rows k0..k0+kb, columns n0..n0+nb widened to fp32 as NR-column panels
+ * of [kb][NR] (panel stride kb * NR), read row by row; st[panel] gets each
+ * panel's exponent statistics */
+static void pack_b_bf16(const struct xpu_mm *p, uint64_t k0, uint64_t kb, uint64_t n0, uint64_t nb,
+			float *dst, struct xpu_mm_expo *st)
+{
+	uint64_t np = (nb + NR - 1) / NR;
+	struct bexpo x[NC / NR];
+
+	for (uint64_t pan = 0; pan < np; pan++)
+		expo_init(&x[pan]);
+	for (uint64_t k = 0; k < kb; k++) {
+		const uint8_t *row = p->b + (k0 + k) * p->ldb + n0 * 2;
+
+		for (uint64_t pan = 0; pan < np; pan++) {
+			vi h = load_bf16(row + pan * NR * 2, nb - pan * NR);
+
+			expo_acc(h, &x[pan]);
+			store_f32(dst + pan * kb * NR + k * NR, h);
+		}
+	}
+	for (uint64_t pan = 0; pan < np; pan++)
+		expo_finish(&x[pan], &st[pan]);
+}
+
+/* rows m..m+mr of A, k0..k0+kb, widened to fp32 as [MR][KC] (row i of
+ * the strip at dst + i * KC; rows >= mr zero) */
+static void pack_a_bf16(const struct xpu_mm *p, uint64_t m, int mr, uint64_t k0, uint64_t kb,
+			float *dst, struct xpu_mm_expo *st)
+{
+	struct bexpo x;
+
+	expo_init(&x);
+	for (int i = 0; i < MR; i++) {
+		const uint8_t *row = p->a + (m + i) * p->lda + k0 * 2;
+		float *d = dst + i * KC;
+
+		for (uint64_t k = 0; k < kb; k += NR) {
+			vi h = i < mr ? load_bf16(row + 2 * k, kb - k) : vi_zero();
+
+			expo_acc(h, &x);
+			store_f32(d + k, h);
+		}
+	}
+	expo_finish(&x, st);
+}
 
 #define B_BYTES	((size_t)KC * NC * 4)		/* fp32 panels; int8 uses less */
 #define A_BYTES	((size_t)KC * MR * 4)
