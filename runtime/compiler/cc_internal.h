@@ -176,6 +176,12 @@ struct gemm {
 	uint64_t acc_off[2];		/* accumulator offsets of even / odd tiles */
 	int acc_same;			/* one offset; tiles handed over by halves */
 	int k_short_first;		/* the K remainder is the first step */
+	uint64_t acc_top;		/* overlapping tiles: odd tiles end below this */
+	int late_store;			/* a tile's store behind the next step's loads */
+	int drain;			/* overlapping tiles: 0 = split the last step; 1 = split
+					 * the next tile's first step (rows the previous tile
+					 * does not cover first), stores by DMA; 2 = as 1, part
+					 * of the rows the next tile covers copied out by the VPU */
 };
 
 /* Zero g and fill its types from the data-type table; -1 (error set) if the

@@ -225,6 +225,16 @@ static uint64_t pipe_a_la(const struct gemm *g, const struct gstep *p, uint64_t 
 	return g->a_la[s % 2];
 }
 
+/* the accumulator offset of step p's tile: even tiles at the bottom; odd
+ * ones at acc_off[1], or, when tiles overlap, ending at the top (a narrow
+ * last tile then leaves more rows free) */
+static uint64_t tile_acc(const struct gemm *g, const struct gstep *p)
+{
+	if (!(p->tile % 2) || !g->acc_top)
+		return g->acc_off[p->tile % 2];
+	return (g->acc_top - p->mi * p->ni * 4) & ~((1ull << SB_SHIFT) - 1);
+}
+
 /* rows x bytes from VA (reg + off, rows sstride apart) to the dense local la */
 static void gx_load(struct gemm_x *x, uint64_t la, uint32_t reg, uint64_t off, uint64_t rows,
 		    uint64_t bytes, uint64_t sstride)
@@ -263,7 +273,7 @@ static void pipe_mm(struct gemm_x *x, uint64_t s, const struct gstep *p, uint64_
 	struct ext in[3] = {
 		{ pipe_a_la(g, p, s) + r0 * p->ki * esz, pr * p->ki * esz },
 		{ g->b_la[s % 2], p->ki * p->ni * esz },
-		{ XPU_LA_ACC + g->acc_off[p->tile % 2] + r0 * p->ni * 4, pr * p->ni * 4 },
+		{ XPU_LA_ACC + tile_acc(g, p) + r0 * p->ni * 4, pr * p->ni * 4 },
 	};
 
 	kb_li(k, 5, pr);
@@ -313,11 +323,96 @@ static uint64_t clean_rows(uint64_t ni)
 	return blk;
 }
 
+/* rows [r0, r0 + pr) of an int32 accumulator tile of ni columns at c
+ * copied by the VPU to the scratchpad at out, then stored from there */
+static void pipe_copy_out(struct gemm_x *x, uint64_t cbase, uint64_t c, uint64_t out,
+			  uint64_t r0, uint64_t pr, uint64_t m0, uint64_t n0, uint64_t ni)
+{
+	const struct gemm *g = x->g;
+	struct kb *k = x->k;
+	struct ext ce = { c + r0 * ni * 4, pr * ni * 4 }, oe = { out + r0 * ni * 4, pr * ni * 4 };
+	struct ext none = { 0, 0 };
+
+	kb_vcfg(k, pr, ni);
+	kb_li(k, 3, ce.la);
+	kb_li(k, 4, oe.la);
+	gx_vec(x, xpu_vun(XPU_VUN_COPY, g->acc_vt, 4, 3), oe, ce, none);
+	kb_dma(k, XPU_DMA_LA_TO_VA, g->r_c, cbase + ((m0 + r0) * g->N + n0) * 4, 0, oe.la,
+	       pr, ni * 4, ni * 4, g->N * 4);
+	if (x->s)
+		gx_rec(x, U_DMA, xpu_timing_dma_cycles(x->tc, pr * ni * 4, 0), &oe, 1, none);
+}
+
+/*
+ * The store of step s's tile when the next tile's first step is split
+ * (g->drain): the rows the next tile covers go first, by DMA, and with
+ * g->drain == 2 partly by a VPU copy to the scratchpad (the two units
+ * drain them side by side; the split balances their finish times); then
+ * the other rows.
+ */
+static void pipe_drain(struct gemm_x *x, uint64_t s, const struct gstep *p)
+{
+	const struct gemm *g = x->g;
+	const uint64_t t = p->tile % 2, cb = boff(g->c_boff, p->b), o = tile_acc(g, p);
+	const uint64_t c = XPU_LA_ACC + o, rb = p->ni * 4;
+	uint64_t lo = 0, hi = 0, v = 0, d;
+	struct gstep q;
+
+	if (s + 1 < pipe_nsteps(g)) {
+		gstep_at(g, s + 1, &q);
+		overlap_rows(o, p->mi, p->ni, tile_acc(g, &q), q.mi * q.ni * 4, &lo, &hi);
+	}
+	if (hi > lo) {
+		/* widened to every row sharing a scoreboard block with them:
+		 * the later store of the other rows must not hold up the next
+		 * tile (the DMA / VPU split inside needs no such care: both
+		 * only read) */
+		uint64_t b0 = ((o + lo * rb) >> SB_SHIFT) << SB_SHIFT;
+		uint64_t b1 = (((o + hi * rb - 1) >> SB_SHIFT) + 1) << SB_SHIFT;
+
+		lo = (b0 - o) / rb;
+		hi = min64(cdiv(b1 - o, rb), p->mi);
+	}
+	if (g->drain == 2) {
+		uint64_t best = UINT64_MAX;
+
+		for (uint64_t w = 0; w <= hi - lo; w++) {
+			uint64_t f = max64(xpu_timing_dma_cycles(x->tc, (hi - lo - w) * rb, 0),
+					   xpu_timing_vector_cycles(x->tc, w * p->ni));
+
+			if (f < best) {
+				best = f;
+				v = w;
+			}
+		}
+	}
+	d = hi - lo - v;
+	if (d)
+		gemm_epi_rows(x, cb, c, 0, 0, lo, d, p->m0, p->n0, p->ni);
+	if (v)
+		pipe_copy_out(x, cb, c, g->out_la[t], lo + d, v, p->m0, p->n0, p->ni);
+	if (lo)
+		gemm_epi_rows(x, cb, c, 0, 0, 0, lo, p->m0, p->n0, p->ni);
+	if (hi < p->mi)
+		gemm_epi_rows(x, cb, c, 0, 0, hi, p->mi - hi, p->m0, p->n0, p->ni);
+}
+
+/* the epilogue of rows [r0, r0 + pr) of step s's tile (pr = 0: all) */
+static void pipe_epi(struct gemm_x *x, uint64_t s, uint64_t r0, uint64_t pr)
+{
+	const struct gemm *g = x->g;
+	struct gstep p;
+
+	gstep_at(g, s, &p);
+	gemm_epi_rows(x, boff(g->c_boff, p.b), XPU_LA_ACC + tile_acc(g, &p), g->out_la[p.tile % 2],
+		      g->bias_la[p.tile % 2], r0, pr ? pr : p.mi, p.m0, p.n0, p.ni);
+}
+
 static void pipe_emit(struct gemm_x *x)
 {
 	const struct gemm *g = x->g;
 	struct kb *k = x->k;
-	uint64_t ns = pipe_nsteps(g), tk = cdiv(g->K, g->kt);
+	uint64_t ns = pipe_nsteps(g), tk = cdiv(g->K, g->kt), late = UINT64_MAX;
 	struct gstep p, q;
 
 	if (g->out_type == XPU_DT_I8)
@@ -325,12 +420,17 @@ static void pipe_emit(struct gemm_x *x)
 	kb_emit(k, xpu_mcfg(XPU_MCFG_STRIDE, 0, 0, 0));	/* dense tiles */
 	pipe_loads(x, 0);
 	for (uint64_t s = 0; s < ns; s++) {
-		uint64_t part[2][2], np = 1, lo = 0, hi = 0, t;
+		uint64_t part[2][2], np = 1, lo = 0, hi = 0;
 
 		gstep_at(g, s, &p);
 		if (s + 1 < ns)
 			pipe_loads(x, s + 1);
-		t = p.tile % 2;
+		if (late != UINT64_MAX) {
+			/* g->late_store: the previous tile's store behind
+			 * the loads that feed this step's successor */
+			pipe_epi(x, late, 0, 0);
+			late = UINT64_MAX;
+		}
 		part[0][0] = 0;
 		part[0][1] = p.mi;
 		if (g->acc_same) {
@@ -345,12 +445,28 @@ static void pipe_emit(struct gemm_x *x)
 				part[1][1] = p.mi - h;
 				np = 2;
 			}
+		} else if (g->drain) {
+			/* the first step of a tile: first the rows the
+			 * previous tile does not cover (the two parts may
+			 * share a block: the MXU runs them in order anyway) */
+			if (p.ik == 0 && s > 0) {
+				gstep_at(g, s - 1, &q);
+				overlap_rows(tile_acc(g, &p), p.mi, p.ni, tile_acc(g, &q),
+					     q.mi * q.ni * 4, &lo, &hi);
+			}
+			if (hi > lo && hi - lo < p.mi && (lo == 0 || hi == p.mi)) {
+				part[0][0] = lo ? 0 : hi;
+				part[0][1] = p.mi - (hi - lo);
+				part[1][0] = lo;
+				part[1][1] = hi - lo;
+				np = 2;
+			}
 		} else if (p.ik + 1 == tk && s + 1 < ns) {
 			/* the rows the next tile overwrites first */
 			gstep_at(g, s + 1, &q);
 			uint64_t cr = clean_rows(p.ni);
 
-			overlap_rows(g->acc_off[t], p.mi, p.ni, g->acc_off[q.tile % 2],
+			overlap_rows(tile_acc(g, &p), p.mi, p.ni, tile_acc(g, &q),
 				     q.mi * q.ni * 4, &lo, &hi);
 			lo = lo / cr * cr;		/* widened to clean rows */
 			hi = hi < p.mi ? min64(cdiv(hi, cr) * cr, p.mi) : hi;
@@ -366,9 +482,16 @@ static void pipe_emit(struct gemm_x *x)
 			pipe_mm(x, s, &p, part[i][0], part[i][1]);
 		if (p.ik + 1 < tk)
 			continue;
+		if (g->drain) {
+			pipe_drain(x, s, &p);
+			continue;
+		}
+		if (g->late_store && s + 1 < ns) {
+			late = s;
+			continue;
+		}
 		for (uint64_t i = 0; i < np; i++)
-			gemm_epi_rows(x, boff(g->c_boff, p.b), XPU_LA_ACC + g->acc_off[t], g->out_la[t],
-				 g->bias_la[t], part[i][0], part[i][1], p.m0, p.n0, p.ni);
+			pipe_epi(x, s, part[i][0], part[i][1]);
 	}
 	kb_use(k, g->spad_end, g->acc_end);
 }
@@ -387,7 +510,7 @@ static int pipe_layout(const xpu_cc *cc, struct gemm *g)
 	const uint64_t esz = g->esz, tm = cdiv(g->M, g->mt), tk = cdiv(g->K, g->kt);
 	const uint64_t a_tile = SB_ALIGN(g->mt * g->kt * esz), tile = g->mt * g->nt * 4;
 	const uint64_t bsz = SB_ALIGN(g->kt * g->nt * esz);
-	const uint64_t osz = SB_ALIGN(g->mt * g->nt * g->stage_osz);
+	const uint64_t osz = SB_ALIGN(g->mt * g->nt * (g->drain == 2 ? 4 : g->stage_osz));
 	const uint64_t bias = g->has_bias ? SB_ALIGN((g->bias_col ? g->mt : g->nt) * 4) : 0;
 	const uint64_t blk = 1ull << SB_SHIFT, acc = cc->t.acc_size;
 	uint64_t a_reg = g->a_res ? tk * a_tile : a_tile, na, pos;
@@ -424,9 +547,19 @@ static int pipe_layout(const xpu_cc *cc, struct gemm *g)
 		g->acc_off[1] = SB_ALIGN(tile);			/* side by side */
 	else
 		g->acc_off[1] = (acc - tile) & ~(blk - 1);	/* overlapping */
+	g->acc_top = !g->acc_same && 2 * SB_ALIGN(tile) > acc ? acc : 0;
 	g->acc_end = g->acc_off[1] + tile;
 	if (g->acc_same && 2 * SB_ALIGN(tile) <= acc)
 		return -1;	/* two tiles fit: never better */
+	/* a late store: tiles side by side (its store holds up no MATMUL),
+	 * and the loads it waits behind do not overwrite the tile's bias */
+	if (g->late_store && (g->acc_same || g->acc_top || g->drain ||
+			      (g->has_bias && tk == 1)))
+		return -1;
+	/* the drains: for overlapping tiles whose epilogue is the store alone */
+	if (g->drain && (g->acc_same || 2 * SB_ALIGN(tile) <= acc || g->has_bias || g->act ||
+			 g->epi_vun || g->stage_osz))
+		return -1;
 	return g->spad_end <= cc->t.spad_size ? 0 : -1;
 }
 
@@ -452,16 +585,62 @@ static uint64_t pipe_sim(const xpu_cc *cc, const struct gemm *g)
 
 #define PIPE_MAX_STEPS	4096	/* per batch: bounds the planner's time and the code */
 
+/*
+ * Variant v (0 to 31) of the tiling in g, kept in *b if it beats *best.
+ * Its bits 0-2 (tried from 7 down): A resident, one accumulator offset
+ * (halves), the short K chunk first; bits 3-4 (tried from 0 up, so a tie
+ * keeps the plainer plan), the hand-over of overlapping or side-by-side
+ * tiles: the last step split, the next tile's first step split with the
+ * stores by DMA, the same with part of them by the VPU, the store late.
+ */
+static void pipe_try(const xpu_cc *cc, struct gemm *g, int v, uint64_t *best, struct gemm *b)
+{
+	const struct xpu_engine_config *tc = &cc->tc;
+	int low = 7 - (v & 7), mode = v >> 3;
+	uint64_t c;
+
+	g->a_res = low & 1;
+	g->acc_same = (low >> 1) & 1;
+	g->k_short_first = low >> 2;
+	g->drain = mode < 3 ? mode : 0;
+	g->late_store = mode == 3;
+	if (g->k_short_first && !(g->K % g->kt))
+		return;		/* no short chunk */
+	g->pipe = 1;
+	if (pipe_layout(cc, g) || pipe_nsteps(g) / (g->nbatch ? g->nbatch : 1) > PIPE_MAX_STEPS)
+		return;
+	/* the MXU alone: a floor of the job */
+	if (gemm_mxu_total(tc, g->M, g->K, g->N, g->mt, g->kt, g->nt) >= *best)
+		return;
+	c = pipe_sim(cc, g);
+	if (c < *best) {
+		*best = c;
+		*b = *g;
+	}
+}
+
 int gemm_plan_pipe(const xpu_cc *cc, struct gemm *g)
 {
 	const struct xpu_engine_config *tc = &cc->tc;
 	const uint64_t M = g->M, K = g->K, N = g->N;
-	uint64_t nts[24], kts[24], best = UINT64_MAX;
+	uint64_t nts[72], kts[24], best = UINT64_MAX;
 	struct gemm b = *g;
 	int nn = 0, nk = 0;
 
-	for (uint64_t v = tc->cols; nn < 24; v *= 2) {
+	/*
+	 * N tiles of C, 2C, 4C, ... columns, and for each the same number of
+	 * tiles balanced (as wide as each other, in multiples of 8 columns or
+	 * to the column): the folds are as many, and narrower tiles leave
+	 * more of the accumulator free for the next tile's rows.
+	 */
+	for (uint64_t v = tc->cols; nn + 3 <= 72; v *= 2) {
+		uint64_t tn = cdiv(N, min64(v, N)), w = cdiv(N, tn), w8 = (w + 7) / 8 * 8;
+
 		nts[nn++] = min64(v, N);
+		if (w8 < min64(v, N) && (tn - 1) * w8 < N)
+			nts[nn++] = w8;
+		if (w != w8 && w < min64(v, N))
+			nts[nn++] = w;
 		if (v >= N)
 			break;
 	}
@@ -475,35 +654,14 @@ int gemm_plan_pipe(const xpu_cc *cc, struct gemm *g)
 
 		if (tm > 1 && cdiv(M, tm - 1) == mt)
 			continue;
-		for (int i = 0; i < nn; i++) {
-			for (int j = 0; j < nk; j++) {
-				for (int v = 7; v >= 0; v--) {
-					uint64_t c;
-
+		for (int i = 0; i < nn; i++)
+			for (int j = 0; j < nk; j++)
+				for (int v = 0; v < 32; v++) {
 					g->mt = mt;
 					g->nt = nts[i];
 					g->kt = kts[j];
-					g->a_res = v & 1;
-					g->acc_same = (v >> 1) & 1;
-					g->k_short_first = v >> 2;
-					if (g->k_short_first && !(K % g->kt))
-						continue;	/* no short chunk */
-					g->pipe = 1;
-					if (pipe_layout(cc, g) ||
-					    pipe_nsteps(g) / (g->nbatch ? g->nbatch : 1) >
-					    PIPE_MAX_STEPS)
-						continue;
-					/* the MXU alone: a floor of the job */
-					if (gemm_mxu_total(tc, M, K, N, mt, g->kt, g->nt) >= best)
-						continue;
-					c = pipe_sim(cc, g);
-					if (c < best) {
-						best = c;
-						b = *g;
-					}
+					pipe_try(cc, g, v, &best, &b);
 				}
-			}
-		}
 	}
 	if (best == UINT64_MAX) {
 		g->pipe = 0;
@@ -513,10 +671,14 @@ int gemm_plan_pipe(const xpu_cc *cc, struct gemm *g)
 	g->est_cycles = best;
 	if (getenv("XPU_CC_DEBUG"))
 		fprintf(stderr, "xpu-cc: gemm %llux%llux%llu on %ux%u: pipelined tiles %llu x %llu "
-			"x %llu, A %s, %s accumulator tiles, estimated %llu cycles\n",
+			"x %llu, A %s, %s accumulator tiles, %s, estimated %llu cycles\n",
 			(unsigned long long)M, (unsigned long long)K, (unsigned long long)N,
 			tc->rows, tc->cols, (unsigned long long)g->mt, (unsigned long long)g->kt,
 			(unsigned long long)g->nt, g->a_res ? "resident" : "streamed",
-			g->acc_same ? "halved" : "alternating", (unsigned long long)best);
+			g->acc_same ? "halved" : g->acc_top ? "overlapping" : "side-by-side",
+			g->drain == 2 ? "next tile split, stores by DMA and VPU" :
+			g->drain ? "next tile split, stores by DMA" :
+			g->late_store ? "stores behind the next loads" : "stores after their MATMUL",
+			(unsigned long long)best);
 	return 0;
 }

@@ -103,6 +103,74 @@ static void check_array(struct __test_metadata *_metadata, const struct arr *a)
 	xpu_device_close(dev);
 }
 
+#ifndef XPU_TEST_DRM
+/*
+ * Shapes bound by the accumulator: M x C int32 tiles larger than half of
+ * it, so each N tile's rows overlap the previous tile's. Where the rows
+ * left free for the next tile take the array as long as the DMA and the
+ * VPU together need to drain the overlapped ones, each hand-over between
+ * N tiles may cost one more array fill (2R + C - 2), the first MATMUL
+ * waits for two loads (A and B of at most all of K) and the last store
+ * (M x C int32) follows the last MATMUL; nothing else may add to the fold
+ * count. The schedule that splits the next tile's first step (its rows
+ * clear of the previous tile first) and drains the overlapped rows by DMA
+ * and VPU side by side meets that; splitting the last step or halving
+ * both did not (1848 x 1410 x 215: 63553 cycles against 60080). (M near
+ * the accumulator's height leaves too few free rows: 1900 x 1000 x 300
+ * takes about 1.5 fills a hand-over; smaller arrays with smaller
+ * accumulators are bound by the DMA latency instead.) Every output element
+ * is compared with the reference.
+ */
+TEST(accumulator_bound_hand_overs_cost_one_fill)
+{
+	static const struct {
+		struct xpu_host_config hc;
+		uint32_t m, n, k;
+	} c[] = {
+		{ { .rows = 128, .cols = 128 }, 1848, 1410, 215 },
+		{ { .rows = 128, .cols = 128 }, 1500, 700, 130 },
+		{ { .rows = 128, .cols = 128 }, 1300, 900, 250 },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct xpu_host_config hc = c[i].hc;
+		struct xpu_cc_matmul d = { .m = c[i].m, .k = c[i].k, .n = c[i].n,
+					   .in_type = XPU_DT_I8, .out_type = XPU_DT_I32 };
+		uint64_t M = d.m, N = d.n, K = d.k, R, C, bpc, tn, bound;
+		struct xpu_device_props p;
+		xpu_device *dev;
+		xpu_stream *s;
+		struct gs_result r;
+
+		hc.hbm_size = 128ull << 20;
+		hc.num_queues = 1;
+		XOK(xpu_device_open_host(&hc, &dev));
+		XOK(xpu_stream_create(dev, XPU_QUEUE_ANY, &s));
+		XOK(xpu_device_get_props(dev, &p));
+		R = p.array_rows;
+		C = p.array_cols;
+		ASSERT_GT(M * 2 * C * 4, p.acc_size);	/* the premise: tiles overlap */
+		bpc = (uint64_t)p.hbm_gbps * 1000 / p.clock_mhz;
+		tn = (N + C - 1) / C;
+		bound = gs_folds(R, C, M, N, K) + (tn - 1) * (2 * R + C - 2) +
+			2 * GS_DMA_LATENCY + (M * K + K * C + bpc - 1) / bpc +
+			GS_DMA_LATENCY + (M * C * 4 + bpc - 1) / bpc;
+		ASSERT_EQ(0, gs_run(dev, s, &d, 400 + i, 1, &r))
+			TH_LOG("%llux%llux%llu: %s", (unsigned long long)M, (unsigned long long)N,
+			       (unsigned long long)K, r.err);
+		TH_LOG("%llux%llu: %llux%llux%llu (MxNxK) %llu cycles, bound %llu, stall-free %llu",
+		       (unsigned long long)R, (unsigned long long)C, (unsigned long long)M,
+		       (unsigned long long)N, (unsigned long long)K, (unsigned long long)r.cycles,
+		       (unsigned long long)bound, (unsigned long long)r.folds);
+		EXPECT_EQ(0, r.bad) TH_LOG("%llu of %llu checked elements differ",
+					  (unsigned long long)r.bad, (unsigned long long)r.checked);
+		EXPECT_LE(r.cycles, bound);
+		xpu_stream_destroy(s);
+		xpu_device_close(dev);
+	}
+}
+#endif
+
 #ifdef XPU_TEST_DRM
 TEST(compiled_matmul_near_stall_free)
 {
