@@ -548,7 +548,8 @@ static int pipe_layout(const xpu_cc *cc, struct gemm *g)
 	else
 		g->acc_off[1] = (acc - tile) & ~(blk - 1);	/* overlapping */
 	g->acc_top = !g->acc_same && 2 * SB_ALIGN(tile) > acc ? acc : 0;
-	g->acc_end = g->acc_off[1] + tile;
+	/* a narrower odd tile ends nearer the top (tile_acc) */
+	g->acc_end = g->acc_top ? g->acc_top : g->acc_off[1] + tile;
 	if (g->acc_same && 2 * SB_ALIGN(tile) <= acc)
 		return -1;	/* two tiles fit: never better */
 	/* a late store: tiles side by side (its store holds up no MATMUL),

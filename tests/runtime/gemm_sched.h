@@ -41,6 +41,7 @@ struct gs_result {
 	uint64_t floor;		/* folds + the unavoidable first loads and last store */
 	uint64_t est;		/* the compiler's estimate */
 	uint64_t checked, bad;	/* output elements compared, and differing */
+	uint32_t acc_size;	/* the accumulator bytes the kernel declares */
 	char err[256];		/* why the run failed */
 };
 
@@ -93,9 +94,10 @@ static inline size_t gs_osz(uint32_t type)
 	return type == XPU_DT_I8 ? 1 : type == XPU_DT_BF16 ? 2 : 4;
 }
 
-/* compile d as kernel "k" for dev, load it and bind buffers a, b, c (and bias) */
-static inline xpu_status gs_kernel(xpu_device *dev, const struct xpu_cc_matmul *d,
-				   xpu_module **mod, xpu_kernel **k, uint64_t *est)
+/* compile d as kernel "k" for plan's device, load it on dev */
+static inline xpu_status gs_kernel(xpu_device *plan, xpu_device *dev,
+				   const struct xpu_cc_matmul *d, xpu_module **mod, xpu_kernel **k,
+				   uint64_t *est)
 {
 	struct xpu_device_props p;
 	struct xpu_cc_estimate e = { .size = sizeof(e) };
@@ -104,7 +106,7 @@ static inline xpu_status gs_kernel(xpu_device *dev, const struct xpu_cc_matmul *
 	size_t size;
 	xpu_status st;
 
-	st = xpu_device_get_props(dev, &p);
+	st = xpu_device_get_props(plan, &p);
 	if (!st)
 		st = xpu_cc_create_for_device(&p, &cc);
 	if (!st)
@@ -125,13 +127,16 @@ static inline xpu_status gs_kernel(xpu_device *dev, const struct xpu_cc_matmul *
 }
 
 /*
- * Run d on dev/s with seeded random inputs; the whole output is compared
- * with the reference when full, else the first, the last and 6 random rows.
- * Returns 0 when the job ran (r->bad tells whether the result matched).
+ * Run d, compiled for plan's device, on dev/s with seeded random inputs;
+ * the whole output is compared with the reference when full, else the
+ * first, the last and 6 random rows. Returns 0 when the job ran (r->bad
+ * tells whether the result matched).
  */
-static inline int gs_run(xpu_device *dev, xpu_stream *s, const struct xpu_cc_matmul *d,
-			 uint64_t seed, int full, struct gs_result *r)
+static inline int gs_run_planned(xpu_device *plan, xpu_device *dev, xpu_stream *s,
+				 const struct xpu_cc_matmul *d, uint64_t seed, int full,
+				 struct gs_result *r)
 {
+	struct xpu_kernel_info info = { 0 };
 	uint64_t M = d->m, K = d->k, N = d->n;
 	size_t esz = d->in_type == XPU_DT_BF16 ? 2 : 1, osz = gs_osz(d->out_type);
 	size_t sz[4] = { M * K * esz, K * N * esz, M * N * osz, N * 4 };
@@ -163,7 +168,10 @@ static inline int gs_run(xpu_device *dev, xpu_stream *s, const struct xpu_cc_mat
 			  xref_f2u((int32_t)(gs_rand(&seed) % 2001 - 1000) / 100.0f);
 	st = xpu_device_get_props(dev, &p);
 	if (!st)
-		st = gs_kernel(dev, d, &mod, &k, &r->est);
+		st = gs_kernel(plan, dev, d, &mod, &k, &r->est);
+	if (!st)
+		st = xpu_kernel_get_info(k, &info);
+	r->acc_size = info.acc_size;
 	for (int i = 0; !st && i < nbuf; i++) {
 		st = xpu_buffer_alloc(dev, sz[i], XPU_MEM_DEVICE, &buf[i]);
 		if (!st && i != 2)
@@ -204,6 +212,13 @@ out:
 	free(want);
 	free(bias);
 	return ret;
+}
+
+/* d compiled for dev itself */
+static inline int gs_run(xpu_device *dev, xpu_stream *s, const struct xpu_cc_matmul *d,
+			 uint64_t seed, int full, struct gs_result *r)
+{
+	return gs_run_planned(dev, dev, s, d, seed, full, r);
 }
 
 #endif

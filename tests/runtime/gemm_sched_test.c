@@ -169,6 +169,55 @@ TEST(accumulator_bound_hand_overs_cost_one_fill)
 		xpu_device_close(dev);
 	}
 }
+
+/*
+ * A kernel declares the SRAM it needs (xpu_kernel_get_info; a device with
+ * less refuses to load it). With overlapping accumulator tiles a narrower
+ * odd tile (the last N or M tile) ends nearer the top than a full one:
+ * the declaration must cover it. Each shape is compiled for its device,
+ * then run on a device whose accumulator is exactly the declared size:
+ * before the fix 2277x873x573 declared 1046016 bytes, touched 1047304, and
+ * its launch failed (SRAM_RANGE). (Found by review.)
+ */
+TEST(declared_accumulator_covers_every_tile)
+{
+	static const struct {
+		struct xpu_host_config hc;
+		uint32_t m, n, k;
+	} c[] = {
+		{ { .rows = 128, .cols = 128 }, 2277, 873, 573 },
+		{ { .rows = 16, .cols = 16, .spad_size = 256 << 10, .acc_size = 16 << 10 },
+		  250, 113, 32 },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct xpu_host_config hc = c[i].hc, exact;
+		struct xpu_cc_matmul d = { .m = c[i].m, .k = c[i].k, .n = c[i].n,
+					   .in_type = XPU_DT_I8, .out_type = XPU_DT_I32 };
+		xpu_device *plan, *dev;
+		xpu_stream *s;
+		struct gs_result r;
+
+		hc.hbm_size = 128ull << 20;
+		hc.num_queues = 1;
+		XOK(xpu_device_open_host(&hc, &plan));
+		XOK(xpu_stream_create(plan, XPU_QUEUE_ANY, &s));
+		ASSERT_EQ(0, gs_run(plan, s, &d, 500 + i, 1, &r)) TH_LOG("%s", r.err);
+		EXPECT_EQ(0, r.bad);
+		xpu_stream_destroy(s);
+		exact = hc;
+		exact.acc_size = r.acc_size;
+		TH_LOG("%ux%ux%u on %ux%u: declares %u accumulator bytes of %u", d.m, d.n, d.k,
+		       hc.rows, hc.cols, r.acc_size, hc.acc_size ? hc.acc_size : 1u << 20);
+		XOK(xpu_device_open_host(&exact, &dev));
+		XOK(xpu_stream_create(dev, XPU_QUEUE_ANY, &s));
+		EXPECT_EQ(0, gs_run_planned(plan, dev, s, &d, 500 + i, 1, &r)) TH_LOG("%s", r.err);
+		EXPECT_EQ(0, r.bad);
+		xpu_stream_destroy(s);
+		xpu_device_close(dev);
+		xpu_device_close(plan);
+	}
+}
 #endif
 
 #ifdef XPU_TEST_DRM
