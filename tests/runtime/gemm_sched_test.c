@@ -104,6 +104,28 @@ static void check_array(struct __test_metadata *_metadata, const struct arr *a)
 }
 
 #ifndef XPU_TEST_DRM
+/* an int8 -> int32 shape on a host device of its own */
+struct dev_shape {
+	struct xpu_host_config hc;
+	uint32_t m, n, k;
+};
+
+static struct xpu_cc_matmul shape_open(struct __test_metadata *_metadata,
+				       const struct dev_shape *c, xpu_device **dev, xpu_stream **s)
+{
+	struct xpu_host_config hc = c->hc;
+
+	hc.hbm_size = 128ull << 20;
+	hc.num_queues = 1;
+	*dev = NULL;
+	*s = NULL;
+	EXPECT_EQ(XPU_SUCCESS, xpu_device_open_host(&hc, dev)) TH_LOG("%s", xpu_last_error());
+	if (*dev)
+		EXPECT_EQ(XPU_SUCCESS, xpu_stream_create(*dev, XPU_QUEUE_ANY, s));
+	return (struct xpu_cc_matmul){ .m = c->m, .k = c->k, .n = c->n,
+				       .in_type = XPU_DT_I8, .out_type = XPU_DT_I32 };
+}
+
 /*
  * Shapes bound by the accumulator: M x C int32 tiles larger than half of
  * it, so each N tile's rows overlap the previous tile's. Where the rows
@@ -123,29 +145,21 @@ static void check_array(struct __test_metadata *_metadata, const struct arr *a)
  */
 TEST(accumulator_bound_hand_overs_cost_one_fill)
 {
-	static const struct {
-		struct xpu_host_config hc;
-		uint32_t m, n, k;
-	} c[] = {
+	static const struct dev_shape c[] = {
 		{ { .rows = 128, .cols = 128 }, 1848, 1410, 215 },
 		{ { .rows = 128, .cols = 128 }, 1500, 700, 130 },
 		{ { .rows = 128, .cols = 128 }, 1300, 900, 250 },
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		struct xpu_host_config hc = c[i].hc;
-		struct xpu_cc_matmul d = { .m = c[i].m, .k = c[i].k, .n = c[i].n,
-					   .in_type = XPU_DT_I8, .out_type = XPU_DT_I32 };
-		uint64_t M = d.m, N = d.n, K = d.k, R, C, bpc, tn, bound;
-		struct xpu_device_props p;
 		xpu_device *dev;
 		xpu_stream *s;
+		struct xpu_cc_matmul d = shape_open(_metadata, &c[i], &dev, &s);
+		uint64_t M = d.m, N = d.n, K = d.k, R, C, bpc, tn, bound;
+		struct xpu_device_props p;
 		struct gs_result r;
 
-		hc.hbm_size = 128ull << 20;
-		hc.num_queues = 1;
-		XOK(xpu_device_open_host(&hc, &dev));
-		XOK(xpu_stream_create(dev, XPU_QUEUE_ANY, &s));
+		ASSERT_NE(NULL, s);
 		XOK(xpu_device_get_props(dev, &p));
 		R = p.array_rows;
 		C = p.array_cols;
@@ -181,36 +195,29 @@ TEST(accumulator_bound_hand_overs_cost_one_fill)
  */
 TEST(declared_accumulator_covers_every_tile)
 {
-	static const struct {
-		struct xpu_host_config hc;
-		uint32_t m, n, k;
-	} c[] = {
+	static const struct dev_shape c[] = {
 		{ { .rows = 128, .cols = 128 }, 2277, 873, 573 },
 		{ { .rows = 16, .cols = 16, .spad_size = 256 << 10, .acc_size = 16 << 10 },
 		  250, 113, 32 },
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		struct xpu_host_config hc = c[i].hc, exact;
-		struct xpu_cc_matmul d = { .m = c[i].m, .k = c[i].k, .n = c[i].n,
-					   .in_type = XPU_DT_I8, .out_type = XPU_DT_I32 };
+		struct dev_shape exact = c[i];
 		xpu_device *plan, *dev;
 		xpu_stream *s;
+		struct xpu_cc_matmul d = shape_open(_metadata, &c[i], &plan, &s);
 		struct gs_result r;
 
-		hc.hbm_size = 128ull << 20;
-		hc.num_queues = 1;
-		XOK(xpu_device_open_host(&hc, &plan));
-		XOK(xpu_stream_create(plan, XPU_QUEUE_ANY, &s));
+		ASSERT_NE(NULL, s);
 		ASSERT_EQ(0, gs_run(plan, s, &d, 500 + i, 1, &r)) TH_LOG("%s", r.err);
 		EXPECT_EQ(0, r.bad);
 		xpu_stream_destroy(s);
-		exact = hc;
-		exact.acc_size = r.acc_size;
+		exact.hc.acc_size = r.acc_size;
 		TH_LOG("%ux%ux%u on %ux%u: declares %u accumulator bytes of %u", d.m, d.n, d.k,
-		       hc.rows, hc.cols, r.acc_size, hc.acc_size ? hc.acc_size : 1u << 20);
-		XOK(xpu_device_open_host(&exact, &dev));
-		XOK(xpu_stream_create(dev, XPU_QUEUE_ANY, &s));
+		       c[i].hc.rows, c[i].hc.cols, r.acc_size,
+		       c[i].hc.acc_size ? c[i].hc.acc_size : 1u << 20);
+		shape_open(_metadata, &exact, &dev, &s);
+		ASSERT_NE(NULL, s);
 		EXPECT_EQ(0, gs_run_planned(plan, dev, s, &d, 500 + i, 1, &r)) TH_LOG("%s", r.err);
 		EXPECT_EQ(0, r.bad);
 		xpu_stream_destroy(s);
