@@ -108,6 +108,20 @@ static void gx_vec(struct gemm_x *x, uint64_t insn, struct ext dst, struct ext s
 		       src2.len ? 2 : 1, dst);
 }
 
+/* the store of rows [r0, r0 + pr) of an output tile of ni columns, staged
+ * at src (output rows m0.., columns n0..) */
+static void gemm_store_rows(struct gemm_x *x, uint64_t cbase, struct ext src, uint64_t r0,
+			    uint64_t pr, uint64_t m0, uint64_t n0, uint64_t ni)
+{
+	const struct gemm *g = x->g;
+	struct ext none = { 0, 0 };
+
+	kb_dma(x->k, XPU_DMA_LA_TO_VA, g->r_c, cbase + ((m0 + r0) * g->N + n0) * g->osz, 0, src.la,
+	       pr, ni * g->osz, ni * g->osz, g->N * g->osz);
+	if (x->s)
+		gx_rec(x, U_DMA, xpu_timing_dma_cycles(x->tc, pr * ni * g->osz, 0), &src, 1, none);
+}
+
 /*
  * Bias, activation, conversion and store of rows [r0, r0 + pr) of an
  * accumulator tile of ni columns at c (output rows m0.., columns n0..;
@@ -149,10 +163,7 @@ void gemm_epi_rows(struct gemm_x *x, uint64_t cbase, uint64_t c, uint64_t out, u
 			gx_vec(x, xpu_vcvt(XPU_CVT_F32_BF16, 4, 3), oe, ce, none);
 		ce = oe;
 	}
-	kb_dma(k, XPU_DMA_LA_TO_VA, g->r_c, cbase + ((m0 + r0) * g->N + n0) * g->osz, 0, ce.la,
-	       pr, ni * g->osz, ni * g->osz, g->N * g->osz);
-	if (x->s)
-		gx_rec(x, U_DMA, xpu_timing_dma_cycles(x->tc, pr * ni * g->osz, 0), &ce, 1, none);
+	gemm_store_rows(x, cbase, ce, r0, pr, m0, n0, ni);
 }
 
 /* ---- the pipelined schedule of dense GEMMs ------------------------------- */
@@ -337,10 +348,42 @@ static void pipe_copy_out(struct gemm_x *x, uint64_t cbase, uint64_t c, uint64_t
 	kb_li(k, 3, ce.la);
 	kb_li(k, 4, oe.la);
 	gx_vec(x, xpu_vun(XPU_VUN_COPY, g->acc_vt, 4, 3), oe, ce, none);
-	kb_dma(k, XPU_DMA_LA_TO_VA, g->r_c, cbase + ((m0 + r0) * g->N + n0) * 4, 0, oe.la,
-	       pr, ni * 4, ni * 4, g->N * 4);
-	if (x->s)
-		gx_rec(x, U_DMA, xpu_timing_dma_cycles(x->tc, pr * ni * 4, 0), &oe, 1, none);
+	gemm_store_rows(x, cbase, oe, r0, pr, m0, n0, ni);
+}
+
+/*
+ * Of n rows of ni int32 columns, the rows the VPU copies out while the DMA
+ * unit stores the others: the fewest with which the later of the two ends
+ * soonest. The copy grows and the store shrinks (in steps) with the VPU's
+ * share, so the best is at the first share w whose copy takes at least the
+ * store of the rest, or at the first share of the store's step before it.
+ */
+static uint64_t drain_vpu_rows(const struct xpu_engine_config *tc, uint64_t n, uint64_t ni)
+{
+	uint64_t lo = 0, hi = n, w, t;
+
+	while (lo < hi) {
+		w = (lo + hi) / 2;
+		if (xpu_timing_vector_cycles(tc, w * ni) >= xpu_timing_dma_cycles(tc, (n - w) * ni * 4, 0))
+			hi = w;
+		else
+			lo = w + 1;
+	}
+	w = lo;
+	if (!w)
+		return 0;
+	t = xpu_timing_dma_cycles(tc, (n - w + 1) * ni * 4, 0);
+	if (t > xpu_timing_vector_cycles(tc, w * ni))
+		return w;
+	for (lo = 0, hi = w - 1; lo < hi;) {
+		uint64_t a = (lo + hi) / 2;
+
+		if (xpu_timing_dma_cycles(tc, (n - a) * ni * 4, 0) <= t)
+			hi = a;
+		else
+			lo = a + 1;
+	}
+	return lo;
 }
 
 /*
@@ -373,19 +416,8 @@ static void pipe_drain(struct gemm_x *x, uint64_t s, const struct gstep *p)
 		lo = (b0 - o) / rb;
 		hi = min64(cdiv(b1 - o, rb), p->mi);
 	}
-	if (g->drain == 2) {
-		uint64_t best = UINT64_MAX;
-
-		for (uint64_t w = 0; w <= hi - lo; w++) {
-			uint64_t f = max64(xpu_timing_dma_cycles(x->tc, (hi - lo - w) * rb, 0),
-					   xpu_timing_vector_cycles(x->tc, w * p->ni));
-
-			if (f < best) {
-				best = f;
-				v = w;
-			}
-		}
-	}
+	if (g->drain == 2)
+		v = drain_vpu_rows(x->tc, hi - lo, p->ni);
 	d = hi - lo - v;
 	if (d)
 		gemm_epi_rows(x, cb, c, 0, 0, lo, d, p->m0, p->n0, p->ni);
